@@ -1,0 +1,1 @@
+"""Users, dashboard sessions, API keys and scopes."""

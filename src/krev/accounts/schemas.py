@@ -1,0 +1,70 @@
+"""Request and response bodies of the accounts endpoints."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from krev.accounts.keys import SCOPES
+
+
+class StrictBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class KeyCreate(StrictBody):
+    name: str = Field(min_length=1, max_length=200, description="A label for the key.")
+    scopes: list[str] = Field(
+        default_factory=lambda: list(SCOPES),
+        description="Scopes the key carries. Default: all of " + ", ".join(SCOPES) + ".",
+    )
+
+    @field_validator("scopes")
+    @classmethod
+    def _known_scopes(cls, scopes: list[str]) -> list[str]:
+        unknown = sorted(set(scopes) - set(SCOPES))
+        if unknown:
+            raise ValueError(
+                f"unknown scope(s) {', '.join(unknown)}; valid scopes are {', '.join(SCOPES)}"
+            )
+        if not scopes:
+            raise ValueError("a key needs at least one scope")
+        return [scope for scope in SCOPES if scope in scopes]
+
+
+class KeyOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    prefix: str = Field(description="The first characters of the key, to recognise it.")
+    scopes: list[str]
+    created_at: str
+    last_used_at: str | None
+    revoked_at: str | None
+
+
+class KeyCreated(KeyOut):
+    key: str = Field(description="The full secret key. Shown only this once.")
+
+
+class KeyRevoked(BaseModel):
+    id: uuid.UUID
+    revoked: bool = True
+
+
+class LoginBody(StrictBody):
+    email: str = Field(min_length=3, max_length=320)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class UserOut(BaseModel):
+    id: uuid.UUID
+    email: str
+    plan: str
+    is_admin: bool
+
+
+class SessionOut(BaseModel):
+    user: UserOut
+    csrf_token: str = Field(description="Send as X-CSRF-Token on cookie-authenticated writes.")
+    expires_at: str | None = None

@@ -1,0 +1,201 @@
+"""Account rules: users, password logins, dashboard sessions and API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from krev.accounts import keys
+from krev.accounts.repository import ApiKeyRepository, DashboardSessionRepository, UserRepository
+from krev.billing.service import open_first_period
+from krev.config import Settings
+from krev.errors import BadRequest, Conflict, NotFound, Unauthorized
+from krev.kit.clock import utcnow
+from krev.models import ApiKey, DashboardSession, User
+
+_hasher = PasswordHasher()
+# Verifying against a real hash for unknown emails keeps login timing the same.
+_DUMMY_HASH = _hasher.hash("krev-dummy-password")
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    local, _, domain = email.partition("@")
+    if not local or not domain or " " in email:
+        raise BadRequest(f"{email!r} is not a valid email address.")
+    return email
+
+
+def create_user(
+    session: Session,
+    settings: Settings,
+    email: str,
+    password: str,
+    plan: str | None = None,
+    *,
+    is_admin: bool = False,
+) -> User:
+    plan_id = plan or settings.default_plan
+    if plan_id not in settings.plans:
+        raise BadRequest(f"Unknown plan {plan_id!r}; plans are {', '.join(settings.plans)}.")
+    if len(password) < 8:
+        raise BadRequest("The password must be at least 8 characters long.")
+    now = utcnow()
+    user = User(
+        email=normalise_email(email),
+        password_hash=_hasher.hash(password),
+        plan=plan_id,
+        is_admin=is_admin,
+        credits_balance=0,
+        credits_resets_at=now,
+        storage_used_bytes=0,
+    )
+    try:
+        with session.begin_nested():
+            UserRepository(session).add(user)
+    except IntegrityError:
+        raise Conflict(f"A user with the email {user.email} already exists.") from None
+    open_first_period(session, user, settings.plan(plan_id), now)
+    return user
+
+
+def find_user(session: Session, email: str) -> User:
+    user = UserRepository(session).get_by_email(normalise_email(email))
+    if user is None:
+        raise NotFound(f"No user with the email {email.strip().lower()}.")
+    return user
+
+
+def check_password(session: Session, email: str, password: str) -> User:
+    user = UserRepository(session).get_by_email(email.strip().lower())
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        user = None
+    if user is None:
+        raise Unauthorized("Wrong email or password.")
+    return user
+
+
+# --- API keys ---------------------------------------------------------------------------
+
+
+def create_key(
+    session: Session, settings: Settings, user_id: uuid.UUID, name: str, scopes: list[str]
+) -> tuple[ApiKey, str]:
+    """A new key for the user; the plaintext is returned here and never again."""
+    plaintext = keys.generate_key()
+    api_key = ApiKey(
+        user_id=user_id,
+        name=name,
+        display_prefix=keys.display_prefix(plaintext),
+        secret_hash=keys.hash_key(plaintext, settings.secret),
+        scopes=list(scopes),
+    )
+    ApiKeyRepository(session).add(api_key)
+    return api_key, plaintext
+
+
+def list_keys(session: Session, user_id: uuid.UUID) -> list[ApiKey]:
+    return ApiKeyRepository(session).list_for_user(user_id)
+
+
+def revoke_key(session: Session, user_id: uuid.UUID, key_id: uuid.UUID) -> None:
+    if not ApiKeyRepository(session).revoke(key_id, user_id, utcnow()):
+        raise NotFound("API key not found.")
+
+
+def resolve_key(session: Session, settings: Settings, presented: str) -> tuple[ApiKey, User]:
+    """The active key and its user, or 401. Malformed keys never reach the database."""
+    if not keys.is_well_formed(presented):
+        raise Unauthorized("Invalid API key: it is not a Krev key (sk_live_…); check for typos.")
+    found = ApiKeyRepository(session).find_by_hash(keys.hash_key(presented, settings.secret))
+    if found is None:
+        raise Unauthorized("Invalid API key.")
+    api_key, user = found
+    if api_key.revoked_at is not None:
+        raise Unauthorized("This API key has been revoked.")
+    return api_key, user
+
+
+def key_needs_touch(api_key: ApiKey, now: datetime) -> bool:
+    # Written at most once a minute per key so reads stay read-only on the hot path.
+    return api_key.last_used_at is None or now - api_key.last_used_at > timedelta(seconds=60)
+
+
+def touch_key(session: Session, key_id: uuid.UUID) -> None:
+    ApiKeyRepository(session).touch(key_id, utcnow())
+
+
+# --- Dashboard sessions -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewSession:
+    record: DashboardSession
+    token: str
+    csrf_token: str
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def csrf_token_for(settings: Settings, session_token: str) -> str:
+    """The CSRF token is bound to the session: an HMAC of its token under the server secret."""
+    return hmac.new(settings.secret, b"csrf:" + session_token.encode(), hashlib.sha256).hexdigest()
+
+
+def open_session(session: Session, settings: Settings, user: User) -> NewSession:
+    token = secrets.token_urlsafe(32)
+    record = DashboardSession(
+        user_id=user.id,
+        token_hash=_token_hash(token),
+        expires_at=utcnow() + timedelta(seconds=settings.session_ttl_seconds),
+    )
+    DashboardSessionRepository(session).add(record)
+    return NewSession(record, token, csrf_token_for(settings, token))
+
+
+def resolve_session(session: Session, token: str) -> tuple[DashboardSession, User] | None:
+    return DashboardSessionRepository(session).find_active(_token_hash(token), utcnow())
+
+
+def close_session(session: Session, session_id: uuid.UUID) -> None:
+    DashboardSessionRepository(session).revoke(session_id, utcnow())
+
+
+@dataclass(frozen=True)
+class BootstrapCredentials:
+    email: str
+    password: str
+    api_key: str
+
+
+def bootstrap_admin(session: Session, settings: Settings) -> BootstrapCredentials | None:
+    """On an empty database, an admin with a random password and an all-scope key."""
+    if UserRepository(session).count() > 0:
+        return None
+    password = secrets.token_urlsafe(12)
+    try:
+        user = create_user(
+            session,
+            settings,
+            settings.bootstrap_admin_email,
+            password,
+            settings.bootstrap_plan,
+            is_admin=True,
+        )
+    except Conflict:  # another process bootstrapped first
+        return None
+    _, key = create_key(session, settings, user.id, "Bootstrap key", list(keys.SCOPES))
+    return BootstrapCredentials(user.email, password, key)

@@ -1,0 +1,144 @@
+"""create_app(settings): routers, middleware, error handlers, and the embedded workers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from krev import __version__
+from krev.config import Settings
+from krev.errors import KrevError, MethodNotAllowed, NotFound
+from krev.kit.validation import describe_validation_error
+from krev.observability import (
+    BodySizeLimitMiddleware,
+    Metrics,
+    RequestContextMiddleware,
+    configure_logging,
+)
+from krev.runtime import Runtime, build_runtime
+
+log = structlog.get_logger("krev.app")
+
+DESCRIPTION = """Generate studio-quality product images, videos, ads, and async chat runs
+programmatically. Authenticate every request with `Authorization: Bearer sk_live_…`.
+Responses always include a `success` boolean; failures carry an `error` sentence and a
+machine-readable `code`."""
+
+
+def _operation_id(route: APIRoute) -> str:
+    tag = route.tags[0] if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+def _error_response(error: KrevError) -> JSONResponse:
+    return JSONResponse(error.body(), status_code=error.status, headers=error.headers or None)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(KrevError)
+    async def _krev_error(_request: Request, error: KrevError) -> JSONResponse:
+        return _error_response(error)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+        from krev.errors import BadRequest
+
+        return _error_response(BadRequest(describe_validation_error(error.errors())))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 404:
+            return _error_response(NotFound(f"No endpoint at {request.url.path}."))
+        if error.status_code == 405:
+            allowed = (error.headers or {}).get("Allow", "")
+            return _error_response(
+                MethodNotAllowed(
+                    f"{request.method} is not allowed on {request.url.path}."
+                    + (f" Allowed: {allowed}." if allowed else ""),
+                    headers={"Allow": allowed} if allowed else None,
+                )
+            )
+        generic = KrevError(str(error.detail))
+        generic.status = error.status_code  # type: ignore[misc]
+        return _error_response(generic)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        request_id = request.scope.get("state", {}).get("request_id")
+        log.exception("unhandled_error", path=request.url.path)
+        message = "Unexpected internal error."
+        if request_id:
+            message += f" Quote request id {request_id} if you contact support."
+        return _error_response(KrevError(message))
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    settings = settings or (runtime.settings if runtime else Settings())
+    configure_logging(settings.log_level, settings.log_format)
+    runtime = runtime or build_runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from krev.workers import EmbeddedWorkers
+
+        workers = EmbeddedWorkers(runtime).start() if settings.embedded_workers else None
+        try:
+            yield
+        finally:
+            if workers is not None:
+                workers.stop()
+            runtime.close()
+
+    app = FastAPI(
+        title="Krev API",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        generate_unique_id_function=_operation_id,
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    metrics = Metrics() if settings.metrics_enabled else None
+    app.state.metrics = metrics
+    _install_error_handlers(app)
+    _include_routers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    if metrics is not None:
+        from krev.health.endpoints import register_runtime_gauges
+
+        register_runtime_gauges(metrics, runtime)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    from krev.accounts.endpoints import auth_router, keys_router
+    from krev.billing.endpoints import router as credits_router
+    from krev.generations.endpoints import router as generations_router
+    from krev.health.endpoints import router as health_router
+    from krev.storage_routes import router as storage_router
+
+    for router in (
+        keys_router,
+        auth_router,
+        credits_router,
+        generations_router,
+        storage_router,
+        health_router,
+    ):
+        app.include_router(router)
+
+
+def app_factory() -> Any:
+    """Entry point for ``uvicorn --factory krev.app:app_factory``."""
+    return create_app(Settings())

@@ -1,0 +1,1 @@
+"""Credits: the append-only ledger, plans, prices, monthly resets and /credits."""

@@ -1,0 +1,75 @@
+"""GET /api/v1/credits and the ledger history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from krev.accounts.auth import Principal, require_scope
+from krev.billing import service
+from krev.billing.schemas import CreditsOut, LedgerEntryOut
+from krev.deps import RuntimeDep, SessionDep
+from krev.kit.clock import isoformat, utcnow
+from krev.kit.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok
+
+router = APIRouter(prefix="/api/v1/credits", tags=["credits"], responses=ERROR_RESPONSES)
+CreditsScope = Annotated[Principal, Depends(require_scope("credits"))]
+
+
+@router.get("", name="get", response_model=Envelope[CreditsOut])
+def get_credits(
+    principal: CreditsScope, session: SessionDep, runtime: RuntimeDep
+) -> dict[str, Any]:
+    """Your credit balance, plan and storage usage."""
+    settings = runtime.settings
+    user = principal.user
+    if user.credits_resets_at <= utcnow():
+        with runtime.db.transaction() as write:
+            service.roll_period_if_due(write, settings, user.id)
+        session.refresh(user)
+    plan = settings.plan(user.plan)
+    return ok(
+        {
+            "plan": user.plan,
+            "plan_name": plan.name,
+            "credits": {
+                "current": user.credits_balance,
+                "limit": plan.monthly_credits,
+                "current_formatted": service.format_credits(user.credits_balance),
+                "limit_formatted": service.format_credits(plan.monthly_credits),
+            },
+            "storage": {
+                "used_bytes": user.storage_used_bytes,
+                "limit_bytes": plan.storage_bytes,
+                "used_formatted": service.format_bytes(user.storage_used_bytes),
+                "limit_formatted": service.format_bytes(plan.storage_bytes),
+            },
+            "resets_at": isoformat(user.credits_resets_at),
+        }
+    )
+
+
+@router.get("/history", name="history", response_model=ListEnvelope[LedgerEntryOut])
+def credit_history(
+    principal: CreditsScope,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=100, description="Entries per page.")] = 50,
+    cursor: Annotated[int | None, Query(description="next_cursor of the previous page.")] = None,
+) -> dict[str, Any]:
+    """Every credit movement, newest first: reservations, refunds, grants, monthly resets."""
+    entries = service.credit_history(session, principal.user.id, limit, cursor)
+    data = [
+        {
+            "id": e.id,
+            "kind": e.kind,
+            "delta": e.delta,
+            "balance_after": e.balance_after,
+            "generation_id": str(e.generation_id) if e.generation_id else None,
+            "note": e.note,
+            "created_at": isoformat(e.created_at),
+        }
+        for e in entries
+    ]
+    next_cursor = str(entries[-1].id) if len(entries) == limit else None
+    return {"success": True, "data": data, "meta": {"count": len(data), "next_cursor": next_cursor}}

@@ -1,0 +1,122 @@
+"""Credit rules: reserve on accept, refund exactly once, monthly resets, plan view."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from krev.billing.repository import LedgerRepository
+from krev.config import Plan, Settings
+from krev.errors import BadRequest, InsufficientCredits
+from krev.kit.clock import next_month_start, utcnow
+from krev.models import LedgerEntry, User
+
+
+def reserve_credits(
+    session: Session, user_id: uuid.UUID, cost: int, generation_id: uuid.UUID
+) -> int:
+    """Take ``cost`` for a job being accepted; 402 when the balance does not cover it."""
+    ledger = LedgerRepository(session)
+    balance = ledger.debit_if_covered(user_id, cost)
+    if balance is None:
+        raise InsufficientCredits(
+            f"Insufficient credits: this generation costs {cost:,} credits. "
+            "Check your balance with GET /api/v1/credits."
+        )
+    ledger.record(user_id, "reservation", -cost, balance, generation_id)
+    return balance
+
+
+def refund_credits(
+    session: Session,
+    user_id: uuid.UUID,
+    amount: int,
+    generation_id: uuid.UUID,
+    kind: str = "refund",
+    note: str | None = None,
+) -> bool:
+    """Give ``amount`` back for a generation, once per (generation, kind); False if done before."""
+    if amount <= 0:
+        return False
+    ledger = LedgerRepository(session)
+    if ledger.has_entry(generation_id, kind):
+        return False
+    try:
+        with session.begin_nested():
+            balance = ledger.credit(user_id, amount)
+            ledger.record(user_id, kind, amount, balance, generation_id, note)
+    except IntegrityError:
+        # A concurrent refund for the same generation won the unique (generation, kind).
+        return False
+    return True
+
+
+def grant_credits(
+    session: Session, user_id: uuid.UUID, amount: int, note: str | None = None
+) -> int:
+    if amount == 0:
+        raise BadRequest("A grant must move at least one credit.")
+    ledger = LedgerRepository(session)
+    if amount > 0:
+        balance = ledger.credit(user_id, amount)
+    else:
+        debited = ledger.debit_if_covered(user_id, -amount)
+        if debited is None:
+            raise BadRequest("The balance cannot go below zero.")
+        balance = debited
+    ledger.record(user_id, "grant" if amount > 0 else "adjustment", amount, balance, note=note)
+    return balance
+
+
+def open_first_period(session: Session, user: User, plan: Plan, now: datetime) -> None:
+    """Give a new user the plan's monthly credits, written to the ledger."""
+    ledger = LedgerRepository(session)
+    ledger.start_period(user.id, plan.monthly_credits, next_month_start(now))
+    if plan.monthly_credits:
+        ledger.record(user.id, "monthly_reset", plan.monthly_credits, plan.monthly_credits)
+    session.refresh(user)
+
+
+def roll_period_if_due(session: Session, settings: Settings, user_id: uuid.UUID) -> bool:
+    """Start a new monthly period if the current one ended.
+
+    The balance is topped up to the plan's monthly credits; credits above it (grants,
+    purchases) are kept, so a reset never takes anything away.
+    """
+    now = utcnow()
+    ledger = LedgerRepository(session)
+    user = ledger.lock_user(user_id)
+    if user is None or user.credits_resets_at > now:
+        return False
+    plan = settings.plan(user.plan)
+    new_balance = max(user.credits_balance, plan.monthly_credits)
+    resets_at = next_month_start(now)
+    ledger.start_period(user.id, new_balance, resets_at)
+    if new_balance != user.credits_balance:
+        ledger.record(user.id, "monthly_reset", new_balance - user.credits_balance, new_balance)
+    session.refresh(user)
+    return True
+
+
+def format_credits(amount: int) -> str:
+    return f"{amount:,}"
+
+
+def format_bytes(size: int) -> str:
+    """Binary units with the reference's labels: 524288000 → '500 MB', 2147483648 → '2 GB'."""
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1024 or unit == "TB":
+            text = f"{value:.1f}".rstrip("0").rstrip(".")
+            return f"{text} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def credit_history(
+    session: Session, user_id: uuid.UUID, limit: int, before_id: int | None
+) -> list[LedgerEntry]:
+    return LedgerRepository(session).history(user_id, limit, before_id)

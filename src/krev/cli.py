@@ -1,0 +1,201 @@
+"""The ``krev`` command: serve, worker, migrate, sweep and admin tasks."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+
+from krev.config import Settings
+
+app = typer.Typer(help="Krev API server, workers and administration.", no_args_is_help=True)
+admin = typer.Typer(help="Administer users, keys and credits.", no_args_is_help=True)
+app.add_typer(admin, name="admin")
+console = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except Exception as error:
+        console.print(f"[red]Configuration error:[/red] {error}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    from krev.migrate import upgrade
+
+    settings = _settings()
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+    console.print("Database is up to date.")
+
+
+def _bootstrap(settings: Settings) -> None:
+    from krev.accounts.service import bootstrap_admin
+    from krev.db import Database
+
+    db = Database(settings.resolved_database_url, pool_size=1)
+    try:
+        with db.transaction() as session:
+            created = bootstrap_admin(session, settings)
+    finally:
+        db.dispose()
+    if created is None:
+        return
+    Console().print(
+        Panel.fit(
+            f"Dashboard login: [bold]{created.email}[/bold] / [bold]{created.password}[/bold]\n"
+            f"API key (all scopes): [bold]{created.api_key}[/bold]\n\n"
+            "Shown once. Try it:\n"
+            f"  curl {settings.public_base_url}/api/v1/credits "
+            f"-H 'Authorization: Bearer {created.api_key}'",
+            title="Krev first start",
+        )
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+    processes: Annotated[int | None, typer.Option(help="API processes.")] = None,
+    migrate_first: Annotated[
+        bool | None,
+        typer.Option("--migrate/--no-migrate", help="Migrate first (default: embedded only)."),
+    ] = None,
+) -> None:
+    """Run the API (and, unless KREV_EMBEDDED_WORKERS=0, worker threads in-process)."""
+    import uvicorn
+
+    from krev.migrate import upgrade
+
+    settings = _settings()
+    if migrate_first if migrate_first is not None else settings.is_sqlite:
+        if settings.is_sqlite:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        upgrade(settings.resolved_database_url)
+    _ = settings.secret  # create the development secret once, before processes fork
+    _bootstrap(settings)
+    uvicorn.run(
+        "krev.app:app_factory",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=processes or settings.api_processes,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=True,
+    )
+
+
+@app.command()
+def worker(
+    threads: Annotated[int | None, typer.Option(help="Worker threads.")] = None,
+) -> None:
+    """Run a job worker: takes generations off the queue until stopped (SIGTERM is graceful)."""
+    from krev.observability import configure_logging
+    from krev.runtime import build_runtime
+    from krev.workers import run_worker
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_format)
+    run_worker(build_runtime(settings), threads or settings.worker_threads)
+
+
+@app.command()
+def sweep() -> None:
+    """Settle lost and overdue jobs once (workers also do this continuously)."""
+    from krev.generations.sweeper import sweep as run_sweep
+    from krev.runtime import build_runtime
+
+    runtime = build_runtime(_settings())
+    report = run_sweep(runtime)
+    runtime.close()
+    console.print(
+        f"requeued {report.requeued}, re-enqueued {report.reenqueued}, failed {report.failed}"
+    )
+
+
+@admin.command("create-user")
+def create_user(
+    email: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, help="Password.")],
+    plan: Annotated[
+        str | None, typer.Option(help="Plan id (free, starter, pro, business).")
+    ] = None,
+    is_admin: Annotated[bool, typer.Option("--admin/--no-admin")] = False,
+) -> None:
+    """Create a user with a plan; the plan's monthly credits are granted now."""
+    from krev.accounts import service
+
+    settings = _settings()
+    with _admin_transaction(settings) as session:
+        user = service.create_user(session, settings, email, password, plan, is_admin=is_admin)
+        console.print(f"Created {user.email} on plan {user.plan} ({user.credits_balance} credits).")
+
+
+@admin.command("create-key")
+def create_key(
+    email: str,
+    name: Annotated[str, typer.Option(help="Key label.")] = "CLI key",
+    scopes: Annotated[
+        str | None, typer.Option(help="Comma-separated scopes (default: all).")
+    ] = None,
+) -> None:
+    """Create an API key for a user and print only the key."""
+    from krev.accounts import service
+    from krev.accounts.schemas import KeyCreate
+
+    settings = _settings()
+    chosen = [s.strip() for s in scopes.split(",") if s.strip()] if scopes else None
+    body = KeyCreate(name=name, **({"scopes": chosen} if chosen is not None else {}))
+    with _admin_transaction(settings) as session:
+        user = service.find_user(session, email)
+        _, key = service.create_key(session, settings, user.id, body.name, body.scopes)
+    typer.echo(key)
+
+
+@admin.command("grant-credits")
+def grant_credits(
+    email: str,
+    amount: int,
+    note: Annotated[str | None, typer.Option(help="Why, for the ledger.")] = None,
+) -> None:
+    """Add (or with a negative amount, remove) credits, recorded in the ledger."""
+    from krev.accounts import service
+    from krev.billing.service import grant_credits as grant
+
+    settings = _settings()
+    with _admin_transaction(settings) as session:
+        user = service.find_user(session, email)
+        balance = grant(session, user.id, amount, note or "granted by admin")
+    console.print(f"{email}: balance is now {balance:,} credits.")
+
+
+class _admin_transaction:  # noqa: N801 - reads as a context manager name
+    def __init__(self, settings: Settings) -> None:
+        from krev.db import Database
+
+        self.db = Database(settings.resolved_database_url, pool_size=1)
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        self._cm = self.db.transaction()
+        return self._cm.__enter__()
+
+    def __exit__(self, *exc_info):  # type: ignore[no-untyped-def]
+        from krev.errors import KrevError
+
+        try:
+            self._cm.__exit__(*exc_info)
+        finally:
+            self.db.dispose()
+        if exc_info[1] is not None and isinstance(exc_info[1], KrevError):
+            console.print(f"[red]{exc_info[1].message}[/red]")
+            raise typer.Exit(1)
+        return False

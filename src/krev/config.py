@@ -1,0 +1,208 @@
+"""Settings for every Krev process, read from the environment with the ``KREV_`` prefix.
+
+One class, every field described; secrets are required outside development.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Plan(BaseModel):
+    """A subscription plan: what a user gets each month."""
+
+    name: str = Field(description="Display name, e.g. 'Pro'.")
+    monthly_credits: int = Field(ge=0, description="Credits granted at each monthly reset.")
+    storage_bytes: int = Field(ge=0, description="Bytes of stored outputs and products allowed.")
+    rate_limit: str = Field(
+        description="Requests allowed per user, in the `limits` notation, e.g. '120/minute'."
+    )
+
+
+DEFAULT_PLANS: dict[str, Plan] = {
+    "free": Plan(
+        name="Free", monthly_credits=200, storage_bytes=500 * 1024**2, rate_limit="30/minute"
+    ),
+    "starter": Plan(
+        name="Starter", monthly_credits=1000, storage_bytes=1024**3, rate_limit="60/minute"
+    ),
+    "pro": Plan(
+        name="Pro", monthly_credits=2500, storage_bytes=2 * 1024**3, rate_limit="120/minute"
+    ),
+    "business": Plan(
+        name="Business", monthly_credits=10000, storage_bytes=10 * 1024**3, rate_limit="300/minute"
+    ),
+}
+
+
+class Prices(BaseModel):
+    """Credit prices, as in the reference's credit cost table."""
+
+    image: int = Field(default=40, ge=0, description="Standard image, per image.")
+    image_hd: int = Field(default=80, ge=0, description="4K image (hd: true), per image.")
+    video_per_second: int = Field(default=80, ge=0, description="Video, per second of duration.")
+    ad_image: int = Field(default=40, ge=0, description="Ad image, per image.")
+
+
+class Settings(BaseSettings):
+    """Configuration of the API and worker processes."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KREV_", env_nested_delimiter="__", extra="ignore", frozen=False
+    )
+
+    env: Literal["development", "test", "production"] = Field(
+        default="development",
+        description="Deployment environment. Outside development every secret must be set.",
+    )
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="Directory of the embedded defaults: SQLite database, queue, storage, secret.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db. "
+        "Default: SQLite (WAL) at DATA_DIR/krev.db.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL for the task queue and rate limits. "
+        "Default: Huey's SQLite queue in DATA_DIR and in-memory rate limits.",
+    )
+    storage_url: str | None = Field(
+        default=None,
+        description="Where outputs live: a directory path, or s3://bucket[/prefix]. "
+        "Default: DATA_DIR/storage.",
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None, description="S3 endpoint for S3-compatible stores (MinIO, R2, moto)."
+    )
+    s3_region: str | None = Field(default=None, description="S3 region.")
+    s3_access_key_id: str | None = Field(default=None, description="S3 access key id.")
+    s3_secret_access_key: str | None = Field(default=None, description="S3 secret access key.")
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Base URL clients reach this API at; used for poll URLs and signed URLs.",
+    )
+    secret_key: str | None = Field(
+        default=None,
+        description="Server secret for API key hashing, CSRF tokens and signed storage URLs. "
+        "Required outside development; in development one is generated into DATA_DIR.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `krev serve` binds.")
+    port: int = Field(default=8000, description="Port `krev serve` binds.")
+    api_processes: int = Field(default=1, ge=1, description="Uvicorn worker processes for serve.")
+    queue_name: str = Field(
+        default="krev", description="Queue name; processes sharing one queue use the same name."
+    )
+    embedded_workers: int = Field(
+        default=2,
+        ge=0,
+        description="Job worker threads inside the API process (0 when running `krev worker`).",
+    )
+    worker_threads: int = Field(default=2, ge=1, description="Threads of one `krev worker`.")
+    sync_wait_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="How long a job-creating POST waits for the job before answering 202.",
+    )
+    job_heartbeat_seconds: float = Field(
+        default=5.0, gt=0, description="How often a running job proves its worker is alive."
+    )
+    job_stale_after_seconds: float = Field(
+        default=60.0, gt=0, description="A processing job silent this long is taken as lost."
+    )
+    job_requeue_after_seconds: float = Field(
+        default=60.0, gt=0, description="A job still queued this long is enqueued again."
+    )
+    job_max_attempts: int = Field(default=2, ge=1, description="Runs a job gets before failing.")
+    job_deadline_seconds: float = Field(
+        default=1800.0, gt=0, description="No job stays unfinished longer than this."
+    )
+    sweep_interval_seconds: float = Field(
+        default=15.0, gt=0, description="How often the sweeper looks for lost or overdue jobs."
+    )
+    max_body_bytes: int = Field(
+        default=25 * 1024**2, gt=0, description="Largest request body accepted (413 beyond)."
+    )
+    signed_url_ttl_seconds: int = Field(
+        default=3600, gt=0, description="Lifetime of signed storage URLs."
+    )
+    session_ttl_seconds: int = Field(
+        default=14 * 24 * 3600, gt=0, description="Lifetime of a dashboard login session."
+    )
+    cookie_secure: bool | None = Field(
+        default=None,
+        description="Mark session cookies Secure. Default: on when PUBLIC_BASE_URL is https.",
+    )
+    plans: dict[str, Plan] = Field(
+        default_factory=lambda: dict(DEFAULT_PLANS),
+        description="Plans by id (JSON). Each: name, monthly_credits, storage_bytes, rate_limit.",
+    )
+    default_plan: str = Field(default="free", description="Plan of newly created users.")
+    bootstrap_admin_email: str = Field(
+        default="admin@krev.local",
+        description="Email of the admin account created on the first start of an empty database.",
+    )
+    bootstrap_plan: str = Field(default="pro", description="Plan of the bootstrap admin account.")
+    prices: Prices = Field(default_factory=Prices, description="Credit prices (JSON).")
+    login_rate_limit: str = Field(
+        default="10/minute", description="Login attempts allowed per email and client address."
+    )
+    pipeline_modules: list[str] = Field(
+        default_factory=list,
+        description="Extra modules to import that register job pipelines (plugins, tests).",
+    )
+    log_level: str = Field(default="INFO", description="Log level.")
+    log_format: Literal["json", "console"] = Field(
+        default="console", description="Structured logs as JSON lines or for humans."
+    )
+    metrics_enabled: bool = Field(default=True, description="Serve Prometheus metrics at /metrics.")
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.env != "development" and not self.secret_key:
+            raise ValueError("KREV_SECRET_KEY is required outside development")
+        for plan_id in (self.default_plan, self.bootstrap_plan):
+            if plan_id not in self.plans:
+                raise ValueError(f"plan {plan_id!r} is not defined in KREV_PLANS")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'krev.db').resolve()}"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        return self.storage_url or str((self.data_dir / "storage").resolve())
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.public_base_url.startswith("https://")
+
+    @cached_property
+    def secret(self) -> bytes:
+        """The server secret; in development generated once and kept in DATA_DIR."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()
+
+    def plan(self, plan_id: str) -> Plan:
+        return self.plans[plan_id]

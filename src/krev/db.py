@@ -1,0 +1,115 @@
+"""Database engine, sessions and transactions.
+
+One transaction per request (the ``SessionDep`` dependency) and ``Database.transaction()``
+for tasks. Work to do after commit (enqueueing jobs) is registered with ``after_commit``
+and dropped on rollback.
+
+SQLite serialises writers. A deferred transaction that reads and then writes can fail
+with ``database is locked`` without waiting, so write transactions start with
+``BEGIN IMMEDIATE`` (they queue on the busy timeout instead) and read-only ones with a
+plain ``BEGIN`` so readers never block each other under WAL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
+
+_AFTER_COMMIT = "krev_after_commit"
+_WRITE_OPTION = "krev_write"
+
+
+def after_commit(session: Session, action: Callable[[], Any]) -> None:
+    """Run ``action`` once the session's transaction has committed; never on rollback."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+
+def _run_after_commit(session: Session) -> None:
+    actions = session.info.pop(_AFTER_COMMIT, [])
+    for action in actions:
+        action()
+
+
+def _drop_after_commit(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        write = connection.get_execution_options().get(_WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+class Database:
+    """An engine with a reader and a writer session factory."""
+
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            self.engine = create_engine(
+                url,
+                echo=echo,
+                connect_args={"check_same_thread": False, "timeout": 30},
+                pool_size=pool_size,
+                max_overflow=20,
+            )
+            _configure_sqlite(self.engine)
+        else:
+            self.engine = create_engine(
+                url, echo=echo, pool_size=pool_size, max_overflow=20, pool_pre_ping=True
+            )
+        writer = self.engine.execution_options(**{_WRITE_OPTION: True})
+        self._readers = sessionmaker(self.engine, expire_on_commit=False)
+        self._writers = sessionmaker(writer, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Session]:
+        """A unit of work: commit on success, roll back on error, then run after-commit work."""
+        session = (self._writers if write else self._readers)()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            _drop_after_commit(session)
+            raise
+        finally:
+            session.close()
+        _run_after_commit(session)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def disposable_engine(url: str) -> Engine:
+    """An engine without a pool, for one-off maintenance (migrations, health checks)."""
+    return create_engine(url, poolclass=NullPool)
+
+
+def commit(session: Session) -> None:
+    """Commit now and run the after-commit work (for endpoints that wait on a job they queued)."""
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        _drop_after_commit(session)
+        raise
+    _run_after_commit(session)

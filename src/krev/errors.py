@@ -1,0 +1,144 @@
+"""Domain errors. Each carries the HTTP status and machine code it renders as.
+
+    KrevError (500 internal_error)
+    ├── BadRequest (400 invalid_request)
+    ├── Unauthorized (401 unauthorized)
+    │   └── SessionRequired (401 session_required)
+    ├── InsufficientCredits (402 insufficient_credits)
+    ├── Forbidden (403 forbidden)
+    │   ├── MissingScope (403 insufficient_scope)
+    │   └── CsrfFailed (403 csrf_failed)
+    ├── NotFound (404 not_found)
+    ├── MethodNotAllowed (405 method_not_allowed)
+    ├── Conflict (409 conflict)
+    ├── PayloadTooLarge (413 payload_too_large)
+    │   └── StorageQuotaExceeded (413 storage_quota_exceeded)
+    ├── UnsupportedMediaType (415 unsupported_media_type)
+    ├── RateLimited (429 rate_limited, with Retry-After)
+    ├── GenerationFailed (500 generation_failed)
+    └── ServiceUnavailable (503 service_unavailable)
+
+Services raise these; one handler in ``krev.app`` renders the envelope
+``{"success": false, "error": message, "code": code}``. Nothing else raises HTTPException.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class KrevError(Exception):
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "internal_error"
+    default_message: ClassVar[str] = "An unexpected error occurred."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.message = message or self.default_message
+        self.headers = headers or {}
+        self.extra = extra or {}
+        super().__init__(self.message)
+
+    def body(self) -> dict[str, Any]:
+        return {"success": False, "error": self.message, "code": self.code, **self.extra}
+
+
+class BadRequest(KrevError):
+    status = 400
+    code = "invalid_request"
+    default_message = "The request is invalid."
+
+
+class Unauthorized(KrevError):
+    status = 401
+    code = "unauthorized"
+    default_message = "Missing or invalid API key."
+
+
+class SessionRequired(Unauthorized):
+    code = "session_required"
+    default_message = (
+        "This endpoint uses your logged-in dashboard session, not an API key. "
+        "Log in with POST /api/v1/auth/login."
+    )
+
+
+class InsufficientCredits(KrevError):
+    status = 402
+    code = "insufficient_credits"
+    default_message = "Insufficient credits for the requested generation."
+
+
+class Forbidden(KrevError):
+    status = 403
+    code = "forbidden"
+    default_message = "You are not allowed to do this."
+
+
+class MissingScope(Forbidden):
+    code = "insufficient_scope"
+
+
+class CsrfFailed(Forbidden):
+    code = "csrf_failed"
+    default_message = (
+        "Missing or invalid CSRF token: send the X-CSRF-Token header you got at login."
+    )
+
+
+class NotFound(KrevError):
+    status = 404
+    code = "not_found"
+    default_message = "Resource not found."
+
+
+class MethodNotAllowed(KrevError):
+    status = 405
+    code = "method_not_allowed"
+    default_message = "This method is not allowed on this endpoint."
+
+
+class Conflict(KrevError):
+    status = 409
+    code = "conflict"
+    default_message = "The resource is in a state that does not allow this."
+
+
+class PayloadTooLarge(KrevError):
+    status = 413
+    code = "payload_too_large"
+    default_message = "The request body is too large."
+
+
+class StorageQuotaExceeded(PayloadTooLarge):
+    code = "storage_quota_exceeded"
+    default_message = "Your plan's storage is full. Delete files or upgrade your plan."
+
+
+class UnsupportedMediaType(KrevError):
+    status = 415
+    code = "unsupported_media_type"
+    default_message = "Unsupported content type."
+
+
+class RateLimited(KrevError):
+    status = 429
+    code = "rate_limited"
+    default_message = "Rate limit exceeded. Wait and retry."
+
+
+class GenerationFailed(KrevError):
+    status = 500
+    code = "generation_failed"
+    default_message = "The generation failed. Credits were refunded."
+
+
+class ServiceUnavailable(KrevError):
+    status = 503
+    code = "service_unavailable"
+    default_message = "The service is temporarily unavailable."

@@ -1,0 +1,1 @@
+"""Generation jobs: records, lifecycle, the job runner, the sweeper and /generations."""

@@ -1,0 +1,70 @@
+"""GET /api/v1/generations/{id}, the list of generations, and cancelling one."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from krev.accounts.auth import CurrentPrincipal
+from krev.deps import RuntimeDep, SessionDep
+from krev.generations import service
+from krev.generations.schemas import GenerationOut
+from krev.kit.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok
+
+router = APIRouter(
+    prefix="/api/v1/generations",
+    tags=["generations"],
+    responses={**ERROR_RESPONSES, 404: {"description": "No such generation of yours."}},
+)
+
+
+@router.get("/{id}", name="get", response_model=Envelope[GenerationOut])
+def get_generation(
+    id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> dict[str, Any]:
+    """Poll a generation: status, progress (0-100) and, once succeeded, signed output URLs."""
+    generation = service.get_owned(session, principal.user.id, id)
+    service.check_scope(generation, principal.scopes)
+    return ok(
+        service.view(session, generation, runtime.storage, runtime.settings.signed_url_ttl_seconds)
+    )
+
+
+@router.get("", name="list", response_model=ListEnvelope[GenerationOut])
+def list_generations(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[
+        datetime | None, Query(description="next_cursor of the previous page.")
+    ] = None,
+) -> dict[str, Any]:
+    """Your generations of the kinds your key's scopes cover, newest first."""
+    generations = service.list_owned(session, principal.user.id, principal.scopes, limit, cursor)
+    ttl = runtime.settings.signed_url_ttl_seconds
+    data = [service.view(session, g, runtime.storage, ttl) for g in generations]
+    next_cursor = generations[-1].created_at.isoformat() if len(data) == limit else None
+    return {"success": True, "data": data, "meta": {"count": len(data), "next_cursor": next_cursor}}
+
+
+@router.post("/{id}/cancel", name="cancel", response_model=Envelope[GenerationOut])
+def cancel_generation(
+    id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> dict[str, Any]:
+    """Cancel a queued generation (refunded now) or stop a running one at its next step."""
+    generation = service.get_owned(session, principal.user.id, id)
+    service.check_scope(generation, principal.scopes)
+    generation = service.cancel(session, principal.user.id, id)
+    return ok(
+        service.view(session, generation, runtime.storage, runtime.settings.signed_url_ttl_seconds)
+    )

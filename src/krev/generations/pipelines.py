@@ -1,0 +1,94 @@
+"""The plug-in point for generation kinds: one function per pipeline.
+
+A pipeline receives a ``JobContext`` (its parameters, progress reporting, output storage)
+and returns a ``JobOutcome``. It raises ``PipelineError`` for failures the user should read
+about; anything else is reported as an unexpected failure. Either way the credits reserved
+for the job are refunded.
+
+    @register_pipeline("image", scope="images")
+    def run_image(ctx: JobContext) -> JobOutcome: ...
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from krev.storage import Storage
+
+
+class JobCancelled(Exception):
+    """The user cancelled the job; raised from ``JobContext.progress``."""
+
+
+class JobSuperseded(Exception):
+    """Another worker owns this job now (this one was presumed dead); stop quietly."""
+
+
+class PipelineError(Exception):
+    """A failure to show the user; the job fails and its credits are refunded."""
+
+    def __init__(self, message: str, code: str = "generation_failed") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class JobContext(Protocol):
+    generation_id: uuid.UUID
+    user_id: uuid.UUID
+    kind: str
+    params: Mapping[str, Any]
+    attempt: int
+
+    @property
+    def storage(self) -> Storage:
+        """Read access to stored objects (product images, references)."""
+
+    def progress(self, percent: int) -> None:
+        """Report progress 0-100; raises JobCancelled / JobSuperseded when the job must stop."""
+
+    def save_output(self, data: bytes, content_type: str, extension: str) -> str:
+        """Store one output file and return its storage key."""
+
+
+@dataclass
+class JobOutcome:
+    extra: dict[str, Any] = field(default_factory=dict)  # kind-specific output (e.g. ad copy)
+    credits_used: int | None = None  # less than reserved refunds the difference
+
+
+Pipeline = Callable[[JobContext], JobOutcome]
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    kind: str
+    scope: str
+    run: Pipeline
+
+
+_REGISTRY: dict[str, PipelineSpec] = {}
+
+
+def register_pipeline(kind: str, *, scope: str) -> Callable[[Pipeline], Pipeline]:
+    def decorator(run: Pipeline) -> Pipeline:
+        _REGISTRY[kind] = PipelineSpec(kind=kind, scope=scope, run=run)
+        return run
+
+    return decorator
+
+
+def get_pipeline(kind: str) -> PipelineSpec | None:
+    return _REGISTRY.get(kind)
+
+
+def scope_of(kind: str) -> str | None:
+    spec = _REGISTRY.get(kind)
+    return spec.scope if spec else None
+
+
+def kinds_for_scopes(scopes: frozenset[str]) -> list[str]:
+    return sorted(kind for kind, spec in _REGISTRY.items() if spec.scope in scopes)

@@ -1,0 +1,172 @@
+"""All SQL for generation records. State changes are conditional updates.
+
+A worker owns a job for one attempt: every write it makes is guarded by
+``status = 'processing' AND attempts = :attempt``, so a worker that was presumed dead and
+comes back cannot overwrite the attempt that replaced it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from krev.kit.repository import Repository
+from krev.models import Generation
+from krev.models.generation import ACTIVE_STATUSES
+
+
+class GenerationRepository(Repository[Generation]):
+    model = Generation
+
+    def claim(self, generation_id: uuid.UUID, now: datetime) -> Generation | None:
+        stmt = (
+            update(Generation)
+            .where(
+                Generation.id == generation_id,
+                Generation.status == "queued",
+                Generation.cancel_requested.is_(False),
+            )
+            .values(
+                status="processing",
+                attempts=Generation.attempts + 1,
+                started_at=func.coalesce(Generation.started_at, now),
+                heartbeat_at=now,
+                progress=0,
+            )
+            .returning(Generation)
+            .execution_options(synchronize_session=False)
+        )
+        return self.session.scalars(stmt).first()
+
+    def heartbeat(
+        self, generation_id: uuid.UUID, attempt: int, now: datetime, progress: int | None = None
+    ) -> bool | None:
+        """Prove the attempt is alive; returns cancel_requested, or None if it lost the job."""
+        values: dict[str, Any] = {"heartbeat_at": now}
+        if progress is not None:
+            values["progress"] = progress
+        stmt = (
+            update(Generation)
+            .where(
+                Generation.id == generation_id,
+                Generation.status == "processing",
+                Generation.attempts == attempt,
+            )
+            .values(**values)
+            .returning(Generation.cancel_requested)
+            .execution_options(synchronize_session=False)
+        )
+        return self.session.execute(stmt).scalar_one_or_none()
+
+    def finish_attempt(self, generation_id: uuid.UUID, attempt: int, **values: Any) -> bool:
+        stmt = (
+            update(Generation)
+            .where(
+                Generation.id == generation_id,
+                Generation.status == "processing",
+                Generation.attempts == attempt,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+    def finish_if_active(self, generation_id: uuid.UUID, **values: Any) -> bool:
+        stmt = (
+            update(Generation)
+            .where(Generation.id == generation_id, Generation.status.in_(ACTIVE_STATUSES))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+    def cancel_if_queued(self, generation_id: uuid.UUID, now: datetime) -> bool:
+        stmt = (
+            update(Generation)
+            .where(Generation.id == generation_id, Generation.status == "queued")
+            .values(
+                status="cancelled",
+                completed_at=now,
+                error="Cancelled by the user.",
+                error_code="cancelled",
+                credits_used=0,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+    def request_cancel(self, generation_id: uuid.UUID) -> None:
+        self.session.execute(
+            update(Generation)
+            .where(Generation.id == generation_id, Generation.status == "processing")
+            .values(cancel_requested=True)
+            .execution_options(synchronize_session=False)
+        )
+
+    def requeue(self, generation_id: uuid.UUID, attempt: int, now: datetime) -> bool:
+        stmt = (
+            update(Generation)
+            .where(
+                Generation.id == generation_id,
+                Generation.status == "processing",
+                Generation.attempts == attempt,
+            )
+            .values(status="queued", queued_at=now, heartbeat_at=None, progress=0)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+    def touch_queued(self, generation_id: uuid.UUID, now: datetime) -> bool:
+        stmt = (
+            update(Generation)
+            .where(Generation.id == generation_id, Generation.status == "queued")
+            .values(queued_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+    def silent_since(self, before: datetime, limit: int = 100) -> Sequence[Generation]:
+        stmt = (
+            select(Generation)
+            .where(Generation.status == "processing", Generation.heartbeat_at < before)
+            .limit(limit)
+        )
+        return list(self.session.scalars(stmt))
+
+    def queued_since(self, before: datetime, limit: int = 100) -> Sequence[Generation]:
+        stmt = (
+            select(Generation)
+            .where(Generation.status == "queued", Generation.queued_at < before)
+            .limit(limit)
+        )
+        return list(self.session.scalars(stmt))
+
+    def overdue(self, now: datetime, limit: int = 100) -> Sequence[Generation]:
+        stmt = (
+            select(Generation)
+            .where(Generation.status.in_(ACTIVE_STATUSES), Generation.deadline_at < now)
+            .limit(limit)
+        )
+        return list(self.session.scalars(stmt))
+
+    def queue_position(self, generation: Generation) -> int:
+        stmt = select(func.count()).where(
+            Generation.status == "queued", Generation.queued_at < generation.queued_at
+        )
+        return int(self.session.scalar(stmt) or 0) + 1
+
+    def list_for_user(
+        self, user_id: uuid.UUID, kinds: Sequence[str], limit: int, before: datetime | None
+    ) -> list[Generation]:
+        stmt = select(Generation).where(Generation.user_id == user_id, Generation.kind.in_(kinds))
+        if before is not None:
+            stmt = stmt.where(Generation.created_at < before)
+        stmt = stmt.order_by(Generation.created_at.desc()).limit(limit)
+        return list(self.session.scalars(stmt))
+
+    def status_of(self, generation_id: uuid.UUID) -> str | None:
+        return self.session.scalar(select(Generation.status).where(Generation.id == generation_id))

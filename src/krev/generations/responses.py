@@ -1,0 +1,87 @@
+"""How a job-creating POST answers: the finished result if the job ends within the wait
+window, else 202 with a poll URL (immediately when the client sends Prefer: respond-async).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from krev.errors import GenerationFailed, KrevError
+from krev.generations.repository import GenerationRepository
+from krev.models import Generation
+from krev.models.generation import TERMINAL_STATUSES
+from krev.runtime import Runtime
+
+Render = Callable[[Session, Generation], dict[str, Any]]
+
+
+def prefers_async(request: Request) -> bool:
+    prefer = request.headers.get("prefer", "")
+    return any(token.strip().lower() == "respond-async" for token in prefer.split(","))
+
+
+def _status(runtime: Runtime, generation_id: uuid.UUID) -> str | None:
+    with runtime.db.transaction(write=False) as session:
+        return GenerationRepository(session).status_of(generation_id)
+
+
+async def wait_until_finished(
+    runtime: Runtime, generation_id: uuid.UUID, wait_seconds: float
+) -> bool:
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.02
+    while True:
+        status = await asyncio.to_thread(_status, runtime, generation_id)
+        if status in TERMINAL_STATUSES:
+            return True
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        await asyncio.sleep(min(delay, remaining))
+        delay = min(delay * 1.5, 0.5)
+
+
+def poll_url(runtime: Runtime, generation_id: uuid.UUID) -> str:
+    return f"{runtime.settings.public_base_url.rstrip('/')}/api/v1/generations/{generation_id}"
+
+
+async def job_response(
+    request: Request, runtime: Runtime, generation_id: uuid.UUID, render: Render
+) -> JSONResponse:
+    asynchronous = prefers_async(request)
+    if not asynchronous and await wait_until_finished(
+        runtime, generation_id, runtime.settings.sync_wait_seconds
+    ):
+        return await asyncio.to_thread(_final_response, runtime, generation_id, render)
+    url = poll_url(runtime, generation_id)
+    with runtime.db.transaction(write=False) as session:
+        status = GenerationRepository(session).status_of(generation_id) or "queued"
+    headers = {"Location": url, "Retry-After": "2"}
+    if asynchronous:
+        headers["Preference-Applied"] = "respond-async"
+    body = {"generation_id": str(generation_id), "status": status, "poll_url": url}
+    return JSONResponse({"success": True, "data": body}, status_code=202, headers=headers)
+
+
+def _final_response(runtime: Runtime, generation_id: uuid.UUID, render: Render) -> JSONResponse:
+    with runtime.db.transaction(write=False) as session:
+        generation = GenerationRepository(session).get(generation_id)
+        assert generation is not None
+        if generation.status == "succeeded":
+            return JSONResponse(
+                {"success": True, "data": jsonable_encoder(render(session, generation))}
+            )
+        error: KrevError = GenerationFailed(
+            generation.error or GenerationFailed.default_message,
+            extra={"generation_id": str(generation.id), "status": generation.status},
+        )
+    return JSONResponse(error.body(), status_code=error.status)

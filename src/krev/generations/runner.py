@@ -1,0 +1,193 @@
+"""Runs one generation in a worker: claim, run its pipeline with a heartbeat, finish.
+
+Whatever happens, the job ends in a terminal state with credits settled or refunded,
+or stays claimed by this attempt until the sweeper sees its heartbeat stop.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+import structlog
+
+from krev.errors import KrevError
+from krev.generations import service
+from krev.generations.pipelines import (
+    JobCancelled,
+    JobOutcome,
+    JobSuperseded,
+    PipelineError,
+    get_pipeline,
+)
+from krev.generations.repository import GenerationRepository
+from krev.kit.clock import utcnow
+from krev.runtime import Runtime
+from krev.storage import Storage, StoredObject
+
+log = structlog.get_logger("krev.jobs")
+
+UNEXPECTED = "The generation failed unexpectedly. Your credits were refunded."
+
+
+@dataclass
+class WorkerJobContext:
+    """The ``JobContext`` a pipeline gets inside a worker."""
+
+    runtime: Runtime
+    generation_id: uuid.UUID
+    user_id: uuid.UUID
+    kind: str
+    params: Mapping[str, Any]
+    attempt: int
+    files: list[StoredObject] = field(default_factory=list)
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    superseded: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def storage(self) -> Storage:
+        return self.runtime.storage
+
+    def beat(self, progress: int | None = None) -> None:
+        with self.runtime.db.transaction() as session:
+            state = GenerationRepository(session).heartbeat(
+                self.generation_id, self.attempt, utcnow(), progress
+            )
+        if state is None:
+            self.superseded.set()
+        elif state:
+            self.cancelled.set()
+
+    def progress(self, percent: int) -> None:
+        self.beat(max(0, min(99, int(percent))))
+        self.raise_if_stopped()
+
+    def raise_if_stopped(self) -> None:
+        if self.superseded.is_set():
+            raise JobSuperseded()
+        if self.cancelled.is_set():
+            raise JobCancelled()
+
+    def save_output(self, data: bytes, content_type: str, extension: str) -> str:
+        self.raise_if_stopped()
+        key = (
+            f"users/{self.user_id}/generations/{self.generation_id}/"
+            f"{self.attempt}-{len(self.files) + 1}.{extension.lstrip('.')}"
+        )
+        self.files.append(self.storage.put(key, data, content_type))
+        return key
+
+    def discard_outputs(self) -> None:
+        for stored in self.files:
+            try:
+                self.storage.delete(stored.key)
+            except Exception:
+                log.exception("output_cleanup_failed", key=stored.key)
+        self.files.clear()
+
+
+class Heartbeat:
+    """Beats in the background while a pipeline runs, so long steps do not look dead."""
+
+    def __init__(self, ctx: WorkerJobContext, interval: float) -> None:
+        self.ctx = ctx
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="krev-heartbeat", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.ctx.beat()
+            except Exception:
+                log.exception("heartbeat_failed", generation_id=str(self.ctx.generation_id))
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def execute_generation(runtime: Runtime, generation_id: uuid.UUID) -> str | None:
+    """Run the job if it is still queued; returns its final status (None if not ours)."""
+    with runtime.db.transaction() as session:
+        claimed = GenerationRepository(session).claim(generation_id, utcnow())
+        if claimed is None:
+            return None
+        ctx = WorkerJobContext(
+            runtime=runtime,
+            generation_id=claimed.id,
+            user_id=claimed.user_id,
+            kind=claimed.kind,
+            params=dict(claimed.params),
+            attempt=claimed.attempts,
+        )
+    bound = log.bind(generation_id=str(generation_id), kind=ctx.kind, attempt=ctx.attempt)
+    bound.info("job_started")
+    spec = get_pipeline(ctx.kind)
+    if spec is None:
+        return _finish_failed(
+            ctx, f"No pipeline for generations of kind {ctx.kind!r}.", "no_pipeline"
+        )
+    try:
+        with Heartbeat(ctx, runtime.settings.job_heartbeat_seconds):
+            outcome = spec.run(ctx)
+            ctx.raise_if_stopped()
+    except JobSuperseded:
+        bound.warning("job_superseded")
+        ctx.discard_outputs()
+        return None
+    except JobCancelled:
+        bound.info("job_cancelled")
+        return _finish_failed(ctx, "Cancelled by the user.", "cancelled", status="cancelled")
+    except PipelineError as error:
+        bound.info("job_failed", error=error.message, code=error.code)
+        return _finish_failed(ctx, error.message, error.code)
+    except Exception:
+        bound.exception("job_crashed")
+        return _finish_failed(ctx, UNEXPECTED, "internal_error")
+    return _finish_succeeded(ctx, outcome)
+
+
+def _finish_failed(
+    ctx: WorkerJobContext, message: str, code: str, status: str = "failed"
+) -> str | None:
+    ctx.discard_outputs()
+    with ctx.runtime.db.transaction() as session:
+        done = service.fail(
+            session, ctx.generation_id, message, code, attempt=ctx.attempt, status=status
+        )
+    return status if done else None
+
+
+def _finish_succeeded(ctx: WorkerJobContext, outcome: JobOutcome) -> str | None:
+    try:
+        with ctx.runtime.db.transaction() as session:
+            done = service.succeed(
+                session,
+                ctx.runtime.settings,
+                ctx.generation_id,
+                ctx.attempt,
+                ctx.files,
+                outcome.extra,
+                outcome.credits_used,
+            )
+    except KrevError as error:  # e.g. the outputs do not fit the plan's storage
+        return _finish_failed(ctx, error.message, error.code)
+    if not done:
+        ctx.discard_outputs()
+        return None
+    log.info("job_succeeded", generation_id=str(ctx.generation_id), files=len(ctx.files))
+    return "succeeded"

@@ -1,0 +1,56 @@
+"""Response bodies of /generations and of job-creating POSTs answered with 202."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class GenerationOutput(BaseModel):
+    model_config = {"extra": "allow"}
+
+    urls: list[str] = Field(description="Signed URLs of the outputs; they expire.")
+
+
+class GenerationOut(BaseModel):
+    id: uuid.UUID
+    kind: str = Field(examples=["image"])
+    status: str = Field(description="queued, processing, succeeded, failed or cancelled.")
+    progress: int = Field(ge=0, le=100)
+    output: GenerationOutput | None
+    error: str | None
+    error_code: str | None = None
+    credits_used: int = Field(description="Credits charged; 0 once failed or cancelled.")
+    queue_position: int | None = Field(
+        default=None, description="1 when next in line; only while queued."
+    )
+    created_at: str
+    started_at: str | None = None
+    completed_at: str | None
+
+
+class JobAccepted(BaseModel):
+    generation_id: uuid.UUID
+    status: str = Field(examples=["queued"])
+    poll_url: str = Field(description="GET this URL to follow the job.")
+
+
+JOB_ACCEPTED_RESPONSE: dict[int | str, dict[str, Any]] = {
+    202: {
+        "description": "Accepted: the job did not finish within the wait window, or the "
+        "client sent `Prefer: respond-async`. Poll `poll_url`.",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "success": {"type": "boolean"},
+                        "data": JobAccepted.model_json_schema(),
+                    },
+                }
+            }
+        },
+    }
+}

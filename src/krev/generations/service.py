@@ -1,0 +1,206 @@
+"""Generation rules: accept (reserve + record + enqueue after commit), cancel, finish, view."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from krev.billing.service import refund_credits, reserve_credits
+from krev.config import Settings
+from krev.db import after_commit
+from krev.errors import Conflict, MissingScope, NotFound
+from krev.files.service import record_objects
+from krev.generations.pipelines import get_pipeline, kinds_for_scopes, scope_of
+from krev.generations.repository import GenerationRepository
+from krev.kit.clock import isoformat, utcnow
+from krev.models import Generation
+from krev.storage import Storage, StoredObject
+
+Enqueue = Callable[[uuid.UUID], None]
+
+
+def submit(
+    session: Session,
+    settings: Settings,
+    enqueue: Enqueue,
+    *,
+    user_id: uuid.UUID,
+    kind: str,
+    params: dict[str, Any],
+    cost: int,
+) -> Generation:
+    """Accept a job: one record, its credits reserved, and the task sent after commit."""
+    if get_pipeline(kind) is None:
+        raise ValueError(f"no pipeline registered for kind {kind!r}")
+    now = utcnow()
+    generation = Generation(
+        id=uuid.uuid4(),
+        user_id=user_id,
+        kind=kind,
+        status="queued",
+        params=params,
+        credits_reserved=cost,
+        credits_used=cost,
+        queued_at=now,
+        created_at=now,
+        deadline_at=now + timedelta(seconds=settings.job_deadline_seconds),
+    )
+    GenerationRepository(session).add(generation)
+    if cost:
+        reserve_credits(session, user_id, cost, generation.id)
+    after_commit(session, lambda: enqueue(generation.id))
+    return generation
+
+
+def get_owned(session: Session, user_id: uuid.UUID, generation_id: uuid.UUID) -> Generation:
+    generation = GenerationRepository(session).get_owned(generation_id, user_id)
+    if generation is None:
+        raise NotFound("Generation not found.")
+    return generation
+
+
+def check_scope(generation: Generation, scopes: frozenset[str]) -> None:
+    scope = scope_of(generation.kind)
+    if scope is not None and scope not in scopes:
+        raise MissingScope(f"This API key lacks the '{scope}' scope to read this generation.")
+
+
+def list_owned(
+    session: Session, user_id: uuid.UUID, scopes: frozenset[str], limit: int, before: Any
+) -> list[Generation]:
+    kinds = kinds_for_scopes(scopes)
+    return GenerationRepository(session).list_for_user(user_id, kinds, limit, before)
+
+
+def cancel(session: Session, user_id: uuid.UUID, generation_id: uuid.UUID) -> Generation:
+    """Cancel a queued job now (refunded); ask a running one to stop at its next step."""
+    repo = GenerationRepository(session)
+    generation = get_owned(session, user_id, generation_id)
+    if generation.status in ("succeeded", "failed", "cancelled"):
+        raise Conflict(f"The generation already {generation.status}; it cannot be cancelled.")
+    if repo.cancel_if_queued(generation.id, utcnow()):
+        refund_credits(
+            session, user_id, generation.credits_reserved, generation.id, note="cancelled"
+        )
+    else:
+        repo.request_cancel(generation.id)
+    session.refresh(generation)
+    return generation
+
+
+def fail(
+    session: Session,
+    generation_id: uuid.UUID,
+    message: str,
+    code: str,
+    *,
+    attempt: int | None = None,
+    status: str = "failed",
+) -> bool:
+    """Finish a job unsuccessfully and refund what it reserved, exactly once."""
+    repo = GenerationRepository(session)
+    values = {
+        "status": status,
+        "error": message,
+        "error_code": code,
+        "completed_at": utcnow(),
+        "credits_used": 0,
+    }
+    done = (
+        repo.finish_attempt(generation_id, attempt, **values)
+        if attempt is not None
+        else repo.finish_if_active(generation_id, **values)
+    )
+    if done:
+        generation = repo.get(generation_id)
+        assert generation is not None
+        session.refresh(generation)
+        refund_credits(
+            session, generation.user_id, generation.credits_reserved, generation_id, note=code
+        )
+    return done
+
+
+def succeed(
+    session: Session,
+    settings: Settings,
+    generation_id: uuid.UUID,
+    attempt: int,
+    files: Sequence[StoredObject],
+    extra: dict[str, Any],
+    credits_used: int | None,
+) -> bool:
+    """Record outputs, count their storage and settle credits; False if the job was lost."""
+    repo = GenerationRepository(session)
+    generation = repo.get(generation_id)
+    if generation is None:
+        return False
+    used = generation.credits_reserved if credits_used is None else credits_used
+    used = max(0, min(used, generation.credits_reserved))
+    output = {"files": [{"key": f.key, "content_type": f.content_type} for f in files], **extra}
+    done = repo.finish_attempt(
+        generation_id,
+        attempt,
+        status="succeeded",
+        progress=100,
+        output=output,
+        credits_used=used,
+        completed_at=utcnow(),
+    )
+    if not done:
+        return False
+    plan = settings.plan(_owner_plan(session, generation.user_id))
+    record_objects(session, generation.user_id, files, plan.storage_bytes, generation_id)
+    refund_credits(
+        session,
+        generation.user_id,
+        generation.credits_reserved - used,
+        generation_id,
+        kind="partial_refund",
+    )
+    return True
+
+
+def _owner_plan(session: Session, user_id: uuid.UUID) -> str:
+    from krev.models import User
+
+    user = session.get(User, user_id)
+    assert user is not None
+    return user.plan
+
+
+def output_urls(generation: Generation, storage: Storage, ttl: int) -> list[str]:
+    if not generation.output:
+        return []
+    return [storage.signed_url(f["key"], ttl) for f in generation.output.get("files", [])]
+
+
+def view(session: Session, generation: Generation, storage: Storage, ttl: int) -> dict[str, Any]:
+    """The reference's generation shape, plus credits and queue position."""
+    output: dict[str, Any] | None = None
+    if generation.status == "succeeded":
+        extra = {k: v for k, v in (generation.output or {}).items() if k != "files"}
+        output = {"urls": output_urls(generation, storage, ttl), **extra}
+    queue_position = (
+        GenerationRepository(session).queue_position(generation)
+        if generation.status == "queued"
+        else None
+    )
+    return {
+        "id": generation.id,
+        "kind": generation.kind,
+        "status": generation.status,
+        "progress": generation.progress,
+        "output": output,
+        "error": generation.error,
+        "error_code": generation.error_code,
+        "credits_used": generation.credits_used if generation.status != "failed" else 0,
+        "queue_position": queue_position,
+        "created_at": isoformat(generation.created_at),
+        "started_at": isoformat(generation.started_at),
+        "completed_at": isoformat(generation.completed_at),
+    }

@@ -1,0 +1,1 @@
+"""Small shared building blocks: envelopes, repository base, time helpers."""

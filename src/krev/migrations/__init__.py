@@ -1,0 +1,1 @@
+"""Alembic migrations; run with ``krev migrate`` (``krev.migrate.upgrade``)."""

@@ -1,0 +1,19 @@
+"""ORM tables, one module per aggregate. Importing this package registers them all."""
+
+from krev.models.api_key import ApiKey
+from krev.models.base import Base
+from krev.models.generation import Generation
+from krev.models.ledger import LedgerEntry
+from krev.models.session import DashboardSession
+from krev.models.storage_object import StorageObject
+from krev.models.user import User
+
+__all__ = [
+    "ApiKey",
+    "Base",
+    "DashboardSession",
+    "Generation",
+    "LedgerEntry",
+    "StorageObject",
+    "User",
+]

@@ -1,0 +1,31 @@
+"""The append-only credit ledger. Its deltas always sum to the user's balance."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from krev.kit.clock import utcnow
+from krev.models.base import Base
+
+
+class LedgerEntry(Base):
+    __tablename__ = "credit_ledger"
+    # A generation is reserved once and refunded at most once, whatever retries happen.
+    __table_args__ = (UniqueConstraint("generation_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    delta: Mapped[int] = mapped_column(BigInteger)
+    balance_after: Mapped[int] = mapped_column(BigInteger)
+    generation_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    note: Mapped[str | None] = mapped_column(String(500), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

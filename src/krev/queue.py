@@ -1,0 +1,49 @@
+"""The task queue: Huey on SQLite (embedded) or Redis (scale-out).
+
+Task arguments are ids, never objects, and jobs are enqueued only after the transaction
+that created them has committed (see ``krev.db.after_commit``).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from huey import Huey, RedisHuey, SqliteHuey
+from huey.consumer import Consumer
+
+from krev.config import Settings
+
+
+def create_huey(settings: Settings) -> Huey:
+    if settings.redis_url:
+        return RedisHuey(settings.queue_name, url=settings.redis_url, results=False)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(
+        settings.queue_name,
+        filename=str((settings.data_dir / "queue.db").resolve()),
+        results=False,
+        timeout=30,
+    )
+
+
+class EmbeddedConsumer(Consumer):  # type: ignore[misc]
+    """A thread consumer living inside another process (the API server).
+
+    Huey's consumer installs signal handlers when it starts, which would take SIGINT and
+    SIGTERM away from the web server; the embedding process owns signals instead.
+    """
+
+    def _set_signal_handlers(self) -> None:
+        return None
+
+
+def start_embedded_consumer(huey: Huey, workers: int, **options: Any) -> EmbeddedConsumer:
+    consumer = EmbeddedConsumer(huey, workers=workers, worker_type="thread", **options)
+    consumer.start()
+    logging.getLogger("krev.queue").info("embedded worker threads started: %s", workers)
+    return consumer
+
+
+def queue_length(huey: Huey) -> int:
+    return int(huey.pending_count())

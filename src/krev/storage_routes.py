@@ -1,0 +1,48 @@
+"""GET /storage/{key}: serves local-storage objects to holders of a valid signed URL."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse
+
+from krev.deps import RuntimeDep
+from krev.errors import Forbidden, NotFound
+from krev.storage import InvalidObjectKey, LocalStorage, SignatureCheck
+
+router = APIRouter(tags=["storage"])
+
+_REFUSALS = {
+    SignatureCheck.MISSING: "This storage URL is not signed. Use the signed URL from the API.",
+    SignatureCheck.INVALID: "This storage URL's signature is invalid.",
+    SignatureCheck.EXPIRED: "This storage URL has expired. Fetch a fresh one from the API.",
+}
+
+
+@router.get("/storage/{key:path}", name="get_object", include_in_schema=False)
+def get_object(
+    key: str,
+    runtime: RuntimeDep,
+    expires: Annotated[str | None, Query()] = None,
+    signature: Annotated[str | None, Query()] = None,
+) -> FileResponse:
+    storage = runtime.storage
+    if not isinstance(storage, LocalStorage):
+        raise NotFound("Objects are served by the object store's own signed URLs.")
+    check = storage.verify_signature(key, expires, signature)
+    if check is not SignatureCheck.OK:
+        raise Forbidden(_REFUSALS[check])
+    try:
+        path = storage.local_path(key)
+    except InvalidObjectKey:
+        raise NotFound("Object not found.") from None
+    if not path.is_file():
+        raise NotFound("Object not found.")
+    max_age = max(0, int(expires or 0) - int(time.time()))
+    return FileResponse(
+        path,
+        media_type=storage.content_type(key),
+        headers={"Cache-Control": f"private, max-age={max_age}"},
+    )

@@ -1,0 +1,67 @@
+"""Job workers: Huey consumer threads plus the sweeper, inside the API process
+(embedded default) or as ``krev worker`` processes on any machine (scale-out).
+"""
+
+from __future__ import annotations
+
+import structlog
+from huey.consumer import Consumer
+
+from krev.generations.sweeper import Sweeper
+from krev.queue import EmbeddedConsumer
+from krev.runtime import Runtime
+
+log = structlog.get_logger("krev.workers")
+
+
+class EmbeddedWorkers:
+    def __init__(self, runtime: Runtime, threads: int | None = None) -> None:
+        self.runtime = runtime
+        self.threads = threads or runtime.settings.embedded_workers
+        self.consumer: EmbeddedConsumer | None = None
+        self.sweeper: Sweeper | None = None
+
+    def start(self) -> EmbeddedWorkers:
+        settings = self.runtime.settings
+        self.consumer = EmbeddedConsumer(
+            self.runtime.huey,
+            workers=self.threads,
+            worker_type="thread",
+            periodic=False,
+            initial_delay=0.01,
+            max_delay=0.25,
+            backoff=1.5,
+        )
+        self.consumer.start()
+        self.sweeper = Sweeper(self.runtime, settings.sweep_interval_seconds).start()
+        log.info("workers_started", threads=self.threads)
+        return self
+
+    def stop(self) -> None:
+        if self.sweeper is not None:
+            self.sweeper.stop()
+        if self.consumer is not None:
+            self.consumer.stop(graceful=True)
+
+
+def run_worker(runtime: Runtime, threads: int) -> None:
+    """The ``krev worker`` main loop: blocks, and stops gracefully on SIGINT/SIGTERM."""
+    settings = runtime.settings
+    consumer = Consumer(
+        runtime.huey,
+        workers=threads,
+        worker_type="thread",
+        periodic=False,
+        initial_delay=0.01,
+        max_delay=0.25,
+        backoff=1.5,
+        graceful_signal="TERM",
+        shutdown_timeout=settings.job_stale_after_seconds,
+    )
+    sweeper = Sweeper(runtime, settings.sweep_interval_seconds).start()
+    log.info("worker_started", threads=threads)
+    try:
+        consumer.run()
+    finally:
+        sweeper.stop()
+        runtime.close()
