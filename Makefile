@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 VENV := .venv
 STAMP := $(VENV)/.synced-$(shell cat pyproject.toml uv.lock | sha1sum | cut -c1-12)
 
-.PHONY: setup run worker migrate test test-fast lint format typecheck bench clean
+.PHONY: setup run worker migrate test test-fast lint format typecheck bench docs clean
 
 $(STAMP): pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
@@ -46,3 +46,6 @@ bench: setup ## Benchmarks; results go to bench/RESULTS.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+docs: setup ## Regenerate docs/configuration.md from the settings
+	$(VENV)/bin/python -m krev.config_docs > docs/configuration.md

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.panel import Panel
 
 from krev.config import Settings
 
@@ -48,15 +47,15 @@ def _bootstrap(settings: Settings) -> None:
         db.dispose()
     if created is None:
         return
-    Console().print(
-        Panel.fit(
-            f"Dashboard login: [bold]{created.email}[/bold] / [bold]{created.password}[/bold]\n"
-            f"API key (all scopes): [bold]{created.api_key}[/bold]\n\n"
-            "Shown once. Try it:\n"
-            f"  curl {settings.public_base_url}/api/v1/credits "
-            f"-H 'Authorization: Bearer {created.api_key}'",
-            title="Krev first start",
-        )
+    # Plain lines, not a panel: the curl command must survive copy and paste unwrapped.
+    out = Console(soft_wrap=True, highlight=False)
+    out.print("[bold]Krev first start[/bold]: shown once, keep it safe.")
+    out.print(f"  Dashboard login:      {created.email} / {created.password}")
+    out.print(f"  API key (all scopes): {created.api_key}")
+    out.print("Try it:")
+    out.print(
+        f"  curl {settings.public_base_url}/api/v1/credits "
+        f"-H 'Authorization: Bearer {created.api_key}'"
     )
 
 
@@ -149,12 +148,19 @@ def create_key(
     ] = None,
 ) -> None:
     """Create an API key for a user and print only the key."""
+    from pydantic import ValidationError
+
     from krev.accounts import service
     from krev.accounts.schemas import KeyCreate
+    from krev.kit.validation import describe_validation_error
 
     settings = _settings()
     chosen = [s.strip() for s in scopes.split(",") if s.strip()] if scopes else None
-    body = KeyCreate(name=name, **({"scopes": chosen} if chosen is not None else {}))
+    try:
+        body = KeyCreate(name=name, **({"scopes": chosen} if chosen is not None else {}))
+    except ValidationError as error:
+        console.print(f"[red]{describe_validation_error(error.errors())}[/red]")
+        raise typer.Exit(1) from None
     with _admin_transaction(settings) as session:
         user = service.find_user(session, email)
         _, key = service.create_key(session, settings, user.id, body.name, body.scopes)
@@ -199,3 +205,7 @@ class _admin_transaction:  # noqa: N801 - reads as a context manager name
             console.print(f"[red]{exc_info[1].message}[/red]")
             raise typer.Exit(1)
         return False
+
+
+if __name__ == "__main__":
+    app()

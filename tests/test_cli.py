@@ -1,0 +1,196 @@
+"""The krev command line: admin tasks against the real database, and the first start."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from krev.cli import app as cli
+from krev.config import Settings
+from tests.conftest import TEST_SECRET, Account
+
+KEY_PATTERN = re.compile(r"sk_live_[0-9A-Za-z]{38}")
+
+
+@pytest.fixture
+def cli_env(settings: Settings) -> dict[str, str]:
+    return {
+        "KREV_ENV": "test",
+        "KREV_SECRET_KEY": TEST_SECRET,
+        "KREV_DATA_DIR": str(settings.data_dir),
+        "KREV_DATABASE_URL": settings.resolved_database_url,
+    }
+
+
+def run(env: dict[str, str], *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), env=env)
+    return result.exit_code, result.output
+
+
+def test_create_user_key_and_grant(cli_env: dict[str, str], client: TestClient) -> None:
+    code, out = run(
+        cli_env,
+        "admin",
+        "create-user",
+        "Ops@Example.com",
+        "--password",
+        "s3cret-pass",
+        "--plan",
+        "starter",
+    )
+    assert code == 0, out
+    assert "ops@example.com" in out and "1000 credits" in out
+
+    code, out = run(
+        cli_env, "admin", "create-key", "ops@example.com", "--name", "ci", "--scopes", "credits"
+    )
+    assert code == 0, out
+    key = out.strip()
+    assert KEY_PATTERN.fullmatch(key), out  # only the key is printed
+
+    headers = {"Authorization": f"Bearer {key}"}
+    credits = client.get("/api/v1/credits", headers=headers).json()["data"]
+    assert credits["plan"] == "starter"
+    assert credits["credits"]["current"] == 1000
+    # The CLI honoured --scopes: this key cannot read generations of image kinds.
+    assert client.get("/api/v1/generations", headers=headers).json()["data"] == []
+
+    code, out = run(cli_env, "admin", "grant-credits", "ops@example.com", "250", "--note", "promo")
+    assert code == 0, out
+    assert "1,250" in out
+    assert (
+        client.get("/api/v1/credits", headers=headers).json()["data"]["credits"]["current"] == 1250
+    )
+    history = client.get("/api/v1/credits/history", headers=headers).json()["data"]
+    assert (
+        history[0]["kind"] == "grant"
+        and history[0]["delta"] == 250
+        and history[0]["note"] == "promo"
+    )
+
+
+def test_admin_errors_are_sentences(cli_env: dict[str, str], account: Account) -> None:
+    code, out = run(cli_env, "admin", "create-user", account.email, "--password", "another-pass")
+    assert code == 1 and "already exists" in out
+
+    code, out = run(cli_env, "admin", "create-key", "nobody@example.com")
+    assert code == 1 and "No user" in out
+
+    code, out = run(cli_env, "admin", "create-key", account.email, "--scopes", "images,telepathy")
+    assert code != 0 and "telepathy" in out
+
+    code, out = run(cli_env, "admin", "grant-credits", account.email, "--", "-999999")
+    assert code == 1 and "below zero" in out
+
+    code, out = run(
+        cli_env,
+        "admin",
+        "create-user",
+        "x@example.com",
+        "--password",
+        "longenough",
+        "--plan",
+        "platinum",
+    )
+    assert code == 1 and "Unknown plan" in out
+
+
+def test_production_requires_a_secret(tmp_path: Path) -> None:
+    env = {"KREV_ENV": "production", "KREV_DATA_DIR": str(tmp_path)}
+    result = CliRunner().invoke(cli, ["migrate"], env={**env, "KREV_SECRET_KEY": ""})
+    assert result.exit_code == 2
+    assert "KREV_SECRET_KEY is required" in result.output
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _serve(data_dir: Path, port: int) -> subprocess.Popen[str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KREV_")} | {
+        "KREV_DATA_DIR": str(data_dir),
+        "KREV_PORT": str(port),
+        "KREV_LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "krev.cli", "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _wait_ready(port: int, process: subprocess.Popen[str]) -> None:
+    for _ in range(300):
+        if process.poll() is not None:
+            raise AssertionError(
+                f"server exited: {process.stdout.read() if process.stdout else ''}"
+            )
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("server did not become ready")
+
+
+def _stop(process: subprocess.Popen[str]) -> str:
+    process.terminate()
+    try:
+        output, _ = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+    return output
+
+
+def test_first_start_prints_login_and_key_once(tmp_path: Path) -> None:
+    """What `make run` does on an empty data directory, on the embedded defaults."""
+    data_dir = tmp_path / "data"
+    port = _free_port()
+    server = _serve(data_dir, port)
+    try:
+        _wait_ready(port, server)
+        base = f"http://127.0.0.1:{port}"
+        # The printed key is only known from the output; stop to read it.
+    finally:
+        output = _stop(server)
+    keys = sorted(set(KEY_PATTERN.findall(output)))
+    assert len(keys) == 1, output
+    assert "admin@krev.local" in output
+    curl_lines = [line for line in output.splitlines() if "curl " in line]
+    assert curl_lines and keys[0] in curl_lines[0]  # copy-pasteable, not wrapped
+    assert (data_dir / "krev.db").exists() and (data_dir / "secret_key").exists()
+
+    server = _serve(data_dir, port)
+    try:
+        _wait_ready(port, server)
+        response = httpx.get(
+            f"{base}/api/v1/credits", headers={"Authorization": f"Bearer {keys[0]}"}
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["data"]["plan"] == "pro"
+        login = re.search(r"admin@krev\.local / (\S+)", output)
+        assert login is not None
+        session = httpx.post(
+            f"{base}/api/v1/auth/login",
+            json={"email": "admin@krev.local", "password": login.group(1)},
+        )
+        assert session.status_code == 200, session.text
+    finally:
+        second_output = _stop(server)
+    assert not KEY_PATTERN.findall(second_output)  # shown once, never again
