@@ -124,6 +124,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 def _include_routers(app: FastAPI) -> None:
     from krev.accounts.endpoints import auth_router, keys_router
     from krev.billing.endpoints import router as credits_router
+    from krev.dashboard.endpoints import router as dashboard_router
+    from krev.dashboard.endpoints import static_files
     from krev.generations.endpoints import router as generations_router
     from krev.health.endpoints import router as health_router
     from krev.storage_routes import router as storage_router
@@ -135,8 +137,10 @@ def _include_routers(app: FastAPI) -> None:
         generations_router,
         storage_router,
         health_router,
+        dashboard_router,
     ):
         app.include_router(router)
+    app.mount("/dashboard/static", static_files, name="dashboard-static")
 
 
 def app_factory() -> Any:

@@ -1,0 +1,1 @@
+"""The dashboard: a small page over the same API (login, credits, API keys)."""
