@@ -86,9 +86,10 @@ class Settings(BaseSettings):
     s3_region: str | None = Field(default=None, description="S3 region.")
     s3_access_key_id: str | None = Field(default=None, description="S3 access key id.")
     s3_secret_access_key: str | None = Field(default=None, description="S3 secret access key.")
-    public_base_url: str = Field(
-        default="http://127.0.0.1:8000",
-        description="Base URL clients reach this API at; used for poll URLs and signed URLs.",
+    public_base_url: str | None = Field(
+        default=None,
+        description="Base URL clients reach this API at; used for poll URLs and signed URLs. "
+        "Default: http://HOST:PORT.",
     )
     secret_key: str | None = Field(
         default=None,
@@ -190,7 +191,12 @@ class Settings(BaseSettings):
     def secure_cookies(self) -> bool:
         if self.cookie_secure is not None:
             return self.cookie_secure
-        return self.public_base_url.startswith("https://")
+        return self.base_url.startswith("https://")
+
+    @property
+    def base_url(self) -> str:
+        """The public base URL without a trailing slash."""
+        return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @cached_property
     def secret(self) -> bytes:

@@ -36,7 +36,7 @@ def create_storage(settings: Settings) -> Storage:
     from pathlib import Path
 
     return LocalStorage(
-        Path(location), signing_key=settings.secret, base_url=settings.public_base_url
+        Path(location), signing_key=settings.secret, base_url=settings.base_url
     )
 
 

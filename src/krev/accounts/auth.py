@@ -52,9 +52,14 @@ def _bearer(request: Request) -> str | None:
 def _from_key(request: Request, session: SessionDep, runtime: Runtime, key: str) -> Principal:
     api_key, user = service.resolve_key(session, runtime.settings, key)
     if service.key_needs_touch(api_key, utcnow()):
-        # Its own short write transaction keeps the request's read transaction read-only.
-        with runtime.db.transaction() as touch:
-            service.touch_key(touch, api_key.id)
+        if request.method in SAFE_METHODS:
+            # Its own short write transaction keeps the request's read transaction read-only.
+            with runtime.db.transaction() as touch:
+                service.touch_key(touch, api_key.id)
+        else:
+            # A write request already holds the write lock (SQLite's BEGIN IMMEDIATE); a second
+            # write transaction from this thread would wait on itself.
+            service.touch_key(session, api_key.id)
     return Principal(user=user, scopes=frozenset(api_key.scopes), key_id=api_key.id)
 
 
@@ -72,6 +77,19 @@ def _from_cookie(request: Request, session: SessionDep, runtime: Runtime) -> Pri
         if not hmac.compare_digest(sent.encode(), expected.encode()):
             raise CsrfFailed()
     return Principal(user=user, scopes=frozenset(SCOPES), session_id=record.id)
+
+
+def _end_authentication(request: Request, session: SessionDep) -> None:
+    """Commit what authentication did, so a write request does not hold the write lock.
+
+    On SQLite a write request's transaction starts with BEGIN IMMEDIATE at its first query,
+    here. Held across the hop to the endpoint, every lock holder needs a free threadpool
+    thread to finish while the waiters sit in threads on the busy timeout: under a burst
+    of requests they starve each other into ``database is locked``. The endpoint's own
+    queries start a new transaction in the thread that commits it.
+    """
+    if request.method not in SAFE_METHODS:
+        session.commit()
 
 
 def _count_request(request: Request, runtime: Runtime, user: User) -> None:
@@ -95,6 +113,7 @@ def get_principal(request: Request, session: SessionDep, runtime: RuntimeDep) ->
         if from_cookie is None:
             raise Unauthorized("Missing API key: send 'Authorization: Bearer sk_live_…'.")
         principal = from_cookie
+    _end_authentication(request, session)
     _count_request(request, runtime, principal.user)
     return principal
 
@@ -106,6 +125,7 @@ def get_dashboard_principal(
     principal = _from_cookie(request, session, runtime)
     if principal is None:
         raise SessionRequired()
+    _end_authentication(request, session)
     _count_request(request, runtime, principal.user)
     return principal
 

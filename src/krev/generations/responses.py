@@ -51,7 +51,7 @@ async def wait_until_finished(
 
 
 def poll_url(runtime: Runtime, generation_id: uuid.UUID) -> str:
-    return f"{runtime.settings.public_base_url.rstrip('/')}/api/v1/generations/{generation_id}"
+    return f"{runtime.settings.base_url}/api/v1/generations/{generation_id}"
 
 
 async def job_response(
