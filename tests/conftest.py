@@ -140,6 +140,9 @@ def make_settings(
             "sweep_interval_seconds": 3600.0,
             "pipeline_modules": ["tests.support.pipelines"],
             "log_level": "WARNING",
+            # Cheap password hashes keep the suite fast; production keeps argon2's defaults.
+            "password_hash_time_cost": 1,
+            "password_hash_memory_kib": 1024,
         }
         if backend == "postgres":
             values["redis_url"] = request.getfixturevalue("redis_url")

@@ -12,10 +12,23 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from krev import __version__
 from krev.config import Settings
-from krev.errors import KrevError, MethodNotAllowed, NotFound
+from krev.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    KrevError,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+    ServiceUnavailable,
+    Unauthorized,
+    UnsupportedMediaType,
+)
 from krev.kit.validation import describe_validation_error
 from krev.observability import (
     BodySizeLimitMiddleware,
@@ -42,6 +55,34 @@ def _error_response(error: KrevError) -> JSONResponse:
     return JSONResponse(error.body(), status_code=error.status, headers=error.headers or None)
 
 
+_HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path. Starlette's own 405 names only the
+    methods of the first route that matched, and FastAPI has one route per method."""
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in _HTTP_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
+        )
+    )
+
+
+_HTTP_ERROR_KINDS: tuple[type[KrevError], ...] = (
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    Conflict,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    RateLimited,
+    ServiceUnavailable,
+)
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(KrevError)
     async def _krev_error(_request: Request, error: KrevError) -> JSONResponse:
@@ -49,8 +90,6 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
-        from krev.errors import BadRequest
-
         return _error_response(BadRequest(describe_validation_error(error.errors())))
 
     @app.exception_handler(StarletteHTTPException)
@@ -58,7 +97,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         if error.status_code == 404:
             return _error_response(NotFound(f"No endpoint at {request.url.path}."))
         if error.status_code == 405:
-            allowed = (error.headers or {}).get("Allow", "")
+            allowed = _allowed_methods(request) or (error.headers or {}).get("Allow", "")
             return _error_response(
                 MethodNotAllowed(
                     f"{request.method} is not allowed on {request.url.path}."
@@ -66,18 +105,28 @@ def _install_error_handlers(app: FastAPI) -> None:
                     headers={"Allow": allowed} if allowed else None,
                 )
             )
-        generic = KrevError(str(error.detail))
+        # Framework errors (e.g. an unreadable body) keep the code that matches their status.
+        detail = str(error.detail)
+        detail += "" if detail.endswith(".") else "."
+        headers = dict(error.headers) if error.headers else None
+        kind = next((k for k in _HTTP_ERROR_KINDS if k.status == error.status_code), None)
+        if kind is not None:
+            return _error_response(kind(detail, headers=headers))
+        generic = KrevError(detail)
         generic.status = error.status_code  # type: ignore[misc]
         return _error_response(generic)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:
         request_id = request.scope.get("state", {}).get("request_id")
-        log.exception("unhandled_error", path=request.url.path)
+        log.exception("unhandled_error", path=request.url.path, request_id=request_id)
         message = "Unexpected internal error."
         if request_id:
             message += f" Quote request id {request_id} if you contact support."
-        return _error_response(KrevError(message))
+        # This handler answers from outside RequestContextMiddleware, so the id header is
+        # not added for it.
+        headers = {"X-Request-ID": request_id} if request_id else None
+        return _error_response(KrevError(message, headers=headers))
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:

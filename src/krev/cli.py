@@ -54,8 +54,7 @@ def _bootstrap(settings: Settings) -> None:
     out.print(f"  API key (all scopes): {created.api_key}")
     out.print("Try it:")
     out.print(
-        f"  curl {settings.base_url}/api/v1/credits "
-        f"-H 'Authorization: Bearer {created.api_key}'"
+        f"  curl {settings.base_url}/api/v1/credits -H 'Authorization: Bearer {created.api_key}'"
     )
 
 

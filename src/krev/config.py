@@ -153,6 +153,12 @@ class Settings(BaseSettings):
     )
     bootstrap_plan: str = Field(default="pro", description="Plan of the bootstrap admin account.")
     prices: Prices = Field(default_factory=Prices, description="Credit prices (JSON).")
+    password_hash_time_cost: int = Field(
+        default=3, ge=1, description="argon2id iterations for dashboard passwords."
+    )
+    password_hash_memory_kib: int = Field(
+        default=65536, ge=8, description="argon2id memory per password hash, in KiB."
+    )
     login_rate_limit: str = Field(
         default="10/minute", description="Login attempts allowed per email and client address."
     )

@@ -14,18 +14,24 @@ from krev.runtime import Runtime
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_runtime(request: Request) -> Runtime:
+def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-def get_settings(request: Request) -> Settings:
-    return get_runtime(request).settings
+# Dependencies that do no I/O are async: FastAPI runs a sync one in its thread pool, and
+# each such hop costs more CPU than the work itself (see bench/RESULTS.md).
+async def get_runtime(request: Request) -> Runtime:
+    return _runtime(request)
+
+
+async def get_settings(request: Request) -> Settings:
+    return _runtime(request).settings
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """The request's one transaction; it commits before the response is sent."""
-    runtime = get_runtime(request)
+    runtime = _runtime(request)
     with runtime.db.transaction(write=request.method not in SAFE_METHODS) as session:
         yield session
 

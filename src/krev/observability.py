@@ -153,21 +153,36 @@ class BodySizeLimitMiddleware:
                 await _send_too_large(send, self.max_bytes)
                 return
         received = 0
+        too_large = replaced = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    too_large = True
                     raise PayloadTooLarge(_too_large_message(self.max_bytes))
             return message
 
-        await self.app(scope, limited_receive, send)
+        async def guarded_send(message: Message) -> None:
+            # FastAPI turns any error raised while it reads the body into its own 400;
+            # whatever the app answers after the limit was crossed, the client gets the 413.
+            nonlocal replaced
+            if too_large and message["type"] == "http.response.start":
+                replaced = True
+                await _send_too_large(send, self.max_bytes)
+            elif not replaced:
+                await send(message)
+
+        await self.app(scope, limited_receive, guarded_send)
 
 
 def _too_large_message(max_bytes: int) -> str:
-    return f"The request body is larger than the {max_bytes // (1024 * 1024)} MB limit."
+    unit, size = next(
+        (u, s) for u, s in (("MB", 1024**2), ("KB", 1024), ("bytes", 1)) if max_bytes >= s
+    )
+    return f"The request body is larger than the {round(max_bytes / size, 1):g} {unit} limit."
 
 
 async def _send_too_large(send: Send, max_bytes: int) -> None:

@@ -35,9 +35,7 @@ def create_storage(settings: Settings) -> Storage:
         )
     from pathlib import Path
 
-    return LocalStorage(
-        Path(location), signing_key=settings.secret, base_url=settings.base_url
-    )
+    return LocalStorage(Path(location), signing_key=settings.secret, base_url=settings.base_url)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -134,11 +134,11 @@ CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 DashboardPrincipal = Annotated[Principal, Depends(get_dashboard_principal)]
 
 
-def require_scope(scope: str) -> Callable[..., Principal]:
+def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
     if scope not in SCOPES:
         raise ValueError(f"unknown scope {scope}")
 
-    def dependency(principal: CurrentPrincipal) -> Principal:
+    async def dependency(principal: CurrentPrincipal) -> Principal:  # no I/O: no thread hop
         if not principal.has_scope(scope):
             raise MissingScope(f"This API key lacks the '{scope}' scope this endpoint needs.")
         return principal

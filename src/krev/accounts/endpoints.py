@@ -95,7 +95,7 @@ def login(
     )
     if not state.allowed:
         raise RateLimited("Too many login attempts. Wait and retry.", headers=state.headers())
-    user = service.check_password(session, body.email, body.password)
+    user = service.check_password(session, runtime.settings, body.email, body.password)
     new = service.open_session(session, runtime.settings, user)
     max_age = runtime.settings.session_ttl_seconds
     secure = runtime.settings.secure_cookies

@@ -14,6 +14,9 @@ class StrictBody(BaseModel):
 
 
 class KeyCreate(StrictBody):
+    # Stripped before the length check: a blank name would leave the key unrecognisable.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
     name: str = Field(min_length=1, max_length=200, description="A label for the key.")
     scopes: list[str] = Field(
         default_factory=lambda: list(SCOPES),

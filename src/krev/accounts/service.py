@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -22,9 +23,16 @@ from krev.errors import BadRequest, Conflict, NotFound, Unauthorized
 from krev.kit.clock import utcnow
 from krev.models import ApiKey, DashboardSession, User
 
-_hasher = PasswordHasher()
-# Verifying against a real hash for unknown emails keeps login timing the same.
-_DUMMY_HASH = _hasher.hash("krev-dummy-password")
+
+@functools.lru_cache(maxsize=4)
+def _password_hasher(time_cost: int, memory_kib: int) -> tuple[PasswordHasher, str]:
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+    # Verifying against a real hash for unknown emails keeps login timing the same.
+    return hasher, hasher.hash("krev-dummy-password")
+
+
+def _hasher(settings: Settings) -> tuple[PasswordHasher, str]:
+    return _password_hasher(settings.password_hash_time_cost, settings.password_hash_memory_kib)
 
 
 def normalise_email(email: str) -> str:
@@ -52,7 +60,7 @@ def create_user(
     now = utcnow()
     user = User(
         email=normalise_email(email),
-        password_hash=_hasher.hash(password),
+        password_hash=_hasher(settings)[0].hash(password),
         plan=plan_id,
         is_admin=is_admin,
         credits_balance=0,
@@ -75,14 +83,17 @@ def find_user(session: Session, email: str) -> User:
     return user
 
 
-def check_password(session: Session, email: str, password: str) -> User:
+def check_password(session: Session, settings: Settings, email: str, password: str) -> User:
     user = UserRepository(session).get_by_email(email.strip().lower())
+    hasher, dummy_hash = _hasher(settings)
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        hasher.verify(user.password_hash if user else dummy_hash, password)
     except (VerificationError, InvalidHashError):
         user = None
     if user is None:
         raise Unauthorized("Wrong email or password.")
+    if hasher.check_needs_rehash(user.password_hash):  # the cost settings changed
+        user.password_hash = hasher.hash(password)
     return user
 
 

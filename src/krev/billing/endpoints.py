@@ -12,22 +12,24 @@ from krev.billing.schemas import CreditsOut, LedgerEntryOut
 from krev.deps import RuntimeDep, SessionDep
 from krev.kit.clock import isoformat, utcnow
 from krev.kit.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok
+from krev.models import User
 
 router = APIRouter(prefix="/api/v1/credits", tags=["credits"], responses=ERROR_RESPONSES)
 CreditsScope = Annotated[Principal, Depends(require_scope("credits"))]
 
 
 @router.get("", name="get", response_model=Envelope[CreditsOut])
-def get_credits(
-    principal: CreditsScope, session: SessionDep, runtime: RuntimeDep
-) -> dict[str, Any]:
+def get_credits(principal: CreditsScope, runtime: RuntimeDep) -> dict[str, Any]:
     """Your credit balance, plan and storage usage."""
     settings = runtime.settings
     user = principal.user
     if user.credits_resets_at <= utcnow():
         with runtime.db.transaction() as write:
             service.roll_period_if_due(write, settings, user.id)
-        session.refresh(user)
+            rolled = write.get(User, user.id)
+        # Not session.refresh(user): this request's read transaction keeps the snapshot it
+        # took before the reset (SQLite WAL), so it would show the ended period.
+        user = rolled or user
     plan = settings.plan(user.plan)
     return ok(
         {

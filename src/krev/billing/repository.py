@@ -77,7 +77,9 @@ class LedgerRepository(Repository[LedgerEntry]):
         return list(self.session.scalars(stmt.order_by(LedgerEntry.id.desc()).limit(limit)))
 
     def lock_user(self, user_id: uuid.UUID) -> User | None:
-        stmt = select(User).where(User.id == user_id).with_for_update()
+        # FOR NO KEY UPDATE on PostgreSQL: rows that reference the user (generations, ledger)
+        # take KEY SHARE locks on it, and a plain FOR UPDATE waiting on those deadlocks.
+        stmt = select(User).where(User.id == user_id).with_for_update(key_share=True)
         return self.session.scalars(stmt).first()
 
     def start_period(self, user_id: uuid.UUID, balance: int, resets_at: datetime) -> None:

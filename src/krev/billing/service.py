@@ -92,11 +92,13 @@ def roll_period_if_due(session: Session, settings: Settings, user_id: uuid.UUID)
     if user is None or user.credits_resets_at > now:
         return False
     plan = settings.plan(user.plan)
-    new_balance = max(user.credits_balance, plan.monthly_credits)
+    # Read before start_period: its UPDATE also updates the loaded user in the session.
+    old_balance = user.credits_balance
+    new_balance = max(old_balance, plan.monthly_credits)
     resets_at = next_month_start(now)
     ledger.start_period(user.id, new_balance, resets_at)
-    if new_balance != user.credits_balance:
-        ledger.record(user.id, "monthly_reset", new_balance - user.credits_balance, new_balance)
+    if new_balance != old_balance:
+        ledger.record(user.id, "monthly_reset", new_balance - old_balance, new_balance)
     session.refresh(user)
     return True
 

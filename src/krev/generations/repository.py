@@ -114,6 +114,8 @@ class GenerationRepository(Repository[Generation]):
                 Generation.id == generation_id,
                 Generation.status == "processing",
                 Generation.attempts == attempt,
+                # A cancelled job queued again could never be claimed; the sweeper ends it.
+                Generation.cancel_requested.is_(False),
             )
             .values(status="queued", queued_at=now, heartbeat_at=None, progress=0)
             .execution_options(synchronize_session=False)

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from krev.billing.service import refund_credits, reserve_credits
+from krev.billing.service import refund_credits, reserve_credits, roll_period_if_due
 from krev.config import Settings
 from krev.db import after_commit
 from krev.errors import Conflict, MissingScope, NotFound
@@ -36,6 +36,9 @@ def submit(
     """Accept a job: one record, its credits reserved, and the task sent after commit."""
     if get_pipeline(kind) is None:
         raise ValueError(f"no pipeline registered for kind {kind!r}")
+    if cost:
+        # A period that ended pays from the new month's credits, not a 402.
+        roll_period_if_due(session, settings, user_id)
     now = utcnow()
     generation = Generation(
         id=uuid.uuid4(),

@@ -41,7 +41,7 @@ def sweep(runtime: Runtime) -> SweepReport:
         repo = GenerationRepository(session)
         overdue = [(g.id, g.attempts) for g in repo.overdue(now)]
         silent_before = now - timedelta(seconds=settings.job_stale_after_seconds)
-        silent = [(g.id, g.attempts) for g in repo.silent_since(silent_before)]
+        silent = [(g.id, g.attempts, g.cancel_requested) for g in repo.silent_since(silent_before)]
         waiting_before = now - timedelta(seconds=settings.job_requeue_after_seconds)
         waiting = [g.id for g in repo.queued_since(waiting_before)]
 
@@ -54,10 +54,22 @@ def sweep(runtime: Runtime) -> SweepReport:
                 "deadline_exceeded",
             ):
                 report.failed += 1
-    for generation_id, attempts in silent:
+    for generation_id, attempts, cancel_requested in silent:
         with runtime.db.transaction() as session:
             repo = GenerationRepository(session)
-            if attempts < settings.job_max_attempts:
+            if cancel_requested:
+                # Its worker died before seeing the request; queued again, no worker could
+                # claim it (claims skip cancelled jobs) and it would wait for its deadline.
+                if service.fail(
+                    session,
+                    generation_id,
+                    "Cancelled by the user.",
+                    "cancelled",
+                    attempt=attempts,
+                    status="cancelled",
+                ):
+                    report.failed += 1
+            elif attempts < settings.job_max_attempts:
                 if repo.requeue(generation_id, attempts, utcnow()):
                     report.requeued += 1
                     runtime.tasks.enqueue_after_commit(session, generation_id)

@@ -44,6 +44,9 @@ def _describe(error: Any) -> str:
     if kind == "extra_forbidden":
         return f"Unknown {where} '{name}'."
     if not name:
+        if isinstance(error.get("input"), bytes):
+            # FastAPI leaves the body unparsed when it is not labelled JSON (curl -d does that).
+            return "The request body must be JSON, sent with 'Content-Type: application/json'."
         if kind in ("model_attributes_type", "dict_type"):
             return "The request body must be a JSON object."
         return f"Invalid request body: {error.get('msg', 'invalid value')}."
