@@ -40,7 +40,8 @@ def service_missing(name: str, error: Exception) -> None:
 
 
 def _worker_suffix() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    # The pid keeps two pytest runs on one machine from sharing (and dropping) a template.
+    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
 
 
 # --- databases -----------------------------------------------------------------------

@@ -16,9 +16,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import structlog
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
+
+log = structlog.get_logger("krev.db")
 
 _AFTER_COMMIT = "krev_after_commit"
 _WRITE_OPTION = "krev_write"
@@ -32,7 +35,13 @@ def after_commit(session: Session, action: Callable[[], Any]) -> None:
 def _run_after_commit(session: Session) -> None:
     actions = session.info.pop(_AFTER_COMMIT, [])
     for action in actions:
-        action()
+        try:
+            action()
+        except Exception:
+            # The transaction is committed: failing the request now would tell the client
+            # nothing happened when it did (and a retry would pay twice). Work that must
+            # happen is recoverable from the database (the sweeper re-enqueues jobs).
+            log.exception("after_commit_failed", action=getattr(action, "__name__", repr(action)))
 
 
 def _drop_after_commit(session: Session) -> None:

@@ -73,9 +73,18 @@ class CallbackCollector:
     def __init__(self, name: str, documentation: str, label: str, read: Any) -> None:
         self.name, self.documentation, self.label, self.read = name, documentation, label, read
 
+    def describe(self) -> Iterable[Metric]:
+        # Without this the registry calls collect() at registration, i.e. at app start.
+        yield GaugeMetricFamily(self.name, self.documentation, labels=[self.label])
+
     def collect(self) -> Iterable[Metric]:
         family = GaugeMetricFamily(self.name, self.documentation, labels=[self.label])
-        for value_label, value in self.read().items():
+        try:
+            values = self.read()
+        except Exception:  # a scrape must not fail because one backend is down
+            structlog.get_logger("krev.metrics").warning("gauge_unavailable", metric=self.name)
+            values = {}
+        for value_label, value in values.items():
             family.add_metric([value_label], value)
         yield family
 

@@ -6,9 +6,13 @@ import math
 import time
 from dataclasses import dataclass
 
+import structlog
+
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+
+log = structlog.get_logger("krev.ratelimit")
 
 
 @dataclass(frozen=True)
@@ -37,10 +41,18 @@ class RateLimiter:
         self.strategy = MovingWindowRateLimiter(self.storage)
 
     def hit(self, rule: str, *identifiers: str, policy: str = "default") -> RateLimitState:
-        """Count one request against ``rule`` (e.g. '120/minute') unless it is already spent."""
+        """Count one request against ``rule`` (e.g. '120/minute') unless it is already spent.
+
+        If the store cannot be reached the request is let through (and logged): a Redis blip
+        should slow nobody's integration down to errors.
+        """
         item = parse(rule)
-        allowed = self.strategy.hit(item, *identifiers)
-        stats = self.strategy.get_window_stats(item, *identifiers)
+        try:
+            allowed = self.strategy.hit(item, *identifiers)
+            stats = self.strategy.get_window_stats(item, *identifiers)
+        except Exception:
+            log.warning("rate_limit_store_unavailable", exc_info=True)
+            return RateLimitState(True, item.amount, item.amount, 0, item.get_expiry(), policy)
         reset_after = max(0, math.ceil(stats.reset_time - time.time()))
         return RateLimitState(
             allowed=allowed,

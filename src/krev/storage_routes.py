@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 
 from krev.deps import RuntimeDep
 from krev.errors import Forbidden, NotFound
-from krev.storage import InvalidObjectKey, LocalStorage, SignatureCheck
+from krev.storage import InvalidObjectKey, LocalStorage, ObjectNotFound, SignatureCheck
 
 router = APIRouter(tags=["storage"])
 
@@ -36,7 +36,7 @@ def get_object(
         raise Forbidden(_REFUSALS[check])
     try:
         path = storage.local_path(key)
-    except InvalidObjectKey:
+    except (InvalidObjectKey, ObjectNotFound):  # e.g. a file deleted since the URL was signed
         raise NotFound("Object not found.") from None
     if not path.is_file():
         raise NotFound("Object not found.")

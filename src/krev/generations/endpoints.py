@@ -50,7 +50,9 @@ def list_generations(
     generations = service.list_owned(session, principal.user.id, principal.scopes, limit, cursor)
     ttl = runtime.settings.signed_url_ttl_seconds
     data = [service.view(session, g, runtime.storage, ttl) for g in generations]
-    next_cursor = generations[-1].created_at.isoformat() if len(data) == limit else None
+    # Z rather than +00:00: a '+' pasted into a query string would arrive as a space.
+    last = generations[-1].created_at if len(data) == limit else None
+    next_cursor = last.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if last else None
     return {"success": True, "data": data, "meta": {"count": len(data), "next_cursor": next_cursor}}
 
 

@@ -63,8 +63,9 @@ async def job_response(
     ):
         return await asyncio.to_thread(_final_response, runtime, generation_id, render)
     url = poll_url(runtime, generation_id)
-    with runtime.db.transaction(write=False) as session:
-        status = GenerationRepository(session).status_of(generation_id) or "queued"
+    # Off the event loop: with every pooled connection held by requests waiting for SQLite's
+    # write lock, the checkout blocks, and a blocked loop cannot end the lock holder's request.
+    status = await asyncio.to_thread(_status, runtime, generation_id) or "queued"
     headers = {"Location": url, "Retry-After": "2"}
     if asynchronous:
         headers["Preference-Applied"] = "respond-async"
