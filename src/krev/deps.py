@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
@@ -29,11 +30,27 @@ async def get_settings(request: Request) -> Settings:
     return _runtime(request).settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """The request's one transaction; it commits before the response is sent."""
-    runtime = _runtime(request)
-    with runtime.db.transaction(write=request.method not in SAFE_METHODS) as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's one transaction; it commits before the response is sent.
+
+    Opening it does no I/O (the session connects on first use), so only its end, the
+    commit or rollback, goes to a thread. This mirrors what FastAPI does for a sync
+    generator dependency, including a limiter of its own for the end: were it to wait for
+    the shared thread pool, requests blocked on SQLite's write lock could hold every
+    thread while the one holding the lock waits for a thread to commit.
+    """
+    transaction = _runtime(request).db.transaction(write=request.method not in SAFE_METHODS)
+    session = transaction.__enter__()
+    own_limiter = CapacityLimiter(1)
+    try:
         yield session
+    except Exception as error:
+        if not await to_thread.run_sync(
+            transaction.__exit__, type(error), error, error.__traceback__, limiter=own_limiter
+        ):
+            raise
+    else:
+        await to_thread.run_sync(transaction.__exit__, None, None, None, limiter=own_limiter)
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass
 
 import structlog
-
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter

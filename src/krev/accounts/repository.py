@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from krev.kit.repository import Repository
 from krev.models import ApiKey, DashboardSession, User
@@ -21,16 +21,20 @@ class UserRepository(Repository[User]):
         return int(self.session.scalar(select(func.count()).select_from(User)) or 0)
 
 
+# Built once: every request with a bearer key runs this lookup, and building the statement
+# costs about as much Python as executing it.
+_KEY_BY_HASH = (
+    select(ApiKey, User)
+    .join(User, User.id == ApiKey.user_id)
+    .where(ApiKey.secret_hash == bindparam("secret_hash"))
+)
+
+
 class ApiKeyRepository(Repository[ApiKey]):
     model = ApiKey
 
     def find_by_hash(self, secret_hash: str) -> tuple[ApiKey, User] | None:
-        stmt = (
-            select(ApiKey, User)
-            .join(User, User.id == ApiKey.user_id)
-            .where(ApiKey.secret_hash == secret_hash)
-        )
-        row = self.session.execute(stmt).first()
+        row = self.session.execute(_KEY_BY_HASH, {"secret_hash": secret_hash}).first()
         return None if row is None else (row[0], row[1])
 
     def list_for_user(self, user_id: uuid.UUID) -> list[ApiKey]:

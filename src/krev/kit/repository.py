@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from krev.models.base import Base
@@ -24,11 +25,18 @@ class Repository(Generic[M]):
 
     def get_owned(self, id_: uuid.UUID, user_id: uuid.UUID) -> M | None:
         """The row if ``user_id`` owns it; another user's id reads as missing."""
-        column = self.model.__table__.c
-        stmt = select(self.model).where(column.id == id_, column.user_id == user_id)
-        return self.session.scalars(stmt).first()
+        stmt = _owned_statement(self.model)
+        return self.session.scalars(stmt, {"id": id_, "user_id": user_id}).first()
 
     def add(self, obj: M) -> M:
         self.session.add(obj)
         self.session.flush()
         return obj
+
+
+@functools.cache
+def _owned_statement(model: type[Base]) -> Select[Any]:
+    # Built once per model: the poll endpoints run this on every request, and building a
+    # statement costs about as much Python as executing it.
+    column = model.__table__.c
+    return select(model).where(column.id == bindparam("id"), column.user_id == bindparam("user_id"))
