@@ -1,0 +1,210 @@
+"""Per-user rate limits from the plan: 429 with Retry-After and the IETF RateLimit headers,
+one budget per user whatever key or dashboard session they use, nothing charged for a
+refused request, and one shared budget across API instances that share Redis."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from krev.accounts import service as accounts
+from krev.config import Plan, Settings
+from krev.ratelimit import RateLimiter
+from krev.runtime import Runtime, build_runtime
+from tests.conftest import Account, build_app
+from tests.support.billing import (
+    assert_ledger_matches_balance,
+    generation_count,
+    ledger_kinds,
+    plans_with,
+)
+
+TRICKLE = Plan(name="Trickle", monthly_credits=1000, storage_bytes=1024**3, rate_limit="3/minute")
+POLICY = '"trickle";q=3;w=60'
+RATELIMIT = re.compile(r'^"trickle";r=(\d+);t=(\d+)$')
+CREDITS = "/api/v1/credits"
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings]) -> Settings:
+    return make_settings(plans=plans_with(trickle=TRICKLE))
+
+
+def _remaining(response: httpx.Response) -> int:
+    """``r=`` of the RateLimit header, after checking the header's shape."""
+    assert response.headers.get_list("ratelimit-policy") == [POLICY]
+    values = response.headers.get_list("ratelimit")
+    assert len(values) == 1, values
+    match = RATELIMIT.match(values[0])
+    assert match, values[0]
+    assert 0 <= int(match.group(2)) <= 60
+    return int(match.group(1))
+
+
+def _assert_refused(response: httpx.Response) -> None:
+    assert response.status_code == 429, response.text
+    body = response.json()
+    assert body["success"] is False
+    assert body["code"] == "rate_limited"
+    assert body["error"]
+    retry_after = response.headers["retry-after"]
+    assert retry_after.isdigit(), retry_after
+    assert 1 <= int(retry_after) <= 60
+    assert _remaining(response) == 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+def test_the_request_over_the_plans_limit_gets_429_with_retry_after(
+    client: TestClient, make_account: Callable[..., Account]
+) -> None:
+    account = make_account(plan="trickle")
+
+    allowed = [client.get(CREDITS, headers=account.headers) for _ in range(3)]
+    refused = client.get(CREDITS, headers=account.headers)
+
+    assert [r.status_code for r in allowed] == [200, 200, 200]
+    assert [_remaining(r) for r in allowed] == [2, 1, 0]
+    _assert_refused(refused)
+
+
+def test_the_default_plans_limit_is_announced_on_every_response(
+    client: TestClient, make_account: Callable[..., Account]
+) -> None:
+    account = make_account(plan="pro")
+
+    response = client.get(CREDITS, headers=account.headers)
+
+    assert response.headers["ratelimit-policy"] == '"pro";q=120;w=60'
+    assert re.match(r'^"pro";r=119;t=\d+$', response.headers["ratelimit"])
+
+
+def test_keys_and_the_dashboard_of_one_user_share_one_budget(
+    client: TestClient, make_account: Callable[..., Account]
+) -> None:
+    account = make_account(plan="trickle")
+    other_user = make_account(plan="trickle")
+    login = client.post(
+        "/api/v1/auth/login", json={"email": account.email, "password": account.password}
+    )
+    assert login.status_code == 200, login.text
+    dashboard = {"X-CSRF-Token": login.json()["data"]["csrf_token"]}
+
+    created = client.post("/api/v1/keys", json={"name": "second"}, headers=dashboard)
+    second_key = {"Authorization": f"Bearer {created.json()['data']['key']}"}
+    first = client.get(CREDITS, headers=account.headers)
+    second = client.get(CREDITS, headers=second_key)
+    refused_key = client.get(CREDITS, headers=account.headers)
+    refused_dashboard = client.get("/api/v1/keys")
+    client.cookies.clear()
+    unaffected = client.get(CREDITS, headers=other_user.headers)
+
+    assert [created.status_code, first.status_code, second.status_code] == [201, 200, 200]
+    assert [_remaining(r) for r in (created, first, second)] == [2, 1, 0]
+    _assert_refused(refused_key)
+    _assert_refused(refused_dashboard)
+    assert unaffected.status_code == 200
+    assert _remaining(unaffected) == 2
+
+
+def test_a_second_key_made_directly_shares_the_budget(
+    client: TestClient, runtime: Runtime, make_account: Callable[..., Account]
+) -> None:
+    account = make_account(plan="trickle")
+    with runtime.db.transaction() as session:
+        _, second = accounts.create_key(
+            session, runtime.settings, account.user_id, "second", ["credits", "images"]
+        )
+    keys = [account.headers, {"Authorization": f"Bearer {second}"}]
+
+    statuses = [client.get(CREDITS, headers=keys[n % 2]).status_code for n in range(4)]
+
+    assert statuses == [200, 200, 200, 429]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+def test_a_rate_limited_job_costs_nothing(
+    client: TestClient, runtime: Runtime, make_account: Callable[..., Account]
+) -> None:
+    account = make_account(plan="trickle", credits=500)
+    job = {"Prefer": "respond-async", **account.headers}
+    accepted = client.post("/api/v1/test-jobs", json={"cost": 40}, headers=job)
+    client.get(CREDITS, headers=account.headers)
+    client.get(CREDITS, headers=account.headers)
+    kinds_before = ledger_kinds(runtime, account.user_id)
+
+    refused = client.post("/api/v1/test-jobs", json={"cost": 40}, headers=job)
+
+    assert accepted.status_code == 202
+    _assert_refused(refused)
+    assert assert_ledger_matches_balance(runtime, account.user_id) == 460
+    assert ledger_kinds(runtime, account.user_id) == kinds_before
+    assert generation_count(runtime, account.user_id) == 1
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_api_instances_sharing_redis_share_each_users_budget(
+    settings: Settings, runtime: Runtime, make_account: Callable[..., Account]
+) -> None:
+    """The scale-out promise: N API processes behind a load balancer enforce one limit."""
+    assert settings.redis_url
+    account = make_account(plan="trickle")
+    second_runtime = build_runtime(settings)
+    with (
+        TestClient(build_app(runtime), base_url="http://127.0.0.1:8000") as first,
+        TestClient(build_app(second_runtime), base_url="http://127.0.0.1:8000") as second,
+    ):
+        statuses = [
+            instance.get(CREDITS, headers=account.headers).status_code
+            for instance in (first, second, first, second)
+        ]
+        remaining_elsewhere = _remaining(second.get(CREDITS, headers=account.headers))
+
+    assert statuses == [200, 200, 200, 429]
+    assert remaining_elsewhere == 0
+
+
+# --- the limiter itself, on each storage ---------------------------------------------------
+
+
+@pytest.fixture(params=["memory", "redis"])
+def storage_uri(request: pytest.FixtureRequest) -> Iterator[str]:
+    if request.param == "memory":
+        yield "memory://"
+    else:
+        yield request.getfixturevalue("redis_url")
+
+
+def test_the_limiter_counts_and_refuses_on_each_storage(storage_uri: str) -> None:
+    limiter = RateLimiter(storage_uri)
+    limiter.check()
+    who = uuid.uuid4().hex
+
+    states = [limiter.hit("2/minute", "user", who, policy="p") for _ in range(3)]
+
+    assert [s.allowed for s in states] == [True, True, False]
+    assert [s.remaining for s in states] == [1, 0, 0]
+    assert all(s.limit == 2 and s.window == 60 for s in states)
+    refused = states[-1].headers()
+    assert refused["RateLimit-Policy"] == '"p";q=2;w=60'
+    assert re.match(r'^"p";r=0;t=\d+$', refused["RateLimit"])
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert "Retry-After" not in states[0].headers()
+    # Someone else's budget is untouched.
+    assert limiter.hit("2/minute", "user", uuid.uuid4().hex).remaining == 1
+
+
+def test_limiters_on_one_redis_share_budgets_and_in_memory_ones_do_not(redis_url: str) -> None:
+    who = uuid.uuid4().hex
+    shared = [RateLimiter(redis_url), RateLimiter(redis_url)]
+    separate = [RateLimiter("memory://"), RateLimiter("memory://")]
+
+    shared_states = [shared[n % 2].hit("2/minute", "user", who) for n in range(3)]
+    separate_states = [separate[n % 2].hit("2/minute", "user", who) for n in range(3)]
+
+    assert [s.allowed for s in shared_states] == [True, True, False]
+    assert [s.allowed for s in separate_states] == [True, True, True]
