@@ -7,18 +7,27 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
 
 from krev.accounts.auth import CurrentPrincipal
 from krev.deps import RuntimeDep, SessionDep
 from krev.generations import service
 from krev.generations.schemas import GenerationOut
 from krev.kit.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok
+from krev.models import Generation
+from krev.runtime import Runtime
 
 router = APIRouter(
     prefix="/api/v1/generations",
     tags=["generations"],
     responses={**ERROR_RESPONSES, 404: {"description": "No such generation of yours."}},
 )
+
+
+def _view(session: Session, generation: Generation, runtime: Runtime) -> dict[str, Any]:
+    return service.view(
+        session, generation, runtime.storage, runtime.settings.signed_url_ttl_seconds
+    )
 
 
 @router.get("/{id}", name="get", response_model=Envelope[GenerationOut])
@@ -31,9 +40,7 @@ def get_generation(
     """Poll a generation: status, progress (0-100) and, once succeeded, signed output URLs."""
     generation = service.get_owned(session, principal.user.id, id)
     service.check_scope(generation, principal.scopes)
-    return ok(
-        service.view(session, generation, runtime.storage, runtime.settings.signed_url_ttl_seconds)
-    )
+    return ok(_view(session, generation, runtime))
 
 
 @router.get("", name="list", response_model=ListEnvelope[GenerationOut])
@@ -48,8 +55,7 @@ def list_generations(
 ) -> dict[str, Any]:
     """Your generations of the kinds your key's scopes cover, newest first."""
     generations = service.list_owned(session, principal.user.id, principal.scopes, limit, cursor)
-    ttl = runtime.settings.signed_url_ttl_seconds
-    data = [service.view(session, g, runtime.storage, ttl) for g in generations]
+    data = [_view(session, generation, runtime) for generation in generations]
     # Z rather than +00:00: a '+' pasted into a query string would arrive as a space.
     last = generations[-1].created_at if len(data) == limit else None
     next_cursor = last.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if last else None
@@ -66,7 +72,4 @@ def cancel_generation(
     """Cancel a queued generation (refunded now) or stop a running one at its next step."""
     generation = service.get_owned(session, principal.user.id, id)
     service.check_scope(generation, principal.scopes)
-    generation = service.cancel(session, principal.user.id, id)
-    return ok(
-        service.view(session, generation, runtime.storage, runtime.settings.signed_url_ttl_seconds)
-    )
+    return ok(_view(session, service.cancel(session, generation), runtime))

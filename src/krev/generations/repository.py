@@ -12,15 +12,36 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 
 from krev.kit.repository import Repository
 from krev.models import Generation
 from krev.models.generation import ACTIVE_STATUSES
 
 
+def _owned_by_attempt(generation_id: uuid.UUID, attempt: int) -> tuple[ColumnElement[bool], ...]:
+    return (
+        Generation.id == generation_id,
+        Generation.status == "processing",
+        Generation.attempts == attempt,
+    )
+
+
 class GenerationRepository(Repository[Generation]):
     model = Generation
+
+    def _update(self, *conditions: ColumnElement[bool], **values: Any) -> bool:
+        """One conditional UPDATE; True when it changed the row."""
+        stmt = (
+            update(Generation)
+            .where(*conditions)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+    def _find(self, *conditions: ColumnElement[bool], limit: int) -> list[Generation]:
+        return list(self.session.scalars(select(Generation).where(*conditions).limit(limit)))
 
     def claim(self, generation_id: uuid.UUID, now: datetime) -> Generation | None:
         stmt = (
@@ -51,11 +72,7 @@ class GenerationRepository(Repository[Generation]):
             values["progress"] = progress
         stmt = (
             update(Generation)
-            .where(
-                Generation.id == generation_id,
-                Generation.status == "processing",
-                Generation.attempts == attempt,
-            )
+            .where(*_owned_by_attempt(generation_id, attempt))
             .values(**values)
             .returning(Generation.cancel_requested)
             .execution_options(synchronize_session=False)
@@ -63,97 +80,59 @@ class GenerationRepository(Repository[Generation]):
         return self.session.execute(stmt).scalar_one_or_none()
 
     def finish_attempt(self, generation_id: uuid.UUID, attempt: int, **values: Any) -> bool:
-        stmt = (
-            update(Generation)
-            .where(
-                Generation.id == generation_id,
-                Generation.status == "processing",
-                Generation.attempts == attempt,
-            )
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+        return self._update(*_owned_by_attempt(generation_id, attempt), **values)
 
     def finish_if_active(self, generation_id: uuid.UUID, **values: Any) -> bool:
-        stmt = (
-            update(Generation)
-            .where(Generation.id == generation_id, Generation.status.in_(ACTIVE_STATUSES))
-            .values(**values)
-            .execution_options(synchronize_session=False)
+        return self._update(
+            Generation.id == generation_id, Generation.status.in_(ACTIVE_STATUSES), **values
         )
-        return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
     def cancel_if_queued(self, generation_id: uuid.UUID, now: datetime) -> bool:
-        stmt = (
-            update(Generation)
-            .where(Generation.id == generation_id, Generation.status == "queued")
-            .values(
-                status="cancelled",
-                completed_at=now,
-                error="Cancelled by the user.",
-                error_code="cancelled",
-                credits_used=0,
-            )
-            .execution_options(synchronize_session=False)
+        return self._update(
+            Generation.id == generation_id,
+            Generation.status == "queued",
+            status="cancelled",
+            completed_at=now,
+            error="Cancelled by the user.",
+            error_code="cancelled",
+            credits_used=0,
         )
-        return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
     def request_cancel(self, generation_id: uuid.UUID) -> None:
-        self.session.execute(
-            update(Generation)
-            .where(Generation.id == generation_id, Generation.status == "processing")
-            .values(cancel_requested=True)
-            .execution_options(synchronize_session=False)
+        self._update(
+            Generation.id == generation_id,
+            Generation.status == "processing",
+            cancel_requested=True,
         )
 
     def requeue(self, generation_id: uuid.UUID, attempt: int, now: datetime) -> bool:
-        stmt = (
-            update(Generation)
-            .where(
-                Generation.id == generation_id,
-                Generation.status == "processing",
-                Generation.attempts == attempt,
-                # A cancelled job queued again could never be claimed; the sweeper ends it.
-                Generation.cancel_requested.is_(False),
-            )
-            .values(status="queued", queued_at=now, heartbeat_at=None, progress=0)
-            .execution_options(synchronize_session=False)
+        return self._update(
+            *_owned_by_attempt(generation_id, attempt),
+            # A cancelled job queued again could never be claimed; the sweeper ends it.
+            Generation.cancel_requested.is_(False),
+            status="queued",
+            queued_at=now,
+            heartbeat_at=None,
+            progress=0,
         )
-        return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
     def touch_queued(self, generation_id: uuid.UUID, now: datetime) -> bool:
-        stmt = (
-            update(Generation)
-            .where(Generation.id == generation_id, Generation.status == "queued")
-            .values(queued_at=now)
-            .execution_options(synchronize_session=False)
+        return self._update(
+            Generation.id == generation_id, Generation.status == "queued", queued_at=now
         )
-        return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
     def silent_since(self, before: datetime, limit: int = 100) -> Sequence[Generation]:
-        stmt = (
-            select(Generation)
-            .where(Generation.status == "processing", Generation.heartbeat_at < before)
-            .limit(limit)
+        return self._find(
+            Generation.status == "processing", Generation.heartbeat_at < before, limit=limit
         )
-        return list(self.session.scalars(stmt))
 
     def queued_since(self, before: datetime, limit: int = 100) -> Sequence[Generation]:
-        stmt = (
-            select(Generation)
-            .where(Generation.status == "queued", Generation.queued_at < before)
-            .limit(limit)
-        )
-        return list(self.session.scalars(stmt))
+        return self._find(Generation.status == "queued", Generation.queued_at < before, limit=limit)
 
     def overdue(self, now: datetime, limit: int = 100) -> Sequence[Generation]:
-        stmt = (
-            select(Generation)
-            .where(Generation.status.in_(ACTIVE_STATUSES), Generation.deadline_at < now)
-            .limit(limit)
+        return self._find(
+            Generation.status.in_(ACTIVE_STATUSES), Generation.deadline_at < now, limit=limit
         )
-        return list(self.session.scalars(stmt))
 
     def queue_position(self, generation: Generation) -> int:
         stmt = select(func.count()).where(

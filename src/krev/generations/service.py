@@ -18,6 +18,7 @@ from krev.generations.pipelines import get_pipeline, kinds_for_scopes, scope_of
 from krev.generations.repository import GenerationRepository
 from krev.kit.clock import isoformat, utcnow
 from krev.models import Generation
+from krev.models.generation import TERMINAL_STATUSES
 from krev.storage import Storage, StoredObject
 
 Enqueue = Callable[[uuid.UUID], None]
@@ -79,15 +80,18 @@ def list_owned(
     return GenerationRepository(session).list_for_user(user_id, kinds, limit, before)
 
 
-def cancel(session: Session, user_id: uuid.UUID, generation_id: uuid.UUID) -> Generation:
+def cancel(session: Session, generation: Generation) -> Generation:
     """Cancel a queued job now (refunded); ask a running one to stop at its next step."""
     repo = GenerationRepository(session)
-    generation = get_owned(session, user_id, generation_id)
-    if generation.status in ("succeeded", "failed", "cancelled"):
+    if generation.status in TERMINAL_STATUSES:
         raise Conflict(f"The generation already {generation.status}; it cannot be cancelled.")
     if repo.cancel_if_queued(generation.id, utcnow()):
         refund_credits(
-            session, user_id, generation.credits_reserved, generation.id, note="cancelled"
+            session,
+            generation.user_id,
+            generation.credits_reserved,
+            generation.id,
+            note="cancelled",
         )
     else:
         repo.request_cancel(generation.id)
