@@ -100,3 +100,31 @@ def test_a_finished_job_cannot_be_cancelled(
     assert api.generation(account, generation_id)["status"] == status
     assert api.balance(account) == balance
     assert balance == (start if params else start - 40)
+
+
+def test_a_client_waiting_on_a_job_hears_that_it_was_cancelled(
+    start_api: StartApi, make_account: Any
+) -> None:
+    # One request waits for its job synchronously; another cancels it meanwhile.
+    import concurrent.futures
+
+    api = start_api()
+    account = make_account()
+    start = api.balance(account)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(api.submit, account, {"steps": 200, "step_seconds": 0.05})
+        deadline = time.monotonic() + WAIT_SECONDS
+        listed: list[dict[str, Any]] = []
+        while not listed and time.monotonic() < deadline:
+            page = api.client.get("/api/v1/generations", headers=account.headers).json()
+            listed = [g for g in page["data"] if g["status"] == "processing"]
+            time.sleep(0.05)
+        assert listed, "the job never started"
+        assert api.cancel(account, listed[0]["id"]).status_code == 200
+        response = waiting.result(timeout=WAIT_SECONDS)
+
+    assert response.status_code == 409, response.text
+    body = response.json()
+    assert body["code"] == "generation_cancelled"
+    assert body["generation_id"] == listed[0]["id"]
+    assert api.balance(account) == start

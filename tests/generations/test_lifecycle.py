@@ -241,9 +241,9 @@ def test_a_job_whose_outputs_exceed_the_storage_plan_fails_and_keeps_nothing(
     # A 1024-pixel square is about 2 KB as WebP, far more than the plan has left.
     response = api.submit(account, {"size": 1024})
 
-    assert response.status_code == 500, response.text
+    assert response.status_code == 413, response.text
     body = response.json()
-    assert body["code"] == "generation_failed"
+    assert body["code"] == "storage_quota_exceeded"
     assert "storage" in body["error"].lower()
     view = api.generation(account, body["generation_id"])
     assert view["status"] == "failed"

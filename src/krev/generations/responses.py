@@ -15,7 +15,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from krev.errors import GenerationFailed, KrevError
+from krev.errors import Conflict, GenerationFailed, KrevError, StorageQuotaExceeded
 from krev.generations.repository import GenerationRepository
 from krev.models import Generation
 from krev.models.generation import TERMINAL_STATUSES
@@ -81,8 +81,21 @@ def _final_response(runtime: Runtime, generation_id: uuid.UUID, render: Render) 
             return JSONResponse(
                 {"success": True, "data": jsonable_encoder(render(session, generation))}
             )
-        error: KrevError = GenerationFailed(
+        # The job's own reason decides the status: a cancelled job is a conflict and outputs
+        # over the plan's storage a 413, not "an unexpected error".
+        kind = _FAILURE_KINDS.get(generation.error_code or "", GenerationFailed)
+        error: KrevError = kind(
             generation.error or GenerationFailed.default_message,
             extra={"generation_id": str(generation.id), "status": generation.status},
         )
     return JSONResponse(error.body(), status_code=error.status)
+
+
+class GenerationCancelled(Conflict):
+    code = "generation_cancelled"
+
+
+_FAILURE_KINDS: dict[str, type[KrevError]] = {
+    "cancelled": GenerationCancelled,
+    StorageQuotaExceeded.code: StorageQuotaExceeded,
+}
