@@ -161,6 +161,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.metrics = metrics
     _install_error_handlers(app)
     _include_routers(app)
+    _use_api_error_statuses_in_openapi(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     if metrics is not None:
@@ -190,6 +191,40 @@ def _include_routers(app: FastAPI) -> None:
     ):
         app.include_router(router)
     app.mount("/dashboard/static", static_files, name="dashboard-static")
+
+
+def _use_api_error_statuses_in_openapi(app: FastAPI) -> None:
+    """Document what clients really get: invalid input is a 400 envelope, never FastAPI's 422."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        spec = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        error_ref = {"$ref": "#/components/schemas/ErrorEnvelope"}
+        for path in spec.get("paths", {}).values():
+            for operation in path.values():
+                responses = operation.get("responses", {})
+                if responses.pop("422", None) is not None or operation.get("parameters"):
+                    responses.setdefault(
+                        "400",
+                        {
+                            "description": "Missing or invalid parameters.",
+                            "content": {"application/json": {"schema": error_ref}},
+                        },
+                    )
+        schemas = spec.get("components", {}).get("schemas", {})
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def app_factory() -> Any:

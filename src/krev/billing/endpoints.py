@@ -57,7 +57,9 @@ def credit_history(
     principal: CreditsScope,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=100, description="Entries per page.")] = 50,
-    cursor: Annotated[int | None, Query(description="next_cursor of the previous page.")] = None,
+    cursor: Annotated[
+        int | None, Query(ge=1, le=2**63 - 1, description="next_cursor of the previous page.")
+    ] = None,
 ) -> dict[str, Any]:
     """Every credit movement, newest first: reservations, refunds, grants, monthly resets."""
     entries = service.credit_history(session, principal.user.id, limit, cursor)
