@@ -1,0 +1,118 @@
+"""``python -m bench``: HTTP, queue and memory benchmarks in one run → bench/RESULTS.md.
+
+Needs nothing running for the embedded mode; the scale-out mode uses PostgreSQL and Redis
+on 127.0.0.1 (override with KREV_BENCH_POSTGRES_URL, an admin URL whose user may create
+databases, and KREV_BENCH_REDIS_URL) and is skipped, with a note, when they do not answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import FrameType
+
+from bench import deployments, http, jobs, machine, report
+from bench.load import LoadSettings, load_generator
+from bench.processes import rss_kib
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+POSTGRES_URL = os.environ.get(
+    "KREV_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("KREV_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--duration", type=float, default=10.0, help="Measured seconds per row.")
+    parser.add_argument("--warmup", type=float, default=2.0, help="Warm-up seconds per row.")
+    parser.add_argument("--connections", type=int, default=8, help="Keep-alive connections.")
+    parser.add_argument("--jobs", type=int, default=200, help="Jobs per queue benchmark.")
+    parser.add_argument("--workers", type=int, default=2, help="`krev worker` processes.")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="Where to write results.")
+    return parser.parse_args()
+
+
+def _stop_on_sigterm() -> None:
+    # SIGTERM unwinds like Ctrl-C, so every started process and the database are cleaned up.
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _services() -> tuple[dict[str, str], str | None]:
+    """Service versions for the report, and why scale-out is skipped (None: it runs)."""
+    try:
+        found = {
+            "postgresql": machine.postgres_version(POSTGRES_URL),
+            "redis": machine.redis_version(REDIS_URL),
+        }
+    except Exception as error:
+        reason = " ".join(str(error).split())  # one line, for a Markdown bullet
+        return {}, f"scale-out mode skipped: {type(error).__name__}: {reason}"
+    return found, None
+
+
+def _say(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def _bench_queue(deployment: deployments.Deployment, count: int) -> list[report.QueueRow]:
+    rows = []
+    for measure in (jobs.accepting, jobs.draining):
+        _say(f"{deployment.name} queue, {measure.__name__}: {count} jobs")
+        result = measure(deployment.runtime, deployment.user_id, count)
+        rows.append(report.QueueRow(deployment.name, deployment.workers, measure.__name__, result))
+    return rows
+
+
+def run(args: argparse.Namespace) -> report.Results:
+    settings = LoadSettings(args.connections, args.duration, args.warmup)
+    generator = load_generator()
+    services, skipped = _services()
+    results = report.Results(machine.describe(generator.name, services), settings)
+    if skipped:
+        results.notes.append(skipped)
+    with tempfile.TemporaryDirectory(prefix="krev-bench-") as tmp:
+        workdir = Path(tmp)
+        _say(f"bare FastAPI baseline ({generator.name})")
+        results.bare = http.bench_bare(generator, settings, workdir)
+        results.memory.append(("bare FastAPI app (same uvicorn)", results.bare.idle_rss_kib))
+
+        _say("embedded mode")
+        with deployments.embedded(workdir) as embedded:
+            results.memory.append(("krev serve, embedded mode", http.idle_rss(embedded)))
+            results.http += http.bench_deployment(generator, settings, embedded)
+            results.memory.append(
+                ("krev serve, embedded mode, after the HTTP load", rss_kib(embedded.api_pid))
+            )
+            results.queues += _bench_queue(embedded, args.jobs)
+            results.notes += embedded.notes
+
+        if not skipped:
+            _say("scale-out mode")
+            with deployments.scale_out(workdir, POSTGRES_URL, REDIS_URL, args.workers) as scaled:
+                results.http += http.bench_deployment(generator, settings, scaled)
+                results.queues += _bench_queue(scaled, args.jobs)
+                results.notes += scaled.notes
+    return results
+
+
+def main() -> int:
+    _stop_on_sigterm()
+    args = _arguments()
+    results = run(args)
+    report.write(results, args.output)
+    _say(f"wrote {args.output}")
+    print(report.render(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+"""bench/RESULTS.md: the machine, the numbers, and each target met or missed."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from bench.http import BareRun, HttpRow
+from bench.jobs import QueueResult
+from bench.load import LoadSettings
+
+HTTP_TARGET = Fraction(1, 3)  # of the bare app's requests/s, same server, same flags
+
+
+@dataclass
+class QueueRow:
+    mode: str
+    workers: str
+    measure: str  # "accepting" or "draining", see bench.jobs
+    result: QueueResult
+
+
+@dataclass
+class Results:
+    machine: dict[str, str]
+    load: LoadSettings
+    bare: BareRun | None = None
+    http: list[HttpRow] = field(default_factory=list)
+    queues: list[QueueRow] = field(default_factory=list)
+    memory: list[tuple[str, int]] = field(default_factory=list)  # (process, KiB)
+    notes: list[str] = field(default_factory=list)
+
+    def ratio(self, row: HttpRow) -> float | None:
+        if self.bare is None:
+            return None
+        return row.result.rps / self.bare.rps()
+
+    def cpu_ratio(self, row: HttpRow) -> float | None:
+        """Bare CPU per request over ours: the req/s ratio one process would reach alone."""
+        if self.bare is None or not row.cpu_us_per_request:
+            return None
+        return self.bare.row().cpu_us_per_request / row.cpu_us_per_request
+
+    def http_target_met(self, row: HttpRow) -> bool | None:
+        ratio = self.ratio(row)
+        return None if ratio is None else ratio >= HTTP_TARGET
+
+
+def _yes(flag: bool | None) -> str:
+    return "n/a" if flag is None else ("**met**" if flag else "**missed**")
+
+
+def _all_http(results: Results) -> list[HttpRow]:
+    return [*(results.bare.rows if results.bare else []), *results.http]
+
+
+def _ratio(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _http_line(row: HttpRow, ratios: tuple[str, str], target: str) -> str:
+    r = row.result
+    return (
+        f"| {row.mode} | `{row.endpoint}` | {r.rps:,.0f} | {r.p50_ms:.2f} | {r.p90_ms:.2f} "
+        f"| {r.p99_ms:.2f} | {row.non_200} | {r.socket_errors} | {row.cpu_us_per_request:,.0f} "
+        f"| {ratios[0]} | {target} | {ratios[1]} | {row.load_average:.2f} |"
+    )
+
+
+def render(results: Results) -> str:
+    load = results.load
+    lines = [
+        "# Krev benchmarks",
+        "",
+        "Written by `make bench` (`python -m bench`); every number below comes from one run.",
+        "",
+        "## Machine",
+        "",
+        *(f"- {name}: {value}" for name, value in results.machine.items()),
+        "",
+        "## HTTP: GET with a valid bearer key, versus a bare FastAPI app",
+        "",
+        f"One uvicorn process per server, started as `krev serve` starts it (factory, uvloop + "
+        f"httptools, log level warning, no access log); {load.connections} keep-alive "
+        f"connections from one load-generator thread; {load.warmup:g} s warm-up (dropped), then "
+        f"{load.duration:g} s measured, per row. Load generator and server share the CPUs. "
+        "Non-200 counts both what the load generator saw and the server's own "
+        "`krev_http_requests_total` by status (warm-up included). The ratio is against the bare "
+        "app's `async def` endpoint. Server CPU is the server process's user + system time "
+        "over the measured run divided by its requests; *ours/bare by CPU* (bare CPU per "
+        "request over ours) is the throughput ratio a CPU-bound process would show alone, and "
+        "moves less than req/s when other work shares the machine (see the load average; "
+        f"this machine has {os.cpu_count()} cores).",
+        "",
+        "| server | endpoint | req/s | p50 ms | p90 ms | p99 ms | non-200 | socket errors "
+        "| server CPU µs/req | ours/bare req/s | target ≥ 1/3 | ours/bare by CPU "
+        "| load avg before |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|",
+    ]
+    for row in results.bare.rows if results.bare else []:
+        lines.append(_http_line(row, ("", ""), ""))
+    for row in results.http:
+        ratios = (_ratio(results.ratio(row)), _ratio(results.cpu_ratio(row)))
+        lines.append(_http_line(row, ratios, _yes(results.http_target_met(row))))
+    lines += [
+        "",
+        "## Queue: trivial jobs through the real queue",
+        "",
+        "Each job is a `bench_noop` generation (no work, no output) submitted through the "
+        "generation service: 40 credits reserved, record written, task enqueued after "
+        "commit; the deployment's workers claim it, run it with its heartbeat thread and "
+        "settle it. *Accepting*: jobs submitted back to back by the bench process, one "
+        "transaction each as requests would, while the workers run them. *Draining*: the "
+        "same number accepted in one transaction, then run from the backlog. Timed from the "
+        "first record's `created_at` to the last one's `completed_at`.",
+        "",
+        "| mode | workers | measure | jobs | succeeded | seconds | jobs/s "
+        "| p50 created → completed s |",
+        "|---|---|---|--:|--:|--:|--:|--:|",
+    ]
+    for queue in results.queues:
+        q = queue.result
+        lines.append(
+            f"| {queue.mode} | {queue.workers} | {queue.measure} | {q.jobs} "
+            f"| {q.statuses.get('succeeded', 0)} | {q.seconds:.2f} | {q.jobs_per_second:,.1f} "
+            f"| {q.p50_job_seconds:.2f} |"
+        )
+    lines += [
+        "",
+        "## Memory",
+        "",
+        "VmRSS from /proc/<pid>/status, after start-up and 10 requests on each endpoint, "
+        "then a second idle (the embedded server also holds its 2 worker threads and the "
+        "sweeper); and once more right after the HTTP load.",
+        "",
+        "| process | VmRSS MiB |",
+        "|---|--:|",
+        *(f"| {name} | {kib / 1024:.1f} |" for name, kib in results.memory),
+        "",
+        "## Targets",
+        "",
+    ]
+    for row in results.http:
+        ratio = results.ratio(row)
+        lines.append(
+            f"- {row.mode} `{row.endpoint}` ≥ 1/3 of bare throughput: "
+            f"{_yes(results.http_target_met(row))}" + ("" if ratio is None else f" ({ratio:.2f})")
+        )
+    all_200 = all(r.non_200 == 0 and r.result.socket_errors == 0 for r in results.http)
+    lines.append(f"- every answer a 200, no socket errors: {_yes(all_200)}")
+    for queue in results.queues:
+        lines.append(
+            f"- {queue.mode} queue, {queue.measure}: all {queue.result.jobs} jobs succeeded: "
+            f"{_yes(queue.result.all_succeeded)} (no throughput target is set)"
+        )
+    lines.append("- idle RSS: no target is set")
+    notes = list(results.notes)
+    busiest = max((row.load_average for row in _all_http(results)), default=0.0)
+    if busiest > (os.cpu_count() or 1):
+        notes.append(
+            f"The machine was busy (1-minute load average up to {busiest:.1f} on "
+            f"{os.cpu_count()} cores): other processes took CPU from the servers and the load "
+            "generator, so req/s and latencies are understated; the CPU columns are steadier."
+        )
+    if notes:
+        lines += ["", "## Notes", "", *(f"- {note}" for note in notes)]
+    return "\n".join(lines) + "\n"
+
+
+def write(results: Results, path: Path) -> None:
+    path.write_text(render(results))
