@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import structlog
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -48,7 +48,7 @@ def _drop_after_commit(session: Session) -> None:
     session.info.pop(_AFTER_COMMIT, None)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, transactions: bool = True) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred).
@@ -59,6 +59,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+    if not transactions:
+        return
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
@@ -88,6 +91,25 @@ class Database:
         writer = self.engine.execution_options(**{_WRITE_OPTION: True})
         self._readers = sessionmaker(self.engine, expire_on_commit=False)
         self._writers = sessionmaker(writer, expire_on_commit=False)
+        # Reads run on the event loop thread get a pool of their own: the loop runs one at
+        # a time, so one connection is enough, and it can never wait behind request threads
+        # that hold every connection of the main pool (a blocked loop cannot let them finish).
+        # AUTOCOMMIT: each of these reads is a single statement, atomic on its own, so no
+        # BEGIN/ROLLBACK round trips.
+        self.loop_engine = create_engine(
+            url,
+            echo=echo,
+            pool_size=1,
+            max_overflow=1,
+            isolation_level="AUTOCOMMIT",
+            **(
+                {"connect_args": {"check_same_thread": False, "timeout": 30}}
+                if self.is_sqlite
+                else {"pool_pre_ping": True}
+            ),
+        )
+        if self.is_sqlite:
+            _configure_sqlite(self.loop_engine, transactions=False)
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:
@@ -104,8 +126,21 @@ class Database:
             session.close()
         _run_after_commit(session)
 
+    @contextmanager
+    def read_on_loop(self) -> Iterator[Connection]:
+        """A connection for single-statement reads directly on the event loop thread.
+
+        For indexed lookups on hot GET paths only: under WAL (SQLite) and MVCC (PostgreSQL) a
+        reader never waits for writers, so this cannot block the loop on a lock, and it saves
+        the thread-pool round trips that cost more CPU than the query itself. Core statements
+        only (SQL from the repositories), no ORM session.
+        """
+        with self.loop_engine.connect() as connection:
+            yield connection
+
     def dispose(self) -> None:
         self.engine.dispose()
+        self.loop_engine.dispose()
 
 
 def disposable_engine(url: str) -> Engine:

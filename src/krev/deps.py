@@ -50,7 +50,10 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         ):
             raise
     else:
-        await to_thread.run_sync(transaction.__exit__, None, None, None, limiter=own_limiter)
+        if session.in_transaction() or session.info:
+            await to_thread.run_sync(transaction.__exit__, None, None, None, limiter=own_limiter)
+        else:  # never used: nothing to commit, no I/O, no thread
+            transaction.__exit__(None, None, None)
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

@@ -32,9 +32,12 @@ def api_keys_queries(runtime: Runtime) -> Iterator[list[str]]:
         if "api_keys" in statement:
             seen.append(statement)
 
-    event.listen(runtime.db.engine, "before_cursor_execute", record)
+    engines = (runtime.db.engine, runtime.db.loop_engine)  # GETs read on the loop's own
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     yield seen
-    event.remove(runtime.db.engine, "before_cursor_execute", record)
+    for engine in engines:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def test_missing_authorization_header_is_refused(client: TestClient) -> None:

@@ -111,8 +111,9 @@ def test_outputs_that_do_not_fit_the_plans_storage_fail_the_job_and_refund_it(
 
     response = _run_job(client, account, 40)
 
-    assert response.status_code == 500, response.text
+    assert response.status_code == 413, response.text
     body = response.json()
+    assert body["code"] == "storage_quota_exceeded"
     assert body["status"] == "failed"
     data = _credits(client, account)
     assert data["credits"]["current"] == 500

@@ -14,13 +14,16 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
 
 from krev.accounts import service
 from krev.accounts.keys import SCOPES
-from krev.deps import SAFE_METHODS, RuntimeDep, SessionDep
+from krev.accounts.repository import AccountSnapshot
+from krev.deps import SAFE_METHODS
 from krev.errors import CsrfFailed, MissingScope, RateLimited, SessionRequired, Unauthorized
 from krev.kit.clock import utcnow
-from krev.models import User
 from krev.runtime import Runtime
 
 SESSION_COOKIE = "krev_session"
@@ -30,7 +33,7 @@ CSRF_HEADER = "X-CSRF-Token"
 
 @dataclass(frozen=True)
 class Principal:
-    user: User
+    user: AccountSnapshot
     scopes: frozenset[str]
     key_id: uuid.UUID | None = None
     session_id: uuid.UUID | None = None
@@ -49,21 +52,36 @@ def _bearer(request: Request) -> str | None:
     return credentials.strip()
 
 
-def _from_key(request: Request, session: SessionDep, runtime: Runtime, key: str) -> Principal:
-    api_key, user = service.resolve_key(session, runtime.settings, key)
-    if service.key_needs_touch(api_key, utcnow()):
-        if request.method in SAFE_METHODS:
-            # Its own short write transaction keeps the request's read transaction read-only.
-            with runtime.db.transaction() as touch:
-                service.touch_key(touch, api_key.id)
-        else:
-            # A write request already holds the write lock (SQLite's BEGIN IMMEDIATE); a second
-            # write transaction from this thread would wait on itself.
-            service.touch_key(session, api_key.id)
-    return Principal(user=user, scopes=frozenset(api_key.scopes), key_id=api_key.id)
+def _from_key(
+    executor: Connection | Session, runtime: Runtime, key: str
+) -> tuple[Principal, uuid.UUID | None]:
+    """The caller, and the id of the key if its ``last_used_at`` is due for a write."""
+    owner = service.resolve_key(executor, runtime.settings, key)
+    due = owner.key_id if service.key_needs_touch(owner, utcnow()) else None
+    return Principal(user=owner.account, scopes=frozenset(owner.scopes), key_id=owner.key_id), due
 
 
-def _from_cookie(request: Request, session: SessionDep, runtime: Runtime) -> Principal | None:
+def _resolve(
+    session: Session, runtime: Runtime, request: Request, key: str | None
+) -> tuple[Principal | None, uuid.UUID | None]:
+    if key is not None:
+        return _from_key(session, runtime, key)
+    return _from_cookie(request, session, runtime), None
+
+
+def _resolve_in_thread(
+    runtime: Runtime, request: Request, key: str | None
+) -> tuple[Principal | None, uuid.UUID | None]:
+    with runtime.db.transaction(write=False) as session:
+        return _resolve(session, runtime, request, key)
+
+
+def _touch_key(runtime: Runtime, key_id: uuid.UUID) -> None:
+    with runtime.db.transaction() as session:
+        service.touch_key(session, key_id)
+
+
+def _from_cookie(request: Request, session: Session, runtime: Runtime) -> Principal | None:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
@@ -76,23 +94,10 @@ def _from_cookie(request: Request, session: SessionDep, runtime: Runtime) -> Pri
         expected = service.csrf_token_for(runtime.settings, token)
         if not hmac.compare_digest(sent.encode(), expected.encode()):
             raise CsrfFailed()
-    return Principal(user=user, scopes=frozenset(SCOPES), session_id=record.id)
+    return Principal(user=AccountSnapshot.of(user), scopes=frozenset(SCOPES), session_id=record.id)
 
 
-def _end_authentication(request: Request, session: SessionDep) -> None:
-    """Commit what authentication did, so a write request does not hold the write lock.
-
-    On SQLite a write request's transaction starts with BEGIN IMMEDIATE at its first query,
-    here. Held across the hop to the endpoint, every lock holder needs a free threadpool
-    thread to finish while the waiters sit in threads on the busy timeout: under a burst
-    of requests they starve each other into ``database is locked``. The endpoint's own
-    queries start a new transaction in the thread that commits it.
-    """
-    if request.method not in SAFE_METHODS:
-        session.commit()
-
-
-def _count_request(request: Request, runtime: Runtime, user: User) -> None:
+def _count_request(request: Request, runtime: Runtime, user: AccountSnapshot) -> None:
     plan = runtime.settings.plan(user.plan)
     state = runtime.limiter.hit(plan.rate_limit, "user", str(user.id), policy=user.plan)
     request.state.ratelimit = state
@@ -104,29 +109,41 @@ def _count_request(request: Request, runtime: Runtime, user: User) -> None:
         )
 
 
-def get_principal(request: Request, session: SessionDep, runtime: RuntimeDep) -> Principal:
-    key = _bearer(request)
-    if key is not None:
-        principal = _from_key(request, session, runtime, key)
+async def _authenticate(request: Request, runtime: Runtime, key: str | None) -> Principal | None:
+    """Authentication runs in a short transaction of its own, never the request's.
+
+    A GET resolves the caller right on the event loop (one indexed read; see
+    ``Database.read_on_loop``), so the hot polling paths take no thread-pool round trip. A
+    write resolves it in a thread, and so does the rare ``last_used_at`` write, which keeps
+    the request's own write transaction (SQLite's write lock) as short as its real work.
+    """
+    principal: Principal | None
+    if key is not None and request.method in SAFE_METHODS:
+        with runtime.db.read_on_loop() as connection:
+            principal, due = _from_key(connection, runtime, key)
     else:
-        from_cookie = _from_cookie(request, session, runtime)
-        if from_cookie is None:
-            raise Unauthorized("Missing API key: send 'Authorization: Bearer sk_live_…'.")
-        principal = from_cookie
-    _end_authentication(request, session)
-    _count_request(request, runtime, principal.user)
+        principal, due = await run_in_threadpool(_resolve_in_thread, runtime, request, key)
+    if due is not None:
+        await run_in_threadpool(_touch_key, runtime, due)
+    if principal is not None:
+        _count_request(request, runtime, principal.user)
     return principal
 
 
-def get_dashboard_principal(
-    request: Request, session: SessionDep, runtime: RuntimeDep
-) -> Principal:
+# These take only the request (the runtime hangs off the app): FastAPI spends more time
+# solving each nested dependency than authentication itself takes on the hot paths.
+async def get_principal(request: Request) -> Principal:
+    principal = await _authenticate(request, request.app.state.runtime, _bearer(request))
+    if principal is None:
+        raise Unauthorized("Missing API key: send 'Authorization: Bearer sk_live_…'.")
+    return principal
+
+
+async def get_dashboard_principal(request: Request) -> Principal:
     """Dashboard-only endpoints (/keys): a bearer key is refused even if valid."""
-    principal = _from_cookie(request, session, runtime)
+    principal = await _authenticate(request, request.app.state.runtime, None)
     if principal is None:
         raise SessionRequired()
-    _end_authentication(request, session)
-    _count_request(request, runtime, principal.user)
     return principal
 
 
@@ -138,7 +155,8 @@ def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
     if scope not in SCOPES:
         raise ValueError(f"unknown scope {scope}")
 
-    async def dependency(principal: CurrentPrincipal) -> Principal:  # no I/O: no thread hop
+    async def dependency(request: Request) -> Principal:
+        principal = await get_principal(request)
         if not principal.has_scope(scope):
             raise MissingScope(f"This API key lacks the '{scope}' scope this endpoint needs.")
         return principal

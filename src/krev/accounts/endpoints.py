@@ -13,6 +13,7 @@ from krev.accounts.auth import (
     SESSION_COOKIE,
     DashboardPrincipal,
 )
+from krev.accounts.repository import AccountSnapshot
 from krev.accounts.schemas import (
     KeyCreate,
     KeyCreated,
@@ -44,7 +45,7 @@ def _key_out(api_key: ApiKey) -> dict[str, Any]:
     }
 
 
-def _user_out(user: User) -> dict[str, Any]:
+def _user_out(user: User | AccountSnapshot) -> dict[str, Any]:
     return {"id": user.id, "email": user.email, "plan": user.plan, "is_admin": user.is_admin}
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy.orm import Session
 
 from krev.kit.repository import Repository
 from krev.models import ApiKey, DashboardSession, User
@@ -21,21 +23,79 @@ class UserRepository(Repository[User]):
         return int(self.session.scalar(select(func.count()).select_from(User)) or 0)
 
 
-# Built once: every request with a bearer key runs this lookup, and building the statement
-# costs about as much Python as executing it.
-_KEY_BY_HASH = (
-    select(ApiKey, User)
+@dataclass(frozen=True)
+class AccountSnapshot:
+    """The caller's account as read when the request was authenticated."""
+
+    id: uuid.UUID
+    email: str
+    plan: str
+    is_admin: bool
+    credits_balance: int
+    credits_resets_at: datetime
+    storage_used_bytes: int
+
+    @classmethod
+    def of(cls, user: User) -> AccountSnapshot:
+        return cls(
+            id=user.id,
+            email=user.email,
+            plan=user.plan,
+            is_admin=user.is_admin,
+            credits_balance=user.credits_balance,
+            credits_resets_at=user.credits_resets_at,
+            storage_used_bytes=user.storage_used_bytes,
+        )
+
+
+@dataclass(frozen=True)
+class KeyOwner:
+    key_id: uuid.UUID
+    scopes: list[str]
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+    account: AccountSnapshot
+
+
+# Built once, Core not ORM: every request with a bearer key runs this lookup, and on the
+# hot GET paths it runs on the event loop's own connection (see Database.read_on_loop).
+_KEY_OWNER = (
+    select(
+        ApiKey.id.label("key_id"),
+        ApiKey.scopes,
+        ApiKey.revoked_at,
+        ApiKey.last_used_at,
+        User.id,
+        User.email,
+        User.plan,
+        User.is_admin,
+        User.credits_balance,
+        User.credits_resets_at,
+        User.storage_used_bytes,
+    )
     .join(User, User.id == ApiKey.user_id)
     .where(ApiKey.secret_hash == bindparam("secret_hash"))
 )
 
 
+def find_key_owner(executor: Connection | Session, secret_hash: str) -> KeyOwner | None:
+    row = executor.execute(_KEY_OWNER, {"secret_hash": secret_hash}).first()
+    if row is None:
+        return None
+    account = AccountSnapshot(
+        id=row.id,
+        email=row.email,
+        plan=row.plan,
+        is_admin=row.is_admin,
+        credits_balance=row.credits_balance,
+        credits_resets_at=row.credits_resets_at,
+        storage_used_bytes=row.storage_used_bytes,
+    )
+    return KeyOwner(row.key_id, list(row.scopes), row.revoked_at, row.last_used_at, account)
+
+
 class ApiKeyRepository(Repository[ApiKey]):
     model = ApiKey
-
-    def find_by_hash(self, secret_hash: str) -> tuple[ApiKey, User] | None:
-        row = self.session.execute(_KEY_BY_HASH, {"secret_hash": secret_hash}).first()
-        return None if row is None else (row[0], row[1])
 
     def list_for_user(self, user_id: uuid.UUID) -> list[ApiKey]:
         stmt = (

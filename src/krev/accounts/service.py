@@ -12,11 +12,18 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from krev.accounts import keys
-from krev.accounts.repository import ApiKeyRepository, DashboardSessionRepository, UserRepository
+from krev.accounts.repository import (
+    ApiKeyRepository,
+    DashboardSessionRepository,
+    KeyOwner,
+    UserRepository,
+    find_key_owner,
+)
 from krev.billing.service import open_first_period
 from krev.config import Settings
 from krev.errors import BadRequest, Conflict, NotFound, Unauthorized
@@ -125,22 +132,21 @@ def revoke_key(session: Session, user_id: uuid.UUID, key_id: uuid.UUID) -> None:
         raise NotFound("API key not found.")
 
 
-def resolve_key(session: Session, settings: Settings, presented: str) -> tuple[ApiKey, User]:
-    """The active key and its user, or 401. Malformed keys never reach the database."""
+def resolve_key(executor: Connection | Session, settings: Settings, presented: str) -> KeyOwner:
+    """The active key's owner, or 401. Malformed keys never reach the database."""
     if not keys.is_well_formed(presented):
         raise Unauthorized("Invalid API key: it is not a Krev key (sk_live_…); check for typos.")
-    found = ApiKeyRepository(session).find_by_hash(keys.hash_key(presented, settings.secret))
-    if found is None:
+    owner = find_key_owner(executor, keys.hash_key(presented, settings.secret))
+    if owner is None:
         raise Unauthorized("Invalid API key.")
-    api_key, user = found
-    if api_key.revoked_at is not None:
+    if owner.revoked_at is not None:
         raise Unauthorized("This API key has been revoked.")
-    return api_key, user
+    return owner
 
 
-def key_needs_touch(api_key: ApiKey, now: datetime) -> bool:
+def key_needs_touch(owner: KeyOwner, now: datetime) -> bool:
     # Written at most once a minute per key so reads stay read-only on the hot path.
-    return api_key.last_used_at is None or now - api_key.last_used_at > timedelta(seconds=60)
+    return owner.last_used_at is None or now - owner.last_used_at > timedelta(seconds=60)
 
 
 def touch_key(session: Session, key_id: uuid.UUID) -> None:

@@ -5,31 +5,30 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.concurrency import run_in_threadpool
 
 from krev.accounts.auth import Principal, require_scope
+from krev.accounts.repository import AccountSnapshot
 from krev.billing import service
 from krev.billing.schemas import CreditsOut, LedgerEntryOut
 from krev.deps import RuntimeDep, SessionDep
 from krev.kit.clock import isoformat, utcnow
 from krev.kit.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok
 from krev.models import User
+from krev.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/credits", tags=["credits"], responses=ERROR_RESPONSES)
 CreditsScope = Annotated[Principal, Depends(require_scope("credits"))]
 
 
 @router.get("", name="get", response_model=Envelope[CreditsOut])
-def get_credits(principal: CreditsScope, runtime: RuntimeDep) -> dict[str, Any]:
+async def get_credits(principal: CreditsScope, runtime: RuntimeDep) -> dict[str, Any]:
     """Your credit balance, plan and storage usage."""
+    # Authentication already read the user's row: the common case needs no more I/O.
     settings = runtime.settings
     user = principal.user
     if user.credits_resets_at <= utcnow():
-        with runtime.db.transaction() as write:
-            service.roll_period_if_due(write, settings, user.id)
-            rolled = write.get(User, user.id)
-        # Not session.refresh(user): this request's read transaction keeps the snapshot it
-        # took before the reset (SQLite WAL), so it would show the ended period.
-        user = rolled or user
+        user = await run_in_threadpool(_start_new_period, runtime, user)
     plan = settings.plan(user.plan)
     return ok(
         {
@@ -50,6 +49,13 @@ def get_credits(principal: CreditsScope, runtime: RuntimeDep) -> dict[str, Any]:
             "resets_at": isoformat(user.credits_resets_at),
         }
     )
+
+
+def _start_new_period(runtime: Runtime, user: AccountSnapshot) -> AccountSnapshot:
+    with runtime.db.transaction() as write:
+        service.roll_period_if_due(write, runtime.settings, user.id)
+        rolled = write.get(User, user.id)
+        return AccountSnapshot.of(rolled) if rolled is not None else user
 
 
 @router.get("/history", name="history", response_model=ListEnvelope[LedgerEntryOut])

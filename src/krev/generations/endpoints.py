@@ -7,14 +7,15 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from krev.accounts.auth import CurrentPrincipal
 from krev.deps import RuntimeDep, SessionDep
 from krev.generations import service
 from krev.generations.schemas import GenerationOut
+from krev.generations.service import GenerationRecord
 from krev.kit.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok
-from krev.models import Generation
 from krev.runtime import Runtime
 
 router = APIRouter(
@@ -24,23 +25,26 @@ router = APIRouter(
 )
 
 
-def _view(session: Session, generation: Generation, runtime: Runtime) -> dict[str, Any]:
+def _view(
+    executor: Connection | Session, generation: GenerationRecord, runtime: Runtime
+) -> dict[str, Any]:
     return service.view(
-        session, generation, runtime.storage, runtime.settings.signed_url_ttl_seconds
+        executor, generation, runtime.storage, runtime.settings.signed_url_ttl_seconds
     )
 
 
 @router.get("/{id}", name="get", response_model=Envelope[GenerationOut])
-def get_generation(
+async def get_generation(
     id: uuid.UUID,
     principal: CurrentPrincipal,
-    session: SessionDep,
     runtime: RuntimeDep,
 ) -> dict[str, Any]:
     """Poll a generation: status, progress (0-100) and, once succeeded, signed output URLs."""
-    generation = service.get_owned(session, principal.user.id, id)
-    service.check_scope(generation, principal.scopes)
-    return ok(_view(session, generation, runtime))
+    # Clients poll this in loops: one indexed read on the event loop, no thread round trip.
+    with runtime.db.read_on_loop() as connection:
+        generation = service.get_owned_record(connection, principal.user.id, id)
+        service.check_scope(generation, principal.scopes)
+        return ok(_view(connection, generation, runtime))
 
 
 @router.get("", name="list", response_model=ListEnvelope[GenerationOut])

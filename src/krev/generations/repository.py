@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, Connection, Row, bindparam, func, select, update
+from sqlalchemy.orm import Session
 
 from krev.kit.repository import Repository
 from krev.models import Generation
@@ -134,12 +135,6 @@ class GenerationRepository(Repository[Generation]):
             Generation.status.in_(ACTIVE_STATUSES), Generation.deadline_at < now, limit=limit
         )
 
-    def queue_position(self, generation: Generation) -> int:
-        stmt = select(func.count()).where(
-            Generation.status == "queued", Generation.queued_at < generation.queued_at
-        )
-        return int(self.session.scalar(stmt) or 0) + 1
-
     def list_for_user(
         self, user_id: uuid.UUID, kinds: Sequence[str], limit: int, before: datetime | None
     ) -> list[Generation]:
@@ -151,3 +146,24 @@ class GenerationRepository(Repository[Generation]):
 
     def status_of(self, generation_id: uuid.UUID) -> str | None:
         return self.session.scalar(select(Generation.status).where(Generation.id == generation_id))
+
+
+# Module-level, Core-only reads: they run on an ORM session or, for the hot polling path,
+# on the event loop's own connection (see Database.read_on_loop).
+_OWNED = select(Generation.__table__).where(
+    Generation.id == bindparam("id"), Generation.user_id == bindparam("user_id")
+)
+
+
+def find_owned_record(
+    executor: Connection | Session, generation_id: uuid.UUID, user_id: uuid.UUID
+) -> Row[Any] | None:
+    """The generation's columns if ``user_id`` owns it; another user's id reads as missing."""
+    return executor.execute(_OWNED, {"id": generation_id, "user_id": user_id}).first()
+
+
+def queue_position(executor: Connection | Session, queued_at: datetime) -> int:
+    stmt = select(func.count()).where(
+        Generation.status == "queued", Generation.queued_at < queued_at
+    )
+    return int(executor.scalar(stmt) or 0) + 1

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol, cast
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from krev.billing.service import refund_credits, reserve_credits, roll_period_if_due
@@ -15,13 +16,34 @@ from krev.db import after_commit
 from krev.errors import Conflict, MissingScope, NotFound
 from krev.files.service import record_objects
 from krev.generations.pipelines import get_pipeline, kinds_for_scopes, scope_of
-from krev.generations.repository import GenerationRepository
+from krev.generations.repository import (
+    GenerationRepository,
+    find_owned_record,
+    queue_position,
+)
 from krev.kit.clock import isoformat, utcnow
 from krev.models import Generation
 from krev.models.generation import TERMINAL_STATUSES
 from krev.storage import Storage, StoredObject
 
 Enqueue = Callable[[uuid.UUID], None]
+
+
+class GenerationRecord(Protocol):
+    """What views read: satisfied by the ORM ``Generation`` and by a Core row of its table."""
+
+    id: uuid.UUID
+    kind: str
+    status: str
+    progress: int
+    output: dict[str, Any] | None
+    error: str | None
+    error_code: str | None
+    credits_used: int
+    queued_at: datetime
+    created_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
 
 
 def submit(
@@ -67,7 +89,17 @@ def get_owned(session: Session, user_id: uuid.UUID, generation_id: uuid.UUID) ->
     return generation
 
 
-def check_scope(generation: Generation, scopes: frozenset[str]) -> None:
+def get_owned_record(
+    executor: Connection | Session, user_id: uuid.UUID, generation_id: uuid.UUID
+) -> GenerationRecord:
+    """Like ``get_owned``, as plain columns: for the polling path on the loop's connection."""
+    record = find_owned_record(executor, generation_id, user_id)
+    if record is None:
+        raise NotFound("Generation not found.")
+    return cast(GenerationRecord, record)
+
+
+def check_scope(generation: GenerationRecord, scopes: frozenset[str]) -> None:
     scope = scope_of(generation.kind)
     if scope is not None and scope not in scopes:
         raise MissingScope(f"This API key lacks the '{scope}' scope to read this generation.")
@@ -180,22 +212,22 @@ def _owner_plan(session: Session, user_id: uuid.UUID) -> str:
     return user.plan
 
 
-def output_urls(generation: Generation, storage: Storage, ttl: int) -> list[str]:
+def output_urls(generation: GenerationRecord, storage: Storage, ttl: int) -> list[str]:
     if not generation.output:
         return []
     return [storage.signed_url(f["key"], ttl) for f in generation.output.get("files", [])]
 
 
-def view(session: Session, generation: Generation, storage: Storage, ttl: int) -> dict[str, Any]:
+def view(
+    executor: Connection | Session, generation: GenerationRecord, storage: Storage, ttl: int
+) -> dict[str, Any]:
     """The reference's generation shape, plus credits and queue position."""
     output: dict[str, Any] | None = None
     if generation.status == "succeeded":
         extra = {k: v for k, v in (generation.output or {}).items() if k != "files"}
         output = {"urls": output_urls(generation, storage, ttl), **extra}
-    queue_position = (
-        GenerationRepository(session).queue_position(generation)
-        if generation.status == "queued"
-        else None
+    position = (
+        queue_position(executor, generation.queued_at) if generation.status == "queued" else None
     )
     return {
         "id": generation.id,
@@ -206,7 +238,7 @@ def view(session: Session, generation: Generation, storage: Storage, ttl: int) -
         "error": generation.error,
         "error_code": generation.error_code,
         "credits_used": generation.credits_used if generation.status != "failed" else 0,
-        "queue_position": queue_position,
+        "queue_position": position,
         "created_at": isoformat(generation.created_at),
         "started_at": isoformat(generation.started_at),
         "completed_at": isoformat(generation.completed_at),

@@ -21,7 +21,7 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", name="live")
-def healthz() -> dict[str, Any]:
+async def healthz() -> dict[str, Any]:
     """The process is up."""
     return {"success": True, "status": "ok"}
 
