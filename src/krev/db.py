@@ -105,7 +105,9 @@ class Database:
             **(
                 {"connect_args": {"check_same_thread": False, "timeout": 30}}
                 if self.is_sqlite
-                else {"pool_pre_ping": True}
+                # No pre-ping round trip on the hot path: a connection dropped by a database
+                # restart fails one request and is replaced (pool_recycle bounds its age).
+                else {"pool_recycle": 300}
             ),
         )
         if self.is_sqlite:
