@@ -150,9 +150,21 @@ class GenerationRepository(Repository[Generation]):
 
 # Module-level, Core-only reads: they run on an ORM session or, for the hot polling path,
 # on the event loop's own connection (see Database.read_on_loop).
-_OWNED = select(Generation.__table__).where(
-    Generation.id == bindparam("id"), Generation.user_id == bindparam("user_id")
-)
+# Only what a view shows: params (the request, possibly large JSON) is not decoded per poll.
+_OWNED = select(
+    Generation.id,
+    Generation.kind,
+    Generation.status,
+    Generation.progress,
+    Generation.output,
+    Generation.error,
+    Generation.error_code,
+    Generation.credits_used,
+    Generation.queued_at,
+    Generation.created_at,
+    Generation.started_at,
+    Generation.completed_at,
+).where(Generation.id == bindparam("id"), Generation.user_id == bindparam("user_id"))
 
 
 def find_owned_record(
