@@ -102,6 +102,7 @@ class Database:
             pool_size=1,
             max_overflow=1,
             isolation_level="AUTOCOMMIT",
+            pool_reset_on_return=None,  # autocommit reads leave nothing to roll back
             **(
                 {"connect_args": {"check_same_thread": False, "timeout": 30}}
                 if self.is_sqlite
