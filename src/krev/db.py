@@ -48,7 +48,9 @@ def _drop_after_commit(session: Session) -> None:
     session.info.pop(_AFTER_COMMIT, None)
 
 
-def _configure_sqlite(engine: Engine, *, transactions: bool = True) -> None:
+def _configure_sqlite(
+    engine: Engine, *, transactions: bool = True, busy_timeout_ms: int = 30000
+) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred).
@@ -56,7 +58,7 @@ def _configure_sqlite(engine: Engine, *, transactions: bool = True) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -104,7 +106,7 @@ class Database:
             isolation_level="AUTOCOMMIT",
             pool_reset_on_return=None,  # autocommit reads leave nothing to roll back
             **(
-                {"connect_args": {"check_same_thread": False, "timeout": 30}}
+                {"connect_args": {"check_same_thread": False, "timeout": 2}}
                 if self.is_sqlite
                 # No pre-ping round trip on the hot path: a connection dropped by a database
                 # restart fails one request and is replaced (pool_recycle bounds its age).
@@ -112,7 +114,9 @@ class Database:
             ),
         )
         if self.is_sqlite:
-            _configure_sqlite(self.loop_engine, transactions=False)
+            # WAL readers do not wait for writers; only a rare exclusive lock (a checkpoint
+            # truncation, a migration) could make one wait, and the loop must not wait long.
+            _configure_sqlite(self.loop_engine, transactions=False, busy_timeout_ms=2000)
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:
