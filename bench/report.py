@@ -157,6 +157,10 @@ def render(results: Results) -> str:
         )
     lines.append("- idle RSS: no target is set")
     notes = list(results.notes)
+    notes.append(
+        "Where the time goes on these paths, what was done and what would close the gap: "
+        "docs/performance.md."
+    )
     busiest = max((row.load_average for row in _all_http(results)), default=0.0)
     if busiest > (os.cpu_count() or 1):
         notes.append(
