@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, Row, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from krev.kit.repository import Repository
@@ -36,7 +37,8 @@ class AccountSnapshot:
     storage_used_bytes: int
 
     @classmethod
-    def of(cls, user: User) -> AccountSnapshot:
+    def of(cls, user: User | Row[Any]) -> AccountSnapshot:
+        """From the ORM user or a row carrying the same columns."""
         return cls(
             id=user.id,
             email=user.email,
@@ -82,15 +84,7 @@ def find_key_owner(executor: Connection | Session, secret_hash: str) -> KeyOwner
     row = executor.execute(_KEY_OWNER, {"secret_hash": secret_hash}).first()
     if row is None:
         return None
-    account = AccountSnapshot(
-        id=row.id,
-        email=row.email,
-        plan=row.plan,
-        is_admin=row.is_admin,
-        credits_balance=row.credits_balance,
-        credits_resets_at=row.credits_resets_at,
-        storage_used_bytes=row.storage_used_bytes,
-    )
+    account = AccountSnapshot.of(row)
     return KeyOwner(row.key_id, list(row.scopes), row.revoked_at, row.last_used_at, account)
 
 
