@@ -157,10 +157,18 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        has_body = False
         for name, value in scope.get("headers", []):
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await _send_too_large(send, self.max_bytes)
-                return
+            if name == b"content-length":
+                if value.isdigit() and int(value) > self.max_bytes:
+                    await _send_too_large(send, self.max_bytes)
+                    return
+                has_body = value != b"0"
+            elif name == b"transfer-encoding":
+                has_body = True
+        if not has_body:  # most GETs: nothing to count, so no wrapping on the hot path
+            await self.app(scope, receive, send)
+            return
         received = 0
         too_large = replaced = False
 
