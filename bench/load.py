@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,11 +44,13 @@ class LoadSettings:
     warmup: float = 2.0
 
 
-class LoadGenerator:
+class LoadGenerator(ABC):
     name: str
 
-    def run(self, url: str, headers: Mapping[str, str], duration: float, conns: int) -> LoadResult:
-        raise NotImplementedError
+    @abstractmethod
+    def run(
+        self, url: str, headers: Mapping[str, str], duration: float, conns: int
+    ) -> LoadResult: ...
 
 
 class Wrk(LoadGenerator):
