@@ -1,0 +1,1 @@
+"""The embedded CPU engine: needs no model weights and no network."""
