@@ -1,0 +1,139 @@
+"""The studio color analyzer names a product's own colors the way a shopper would."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+import webcolors
+
+from krev.engines.base import AlphaMask, ColorAnalysis, RGBImage
+from krev.engines.studio.colors import (
+    PRODUCT_COLOR_ANCHORS,
+    StudioColorAnalyzer,
+    css_color_name,
+    product_color_name,
+)
+
+SIZE = 256
+WHITE = (255, 255, 255)
+BLACK = (12, 12, 14)
+GOLD = (212, 175, 55)
+RED = (200, 30, 40)
+NAVY = (31, 42, 68)
+
+
+def solid(color: tuple[int, int, int], size: int = SIZE) -> RGBImage:
+    return np.full((size, size, 3), color, dtype=np.uint8)
+
+
+def bottle_photo() -> tuple[RGBImage, AlphaMask]:
+    """A black bottle with a gold label in the middle of a white studio background."""
+    image = solid(WHITE)
+    alpha = np.zeros((SIZE, SIZE), dtype=np.float32)
+    image[40:240, 88:168] = BLACK
+    alpha[40:240, 88:168] = 1.0
+    image[120:170, 88:168] = GOLD  # label: a quarter of the bottle
+    image[60:80, 100:120] = (250, 250, 250)  # a specular highlight: 2.5% of the bottle
+    return image, alpha
+
+
+def names(analysis: ColorAnalysis) -> list[str]:
+    return [color.name for color in analysis.colors]
+
+
+def analyze(image: RGBImage, alpha: AlphaMask | None = None) -> ColorAnalysis:
+    return StudioColorAnalyzer().analyze(image, alpha)
+
+
+def test_bottle_colors_come_from_the_product_only() -> None:
+    image, alpha = bottle_photo()
+    analysis = analyze(image, alpha)
+    assert names(analysis) == ["black", "gold"]
+    black, gold = analysis.colors
+    assert black.share == pytest.approx(0.725, abs=0.02)
+    assert gold.share == pytest.approx(0.25, abs=0.02)
+    assert webcolors.hex_to_rgb(gold.hex) == webcolors.IntegerRGB(*GOLD)
+
+
+def test_without_alpha_the_background_dominates() -> None:
+    image, _ = bottle_photo()
+    assert names(analyze(image, None))[0] == "white"
+
+
+def test_two_tone_product_names_both_colors() -> None:
+    image = solid(RED)
+    image[:, SIZE // 2 :] = NAVY
+    assert sorted(names(analyze(image))) == ["navy", "red"]
+
+
+def test_noisy_jpeg_product_is_still_named() -> None:
+    image, alpha = bottle_photo()
+    noise = np.random.default_rng(7).normal(0, 6, image.shape)
+    noisy = np.clip(image.astype(np.float64) + noise, 0, 255).astype(np.uint8)
+    ok, encoded = cv2.imencode(".jpg", cv2.cvtColor(noisy, cv2.COLOR_RGB2BGR), [95, 60])
+    assert ok
+    decoded = cv2.cvtColor(cv2.imdecode(encoded, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    assert names(analyze(decoded, alpha))[:2] == ["black", "gold"]
+
+
+@pytest.mark.parametrize(
+    ("color", "expected"),
+    [
+        ((244, 244, 242), "white"),
+        ((122, 122, 122), "gray"),
+        ((196, 196, 200), "silver"),
+        ((230, 216, 191), "beige"),
+        ((43, 43, 43), "black"),
+        ((31, 42, 68), "navy"),
+        ((201, 162, 39), "gold"),
+    ],
+)
+def test_solid_products_get_the_plain_name(color: tuple[int, int, int], expected: str) -> None:
+    analysis = analyze(solid(color, 32))
+    assert names(analysis) == [expected]
+    assert analysis.colors[0].share == 1.0
+    assert product_color_name(color) == expected
+
+
+def test_every_product_name_is_a_css_name() -> None:
+    assert set(PRODUCT_COLOR_ANCHORS) <= set(webcolors.names("css3"))
+    assert css_color_name((25, 25, 112)) == "midnightblue"
+
+
+def test_same_photo_same_colors() -> None:
+    image, alpha = bottle_photo()
+    noise = np.random.default_rng(3).integers(0, 40, image.shape, dtype=np.uint8)
+    image = image + noise // 2
+    assert analyze(image, alpha) == analyze(image.copy(), alpha.copy())
+
+
+def test_a_few_pixels_are_enough() -> None:
+    image, _ = bottle_photo()
+    alpha = np.zeros((SIZE, SIZE), dtype=np.float32)
+    alpha[130, 100:103] = 1.0  # three label pixels
+    assert names(analyze(image, alpha)) == ["gold"]
+    alpha[50, 100] = 1.0  # and one on the glass
+    assert sorted(names(analyze(image, alpha))) == ["black", "gold"]
+
+
+def test_empty_mask_has_no_colors() -> None:
+    image, _ = bottle_photo()
+    assert analyze(image, np.zeros((SIZE, SIZE), dtype=np.float32)).colors == []
+
+
+def test_mismatched_mask_is_refused() -> None:
+    with pytest.raises(ValueError, match="does not match"):
+        analyze(solid(WHITE), np.ones((10, 10), dtype=np.float32))
+
+
+def test_shading_on_a_curved_product_is_one_color() -> None:
+    shade = np.linspace(0.55, 1.0, 64)[None, :, None]
+    image = (np.array(RED)[None, None, :] * shade * np.ones((64, 64, 1))).astype(np.uint8)
+    assert names(analyze(image)) == ["red"]
+
+
+def test_same_hue_two_tone_stays_two_colors() -> None:
+    image = solid((135, 206, 235), 64)
+    image[:, 32:] = NAVY
+    assert sorted(names(analyze(image))) == ["lightblue", "navy"]
