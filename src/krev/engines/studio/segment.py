@@ -1,0 +1,242 @@
+"""Background removal for studio product photos with classical computer vision only.
+
+The approach, in order (heavy steps run on a copy whose long side is at most ``_WORK_SIDE``):
+
+1. **Background model.** Studio backgrounds are smooth, so the image border predicts them: a
+   quadratic surface per RGB channel is fitted to a border band with iterative outlier
+   rejection (the product may touch the border), then evaluated everywhere. The residuals on the
+   border give the noise/texture level every later threshold is measured in.
+2. **Difference.** Each pixel is compared with its predicted background in Lab (lightness and
+   chroma) and in RGB chromaticity. A cast shadow multiplies the background by a factor k in
+   roughly [0.55, 1): it keeps the background's chromaticity and only darkens, so darkening
+   counts as foreground evidence only when it is too deep for a shadow or changes the hue.
+3. **Edges.** White-on-white products barely differ in color, but their outlines are sharp while
+   shadows are soft; gradient magnitude above the border's own gradient statistics is closed
+   into contours and filled.
+4. **Cleanup.** Morphological open/close, keep the main connected component(s), fill holes.
+5. **Refinement.** GrabCut initialised from the coarse mask (sure foreground = eroded mask,
+   probable band around the outline); rejected when it strays far from the coarse mask.
+6. **Soft alpha.** The mask is upscaled to the input size and feathered by about 1 px.
+
+Confidence reflects how separable foreground and background were along the outline.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from krev.engines.base import AlphaMask, RGBImage, SegmentationResult
+
+__all__ = ["ClassicalSegmenter", "iou"]
+
+_WORK_SIDE = 512
+_SHADOW_MIN_K = 0.55  # the darkest a soft studio shadow gets, as a fraction of the background
+_SCORE_THRESHOLD = 5.0  # foreground evidence, in units of the background's own noise
+
+FloatArray = npt.NDArray[np.float32]
+BoolArray = npt.NDArray[np.bool_]
+U8Array = npt.NDArray[np.uint8]
+
+
+def iou(
+    pred_alpha: npt.NDArray[np.floating], true_mask: BoolArray, threshold: float = 0.5
+) -> float:
+    """Intersection over union of ``pred_alpha > threshold`` with ``true_mask``."""
+    pred = pred_alpha > threshold
+    union = int(np.count_nonzero(pred | true_mask))
+    if union == 0:
+        return 1.0
+    return int(np.count_nonzero(pred & true_mask)) / union
+
+
+def _u8(array: object) -> U8Array:
+    # OpenCV's stubs type every result loosely; the arrays really are uint8 here.
+    return np.asarray(array, dtype=np.uint8)
+
+
+def _f32(array: object) -> FloatArray:
+    return np.asarray(array, dtype=np.float32)
+
+
+def _border_band(h: int, w: int) -> BoolArray:
+    band = max(3, round(0.03 * min(h, w)))
+    border = np.zeros((h, w), bool)
+    border[:band] = border[-band:] = True
+    border[:, :band] = border[:, -band:] = True
+    return border
+
+
+def _fit_background(rgb: FloatArray, border: BoolArray) -> tuple[FloatArray, BoolArray]:
+    """A quadratic surface per channel fitted to the border; also the border inliers."""
+    h, w = border.shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    xx = xx / w - 0.5
+    yy = yy / h - 0.5
+    basis = np.stack([np.ones_like(xx), xx, yy, xx * xx, xx * yy, yy * yy], axis=-1)
+    samples = rgb[border]
+    design = basis[border]
+    inliers = np.ones(len(samples), bool)
+    coef = np.zeros((6, 3), np.float32)
+    for _ in range(4):
+        coef, *_ = np.linalg.lstsq(design[inliers], samples[inliers], rcond=None)
+        residual = np.linalg.norm(samples - design @ coef, axis=1)
+        spread = 1.4826 * float(np.median(residual[inliers])) + 1e-3
+        inliers = residual < 3.0 * spread + 0.01
+        if inliers.sum() < 0.2 * len(samples):  # the product fills the border; keep what we have
+            inliers = residual <= np.quantile(residual, 0.5)
+    model = (basis @ coef).astype(np.float32)
+    inlier_map = np.zeros_like(border)
+    inlier_map[border] = inliers
+    return np.clip(model, 0.0, 1.0), inlier_map
+
+
+def _robust_sigma(values: FloatArray, floor: float) -> float:
+    med = float(np.median(values))
+    return max(floor, 1.4826 * float(np.median(np.abs(values - med))))
+
+
+def _fill_holes(mask: U8Array) -> U8Array:
+    h, w = mask.shape
+    padded = np.zeros((h + 2, w + 2), np.uint8)
+    padded[1:-1, 1:-1] = mask
+    flood = padded.copy()
+    cv2.floodFill(flood, np.zeros((h + 4, w + 4), np.uint8), (0, 0), 255)
+    return _u8((padded | (255 - flood))[1:-1, 1:-1])
+
+
+def _main_components(mask: U8Array) -> U8Array:
+    """The largest component plus any other that is at least a fifth of its size."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count <= 1:
+        return mask
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = np.flatnonzero(areas >= 0.2 * areas.max()) + 1
+    return np.where(np.isin(labels, keep), 255, 0).astype(np.uint8)
+
+
+def _gradient_magnitude(lab: FloatArray) -> FloatArray:
+    total = np.zeros(lab.shape[:2], np.float32)
+    for channel in range(3):
+        gx = cv2.Sobel(lab[..., channel], cv2.CV_32F, 1, 0, ksize=3)
+        gy = cv2.Sobel(lab[..., channel], cv2.CV_32F, 0, 1, ksize=3)
+        total += gx * gx + gy * gy
+    return np.sqrt(total)
+
+
+def _disk(radius: int) -> U8Array:
+    size = 2 * radius + 1
+    return _u8(cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
+
+
+class ClassicalSegmenter:
+    """Studio background removal with OpenCV; no model weights, no settings."""
+
+    name = "studio-classical"
+
+    def segment(self, image: RGBImage) -> SegmentationResult:
+        h, w = image.shape[:2]
+        scale = min(1.0, _WORK_SIDE / max(h, w))
+        work = image
+        if scale < 1.0:
+            size = (max(1, round(w * scale)), max(1, round(h * scale)))
+            work = _u8(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
+        mask, confidence = self._coarse_and_refine(work)
+        alpha = self._soft_alpha(mask, (h, w))
+        return SegmentationResult(alpha=alpha, confidence=confidence, method=self.name)
+
+    def _coarse_and_refine(self, work: RGBImage) -> tuple[U8Array, float]:
+        h, w = work.shape[:2]
+        unit = max(1, round(min(h, w) / 256))  # morphology radii scale with the working size
+        rgb = _f32(cv2.GaussianBlur(work.astype(np.float32) / 255.0, (0, 0), 1.0))
+        border = _border_band(h, w)
+        bg, inliers = _fit_background(rgb, border)
+
+        lab = _f32(cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab))
+        bg_lab = _f32(cv2.cvtColor(bg, cv2.COLOR_RGB2Lab))
+        d_light = lab[..., 0] - bg_lab[..., 0]
+        d_chroma = np.linalg.norm(lab[..., 1:] - bg_lab[..., 1:], axis=-1)
+        total = rgb.sum(axis=-1) + 1e-3
+        bg_total = bg.sum(axis=-1) + 1e-3
+        k = total / bg_total
+        d_hue = np.linalg.norm(rgb / total[..., None] - bg / bg_total[..., None], axis=-1)
+
+        sample = inliers
+        sigma_light = _robust_sigma(d_light[sample], 0.6)
+        sigma_chroma = max(0.6, float(np.quantile(d_chroma[sample], 0.5)) * 1.2)
+        sigma_hue = max(0.005, float(np.quantile(d_hue[sample], 0.5)) * 1.2)
+
+        hue_tolerance = max(3.0 * sigma_hue, 0.02)  # JPEG chroma subsampling smears hue
+        shadow_like = (k >= _SHADOW_MIN_K) & (k < 1.0) & (d_hue < hue_tolerance)
+        score = np.maximum(d_light / sigma_light, d_hue / sigma_hue)
+        score = np.maximum(score, np.where(shadow_like, 0.0, d_chroma / sigma_chroma))
+        score = np.maximum(score, np.where(k < _SHADOW_MIN_K, -d_light / sigma_light, 0.0))
+        color_mask = np.where(score > _SCORE_THRESHOLD, 255, 0).astype(np.uint8)
+
+        edges = self._outline_evidence(lab, sample, unit)
+        coarse = _u8(cv2.morphologyEx(color_mask, cv2.MORPH_OPEN, _disk(unit)))
+        coarse = _u8(cv2.morphologyEx(coarse | edges, cv2.MORPH_CLOSE, _disk(2 * unit)))
+        coarse = _fill_holes(coarse)
+        # Edge lines that enclose nothing are thin; opening removes them.
+        coarse = _u8(cv2.morphologyEx(coarse, cv2.MORPH_OPEN, _disk(2 * unit)))
+        coarse = _fill_holes(_main_components(coarse))
+        area = int(np.count_nonzero(coarse))
+        if area < 0.002 * h * w:
+            return np.full((h, w), 255, np.uint8), 0.0
+
+        refined = self._grabcut(work, coarse, shadow_like & (score < _SCORE_THRESHOLD), unit)
+        ring = _u8(cv2.dilate(refined, _disk(unit))) ^ _u8(cv2.erode(refined, _disk(unit)))
+        inside = (refined > 0) & (ring > 0)
+        contrast = float(np.median(score[inside])) if inside.any() else 0.0
+        confidence = float(np.clip(contrast / (2 * _SCORE_THRESHOLD), 0.0, 1.0))
+        if np.count_nonzero(refined) > 0.95 * h * w:
+            confidence = min(confidence, 0.2)
+        return refined, confidence
+
+    @staticmethod
+    def _outline_evidence(lab: FloatArray, sample: BoolArray, unit: int) -> U8Array:
+        """Sharp outlines, filled where they close: the evidence for white-on-white."""
+        # A step edge's gradient falls ~3x from scale 1 to scale 3; a soft shadow's barely moves,
+        # so the difference keeps outlines and drops shadow penumbras and smooth gradients.
+        coarse = _f32(cv2.GaussianBlur(lab, (0, 0), 2.8))
+        grad = _gradient_magnitude(lab) - _gradient_magnitude(coarse)
+        level = float(np.quantile(grad[sample], 0.995)) * 1.5 + 1.0
+        strong = np.where(grad > level, 255, 0).astype(np.uint8)
+        closed = _u8(cv2.morphologyEx(strong, cv2.MORPH_CLOSE, _disk(2 * unit)))
+        return _fill_holes(closed)
+
+    @staticmethod
+    def _grabcut(work: RGBImage, coarse: U8Array, shadow: BoolArray, unit: int) -> U8Array:
+        sure_fg = cv2.erode(coarse, _disk(4 * unit))
+        maybe = cv2.dilate(coarse, _disk(4 * unit))
+        gc = np.full(coarse.shape, cv2.GC_BGD, np.uint8)
+        gc[maybe > 0] = cv2.GC_PR_BGD
+        gc[coarse > 0] = cv2.GC_PR_FGD
+        gc[(maybe > 0) & (coarse == 0) & shadow] = cv2.GC_BGD
+        gc[sure_fg > 0] = cv2.GC_FGD
+        if not (gc == cv2.GC_FGD).any() or not (gc == cv2.GC_BGD).any():
+            return coarse
+        bgr = np.ascontiguousarray(work[..., ::-1])
+        bgd = np.zeros((1, 65), np.float64)
+        fgd = np.zeros((1, 65), np.float64)
+        try:
+            cv2.grabCut(bgr, gc, None, bgd, fgd, 3, cv2.GC_INIT_WITH_MASK)  # type: ignore[call-overload]
+        except cv2.error:
+            return coarse
+        refined = np.where((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD), 255, 0).astype(np.uint8)
+        refined = _fill_holes(
+            _main_components(_u8(cv2.morphologyEx(refined, cv2.MORPH_OPEN, _disk(unit))))
+        )
+        overlap = iou(refined.astype(np.float32), coarse > 0, 127.0)
+        return refined if overlap > 0.85 else coarse
+
+    @staticmethod
+    def _soft_alpha(mask: U8Array, shape: tuple[int, int]) -> AlphaMask:
+        h, w = shape
+        alpha = mask.astype(np.float32) / 255.0
+        if alpha.shape != (h, w):
+            alpha = _f32(cv2.resize(alpha, (w, h), interpolation=cv2.INTER_LINEAR))
+        feather = max(0.8, 0.6 * max(h, w) / _WORK_SIDE)
+        alpha = _f32(cv2.GaussianBlur(alpha, (0, 0), feather))
+        return np.clip(alpha, 0.0, 1.0).astype(np.float32)
