@@ -49,3 +49,34 @@ class ColorAnalysis:
 class ColorAnalyzer(Protocol):
     def analyze(self, image: RGBImage, alpha: AlphaMask | None) -> ColorAnalysis:
         """The product's dominant colors, from its own pixels only (alpha > 0.5)."""
+
+
+@dataclass(frozen=True)
+class ProductMetadata:
+    """What the analysis extracts, in the reference's ``metadata`` field names' terms."""
+
+    brand_name: str | None = None
+    product_name: str | None = None
+    product_type: str | None = None
+    category: str | None = None
+    colors: list[str] = field(default_factory=list)
+    materials: list[str] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)  # every piece of label text read, for debugging
+
+
+class ProductAnalyzer(Protocol):
+    def analyze(
+        self, image: RGBImage, alpha: AlphaMask | None, colors: ColorAnalysis
+    ) -> ProductMetadata:
+        """Brand, product line, type, category and materials of the product in ``image``."""
+
+
+def auto_name(metadata: ProductMetadata) -> str:
+    """The reference's naming: "{productName} by {brandName}", falling back sensibly."""
+    brand, product = metadata.brand_name, metadata.product_name
+    if brand and product:
+        return f"{product} by {brand}"
+    if product or brand:
+        return str(product or brand)
+    described = " ".join(part for part in (*metadata.colors[:1], metadata.product_type) if part)
+    return described.capitalize() if described else "Untitled product"
