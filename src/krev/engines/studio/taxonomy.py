@@ -1,0 +1,332 @@
+"""The product taxonomy and material vocabulary that label text is matched against.
+
+Both are plain data so they can grow without code changes. Matching is whole-word and
+case-insensitive; a keyword also matches its plural ("capsule" finds "capsules") and a unit
+matches when glued to its number ("500mg"). Materials come only from words on the label: a
+product with no material written on it gets none, never a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+__all__ = [
+    "MATERIALS",
+    "TAXONOMY",
+    "Category",
+    "ProductType",
+    "is_taxonomy_term",
+    "match_materials",
+    "match_taxonomy",
+]
+
+
+@dataclass(frozen=True)
+class ProductType:
+    name: str
+    keywords: tuple[str, ...]  # specific evidence for this type
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    types: tuple[ProductType, ...]  # the first is the category's default type
+    keywords: tuple[str, ...] = ()  # evidence for the category but not a particular type
+    units: tuple[str, ...] = ()  # weak evidence: shared with other categories ("ml", "oz")
+
+
+TAXONOMY: tuple[Category, ...] = (
+    Category(
+        "supplement",
+        (
+            ProductType(
+                "protein powder",
+                ("protein", "whey", "whey protein", "casein", "plant protein", "mass gainer"),
+            ),
+            ProductType("vitamins", ("vitamin", "multivitamin", "vitamin c", "vitamin d3")),
+            ProductType("capsules", ("capsule", "softgel", "tablet", "caplet", "veggie caps")),
+            ProductType("pre-workout", ("pre-workout", "pre workout", "creatine", "bcaa")),
+            ProductType("probiotic", ("probiotic", "prebiotic", "cfu")),
+            ProductType("omega-3", ("omega-3", "omega 3", "fish oil", "krill oil")),
+            ProductType("collagen", ("collagen", "collagen peptides")),
+        ),
+        keywords=("supplement", "dietary supplement", "serving", "daily dose", "gummies"),
+        units=("mg", "mcg", "iu", "lb", "caps"),
+    ),
+    Category(
+        "skincare",
+        (
+            ProductType("serum", ("serum", "hyaluronic acid", "niacinamide", "retinol")),
+            ProductType("moisturizer", ("moisturizer", "moisturiser", "face cream", "day cream")),
+            ProductType("sunscreen", ("sunscreen", "sunblock", "spf", "broad spectrum")),
+            ProductType("cleanser", ("cleanser", "face wash", "micellar water", "cleansing")),
+            ProductType("toner", ("toner", "essence")),
+            ProductType("face mask", ("face mask", "sheet mask", "clay mask")),
+            ProductType("body lotion", ("body lotion", "lotion", "body butter", "body cream")),
+        ),
+        keywords=("skincare", "skin care", "dermatologist", "anti-aging", "hydrating"),
+        units=("ml", "fl oz"),
+    ),
+    Category(
+        "beauty",
+        (
+            ProductType("fragrance", ("eau de parfum", "eau de toilette", "parfum", "perfume")),
+            ProductType("lipstick", ("lipstick", "lip gloss", "lip balm", "lip tint")),
+            ProductType("foundation", ("foundation", "concealer", "bb cream", "primer")),
+            ProductType("mascara", ("mascara", "eyeliner", "eyeshadow", "brow gel")),
+            ProductType("nail polish", ("nail polish", "nail lacquer")),
+            ProductType("shampoo", ("shampoo", "conditioner", "hair mask", "hair oil")),
+        ),
+        keywords=("cosmetics", "makeup", "beauty"),
+        units=("ml", "fl oz"),
+    ),
+    Category(
+        "beverage",
+        (
+            ProductType("coffee", ("coffee", "cold brew", "espresso", "latte", "arabica")),
+            ProductType("tea", ("tea", "matcha", "green tea", "herbal tea", "kombucha")),
+            ProductType("juice", ("juice", "smoothie", "lemonade")),
+            ProductType("soda", ("soda", "sparkling water", "cola", "tonic water")),
+            ProductType("energy drink", ("energy drink", "energy")),
+            ProductType("water", ("mineral water", "spring water", "still water")),
+            ProductType("wine", ("wine", "cabernet", "merlot", "chardonnay", "prosecco")),
+            ProductType("beer", ("beer", "lager", "ipa", "pale ale", "stout")),
+            ProductType("spirits", ("whisky", "whiskey", "vodka", "gin", "rum", "tequila")),
+        ),
+        keywords=("drink", "beverage", "brewed", "bottled"),
+        units=("ml", "cl", "fl oz", "oz"),
+    ),
+    Category(
+        "food",
+        (
+            ProductType("snack", ("chips", "crisps", "cracker", "pretzel", "popcorn", "snack")),
+            ProductType("chocolate", ("chocolate", "cocoa", "dark chocolate", "praline")),
+            ProductType("cereal", ("cereal", "granola", "muesli", "oats", "oatmeal")),
+            ProductType("sauce", ("sauce", "ketchup", "mayonnaise", "salsa", "dressing")),
+            ProductType("spread", ("honey", "jam", "peanut butter", "nut butter", "spread")),
+            ProductType("bar", ("protein bar", "granola bar", "energy bar")),
+            ProductType("pasta", ("pasta", "spaghetti", "noodle", "rice")),
+            ProductType("olive oil", ("olive oil", "extra virgin")),
+        ),
+        keywords=("food", "organic", "gluten free", "net wt", "ingredients"),
+        units=("g", "kg", "oz", "lb"),
+    ),
+    Category(
+        "bags",
+        (
+            ProductType("handbag", ("handbag", "purse", "clutch", "shoulder bag", "crossbody")),
+            ProductType("tote", ("tote", "tote bag", "shopper")),
+            ProductType("backpack", ("backpack", "rucksack", "daypack")),
+            ProductType("wallet", ("wallet", "card holder", "cardholder")),
+            ProductType("luggage", ("suitcase", "luggage", "duffel", "carry-on", "weekender")),
+        ),
+        keywords=("bag",),
+    ),
+    Category(
+        "apparel",
+        (
+            ProductType("t-shirt", ("t-shirt", "tee", "tshirt")),
+            ProductType("hoodie", ("hoodie", "sweatshirt", "sweater", "jumper", "cardigan")),
+            ProductType("jacket", ("jacket", "coat", "parka", "blazer", "windbreaker")),
+            ProductType("pants", ("pants", "trousers", "jeans", "leggings", "shorts")),
+            ProductType("dress", ("dress", "skirt", "gown")),
+            ProductType("socks", ("sock",)),
+            ProductType("hat", ("hat", "cap", "beanie")),
+        ),
+        keywords=("apparel", "clothing", "garment", "slim fit", "regular fit"),
+    ),
+    Category(
+        "footwear",
+        (
+            ProductType("sneakers", ("sneaker", "trainer", "running shoe", "basketball shoe")),
+            ProductType("boots", ("boot", "chelsea boot", "ankle boot")),
+            ProductType("sandals", ("sandal", "slide", "flip flop", "flip-flop")),
+            ProductType("heels", ("heel", "pump", "stiletto")),
+            ProductType("loafers", ("loafer", "oxford", "derby", "moccasin")),
+        ),
+        keywords=("shoe", "footwear", "insole", "outsole"),
+    ),
+    Category(
+        "jewelry",
+        (
+            ProductType("ring", ("ring", "engagement ring", "band ring")),
+            ProductType("necklace", ("necklace", "pendant", "chain", "choker")),
+            ProductType("earrings", ("earring", "stud earring", "hoop")),
+            ProductType("bracelet", ("bracelet", "bangle", "cuff")),
+            ProductType("watch", ("watch", "chronograph", "automatic movement")),
+        ),
+        keywords=("jewelry", "jewellery", "karat", "18k", "14k", "sterling"),
+    ),
+    Category(
+        "electronics",
+        (
+            ProductType("headphones", ("headphone", "earbud", "earphone", "headset", "anc")),
+            ProductType("speaker", ("speaker", "soundbar", "bluetooth speaker")),
+            ProductType("phone", ("smartphone", "phone", "5g")),
+            ProductType("charger", ("charger", "power bank", "usb-c", "cable", "adapter")),
+            ProductType("camera", ("camera", "lens", "megapixel")),
+            ProductType("laptop", ("laptop", "notebook computer", "tablet computer")),
+            ProductType("smartwatch", ("smartwatch", "fitness tracker")),
+        ),
+        keywords=("bluetooth", "wireless", "electronics", "battery", "mah", "hz"),
+        units=("w", "v", "mah"),
+    ),
+    Category(
+        "home",
+        (
+            ProductType("candle", ("candle", "scented candle", "wax melt")),
+            ProductType("mug", ("mug", "cup", "tumbler")),
+            ProductType("cookware", ("pan", "skillet", "pot", "dutch oven", "cookware")),
+            ProductType("decor", ("vase", "frame", "pillow", "cushion", "throw")),
+            ProductType("cleaning", ("detergent", "dish soap", "cleaner", "laundry")),
+            ProductType("diffuser", ("diffuser", "reed diffuser", "room spray")),
+        ),
+        keywords=("home", "kitchen", "dishwasher safe", "decor"),
+    ),
+    Category(
+        "pet",
+        (
+            ProductType("pet food", ("dog food", "cat food", "kibble", "pet food", "treats")),
+            ProductType("pet accessory", ("leash", "collar", "pet bed", "litter", "chew toy")),
+        ),
+        keywords=("dog", "cat", "puppy", "kitten", "pet"),
+    ),
+    Category(
+        "toys",
+        (
+            ProductType("plush", ("plush", "teddy", "stuffed animal")),
+            ProductType("building set", ("building set", "bricks", "blocks")),
+            ProductType("puzzle", ("puzzle", "jigsaw")),
+            ProductType("board game", ("board game", "card game")),
+        ),
+        keywords=("toy", "ages 3+", "kids"),
+    ),
+    Category(
+        "sports",
+        (
+            ProductType("yoga mat", ("yoga mat", "exercise mat")),
+            ProductType("ball", ("football", "basketball", "soccer ball", "tennis ball")),
+            ProductType("water bottle", ("water bottle", "shaker", "insulated bottle")),
+            ProductType("fitness equipment", ("dumbbell", "kettlebell", "resistance band")),
+        ),
+        keywords=("sport", "fitness", "workout", "gym", "training"),
+    ),
+)
+
+# Canonical material name -> the words a label uses for it (longest phrases win, so "faux
+# leather" is never also counted as "leather").
+MATERIALS: dict[str, tuple[str, ...]] = {
+    "faux leather": ("faux leather", "vegan leather", "pu leather", "leatherette"),
+    "leather": ("leather", "genuine leather", "full grain", "full-grain", "suede", "nubuck"),
+    "cotton": ("cotton", "organic cotton"),
+    "linen": ("linen",),
+    "wool": ("wool", "merino", "cashmere"),
+    "silk": ("silk",),
+    "polyester": ("polyester",),
+    "nylon": ("nylon",),
+    "denim": ("denim",),
+    "canvas": ("canvas",),
+    "rubber": ("rubber", "silicone"),
+    "glass": ("glass", "borosilicate"),
+    "plastic": ("plastic", "bpa free", "bpa-free", "pet plastic", "recycled plastic"),
+    "aluminum": ("aluminum", "aluminium"),
+    "stainless steel": ("stainless steel", "inox"),
+    "steel": ("steel",),
+    "gold": ("solid gold", "gold plated", "gold-plated", "14k gold", "18k gold"),
+    "silver": ("sterling silver", "925 silver"),
+    "ceramic": ("ceramic", "porcelain", "stoneware"),
+    "wood": ("wood", "wooden", "bamboo", "oak", "walnut"),
+    "paper": ("paper", "recycled paper"),
+    "cardboard": ("cardboard", "paperboard", "kraft"),
+    "wax": ("soy wax", "beeswax", "coconut wax"),
+}
+
+_TYPE_WEIGHT = 2.0  # a type's own keyword, plus one per extra word of a phrase
+_CATEGORY_WEIGHT = 1.0
+_UNIT_WEIGHT = 0.5
+_MIN_SCORE = 1.0  # a lone unit ("ml") is not enough to name a category
+
+
+@cache
+def _pattern(keyword: str, *, unit: bool = False) -> re.Pattern[str]:
+    body = r"\s+".join(re.escape(word) for word in keyword.split())
+    # A unit may follow its number directly ("500mg"); a word may take a plural ending.
+    before = r"(?<![a-z])" if unit else r"(?<![a-z0-9])"
+    plural = "" if unit else "(?:s|es)?"
+    return re.compile(before + body + plural + r"(?![a-z0-9])")
+
+
+def _normalise(texts: list[str]) -> str:
+    return " | ".join(" ".join(text.lower().split()) for text in texts)
+
+
+def _found(keyword: str, text: str, *, unit: bool = False) -> bool:
+    return _pattern(keyword, unit=unit).search(text) is not None
+
+
+def match_taxonomy(texts: list[str]) -> tuple[str, str] | None:
+    """The best ``(product_type, category)`` the label text supports, or None without evidence.
+
+    A type scores its own keywords; its category adds the category-wide keywords and units.
+    Ties go to the earlier entry in ``TAXONOMY`` so the answer is deterministic.
+    """
+    text = _normalise(texts)
+    if not text.strip(" |"):
+        return None
+    best: tuple[float, str, str] | None = None
+    for category in TAXONOMY:
+        shared = sum(_CATEGORY_WEIGHT for kw in category.keywords if _found(kw, text))
+        shared += sum(_UNIT_WEIGHT for unit in category.units if _found(unit, text, unit=True))
+        for index, product_type in enumerate(category.types):
+            own = sum(
+                _TYPE_WEIGHT + len(kw.split()) - 1
+                for kw in product_type.keywords
+                if _found(kw, text)
+            )
+            if own == 0 and index > 0:
+                continue  # category-only evidence names the category's default type
+            score = own + shared
+            if score >= _MIN_SCORE and (best is None or score > best[0]):
+                best = (score, product_type.name, category.name)
+    return None if best is None else (best[1], best[2])
+
+
+@cache
+def _all_terms() -> frozenset[str]:
+    terms: set[str] = set()
+    for category in TAXONOMY:
+        terms.update(category.keywords)
+        terms.update(category.units)
+        terms.add(category.name)
+        for product_type in category.types:
+            terms.update(product_type.keywords)
+            terms.add(product_type.name)
+    return frozenset(terms)
+
+
+def is_taxonomy_term(text: str) -> bool:
+    """Whether ``text`` is made only of taxonomy words ("Whey Protein", "Serum"): not a brand."""
+    rest = " ".join(text.lower().split())
+    if not rest:
+        return False
+    for term in sorted(_all_terms(), key=len, reverse=True):
+        rest = _pattern(term).sub(" ", rest)
+    return not re.sub(r"[^a-z]", "", rest)
+
+
+def match_materials(texts: list[str]) -> list[str]:
+    """Materials named on the label, in vocabulary order; empty when none is written there."""
+    text = _normalise(texts)
+    phrases = sorted(
+        ((phrase, material) for material, words in MATERIALS.items() for phrase in words),
+        key=lambda item: (-len(item[0]), item[0]),
+    )
+    found: set[str] = set()
+    for phrase, material in phrases:
+        pattern = _pattern(phrase)
+        if pattern.search(text):
+            found.add(material)
+            text = pattern.sub(" ", text)  # "faux leather" must not also read as "leather"
+    return [material for material in MATERIALS if material in found]
