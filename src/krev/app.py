@@ -174,6 +174,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 def _include_routers(app: FastAPI) -> None:
     from krev.accounts.endpoints import auth_router, keys_router
     from krev.billing.endpoints import router as credits_router
+    from krev.catalog.endpoints import router as products_router
     from krev.dashboard.endpoints import router as dashboard_router
     from krev.dashboard.endpoints import static_files
     from krev.generations.endpoints import router as generations_router
@@ -184,6 +185,7 @@ def _include_routers(app: FastAPI) -> None:
         keys_router,
         auth_router,
         credits_router,
+        products_router,
         generations_router,
         storage_router,
         health_router,

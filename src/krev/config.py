@@ -132,6 +132,32 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=25 * 1024**2, gt=0, description="Largest request body accepted (413 beyond)."
     )
+    max_image_bytes: int = Field(
+        default=20 * 1024**2,
+        gt=0,
+        description="Largest product image accepted, in bytes (fetched, data: URL or upload).",
+    )
+    max_image_pixels: int = Field(
+        default=40_000_000,
+        gt=0,
+        description="Most pixels (width x height) an accepted image may have; "
+        "larger ones, decompression bombs included, are refused before decoding.",
+    )
+    fetch_timeout_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="Time budget for fetching one user-supplied image URL, redirects included.",
+    )
+    fetch_allow_loopback: bool = Field(
+        default=False,
+        description="Let user-supplied URLs reach loopback addresses. For tests only; "
+        "never in production.",
+    )
+    fetch_allowlist: list[str] = Field(
+        default_factory=list,
+        description="Host names or IP addresses user-supplied URLs may reach even though "
+        "they are private (JSON list). For tests against local servers; keep empty in production.",
+    )
     signed_url_ttl_seconds: int = Field(
         default=3600, gt=0, description="Lifetime of signed storage URLs."
     )

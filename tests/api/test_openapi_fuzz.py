@@ -3,32 +3,51 @@ it: no 5xx, documented status codes and content types, response bodies matching 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from krev.app import create_app
-from krev.runtime import Runtime
+from krev.config import Settings
+from krev.runtime import Runtime, build_runtime
 from tests.conftest import Account
 
+# Schema-valid yet meaningless input is rightly refused here: a URL that serves no image, an
+# opaque cursor this API never issued.
+CONTENT_DEPENDENT_OPERATIONS = {"POST /api/v1/products", "GET /api/v1/products"}
 
-def test_every_operation_conforms_to_the_schema(runtime: Runtime, account: Account) -> None:
+
+def test_every_operation_conforms_to_the_schema(
+    make_settings: Callable[..., Settings], make_account: Callable[..., Account]
+) -> None:
+    # No workers and a short wait: job-creating POSTs answer 202 at once instead of waiting.
+    runtime = build_runtime(make_settings(sync_wait_seconds=0.1))
+    account = make_account()
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", create_app(runtime=runtime))
     headers = {"Authorization": f"Bearer {account.key}"}
     checked = []
     for result in schema.get_all_operations():
         operation = result.ok()
 
-        @given(case=operation.as_strategy())
-        @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
-        def run(case: Any) -> None:
-            case.call_and_validate(headers=headers)
-
-        run()
+        excluded = (
+            [positive_data_acceptance] if operation.label in CONTENT_DEPENDENT_OPERATIONS else []
+        )
+        _fuzz(operation, headers, excluded)
         checked.append(operation.label)
     assert "GET /api/v1/credits" in checked
     assert len(checked) >= 8
+
+
+def _fuzz(operation: Any, headers: dict[str, str], excluded: list[Any]) -> None:
+    @given(case=operation.as_strategy())
+    @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+    def run(case: Any) -> None:
+        case.call_and_validate(headers=headers, excluded_checks=excluded)
+
+    run()
 
 
 def test_validation_errors_are_documented_as_400_not_422(runtime: Runtime) -> None:

@@ -4,6 +4,7 @@ from krev.models.api_key import ApiKey
 from krev.models.base import Base
 from krev.models.generation import Generation
 from krev.models.ledger import LedgerEntry
+from krev.models.product import Product
 from krev.models.session import DashboardSession
 from krev.models.storage_object import StorageObject
 from krev.models.user import User
@@ -14,6 +15,7 @@ __all__ = [
     "DashboardSession",
     "Generation",
     "LedgerEntry",
+    "Product",
     "StorageObject",
     "User",
 ]

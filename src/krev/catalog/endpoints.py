@@ -1,0 +1,231 @@
+"""/api/v1/products: upload (JSON image_url or multipart file), list or get one, delete."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+
+from krev.accounts.auth import Principal, require_scope
+from krev.catalog import service
+from krev.catalog.schemas import DeletedProduct, ProductAccepted, ProductOut, ProductUpload
+from krev.db import commit
+from krev.deps import RuntimeDep, SessionDep
+from krev.errors import BadRequest, UnsupportedMediaType
+from krev.generations.repository import GenerationRepository
+from krev.generations.responses import poll_url, prefers_async, wait_until_finished
+from krev.imaging import DecodedImage
+from krev.kit.envelope import ERROR_RESPONSES, Envelope, ErrorEnvelope, ListEnvelope, ok
+from krev.kit.validation import describe_validation_error
+from krev.runtime import Runtime
+
+router = APIRouter(
+    prefix="/api/v1/products",
+    tags=["products"],
+    responses={**ERROR_RESPONSES, 404: {"description": "No such product of yours."}},
+)
+
+ProductsScope = Annotated[Principal, Depends(require_scope("products"))]
+
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": ProductUpload.model_json_schema()},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "name": {"type": "string"},
+                        "skip_segmentation": {"type": "boolean"},
+                    },
+                }
+            },
+        },
+    }
+}
+_FORM_FIELDS = frozenset({"file", "name", "skip_segmentation"})
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off", ""})
+
+
+async def _read_upload(request: Request) -> tuple[ProductUpload | None, bytes | None]:
+    """The upload's fields and, for multipart, the file's bytes."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type == "application/json":
+        raw = await request.body()
+        try:
+            payload = json.loads(raw)
+        except ValueError as error:
+            raise BadRequest("The request body is not valid JSON.") from error
+        if not isinstance(payload, dict):
+            raise BadRequest("The request body must be a JSON object.")
+        try:
+            return ProductUpload.model_validate(payload), None
+        except ValidationError as error:
+            raise BadRequest(describe_validation_error(error.errors())) from error
+    if media_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        try:
+            form = await request.form(max_files=1, max_fields=len(_FORM_FIELDS))
+        except Exception as error:  # starlette's MultiPartException and parser errors
+            raise BadRequest(f"The multipart body could not be read: {error}") from error
+        unknown = sorted(set(form.keys()) - _FORM_FIELDS)
+        if unknown:
+            raise BadRequest(f"Unknown form field(s): {', '.join(unknown)}.")
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise BadRequest("Send the image as a file field named 'file', or JSON image_url.")
+        name = form.get("name")
+        skip = form.get("skip_segmentation")
+        if isinstance(name, UploadFile) or isinstance(skip, UploadFile):
+            raise BadRequest("name and skip_segmentation are text fields.")
+        skip_text = (skip or "").strip().lower()
+        if skip_text not in _TRUE | _FALSE:
+            raise BadRequest("skip_segmentation must be true or false.")
+        data = await upload.read()
+        fields = {"image_url": "upload", "skip_segmentation": skip_text in _TRUE}
+        if name is not None and name.strip():
+            fields["name"] = name.strip()
+        try:
+            return ProductUpload.model_validate(fields), data
+        except ValidationError as error:
+            raise BadRequest(describe_validation_error(error.errors())) from error
+    raise UnsupportedMediaType(
+        "Send application/json with image_url, or multipart/form-data with a file field."
+    )
+
+
+@router.post(
+    "",
+    name="upload",
+    response_model=Envelope[ProductOut],
+    responses={
+        202: {"model": Envelope[ProductAccepted], "description": "Still analyzing; poll it."},
+        413: {"model": ErrorEnvelope, "description": "Image or storage quota too large."},
+        415: {"model": ErrorEnvelope, "description": "Not a JPG, PNG or WebP image."},
+    },
+    openapi_extra=_UPLOAD_BODY,
+)
+async def upload_product(
+    request: Request, principal: ProductsScope, session: SessionDep, runtime: RuntimeDep
+) -> Any:
+    """Upload a product image (JPG, PNG or WebP) and run background removal, metadata
+    extraction and auto-naming. Answers 200 with the product when analysis finishes within the
+    wait window, else 202 with the product still analyzing."""
+    fields, data = await _read_upload(request)
+    assert fields is not None
+    settings = runtime.settings
+
+    def _intake() -> DecodedImage:
+        content = data if data is not None else service.read_image_url(settings, fields.image_url)
+        return service.decode_upload(settings, content)
+
+    image = await asyncio.to_thread(_intake)
+
+    def _create() -> tuple[uuid.UUID, uuid.UUID]:
+        product = service.create_product(
+            session,
+            settings,
+            runtime.storage,
+            runtime.tasks.enqueue,
+            user_id=principal.user.id,
+            plan=principal.user.plan,
+            image=image,
+            name=fields.name,
+            skip_segmentation=fields.skip_segmentation,
+        )
+        try:
+            commit(session)
+        except BaseException:
+            service.discard_original(runtime.storage, product)
+            raise
+        assert product.generation_id is not None
+        return product.id, product.generation_id
+
+    product_id, generation_id = await run_in_threadpool(_create)
+    if not prefers_async(request) and await wait_until_finished(
+        runtime, generation_id, settings.sync_wait_seconds
+    ):
+        return await asyncio.to_thread(_finished, runtime, principal, product_id)
+    return await asyncio.to_thread(_accepted, runtime, principal, product_id, request)
+
+
+def _finished(runtime: Runtime, principal: Principal, product_id: uuid.UUID) -> JSONResponse:
+    with runtime.db.transaction(write=False) as session:
+        product = service.get_owned(session, principal.user.id, product_id)
+        view = _view(runtime, product, service.job_states(session, [product]))
+        if view["status"] == "ready":
+            return JSONResponse(ok(jsonable_encoder(view)))
+        generation = GenerationRepository(session).get(product.generation_id)
+        error = service.analysis_failure(
+            product, view, generation.error_code if generation else None
+        )
+    return JSONResponse(error.body(), status_code=error.status)
+
+
+def _accepted(
+    runtime: Runtime, principal: Principal, product_id: uuid.UUID, request: Request
+) -> JSONResponse:
+    with runtime.db.transaction(write=False) as session:
+        product = service.get_owned(session, principal.user.id, product_id)
+        view = _view(runtime, product)
+    assert product.generation_id is not None
+    url = poll_url(runtime, product.generation_id)
+    view.update(generation_id=str(product.generation_id), poll_url=url)
+    headers = {"Location": url, "Retry-After": "2"}
+    if prefers_async(request):
+        headers["Preference-Applied"] = "respond-async"
+    return JSONResponse(ok(jsonable_encoder(view)), status_code=202, headers=headers)
+
+
+def _view(
+    runtime: Runtime, product: Any, states: dict[uuid.UUID, tuple[str, str | None]] | None = None
+) -> dict[str, Any]:
+    return service.view(product, runtime.storage, runtime.settings.signed_url_ttl_seconds, states)
+
+
+@router.get(
+    "",
+    name="list",
+    response_model=ListEnvelope[ProductOut] | Envelope[ProductOut],
+)
+def list_products(
+    principal: ProductsScope,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    id: Annotated[
+        uuid.UUID | None, Query(description="Get a single product by ID (data is one object).")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100, description="Max products to return.")] = 50,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
+) -> dict[str, Any]:
+    """Your products, newest first, with signed image URLs; or one product with ``id``."""
+    if id is not None:
+        product = service.get_owned(session, principal.user.id, id)
+        return ok(_view(runtime, product, service.job_states(session, [product])))
+    products, next_cursor = service.list_owned(session, principal.user.id, limit, cursor)
+    states = service.job_states(session, products)
+    data = [_view(runtime, product, states) for product in products]
+    return {"success": True, "data": data, "meta": {"count": len(data), "next_cursor": next_cursor}}
+
+
+@router.delete("", name="delete", response_model=Envelope[DeletedProduct])
+def delete_product(
+    principal: ProductsScope,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    id: Annotated[uuid.UUID, Query(description="The product to delete.")],
+) -> dict[str, Any]:
+    """Delete a product and its images; their storage is freed."""
+    service.delete_product(session, runtime.storage, principal.user.id, id)
+    return ok({"id": str(id), "deleted": True})

@@ -1,0 +1,309 @@
+"""Catalog rules: take an image in (fetch, validate, store, count), create the product and its
+analysis job, apply the analysis, view, list and delete. No HTTP types here."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from krev.catalog.repository import ProductRepository
+from krev.config import Settings
+from krev.errors import (
+    BadRequest,
+    Conflict,
+    GenerationFailed,
+    KrevError,
+    NotFound,
+    StorageQuotaExceeded,
+)
+from krev.fetch import FetchError, SafeFetcher, decode_data_url
+from krev.files.service import delete_objects, record_objects
+from krev.generations import service as generations
+from krev.imaging import DecodedImage, ImageRejected, decode_image, encode_webp
+from krev.kit.clock import isoformat
+from krev.models import Product
+from krev.storage import Storage
+
+ANALYSIS_KIND = "product_analysis"
+WEBP = "image/webp"
+
+Enqueue = Callable[[uuid.UUID], None]
+
+
+# --- errors ----------------------------------------------------------------------------
+
+
+class ImageInputRejected(KrevError):
+    """An image the caller sent or pointed at that we will not use; status and code are those
+    of the fetcher's or the decoder's refusal (see ``krev.fetch`` and ``krev.imaging``)."""
+
+
+@functools.cache
+def _rejection_kind(status: int, code: str) -> type[ImageInputRejected]:
+    # One subclass per (status, code): KrevError's status and code are class attributes.
+    return type(
+        f"ImageInputRejected_{code}", (ImageInputRejected,), {"status": status, "code": code}
+    )
+
+
+def _rejected(error: FetchError | ImageRejected) -> ImageInputRejected:
+    # The API's statuses are the reference's table, which has no 422: a URL that could not be
+    # fetched is invalid input (400), told apart by its code (fetch_failed, fetch_timeout).
+    status = 400 if error.status == 422 else error.status
+    return _rejection_kind(status, error.code)(error.message)
+
+
+# --- intake ----------------------------------------------------------------------------
+
+
+def read_image_url(settings: Settings, url: str) -> bytes:
+    """The bytes behind ``image_url``: a base64 data URL, or an http(s) URL fetched safely."""
+    try:
+        if url[:5].lower() == "data:":
+            content, _media_type = decode_data_url(url, settings.max_image_bytes)
+            return content
+        with SafeFetcher(
+            max_bytes=settings.max_image_bytes,
+            timeout=settings.fetch_timeout_seconds,
+            allow_loopback=settings.fetch_allow_loopback,
+            allowlist=settings.fetch_allowlist,
+        ) as fetcher:
+            return fetcher.fetch(url).content
+    except FetchError as error:
+        raise _rejected(error) from error
+
+
+def decode_upload(settings: Settings, data: bytes) -> DecodedImage:
+    """Validate and decode; the type is judged from the bytes, never a declared media type."""
+    try:
+        return decode_image(
+            data, max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels
+        )
+    except ImageRejected as error:
+        raise _rejected(error) from error
+
+
+def original_key(user_id: uuid.UUID, product_id: uuid.UUID) -> str:
+    return f"users/{user_id}/products/{product_id}/original.webp"
+
+
+def cutout_key(user_id: uuid.UUID, product_id: uuid.UUID) -> str:
+    return f"users/{user_id}/products/{product_id}/cutout.webp"
+
+
+def create_product(
+    session: Session,
+    settings: Settings,
+    storage: Storage,
+    enqueue: Enqueue,
+    *,
+    user_id: uuid.UUID,
+    plan: str,
+    image: DecodedImage,
+    name: str | None,
+    skip_segmentation: bool,
+) -> Product:
+    """Store the re-encoded original, count it, record the product and submit its analysis.
+
+    The stored file is removed again if anything after it fails (the quota included); the
+    caller commits, and must call ``discard_original`` if the commit fails.
+    """
+    product_id = uuid.uuid4()
+    key = original_key(user_id, product_id)
+    stored = storage.put(key, encode_webp(image.image, quality=92), WEBP)
+    try:
+        record_objects(session, user_id, [stored], settings.plan(plan).storage_bytes)
+        generation = generations.submit(
+            session,
+            settings,
+            enqueue,
+            user_id=user_id,
+            kind=ANALYSIS_KIND,
+            params={"product_id": str(product_id), "skip_segmentation": skip_segmentation},
+            cost=0,
+        )
+        product = Product(
+            id=product_id,
+            user_id=user_id,
+            name=name,
+            name_source="user" if name else "auto",
+            metadata_={},
+            image_key=key,
+            status="analyzing",
+            source="api",
+            generation_id=generation.id,
+        )
+        ProductRepository(session).add(product)
+    except BaseException:
+        storage.delete(key)
+        raise
+    return product
+
+
+def discard_original(storage: Storage, product: Product) -> None:
+    storage.delete(product.image_key)
+
+
+# --- the analysis result -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    metadata: dict[str, Any]  # the reference's keys: brandName, productName, productType, …
+    category: str | None
+    auto_name: str
+
+
+def apply_analysis(
+    session: Session,
+    settings: Settings,
+    product_id: uuid.UUID,
+    result: AnalysisResult,
+    cutout: Any | None,
+) -> bool:
+    """Mark the product ready with its analysis and count its cutout (a ``StoredObject``).
+
+    False when the product was deleted (or finished) meanwhile: the caller removes the cutout.
+    Raises StorageQuotaExceeded when the cutout does not fit the plan.
+    """
+    repo = ProductRepository(session)
+    product = repo.get(product_id)
+    if product is None or product.status != "analyzing":
+        return False
+    values: dict[str, Any] = {
+        "metadata_": result.metadata,
+        "category": result.category,
+        "status": "ready",
+        "segmented_key": cutout.key if cutout is not None else None,
+    }
+    if product.name_source == "auto":
+        values["name"] = result.auto_name
+    if not repo.finish_analysis(product_id, **values):
+        return False
+    if cutout is not None:
+        from krev.models import User
+
+        user = session.get(User, product.user_id)
+        assert user is not None
+        record_objects(session, product.user_id, [cutout], settings.plan(user.plan).storage_bytes)
+    return True
+
+
+def fail_analysis(session: Session, product_id: uuid.UUID, message: str) -> None:
+    ProductRepository(session).finish_analysis(product_id, status="failed", error=message)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def get_owned(session: Session, user_id: uuid.UUID, product_id: uuid.UUID) -> Product:
+    product = ProductRepository(session).get_owned(product_id, user_id)
+    if product is None:
+        raise NotFound("Product not found.")
+    return product
+
+
+def list_owned(
+    session: Session, user_id: uuid.UUID, limit: int, cursor: str | None
+) -> tuple[list[Product], str | None]:
+    """A page of products, newest first, and the cursor of the next page (None at the end)."""
+    after = parse_cursor(cursor) if cursor else None
+    products = ProductRepository(session).list_for_user(user_id, limit, after)
+    next_cursor = make_cursor(products[-1]) if len(products) == limit else None
+    return products, next_cursor
+
+
+def make_cursor(product: Product) -> str:
+    text = f"{product.created_at.isoformat()}|{product.id}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def parse_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        moment, _, product_id = text.partition("|")
+        created_at = datetime.fromisoformat(moment)
+        if created_at.tzinfo is None:
+            raise ValueError("naive")
+        return created_at, uuid.UUID(product_id)
+    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        raise BadRequest("cursor is not a next_cursor this API returned.") from error
+
+
+def job_states(
+    session: Session, products: list[Product]
+) -> dict[uuid.UUID, tuple[str, str | None]]:
+    """Analysis job states of the products still analyzing (see ``view``)."""
+    ids = [p.generation_id for p in products if p.status == "analyzing" and p.generation_id]
+    return ProductRepository(session).job_states(ids)
+
+
+def view(
+    product: Product,
+    storage: Storage,
+    ttl: int,
+    job_states: dict[uuid.UUID, tuple[str, str | None]] | None = None,
+) -> dict[str, Any]:
+    """The reference's product shape, plus ``status`` (and ``error`` when analysis failed).
+
+    A product whose job ended without reaching it (lost past its deadline, cancelled) reads
+    as failed with the job's reason."""
+    status, error = product.status, product.error
+    if status == "analyzing" and job_states and product.generation_id in job_states:
+        job_status, job_error = job_states[product.generation_id]
+        if job_status in ("failed", "cancelled"):
+            status, error = "failed", job_error or GenerationFailed.default_message
+    metadata = product.metadata_ or {}
+    return {
+        "id": str(product.id),
+        "name": product.name,
+        "image_url": storage.signed_url(product.image_key, ttl),
+        "segmented_image_url": (
+            storage.signed_url(product.segmented_key, ttl) if product.segmented_key else None
+        ),
+        "category": product.category,
+        "metadata": {
+            "brandName": metadata.get("brandName"),
+            "productName": metadata.get("productName"),
+            "productType": metadata.get("productType"),
+            "colors": list(metadata.get("colors", [])),
+            "materials": list(metadata.get("materials", [])),
+        },
+        "source": product.source,
+        "status": status,
+        "error": error,
+        "created_at": isoformat(product.created_at),
+    }
+
+
+def analysis_failure(product: Product, view_: dict[str, Any], error_code: str | None) -> KrevError:
+    """The error an upload answers with when its analysis failed within the wait window."""
+    kind: type[KrevError] = {
+        StorageQuotaExceeded.code: StorageQuotaExceeded,
+        "cancelled": Conflict,
+    }.get(error_code or "", GenerationFailed)
+    return kind(
+        f"The product was stored but its analysis failed: {view_['error']}",
+        extra={"product_id": str(product.id), "generation_id": str(product.generation_id)},
+    )
+
+
+# --- deleting -----------------------------------------------------------------------------
+
+
+def delete_product(
+    session: Session, storage: Storage, user_id: uuid.UUID, product_id: uuid.UUID
+) -> None:
+    """Remove the product and free its files' storage; the files go after commit."""
+    product = get_owned(session, user_id, product_id)
+    keys = [key for key in (product.image_key, product.segmented_key) if key]
+    delete_objects(session, storage, user_id, keys)
+    ProductRepository(session).remove(product.id)

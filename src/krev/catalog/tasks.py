@@ -1,0 +1,187 @@
+"""The ``product_analysis`` pipeline: load the stored original, remove its background, read its
+colors and label, store the cutout and mark the product ready (or failed).
+
+Engines are pure; this module is the only place that feeds them the product and persists what
+they return.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import uuid
+from collections.abc import Callable
+
+import numpy as np
+from PIL import Image
+
+from krev.catalog import service
+from krev.catalog.repository import ProductRepository
+from krev.engines.base import (
+    AlphaMask,
+    ColorAnalysis,
+    ProductAnalyzer,
+    ProductMetadata,
+    RGBImage,
+    auto_name,
+)
+from krev.errors import KrevError
+from krev.generations.pipelines import (
+    JobCancelled,
+    JobContext,
+    JobOutcome,
+    JobSuperseded,
+    PipelineError,
+    register_pipeline,
+)
+from krev.imaging import encode_webp
+from krev.runtime import Runtime
+from krev.storage import StoredObject
+
+# Analysis reads labels and colors; past this side more pixels only cost time.
+ANALYSIS_SIDE = 1024
+UNEXPECTED = "The product analysis failed unexpectedly."
+
+
+@functools.cache
+def _studio_analyzer() -> ProductAnalyzer:
+    # Imported on first use: the OCR engine loads models and is not needed to serve the API.
+    # One per process: its OCR models load once and serve every worker thread.
+    from krev.engines.studio.analyze import StudioProductAnalyzer
+
+    analyzer: ProductAnalyzer = StudioProductAnalyzer()
+    return analyzer
+
+
+product_analyzer: Callable[[], ProductAnalyzer] = _studio_analyzer
+"""The analyzer factory; a configured alternative (a vision LLM) replaces it."""
+
+
+def _runtime_of(ctx: JobContext) -> Runtime:
+    # This pipeline persists into the catalog's own table, which JobContext does not expose;
+    # the worker's context carries the runtime.
+    from krev.generations.runner import WorkerJobContext
+
+    if not isinstance(ctx, WorkerJobContext):
+        raise PipelineError("Product analysis must run in a Krev worker.", "internal_error")
+    return ctx.runtime
+
+
+@register_pipeline(service.ANALYSIS_KIND, scope="products")
+def analyze_product(ctx: JobContext) -> JobOutcome:
+    runtime = _runtime_of(ctx)
+    product_id = uuid.UUID(str(ctx.params["product_id"]))
+    try:
+        return _analyze(ctx, runtime, product_id)
+    except JobSuperseded:
+        raise  # another worker owns the job and the product now
+    except JobCancelled:
+        _mark_failed(runtime, product_id, "The analysis was cancelled.")
+        raise
+    except PipelineError as error:
+        _mark_failed(runtime, product_id, error.message)
+        raise
+    except Exception:
+        _mark_failed(runtime, product_id, UNEXPECTED)
+        raise
+
+
+def _mark_failed(runtime: Runtime, product_id: uuid.UUID, message: str) -> None:
+    with runtime.db.transaction() as session:
+        service.fail_analysis(session, product_id, message)
+
+
+def _analyze(ctx: JobContext, runtime: Runtime, product_id: uuid.UUID) -> JobOutcome:
+    with runtime.db.transaction(write=False) as session:
+        product = ProductRepository(session).get(product_id)
+        if product is None:
+            return JobOutcome(extra={"product_id": str(product_id), "deleted": True})
+        user_id, image_key = product.user_id, product.image_key
+    with Image.open(io.BytesIO(runtime.storage.get(image_key))) as opened:
+        original = opened.convert("RGBA") if "A" in opened.getbands() else opened.convert("RGB")
+    rgb: RGBImage = np.asarray(original.convert("RGB"), dtype=np.uint8)
+    ctx.progress(10)
+
+    alpha: AlphaMask | None = None
+    if original.mode == "RGBA":
+        # The upload is already a cutout: its own transparency is the product's outline.
+        alpha = (np.asarray(original.getchannel("A"), dtype=np.float32) / 255.0).astype(np.float32)
+    elif not ctx.params.get("skip_segmentation"):
+        from krev.engines.studio.segment import ClassicalSegmenter
+
+        alpha = ClassicalSegmenter().segment(rgb).alpha
+    ctx.progress(50)
+
+    metadata = _read_product(rgb, alpha)
+    ctx.progress(85)
+
+    cutout: StoredObject | None = None
+    if alpha is not None and not ctx.params.get("skip_segmentation"):
+        rgba = np.dstack([rgb, np.clip(alpha * 255.0 + 0.5, 0, 255).astype(np.uint8)])
+        cutout = runtime.storage.put(
+            service.cutout_key(user_id, product_id),
+            encode_webp(Image.fromarray(rgba, "RGBA"), quality=90),
+            service.WEBP,
+        )
+    result = service.AnalysisResult(
+        metadata={
+            "brandName": metadata.brand_name,
+            "productName": metadata.product_name,
+            "productType": metadata.product_type,
+            "colors": list(metadata.colors),
+            "materials": list(metadata.materials),
+        },
+        category=metadata.category,
+        auto_name=auto_name(metadata),
+    )
+    try:
+        with runtime.db.transaction() as session:
+            applied = service.apply_analysis(session, runtime.settings, product_id, result, cutout)
+    except KrevError as error:  # the cutout does not fit the plan's storage
+        if cutout is not None:
+            runtime.storage.delete(cutout.key)
+        raise PipelineError(error.message, error.code) from error
+    except BaseException:
+        if cutout is not None:
+            runtime.storage.delete(cutout.key)
+        raise
+    if not applied and cutout is not None:
+        runtime.storage.delete(cutout.key)  # deleted while it was being analyzed
+    return JobOutcome(extra={"product_id": str(product_id)})
+
+
+def _read_product(rgb: RGBImage, alpha: AlphaMask | None) -> ProductMetadata:
+    from krev.engines.studio.colors import StudioColorAnalyzer
+
+    small_rgb, small_alpha = _downscaled(rgb, alpha, ANALYSIS_SIDE)
+    colors: ColorAnalysis = StudioColorAnalyzer().analyze(small_rgb, small_alpha)
+    metadata = product_analyzer().analyze(small_rgb, small_alpha, colors)
+    if not metadata.colors:
+        names = list(dict.fromkeys(color.name for color in colors.colors))
+        metadata = ProductMetadata(
+            brand_name=metadata.brand_name,
+            product_name=metadata.product_name,
+            product_type=metadata.product_type,
+            category=metadata.category,
+            colors=names,
+            materials=list(metadata.materials),
+            text=list(metadata.text),
+        )
+    return metadata
+
+
+def _downscaled(
+    rgb: RGBImage, alpha: AlphaMask | None, side: int
+) -> tuple[RGBImage, AlphaMask | None]:
+    h, w = rgb.shape[:2]
+    scale = side / max(h, w)
+    if scale >= 1.0:
+        return rgb, alpha
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    small = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS), dtype=np.uint8)
+    if alpha is None:
+        return small, None
+    small_alpha = Image.fromarray(alpha.astype(np.float32), "F").resize(
+        size, Image.Resampling.BILINEAR
+    )
+    return small, np.asarray(small_alpha, dtype=np.float32)
