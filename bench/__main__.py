@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
-from bench import deployments, http, jobs, machine, report
+from bench import analysis, deployments, http, jobs, machine, report
 from bench.load import LoadSettings, load_generator
 from bench.processes import rss_kib
 
@@ -34,6 +34,12 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=8, help="Keep-alive connections.")
     parser.add_argument("--jobs", type=int, default=200, help="Jobs per queue benchmark.")
     parser.add_argument("--workers", type=int, default=2, help="`krev worker` processes.")
+    parser.add_argument(
+        "--skip-analysis", action="store_true", help="Skip the product analysis (issue 3)."
+    )
+    parser.add_argument(
+        "--analysis-photos", type=int, default=40, help="Evaluation photos for the analysis."
+    )
     parser.add_argument("--output", type=Path, default=RESULTS, help="Where to write results.")
     return parser.parse_args()
 
@@ -101,6 +107,10 @@ def run(args: argparse.Namespace) -> report.Results:
                 results.http += http.bench_deployment(generator, settings, scaled)
                 results.queues += _bench_queue(scaled, args.jobs)
                 results.notes += scaled.notes
+
+    if not args.skip_analysis:
+        _say(f"product analysis: {args.analysis_photos} photos at 1024², GrabCut alongside")
+        results.analysis = analysis.run(args.analysis_photos)
     return results
 
 
