@@ -80,3 +80,77 @@ def auto_name(metadata: ProductMetadata) -> str:
         return str(product or brand)
     described = " ".join(part for part in (*metadata.colors[:1], metadata.product_type) if part)
     return described.capitalize() if described else "Untitled product"
+
+
+# --- Image generation (issue 4) -------------------------------------------------------------
+
+RGBAImage = npt.NDArray[np.uint8]  # (height, width, 4), straight (not premultiplied) alpha
+
+
+@dataclass(frozen=True)
+class ProductCutout:
+    """A catalog product ready to be placed in a scene: its segmented cutout and what the
+    analysis read about it (used for layout and palette, never to alter its pixels)."""
+
+    rgba: RGBAImage
+    name: str = ""
+    product_type: str | None = None
+    category: str | None = None
+    colors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PresetInfo:
+    id: str  # e.g. "studio_white", "flat_lay"
+    description: str
+
+
+@dataclass(frozen=True)
+class SceneRequest:
+    """One output image to render."""
+
+    prompt: str
+    width: int
+    height: int
+    preset: str | None = None  # one of SceneComposer.presets() ids, or None
+    products: list[ProductCutout] = field(default_factory=list)
+    style_references: list[RGBImage] = field(default_factory=list)  # decoded reference images
+    seed: int = 0  # same seed + variant + inputs -> the same pixels
+    variant: int = 0  # 0..image_count-1; different variants differ visibly
+
+
+@dataclass(frozen=True)
+class PlacedProduct:
+    index: int  # into SceneRequest.products
+    box: tuple[int, int, int, int]  # x, y, width, height of the product in the output
+    fidelity: float  # 0..1: how closely the output's product region matches the cutout
+
+
+@dataclass(frozen=True)
+class RenderedImage:
+    rgb: RGBImage
+    scene: dict[str, object]  # what was understood and chosen; JSON-serialisable
+    placements: list[PlacedProduct] = field(default_factory=list)
+
+
+class SceneComposer(Protocol):
+    """Turns a prompt (+ preset, products, style references) into a product image."""
+
+    name: str
+
+    def presets(self) -> list[PresetInfo]:
+        """Every preset id this composer accepts, with a one-sentence description."""
+
+    def understand(self, prompt: str, preset: str | None = None) -> dict[str, object]:
+        """The parsed scene spec (surface, colors, lighting, camera, mood, props); unknown
+        words are ignored. JSON-serialisable; stored with the generation."""
+
+    def render(self, request: SceneRequest) -> RenderedImage:
+        """Render one image of ``request.width`` x ``request.height``."""
+
+
+class Upscaler(Protocol):
+    name: str
+
+    def upscale(self, image: RGBImage, long_side: int) -> RGBImage:
+        """``image`` resized so its long side is ``long_side``, keeping the aspect ratio."""
