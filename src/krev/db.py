@@ -12,6 +12,8 @@ plain ``BEGIN`` so readers never block each other under WAL.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -25,6 +27,7 @@ log = structlog.get_logger("krev.db")
 
 _AFTER_COMMIT = "krev_after_commit"
 _WRITE_OPTION = "krev_write"
+LOOP_CONNECTION_MAX_AGE = 300.0  # seconds, like the main pool's recycling
 
 
 def after_commit(session: Session, action: Callable[[], Any]) -> None:
@@ -102,7 +105,7 @@ class Database:
             url,
             echo=echo,
             pool_size=1,
-            max_overflow=1,
+            max_overflow=4,  # more than one loop per process only in tests
             isolation_level="AUTOCOMMIT",
             pool_reset_on_return=None,  # autocommit reads leave nothing to roll back
             **(
@@ -117,6 +120,7 @@ class Database:
             # WAL readers do not wait for writers; only a rare exclusive lock (a checkpoint
             # truncation, a migration) could make one wait, and the loop must not wait long.
             _configure_sqlite(self.loop_engine, transactions=False, busy_timeout_ms=2000)
+        self._loop_connections: dict[int, tuple[Connection, float]] = {}
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:
@@ -141,13 +145,50 @@ class Database:
         reader never waits for writers, so this cannot block the loop on a lock, and it saves
         the thread-pool round trips that cost more CPU than the query itself. Core statements
         only (SQL from the repositories), no ORM session.
+
+        The connection stays checked out for its thread (the loop's): a pool checkout and
+        return cost more than the indexed read itself, and an authenticated poll makes two.
+        One that fails is dropped and the next read opens a fresh one; it is also renewed
+        after ``LOOP_CONNECTION_MAX_AGE`` seconds, as the pool's recycling would.
         """
-        with self.loop_engine.connect() as connection:
-            yield connection
+        ident = threading.get_ident()
+        held = self._loop_connections.get(ident)
+        if held is None or held[0].closed or time.monotonic() - held[1] > LOOP_CONNECTION_MAX_AGE:
+            if held is not None:
+                _close_quietly(held[0])
+            self._release_dead_threads()
+            held = (self.loop_engine.connect(), time.monotonic())
+            self._loop_connections[ident] = held
+        try:
+            yield held[0]
+        except Exception:
+            # The failure may have left the connection unusable (a database restart);
+            # a fresh one costs one connect, a broken one would fail every later poll.
+            self._loop_connections.pop(ident, None)
+            _close_quietly(held[0])
+            raise
+
+    def _release_dead_threads(self) -> None:
+        # A loop that ended (a test client's portal thread, a restarted server) returns its
+        # connection here, the next time any thread needs one.
+        alive = {thread.ident for thread in threading.enumerate()}
+        for ident in [ident for ident in self._loop_connections if ident not in alive]:
+            connection, _opened = self._loop_connections.pop(ident)
+            _close_quietly(connection)
 
     def dispose(self) -> None:
+        for connection, _opened in list(self._loop_connections.values()):
+            _close_quietly(connection)
+        self._loop_connections.clear()
         self.engine.dispose()
         self.loop_engine.dispose()
+
+
+def _close_quietly(connection: Connection) -> None:
+    try:
+        connection.close()
+    except Exception:
+        log.warning("loop_connection_close_failed", exc_info=True)
 
 
 def disposable_engine(url: str) -> Engine:

@@ -208,3 +208,28 @@ def test_limiters_on_one_redis_share_budgets_and_in_memory_ones_do_not(redis_url
 
     assert [s.allowed for s in shared_states] == [True, True, False]
     assert [s.allowed for s in separate_states] == [True, True, True]
+
+
+def test_the_one_round_trip_redis_hit_keeps_limits_own_moving_window(redis_url: str) -> None:
+    """Our single-script hit and limits' own strategy read and write the same window."""
+    from limits import parse
+
+    limiter = RateLimiter(redis_url)
+    item = parse("5/minute")
+    who = uuid.uuid4().hex
+
+    ours = [limiter.hit("5/minute", "user", who) for _ in range(3)]
+    assert [s.remaining for s in ours] == [4, 3, 2]
+    # limits' own strategy sees our three hits...
+    stats = limiter.strategy.get_window_stats(item, "user", who)
+    assert stats.remaining == 2
+    # ...and ours sees its hits: 4th (ours), 5th (limits'), then refused.
+    assert limiter.hit("5/minute", "user", who).remaining == 1
+    assert limiter.strategy.hit(item, "user", who) is True
+    refused = limiter.hit("5/minute", "user", who)
+    assert (refused.allowed, refused.remaining) == (False, 0)
+    assert limiter.strategy.hit(item, "user", who) is False
+    # The window opened with the first hit: it frees a request within the minute.
+    assert 0 < refused.reset_after <= 60
+    limiter.strategy.clear(item, "user", who)
+    assert limiter.hit("5/minute", "user", who).remaining == 4

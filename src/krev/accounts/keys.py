@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import string
 import zlib
@@ -20,6 +21,9 @@ KEY_LENGTH = len(PREFIX) + BODY_LENGTH + CHECKSUM_LENGTH
 DISPLAY_LENGTH = len(PREFIX) + 4
 
 SCOPES = ("images", "videos", "products", "credits", "ads", "conversions", "chat")
+
+
+_KEY_SHAPE = re.compile(re.escape(PREFIX) + "[" + re.escape(ALPHABET) + "]+")
 
 
 def _base62(number: int, width: int) -> str:
@@ -40,11 +44,9 @@ def generate_key() -> str:
 
 
 def is_well_formed(key: str) -> bool:
-    if len(key) != KEY_LENGTH or not key.startswith(PREFIX):
+    if len(key) != KEY_LENGTH or _KEY_SHAPE.fullmatch(key) is None:
         return False
     rest = key[len(PREFIX) :]
-    if any(char not in ALPHABET for char in rest):
-        return False
     body, checksum = rest[:BODY_LENGTH], rest[BODY_LENGTH:]
     return hmac.compare_digest(_checksum(body), checksum)
 

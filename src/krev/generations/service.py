@@ -230,7 +230,7 @@ def view(
         queue_position(executor, generation.queued_at) if generation.status == "queued" else None
     )
     return {
-        "id": generation.id,
+        "id": str(generation.id),
         "kind": generation.kind,
         "status": generation.status,
         "progress": generation.progress,
