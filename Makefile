@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 VENV := .venv
 STAMP := $(VENV)/.synced-$(shell cat pyproject.toml uv.lock | sha1sum | cut -c1-12)
 
-.PHONY: setup run worker migrate test test-fast lint format typecheck bench docs clean
+.PHONY: setup run worker migrate test test-fast lint format typecheck bench docs clean gallery
 
 $(STAMP): pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
@@ -31,12 +31,12 @@ test-fast: setup
 	$(VENV)/bin/pytest -x -q
 
 lint: setup
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/ruff format --check src tests bench scripts
 
 format: setup
-	$(VENV)/bin/ruff format src tests bench
-	$(VENV)/bin/ruff check --fix src tests bench
+	$(VENV)/bin/ruff format src tests bench scripts
+	$(VENV)/bin/ruff check --fix src tests bench scripts
 
 typecheck: setup
 	$(VENV)/bin/mypy
@@ -46,6 +46,9 @@ bench: setup ## Benchmarks; results go to bench/RESULTS.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+gallery: setup ## Render the studio engine's contact sheets into docs/gallery/
+	$(VENV)/bin/python -m scripts.gallery
 
 docs: setup ## Regenerate docs/configuration.md from the settings
 	$(VENV)/bin/python -m krev.config_docs > docs/configuration.md
