@@ -8,6 +8,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from bench.analysis import GRABCUT_ITERATIONS, GRABCUT_SIDE, AnalysisResults
+from bench.conversions import ConversionsResults, conversions_section, conversions_targets
 from bench.http import BareRun, HttpRow
 from bench.jobs import QueueResult
 from bench.load import LoadSettings
@@ -36,6 +37,7 @@ class Results:
     queues: list[QueueRow] = field(default_factory=list)
     memory: list[tuple[str, int]] = field(default_factory=list)  # (process, KiB)
     analysis: AnalysisResults | None = None
+    conversions: ConversionsResults | None = None
     notes: list[str] = field(default_factory=list)
 
     def ratio(self, row: HttpRow) -> float | None:
@@ -201,6 +203,8 @@ def render(results: Results) -> str:
     ]
     if results.analysis:
         lines += _analysis_section(results.analysis)
+    if results.conversions:
+        lines += conversions_section(results.conversions)
     lines += ["", "## Targets", ""]
     for row in results.http:
         ratio = results.ratio(row)
@@ -218,6 +222,8 @@ def render(results: Results) -> str:
     lines.append("- idle RSS: no target is set")
     if results.analysis:
         lines += _analysis_targets(results.analysis)
+    if results.conversions:
+        lines += conversions_targets(results.conversions)
     notes = list(results.notes)
     notes.append(
         "Where the time goes on these paths, what was done and what would close the gap: "

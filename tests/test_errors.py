@@ -141,8 +141,8 @@ def test_wrong_method_is_a_405_envelope_with_allow(client: TestClient, account: 
 @pytest.mark.parametrize(
     ("method", "path", "allowed"),
     [
-        ("PUT", KEYS, {"GET", "POST", "DELETE"}),
-        ("PATCH", KEYS, {"GET", "POST", "DELETE"}),
+        ("PUT", KEYS, {"GET", "HEAD", "POST", "DELETE"}),
+        ("PATCH", KEYS, {"GET", "HEAD", "POST", "DELETE"}),
         ("GET", LOGIN, {"POST"}),
     ],
 )
@@ -155,6 +155,19 @@ def test_405_allow_header_lists_every_method_of_the_path(
     assert {m.strip() for m in response.headers["allow"].split(",")} == allowed
     for name in allowed:
         assert name in sentence
+
+
+def test_head_answers_as_get_without_a_body(client: TestClient, account: Account) -> None:
+    got = client.get(CREDITS, headers=account.headers)
+    head = client.head(CREDITS, headers=account.headers)
+
+    assert head.status_code == got.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-length"] == got.headers["content-length"] != "0"
+    assert head.headers["content-type"] == "application/json"
+    missing = client.head("/api/v1/nothing-here", headers=account.headers)
+    assert missing.status_code == 404 and missing.content == b""
+    assert client.head(CREDITS).status_code == 401
 
 
 # --- oversized bodies -----------------------------------------------------------------

@@ -29,9 +29,11 @@ from krev.errors import (
     Unauthorized,
     UnsupportedMediaType,
 )
+from krev.idempotency.middleware import IdempotencyMiddleware
 from krev.kit.validation import describe_validation_error
 from krev.observability import (
     BodySizeLimitMiddleware,
+    HeadAsGetMiddleware,
     Metrics,
     RequestContextMiddleware,
     configure_logging,
@@ -62,13 +64,16 @@ def _allowed_methods(request: Request) -> str:
     """Every method some route serves at this path. Starlette's own 405 names only the
     methods of the first route that matched, and FastAPI has one route per method."""
     routes = request.app.router.routes
-    return ", ".join(
+    allowed = [
         method
         for method in _HTTP_METHODS
         if any(
             route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
         )
-    )
+    ]
+    if "GET" in allowed and "HEAD" not in allowed:  # HeadAsGetMiddleware serves it
+        allowed.insert(allowed.index("GET") + 1, "HEAD")
+    return ", ".join(allowed)
 
 
 _HTTP_ERROR_KINDS: tuple[type[KrevError], ...] = (
@@ -162,7 +167,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     _install_error_handlers(app)
     _include_routers(app)
     _use_api_error_statuses_in_openapi(app)
+    app.add_middleware(IdempotencyMiddleware, runtime=runtime)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     if metrics is not None:
         from krev.health.endpoints import register_runtime_gauges
@@ -175,20 +182,24 @@ def _include_routers(app: FastAPI) -> None:
     from krev.accounts.endpoints import auth_router, keys_router
     from krev.billing.endpoints import router as credits_router
     from krev.catalog.endpoints import router as products_router
+    from krev.conversions.endpoints import router as conversions_router
     from krev.dashboard.endpoints import router as dashboard_router
     from krev.dashboard.endpoints import static_files
     from krev.generations.endpoints import router as generations_router
     from krev.health.endpoints import router as health_router
     from krev.storage_routes import router as storage_router
 
+    # FastAPI tries routes in order, matching each path: the hot polling paths (and the load
+    # balancer's probes) come first, where a request finds its route in a few comparisons.
     for router in (
+        health_router,
+        generations_router,
+        credits_router,
         keys_router,
         auth_router,
-        credits_router,
         products_router,
-        generations_router,
+        conversions_router,
         storage_router,
-        health_router,
         dashboard_router,
     ):
         app.include_router(router)

@@ -183,6 +183,60 @@ def grant_credits(
     console.print(f"{email}: balance is now {balance:,} credits.")
 
 
+@admin.command("meta-config")
+def meta_config(
+    email: str,
+    pixel_id: Annotated[str | None, typer.Option(help="Meta pixel (dataset) id.")] = None,
+    access_token: Annotated[
+        str | None,
+        typer.Option(help="Conversions API access token (prompted for when omitted)."),
+    ] = None,
+    test_event_code: Annotated[
+        str | None, typer.Option(help="Send events to Meta's Test Events tool.")
+    ] = None,
+    remove: Annotated[bool, typer.Option("--remove", help="Remove the configuration.")] = False,
+) -> None:
+    """Set (or --remove) a user's Meta pixel for POST /api/v1/conversions/meta."""
+    from pydantic import ValidationError
+
+    from krev.accounts import service
+    from krev.conversions import service as conversions
+    from krev.conversions.schemas import MetaConfigIn
+    from krev.kit.validation import describe_validation_error
+
+    settings = _settings()
+    if remove:
+        with _admin_transaction(settings) as session:
+            user = service.find_user(session, email)
+            removed = conversions.delete_config(session, user.id)
+        console.print(f"{email}: Meta pixel {'removed' if removed else 'was not configured'}.")
+        return
+    if pixel_id is None:
+        console.print("[red]Give --pixel-id (or --remove).[/red]")
+        raise typer.Exit(1)
+    if access_token is None:
+        access_token = typer.prompt("Access token", hide_input=True)
+    try:
+        body = MetaConfigIn(
+            pixel_id=pixel_id, access_token=access_token, test_event_code=test_event_code
+        )
+    except ValidationError as error:
+        console.print(f"[red]{describe_validation_error(error.errors())}[/red]")
+        raise typer.Exit(1) from None
+    with _admin_transaction(settings) as session:
+        user = service.find_user(session, email)
+        config = conversions.put_config(
+            session,
+            settings,
+            user.id,
+            pixel_id=body.pixel_id,
+            access_token=body.access_token,
+            test_event_code=body.test_event_code,
+        )
+        view = conversions.config_view(config)
+    console.print(f"{email}: Meta pixel {view['pixel_id']}, token {view['access_token_hint']}.")
+
+
 class _admin_transaction:  # noqa: N801 - reads as a context manager name
     def __init__(self, settings: Settings) -> None:
         from krev.db import Database

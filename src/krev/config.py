@@ -10,7 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -188,6 +188,96 @@ class Settings(BaseSettings):
     login_rate_limit: str = Field(
         default="10/minute", description="Login attempts allowed per email and client address."
     )
+    idempotency_ttl_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description="How long the first response to a POST sent with an Idempotency-Key is "
+        "kept and replayed to retries with the same key.",
+    )
+    idempotency_lock_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="After this long without an answer, a request holding an Idempotency-Key "
+        "is presumed dead and a retry may run it again; keep it above the longest request "
+        "(SYNC_WAIT_SECONDS plus fetching).",
+    )
+    product_analyzer: Literal["studio", "openai"] = Field(
+        default="studio",
+        description="Who reads a product's brand, name, type and materials: `studio` (embedded "
+        "OCR + taxonomy) or `openai` (a vision LLM behind an OpenAI-compatible API; falls back to "
+        "studio when the LLM fails).",
+    )
+    llm_base_url: str | None = Field(
+        default=None,
+        description="Base URL of the OpenAI-compatible API, up to /v1 "
+        "(e.g. https://api.openai.com/v1, http://localhost:11434/v1). Required for `openai`.",
+    )
+    llm_api_key: SecretStr | None = Field(
+        default=None, description="API key sent as a Bearer token to LLM_BASE_URL. Never logged."
+    )
+    llm_model: str = Field(default="gpt-4o-mini", description="Vision model name for `openai`.")
+    llm_timeout_seconds: float = Field(
+        default=60.0, gt=0, description="Time allowed for one LLM request."
+    )
+    segmenter: Literal["classical", "onnx"] = Field(
+        default="classical",
+        description="Background removal: `classical` (OpenCV, no model) or `onnx` (a "
+        "rembg/U2-Net-style saliency model from SEGMENTER_MODEL_PATH; never downloaded).",
+    )
+    segmenter_model_path: Path | None = Field(
+        default=None, description="Local path of the .onnx segmentation model. Required for `onnx`."
+    )
+    segmenter_input_size: int = Field(
+        default=320,
+        ge=16,
+        le=2048,
+        description="Square input side of the ONNX segmentation model (320 for u2net/u2netp).",
+    )
+    image_engine: Literal["studio"] = Field(
+        default="studio",
+        description="Engine behind POST /api/v1/images: 'studio' renders procedural scenes on "
+        "the CPU and composites the product's own cutout (no model weights).",
+    )
+    image_fidelity_threshold: float = Field(
+        default=0.6,
+        ge=0,
+        description="Least fidelity (0-1) of each product in a generated image to its catalog "
+        "cutout; below it the generation fails and is refunded.",
+    )
+    image_render_threads: int = Field(
+        default=2,
+        ge=1,
+        description="Threads one image generation renders its variants on.",
+    )
+    meta_graph_url: str = Field(
+        default="https://graph.facebook.com",
+        description="Base URL of Meta's Graph API, where conversion events are delivered.",
+    )
+    meta_graph_version: str = Field(
+        default="v21.0", description="Graph API version in the events URL, e.g. v21.0."
+    )
+    conversions_wait_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long POST /conversions/meta tries to deliver to Meta before answering "
+        "202 queued (the worker keeps trying).",
+    )
+    conversions_delivery_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Time allowed for one worker request to the Graph API."
+    )
+    conversions_retry_base_seconds: float = Field(
+        default=2.0, gt=0, description="First retry delay of a failed delivery; doubles each try."
+    )
+    conversions_retry_max_seconds: float = Field(
+        default=600.0, gt=0, description="Longest delay between two delivery attempts."
+    )
+    conversions_give_up_seconds: float = Field(
+        default=86400.0,
+        gt=0,
+        le=6 * 86400,
+        description="Deliveries still failing this long after the events arrived are recorded "
+        "as failed (Meta refuses events older than 7 days).",
+    )
     pipeline_modules: list[str] = Field(
         default_factory=list,
         description="Extra modules to import that register job pipelines (plugins, tests).",
@@ -205,6 +295,16 @@ class Settings(BaseSettings):
         for plan_id in (self.default_plan, self.bootstrap_plan):
             if plan_id not in self.plans:
                 raise ValueError(f"plan {plan_id!r} is not defined in KREV_PLANS")
+        if self.product_analyzer == "openai" and not self.llm_base_url:
+            raise ValueError("KREV_LLM_BASE_URL is required when KREV_PRODUCT_ANALYZER=openai")
+        if self.llm_base_url and not self.llm_base_url.startswith(("http://", "https://")):
+            raise ValueError("KREV_LLM_BASE_URL must be an http:// or https:// URL")
+        if self.segmenter == "onnx":
+            path = self.segmenter_model_path
+            if path is None:
+                raise ValueError("KREV_SEGMENTER_MODEL_PATH is required when KREV_SEGMENTER=onnx")
+            if not path.is_file():
+                raise ValueError(f"KREV_SEGMENTER_MODEL_PATH {str(path)!r} is not a file")
         return self
 
     @property

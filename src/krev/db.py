@@ -172,9 +172,9 @@ class Database:
         # A loop that ended (a test client's portal thread, a restarted server) returns its
         # connection here, the next time any thread needs one.
         alive = {thread.ident for thread in threading.enumerate()}
-        for ident in [ident for ident in self._loop_connections if ident not in alive]:
-            connection, _opened = self._loop_connections.pop(ident)
-            _close_quietly(connection)
+        for ident in list(self._loop_connections):  # a copy: other loops may add theirs
+            if ident not in alive and (held := self._loop_connections.pop(ident, None)):
+                _close_quietly(held[0])
 
     def dispose(self) -> None:
         for connection, _opened in list(self._loop_connections.values()):

@@ -19,6 +19,7 @@ from krev.ratelimit import RateLimiter
 from krev.storage import LocalStorage, S3Storage, Storage, parse_storage_url
 
 if TYPE_CHECKING:
+    from krev.conversions.tasks import ConversionTasks
     from krev.generations.tasks import GenerationTasks
 
 
@@ -46,6 +47,7 @@ class Runtime:
     limiter: RateLimiter
     huey: Huey
     tasks: GenerationTasks = field(init=False)
+    conversions: ConversionTasks = field(init=False)
 
     def close(self) -> None:
         self.db.dispose()
@@ -69,4 +71,7 @@ def build_runtime(settings: Settings) -> Runtime:
     from krev.generations.tasks import register_tasks
 
     runtime.tasks = register_tasks(runtime)
+    from krev.conversions.tasks import register_tasks as register_conversion_tasks
+
+    runtime.conversions = register_conversion_tasks(runtime)
     return runtime

@@ -6,14 +6,18 @@ import base64
 import io
 import struct
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from krev.config import Settings
+from krev.runtime import build_runtime
 from tests.catalog.conftest import PRODUCTS, data_url, list_products, photo_bytes, storage_used
-from tests.conftest import Account
+from tests.conftest import Account, build_app
+from tests.generations.stack import JOB_PLANS
 from tests.support.origin_server import OriginServer
 
 
@@ -21,6 +25,21 @@ def _gif() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8), "red").save(buffer, format="GIF")
     return buffer.getvalue()
+
+
+_SVG = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64">'
+    b'<rect width="64" height="64" fill="red"/></svg>'
+)
+
+
+def _heic() -> bytes:
+    """The start of an iPhone photo: an ISO-BMFF ``ftyp`` box of brand ``heic`` (no decoder
+    is needed to know what it is), then a ``meta`` box header."""
+    ftyp = b"ftyp" + b"heic" + b"\x00\x00\x00\x00" + b"mif1heic"
+    meta = b"meta" + b"\x00" * 32
+    return struct.pack(">I", len(ftyp) + 4) + ftyp + struct.pack(">I", len(meta) + 4) + meta
 
 
 def _bomb_png(side: int = 20000) -> bytes:
@@ -49,6 +68,8 @@ def _assert_refused(
         assert body["code"] == code
     assert list_products(client, account)["meta"]["count"] == 0
     assert storage_used(client, account) == 0
+    storage_root = client.app.state.runtime.storage.root  # type: ignore[attr-defined]
+    assert not list((storage_root / "users" / str(account.user_id)).rglob("*")), "nothing stored"
 
 
 @pytest.mark.parametrize(
@@ -56,11 +77,13 @@ def _assert_refused(
     [
         (b"this is not an image at all", 415, "unsupported_image_type"),
         (_gif(), 415, "unsupported_image_type"),
+        (_SVG, 415, "unsupported_image_type"),
+        (_heic(), 415, "unsupported_image_type"),
         (photo_bytes(0)[:400], 400, "invalid_image"),
         (_bomb_png(), 413, "image_too_large"),
         (b"", 400, "invalid_image"),
     ],
-    ids=["not-an-image", "gif", "truncated-png", "bomb-png", "empty-file"],
+    ids=["not-an-image", "gif", "svg", "heic", "truncated-png", "bomb-png", "empty-file"],
 )
 def test_bad_files_are_refused(
     client: TestClient, account: Account, content: bytes, status: int, code: str
@@ -124,3 +147,44 @@ def test_urls_that_do_not_serve_an_image(client: TestClient, account: Account) -
     assert "404" in missing.json()["error"]
     _assert_refused(client, account, html, 415, "unsupported_image_type")
     _assert_refused(client, account, redirect, 400, "url_not_allowed")
+
+
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [(_gif(), "GIF"), (_SVG, "SVG"), (_heic(), "HEIC")],
+    ids=["gif", "svg", "heic"],
+)
+def test_unsupported_types_are_named_in_the_error(
+    client: TestClient, account: Account, content: bytes, kind: str
+) -> None:
+    # Declared as a JPEG: the type is judged from the bytes, and the sentence says what they are.
+    response = client.post(
+        PRODUCTS, files={"file": ("photo.jpg", content, "image/jpeg")}, headers=account.headers
+    )
+    _assert_refused(client, account, response, 415, "unsupported_image_type")
+    message = response.json()["error"]
+    assert kind in message and "JPG, PNG" in message.replace("JPEG", "JPG"), message
+
+
+def test_a_url_whose_server_hangs_times_out(
+    make_settings: Callable[..., Settings], make_account: Callable[..., Account]
+) -> None:
+    account = make_account()
+    settings = make_settings(
+        plans=JOB_PLANS, fetch_allowlist=["127.0.0.1"], fetch_timeout_seconds=0.5
+    )
+    runtime = build_runtime(settings)
+    try:
+        with (
+            TestClient(build_app(runtime), base_url="http://127.0.0.1:8000") as client,
+            OriginServer() as origin,
+        ):
+            response = client.post(
+                PRODUCTS,
+                json={"image_url": origin.url("/sleep?seconds=60")},
+                headers=account.headers,
+            )
+            _assert_refused(client, account, response, 400, "fetch_timeout")
+            assert "URL took longer than 0.5 s" in response.json()["error"]
+    finally:
+        runtime.close()

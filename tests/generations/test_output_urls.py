@@ -55,6 +55,12 @@ def test_a_signed_output_url_serves_the_image_to_anyone_holding_it(
     assert response.headers["cache-control"].startswith("private")
     image = Image.open(io.BytesIO(response.content))
     assert (image.format, image.size) == ("WEBP", (24, 24))
+    # HEAD tells the size and type without the bytes; a tampered URL is refused the same.
+    head = api.client.head(url)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(len(response.content))
+    assert head.headers["content-type"] == "image/webp"
+    assert api.client.head(url.replace("signature=", "signature=x")).status_code == 403
 
 
 def test_an_output_url_without_or_with_a_wrong_signature_is_refused(

@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import datetime
 import gzip
-import socketserver
 import ssl
-import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.support.local_http import LocalHTTPServer
 
 # A cap so a client that never hangs up cannot keep /endless writing forever.
 ENDLESS_LIMIT = 64 * 1024 * 1024
@@ -42,23 +41,16 @@ class SeenRequest:
     host: str | None
 
 
-class OriginServer:
+class OriginServer(LocalHTTPServer):
     def __init__(
         self, host: str = "127.0.0.1", port: int = 0, *, tls: ssl.SSLContext | None = None
     ) -> None:
-        self.host = host
         self.tls = tls
         self.requests: list[SeenRequest] = []
         self._files: dict[str, tuple[bytes, str]] = {}
-        self._stopping = threading.Event()
-        self._server = _Server((host, port), _handler_for(self))
+        super().__init__(_handler_for(self), host=host, port=port, name="origin")
         if tls is not None:
             self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
-        self._thread: threading.Thread | None = None
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
 
     @property
     def paths(self) -> list[str]:
@@ -71,48 +63,6 @@ class OriginServer:
     def put(self, path: str, body: bytes, content_type: str = "application/octet-stream") -> str:
         self._files[path] = (body, content_type)
         return self.url(path)
-
-    def start(self) -> OriginServer:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"origin-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-        self._server.server_close()
-
-    def __enter__(self) -> OriginServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def server_bind(self) -> None:
-        # HTTPServer's own server_bind asks reverse DNS for a name nobody here reads, which
-        # can stall for seconds on an address /etc/hosts does not list (127.0.0.2).
-        socketserver.TCPServer.server_bind(self)
-        host, port = self.server_address[:2]
-        self.server_name, self.server_port = str(host), int(port)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # clients hanging up mid-response is what several routes are for
 
 
 def _handler_for(origin: OriginServer) -> type[BaseHTTPRequestHandler]:

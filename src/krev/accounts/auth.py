@@ -43,7 +43,11 @@ class Principal:
 
 
 def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization")
+    return parse_bearer(request.headers.get("authorization"))
+
+
+def parse_bearer(header: str | None) -> str | None:
+    """The key in an ``Authorization: Bearer …`` header; None without one, 401 if malformed."""
     if header is None:
         return None
     scheme, _, credentials = header.strip().partition(" ")

@@ -31,6 +31,17 @@ class ProductRepository(Repository[Product]):
         stmt = stmt.order_by(Product.created_at.desc(), Product.id.desc()).limit(limit)
         return list(self.session.scalars(stmt))
 
+    def lock_owned(self, product_id: uuid.UUID, user_id: uuid.UUID) -> Product | None:
+        """The product, its row locked until commit: an analysis finishing concurrently waits
+        and then finds it gone, instead of adding a cutout the deletion never saw."""
+        stmt = (
+            select(Product)
+            .where(Product.id == product_id, Product.user_id == user_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return self.session.scalars(stmt).first()
+
     def job_states(
         self, generation_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, tuple[str, str | None]]:

@@ -30,6 +30,7 @@ from krev.generations import service as generations
 from krev.imaging import DecodedImage, ImageRejected, decode_image, encode_webp
 from krev.kit.clock import isoformat
 from krev.models import Product
+from krev.models.generation import TERMINAL_STATUSES
 from krev.storage import Storage
 
 ANALYSIS_KIND = "product_analysis"
@@ -302,8 +303,18 @@ def analysis_failure(product: Product, view_: dict[str, Any], error_code: str | 
 def delete_product(
     session: Session, storage: Storage, user_id: uuid.UUID, product_id: uuid.UUID
 ) -> None:
-    """Remove the product and free its files' storage; the files go after commit."""
-    product = get_owned(session, user_id, product_id)
+    """Remove the product and free its files' storage; the files go after commit.
+
+    A product still being analyzed has its job cancelled through the generations' own cancel
+    path (a queued job ends at once; a running one stops at its next step and, finding the
+    product gone, removes the cutout it may have written)."""
+    product = ProductRepository(session).lock_owned(product_id, user_id)
+    if product is None:
+        raise NotFound("Product not found.")
+    if product.status == "analyzing" and product.generation_id is not None:
+        generation = generations.get_owned(session, user_id, product.generation_id)
+        if generation.status not in TERMINAL_STATUSES:
+            generations.cancel(session, generation)
     keys = [key for key in (product.image_key, product.segmented_key) if key]
     delete_objects(session, storage, user_id, keys)
     ProductRepository(session).remove(product.id)

@@ -13,16 +13,19 @@ import uuid
 from collections.abc import Callable
 
 import numpy as np
+import structlog
 from PIL import Image
 
 from krev.catalog import service
 from krev.catalog.repository import ProductRepository
+from krev.config import Settings
 from krev.engines.base import (
     AlphaMask,
     ColorAnalysis,
     ProductAnalyzer,
     ProductMetadata,
     RGBImage,
+    Segmenter,
     auto_name,
 )
 from krev.errors import KrevError
@@ -37,6 +40,8 @@ from krev.generations.pipelines import (
 from krev.imaging import encode_webp
 from krev.runtime import Runtime
 from krev.storage import StoredObject
+
+log = structlog.get_logger("krev.catalog")
 
 # Analysis reads labels and colors; past this side more pixels only cost time.
 ANALYSIS_SIDE = 1024
@@ -53,8 +58,55 @@ def _studio_analyzer() -> ProductAnalyzer:
     return analyzer
 
 
-product_analyzer: Callable[[], ProductAnalyzer] = _studio_analyzer
-"""The analyzer factory; a configured alternative (a vision LLM) replaces it."""
+def _configured_analyzer(settings: Settings) -> ProductAnalyzer:
+    if settings.product_analyzer == "openai":
+        from krev.engines.openai_vision import OpenAIVisionAnalyzer
+
+        assert settings.llm_base_url is not None  # Settings refuses openai without one
+        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+        return OpenAIVisionAnalyzer(
+            settings.llm_base_url,
+            settings.llm_model,
+            api_key=key,
+            timeout=settings.llm_timeout_seconds,
+        )
+    return _studio_analyzer()
+
+
+product_analyzer: Callable[[Settings], ProductAnalyzer] = _configured_analyzer
+"""The analyzer factory, chosen by ``KREV_PRODUCT_ANALYZER``."""
+
+
+@functools.cache
+def _onnx_segmenter(path: str, input_size: int, _mtime_ns: int) -> Segmenter:
+    # One session per model file and process; a replaced file (new mtime) loads afresh.
+    from krev.engines.onnx_segment import OnnxSegmenter
+
+    return OnnxSegmenter(path, input_size=input_size)
+
+
+def segmenter_for(settings: Settings) -> Segmenter:
+    """The background remover ``KREV_SEGMENTER`` names; PipelineError if its model is unusable."""
+    if settings.segmenter == "onnx":
+        from krev.engines.onnx_segment import SegmentationModelError
+
+        path = settings.segmenter_model_path
+        assert path is not None  # Settings refuses onnx without a model file
+        try:
+            return _onnx_segmenter(
+                str(path), settings.segmenter_input_size, path.stat().st_mtime_ns
+            )
+        except (OSError, SegmentationModelError) as error:
+            # The details (the server's path, onnxruntime's complaint) are for the operator.
+            log.error("segmenter_unavailable", path=str(path), error=str(error))
+            raise PipelineError(
+                "Background removal is unavailable: the configured segmentation model could "
+                "not be loaded.",
+                "segmenter_unavailable",
+            ) from error
+    from krev.engines.studio.segment import ClassicalSegmenter
+
+    return ClassicalSegmenter()
 
 
 def _runtime_of(ctx: JobContext) -> Runtime:
@@ -107,12 +159,10 @@ def _analyze(ctx: JobContext, runtime: Runtime, product_id: uuid.UUID) -> JobOut
         # The upload is already a cutout: its own transparency is the product's outline.
         alpha = (np.asarray(original.getchannel("A"), dtype=np.float32) / 255.0).astype(np.float32)
     elif not ctx.params.get("skip_segmentation"):
-        from krev.engines.studio.segment import ClassicalSegmenter
-
-        alpha = ClassicalSegmenter().segment(rgb).alpha
+        alpha = segmenter_for(runtime.settings).segment(rgb).alpha
     ctx.progress(50)
 
-    metadata = _read_product(rgb, alpha)
+    metadata, analysis = _read_product(runtime.settings, rgb, alpha)
     ctx.progress(85)
 
     cutout: StoredObject | None = None
@@ -145,17 +195,39 @@ def _analyze(ctx: JobContext, runtime: Runtime, product_id: uuid.UUID) -> JobOut
         if cutout is not None:
             runtime.storage.delete(cutout.key)
         raise
-    if not applied and cutout is not None:
-        runtime.storage.delete(cutout.key)  # deleted while it was being analyzed
-    return JobOutcome(extra={"product_id": str(product_id)})
+    if not applied:
+        if cutout is not None:
+            runtime.storage.delete(cutout.key)  # deleted while it was being analyzed
+        # Deleting the product cancelled this job: end it cancelled, not succeeded.
+        ctx.progress(99)
+        return JobOutcome(extra={"product_id": str(product_id), "deleted": True, **analysis})
+    return JobOutcome(extra={"product_id": str(product_id), **analysis})
 
 
-def _read_product(rgb: RGBImage, alpha: AlphaMask | None) -> ProductMetadata:
+def _read_product(
+    settings: Settings, rgb: RGBImage, alpha: AlphaMask | None
+) -> tuple[ProductMetadata, dict[str, object]]:
+    """The metadata, and which analyzer produced it (recorded in the job's output)."""
+    from krev.engines.openai_vision import VisionAnalysisError
     from krev.engines.studio.colors import StudioColorAnalyzer
 
     small_rgb, small_alpha = _downscaled(rgb, alpha, ANALYSIS_SIDE)
     colors: ColorAnalysis = StudioColorAnalyzer().analyze(small_rgb, small_alpha)
-    metadata = product_analyzer().analyze(small_rgb, small_alpha, colors)
+    analysis: dict[str, object] = {"analyzer": settings.product_analyzer}
+    try:
+        metadata = product_analyzer(settings).analyze(small_rgb, small_alpha, colors)
+    except VisionAnalysisError as error:
+        # A vision LLM that is down, slow or talking nonsense should not fail the upload: the
+        # embedded analyzer answers instead, and the job's output says so.
+        log.warning(
+            "product_analyzer_fallback", analyzer=settings.product_analyzer, error=error.message
+        )
+        metadata = _studio_analyzer().analyze(small_rgb, small_alpha, colors)
+        analysis = {
+            "analyzer": "studio",
+            "fallback_from": settings.product_analyzer,
+            "fallback_reason": error.message,
+        }
     if not metadata.colors:
         names = list(dict.fromkeys(color.name for color in colors.colors))
         metadata = ProductMetadata(
@@ -167,7 +239,7 @@ def _read_product(rgb: RGBImage, alpha: AlphaMask | None) -> ProductMetadata:
             materials=list(metadata.materials),
             text=list(metadata.text),
         )
-    return metadata
+    return metadata, analysis
 
 
 def _downscaled(

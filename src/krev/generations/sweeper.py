@@ -18,8 +18,10 @@ from datetime import timedelta
 
 import structlog
 
+from krev.conversions.tasks import enqueue_lost_deliveries
 from krev.generations import service
 from krev.generations.repository import GenerationRepository
+from krev.idempotency import service as idempotency
 from krev.kit.clock import utcnow
 from krev.runtime import Runtime
 
@@ -31,6 +33,7 @@ class SweepReport:
     requeued: int = 0
     reenqueued: int = 0
     failed: int = 0
+    expired_idempotency_keys: int = 0
 
 
 def sweep(runtime: Runtime) -> SweepReport:
@@ -87,9 +90,15 @@ def sweep(runtime: Runtime) -> SweepReport:
             if GenerationRepository(session).touch_queued(generation_id, utcnow()):
                 report.reenqueued += 1
                 runtime.tasks.enqueue_after_commit(session, generation_id)
-    if report.requeued or report.reenqueued or report.failed:
+    with runtime.db.transaction() as session:
+        report.expired_idempotency_keys = idempotency.purge_expired(session)
+    if report.requeued or report.reenqueued or report.failed or report.expired_idempotency_keys:
         log.info(
-            "sweep", requeued=report.requeued, reenqueued=report.reenqueued, failed=report.failed
+            "sweep",
+            requeued=report.requeued,
+            reenqueued=report.reenqueued,
+            failed=report.failed,
+            expired_idempotency_keys=report.expired_idempotency_keys,
         )
     return report
 
@@ -109,6 +118,10 @@ class Sweeper:
                 sweep(self.runtime)
             except Exception:
                 log.exception("sweep_failed")
+            try:
+                enqueue_lost_deliveries(self.runtime)  # Meta conversions: their own outbox
+            except Exception:
+                log.exception("conversions_sweep_failed")
 
     def start(self) -> Sweeper:
         self._thread.start()

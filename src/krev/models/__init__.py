@@ -2,7 +2,9 @@
 
 from krev.models.api_key import ApiKey
 from krev.models.base import Base
+from krev.models.conversion import ConversionEvent, MetaPixelConfig
 from krev.models.generation import Generation
+from krev.models.idempotency import IdempotencyRecord
 from krev.models.ledger import LedgerEntry
 from krev.models.product import Product
 from krev.models.session import DashboardSession
@@ -12,9 +14,12 @@ from krev.models.user import User
 __all__ = [
     "ApiKey",
     "Base",
+    "ConversionEvent",
     "DashboardSession",
     "Generation",
+    "IdempotencyRecord",
     "LedgerEntry",
+    "MetaPixelConfig",
     "Product",
     "StorageObject",
     "User",

@@ -4,6 +4,7 @@ taxonomy type/category and materials from what is written there, colors from the
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -13,9 +14,22 @@ import cv2
 import numpy as np
 
 from krev.engines.base import AlphaMask, ColorAnalysis, ProductMetadata, RGBImage
-from krev.engines.studio.taxonomy import is_taxonomy_term, match_materials, match_taxonomy
+from krev.engines.studio.taxonomy import (
+    SHAPE_TYPES,
+    is_taxonomy_term,
+    match_materials,
+    match_taxonomy,
+)
 
-__all__ = ["OCRFunction", "StudioProductAnalyzer", "TextLine", "choose_brand_and_product"]
+__all__ = [
+    "OCRFunction",
+    "Silhouette",
+    "StudioProductAnalyzer",
+    "TextLine",
+    "choose_brand_and_product",
+    "measure_silhouette",
+    "shape_cue",
+]
 
 # What RapidOCR's engine object is: image in, ``(result, elapsed)`` out, where result is a list of
 # ``[box (4 points), text, score]`` or None. Any callable with that shape can stand in.
@@ -185,7 +199,8 @@ class StudioProductAnalyzer:
         lines, crop_height = self.read_label(image, alpha)
         texts = [line.text for line in sorted(lines, key=lambda line: (line.top, line.text))]
         brand, product = choose_brand_and_product(lines, crop_height)
-        matched = match_taxonomy(texts)
+        # The label's words decide; the silhouette speaks only when the label says nothing.
+        matched = match_taxonomy(texts) or (shape_cue(alpha) if alpha is not None else None)
         color_names = list(dict.fromkeys(color.name for color in colors.colors))
         return ProductMetadata(
             brand_name=brand,
@@ -210,3 +225,145 @@ def _product_crop(image: RGBImage, alpha: AlphaMask | None) -> RGBImage:
     y0, y1 = max(int(ys.min()) - margin_y, 0), min(int(ys.max()) + 1 + margin_y, height)
     x0, x1 = max(int(xs.min()) - margin_x, 0), min(int(xs.max()) + 1 + margin_x, width)
     return np.ascontiguousarray(image[y0:y1, x0:x1])
+
+
+# --- visual cues: what the product's outline alone says ------------------------------------
+
+_SHAPE_SIDE = 160  # the outline is measured on a mask this tall or wide; finer adds nothing
+_MIN_SHAPE_PIXELS = 400  # fewer product pixels than this (at work size) is not a shape
+_BANDS = 10  # the width profile, top to bottom
+
+
+@dataclass(frozen=True)
+class Silhouette:
+    """Shape measurements of the largest product region, all scale-free."""
+
+    aspect: float  # bounding-box height / width
+    solidity: float  # area / convex hull area (1 for convex outlines)
+    rectangularity: float  # area / minimum-area rotated rectangle
+    symmetry: float  # IoU of the mask with its mirror image about its centroid's vertical
+    corners: int  # vertices of the outline simplified to 0.75% of its perimeter
+    profile: tuple[float, ...]  # median row width per tenth of the height / the widest row
+
+
+def measure_silhouette(alpha: AlphaMask) -> Silhouette | None:
+    """The silhouette of the one product in ``alpha``; None if there is none, or several."""
+    mask = (np.asarray(alpha) > 0.5).astype(np.uint8)
+    ys, xs = np.nonzero(mask)
+    if ys.size == 0:
+        return None
+    if (
+        ys.min() == 0
+        or xs.min() == 0
+        or ys.max() == mask.shape[0] - 1
+        or xs.max() == mask.shape[1] - 1
+    ):
+        return None  # cut by the frame (or a failed cutout): the outline is not all there
+    mask = mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    scale = _SHAPE_SIDE / max(mask.shape)
+    if scale < 1.0:
+        size = (max(1, round(mask.shape[1] * scale)), max(1, round(mask.shape[0] * scale)))
+        coverage = cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+        mask = (np.asarray(coverage) >= 0.5).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count < 2:
+        return None
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    order = np.argsort(areas)[::-1]
+    largest = int(areas[order[0]])
+    if largest < _MIN_SHAPE_PIXELS or (len(order) > 1 and areas[order[1]] > 0.15 * largest):
+        return None  # several products (or a broken mask): no single outline to read
+    region = (labels == 1 + int(order[0])).astype(np.uint8)
+    ys, xs = np.nonzero(region)
+    region = region[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    height, width = region.shape
+    contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    outline = max(contours, key=cv2.contourArea)
+    area = float(region.sum())
+    hull_area = max(float(cv2.contourArea(cv2.convexHull(outline))), 1.0)
+    (_, _), (rect_w, rect_h), _ = cv2.minAreaRect(outline)
+    simplified = cv2.approxPolyDP(outline, 0.0075 * cv2.arcLength(outline, True), True)
+
+    filled = region.any(axis=1)
+    left = np.argmax(region, axis=1)
+    right = width - 1 - np.argmax(region[:, ::-1], axis=1)
+    rows = np.where(filled, right - left + 1, 0).astype(np.float32)
+    rows /= max(float(rows.max()), 1.0)
+    edges = np.linspace(0, height, _BANDS + 1).round().astype(int)
+    profile = tuple(float(np.median(rows[a : max(b, a + 1)])) for a, b in itertools.pairwise(edges))
+
+    centre = float(np.nonzero(region)[1].mean())
+    source = np.round(2 * centre - np.arange(width)).astype(int)
+    inside = (source >= 0) & (source < width)
+    mirrored = np.zeros_like(region)
+    mirrored[:, inside] = region[:, source[inside]]
+    union = float(np.count_nonzero(region | mirrored))
+    return Silhouette(
+        aspect=height / width,
+        solidity=min(area / hull_area, 1.0),
+        rectangularity=min(area / max(rect_w * rect_h, 1.0), 1.0),
+        symmetry=float(np.count_nonzero(region & mirrored)) / max(union, 1.0),
+        corners=len(simplified),
+        profile=profile,
+    )
+
+
+def _looks_like(shape: Silhouette) -> str | None:
+    """The product form the outline shows beyond doubt, or None. Each rule is a picture a
+    shopper would recognise from the outline alone, with margins wide of the other forms."""
+    top, body, bottom = shape.profile[:2], shape.profile[3:9], shape.profile[-2:]
+    if (  # footwear: low and long, a flat sole as wide as the shoe, heel and toe unalike
+        shape.aspect <= 0.7 and shape.symmetry <= 0.75 and min(bottom) >= 0.9 and max(top) <= 0.6
+    ):
+        return "shoe"
+    if shape.symmetry < 0.9:
+        return None  # every other form here is symmetric when photographed front-on
+    if (  # a bottle: tall, a neck at most half the body, a straight body below the shoulder
+        shape.aspect >= 1.5 and max(top) <= 0.5 and min(body) >= 0.9
+    ):
+        return "bottle"
+    if (  # a bag: a handle clearly narrower than the body, the body widening towards the base
+        0.7 <= shape.aspect <= 1.6
+        and max(top) <= 0.6
+        and shape.profile[2] - max(top) >= 0.2  # a step up from handle to body, not a cone
+        and shape.profile[-1] - shape.profile[2] >= 0.1
+        and all(b >= a - 0.02 for a, b in itertools.pairwise(shape.profile[2:]))
+    ):
+        return "bag"
+    if (  # a jar: squat and convex, straight sides, a lid a little narrower than the body
+        0.6 <= shape.aspect <= 1.5
+        and shape.symmetry >= 0.95
+        and shape.solidity >= 0.95
+        and 0.75 <= max(top) <= 0.95
+        and min(body) >= 0.97
+    ):
+        return "jar"
+    return None
+
+
+def _looks_like_box(shape: Silhouette) -> bool:
+    # A box shows straight edges meeting at sharp corners (a face, or two faces in
+    # perspective): few vertices survive simplification, unlike the rounded jar or bottle.
+    return (
+        4 <= shape.corners <= 6
+        and shape.solidity >= 0.95
+        and shape.rectangularity >= 0.88
+        and 0.5 <= shape.aspect <= 2.0
+    )
+
+
+def shape_cue(alpha: AlphaMask) -> tuple[str, str | None] | None:
+    """``(product_type, category)`` from the outline alone, or None when it is not clear.
+
+    The type is a product form from ``SHAPE_TYPES`` ("bottle", "shoe"); the category is the
+    one that form implies, and None when the form fits many (a bottle holds skincare as
+    readily as a beverage)."""
+    shape = measure_silhouette(alpha)
+    if shape is None:
+        return None
+    form = _looks_like(shape)
+    if form is None and _looks_like_box(shape):
+        form = "box"
+    if form is None:
+        return None
+    return form, SHAPE_TYPES[form]

@@ -14,6 +14,7 @@ from functools import cache
 
 __all__ = [
     "MATERIALS",
+    "SHAPE_TYPES",
     "TAXONOMY",
     "Category",
     "ProductType",
@@ -214,6 +215,17 @@ TAXONOMY: tuple[Category, ...] = (
         keywords=("sport", "fitness", "workout", "gym", "training"),
     ),
 )
+
+# Product forms a silhouette alone shows (see ``analyze.shape_cue``), used as the product type
+# when the label names none, and the category each form implies: None where a form holds
+# products of many categories (a bottle is skincare, beverage, supplement or cleaning).
+SHAPE_TYPES: dict[str, str | None] = {
+    "bottle": None,
+    "jar": None,
+    "box": None,
+    "bag": "bags",
+    "shoe": "footwear",
+}
 
 # Canonical material name -> the words a label uses for it (longest phrases win, so "faux
 # leather" is never also counted as "leather").

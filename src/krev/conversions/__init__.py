@@ -1,0 +1,1 @@
+"""Meta Conversions API: server-side events forwarded to Meta reliably (outbox + worker)."""

@@ -1,0 +1,178 @@
+"""Delivering the outbox to Meta: send a claimed batch, then record it as sent, failed (Meta's
+message kept), or queued again with exponential backoff and jitter, honouring Retry-After,
+until the give-up bound. Used by the POST endpoint right after commit and by the worker task.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import structlog
+
+from krev.conversions import service
+from krev.conversions.graph import GraphError
+from krev.conversions.repository import ClaimedEvent, ConversionEventRepository
+from krev.kit.clock import utcnow
+from krev.models import ConversionEvent
+from krev.runtime import Runtime
+
+log = structlog.get_logger("krev.conversions")
+
+MAX_BATCH = 1000
+# A claim outlives the Graph request by this much; after it the rows are anyone's again.
+CLAIM_MARGIN_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    status: str  # sent | queued | failed | none
+    events: int
+    retry_in: float | None = None
+    error: str | None = None
+
+
+def backoff_seconds(
+    attempt: int, base: float, cap: float, retry_after: float | None, rng: random.Random
+) -> float:
+    """Delay before try ``attempt + 1``: exponential, with "equal jitter" so a crowd of
+    failed batches does not come back at once, and never sooner than Meta's Retry-After."""
+    ceiling = min(cap, base * 2.0 ** max(0, attempt - 1))
+    delay = ceiling / 2 + rng.uniform(0, ceiling / 2)
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return delay
+
+
+_rng = random.Random()
+
+
+def deliver_claimed(runtime: Runtime, token: uuid.UUID, *, timeout: float) -> BatchResult:
+    """Send the events claimed under ``token`` in one Graph request and record the outcome."""
+    settings = runtime.settings
+    with runtime.db.transaction(write=False) as session:
+        rows = ConversionEventRepository(session).claimed(token)
+        if not rows:
+            return BatchResult("none", 0)
+        user_id = rows[0].user_id
+        config = service.get_config(session, user_id)
+    events = [row.payload for row in rows]
+    if config is None:
+        return _fail(runtime, token, len(rows), "The Meta pixel configuration was removed.")
+    try:
+        access_token = service.access_token_of(settings, config)
+    except ValueError:
+        return _fail(
+            runtime,
+            token,
+            len(rows),
+            "The stored Meta access token cannot be read (the server secret changed); "
+            "set the access token again.",
+        )
+    try:
+        result = runtime.conversions.graph.send_events(
+            config.pixel_id, access_token, events, rows[0].test_event_code, timeout=timeout
+        )
+    except GraphError as error:
+        if not error.retryable:
+            return _fail(runtime, token, len(rows), error.message, error.fbtrace_id)
+        return _retry_or_give_up(runtime, token, rows, error)
+    with runtime.db.transaction() as session:
+        ConversionEventRepository(session).finish_claimed(
+            token,
+            status="sent",
+            attempts=ConversionEvent.attempts + 1,
+            fbtrace_id=result.fbtrace_id,
+            last_error=None,
+            completed_at=utcnow(),
+            claim_token=None,
+            claimed_until=None,
+        )
+    log.info("conversions_sent", events=len(rows), fbtrace_id=result.fbtrace_id)
+    return BatchResult("sent", len(rows))
+
+
+def _fail(
+    runtime: Runtime, token: uuid.UUID, count: int, message: str, fbtrace_id: str | None = None
+) -> BatchResult:
+    with runtime.db.transaction() as session:
+        ConversionEventRepository(session).finish_claimed(
+            token,
+            status="failed",
+            attempts=ConversionEvent.attempts + 1,
+            last_error=message,
+            fbtrace_id=fbtrace_id,
+            completed_at=utcnow(),
+            claim_token=None,
+            claimed_until=None,
+        )
+    log.warning("conversions_failed", events=count, error=message)
+    return BatchResult("failed", count, error=message)
+
+
+def _retry_or_give_up(
+    runtime: Runtime, token: uuid.UUID, rows: list[ClaimedEvent], error: GraphError
+) -> BatchResult:
+    settings = runtime.settings
+    now = utcnow()
+    attempt = max(row.attempts for row in rows) + 1
+    delay = backoff_seconds(
+        attempt,
+        settings.conversions_retry_base_seconds,
+        settings.conversions_retry_max_seconds,
+        error.retry_after,
+        _rng,
+    )
+    oldest: datetime = min(row.created_at for row in rows)
+    give_up_at = oldest + timedelta(seconds=settings.conversions_give_up_seconds)
+    if now + timedelta(seconds=delay) > give_up_at:
+        elapsed = (now - oldest).total_seconds()
+        message = (
+            f"Gave up after {attempt} attempt{'s' if attempt > 1 else ''} over "
+            f"{elapsed:.0f} s; Meta's last answer: {error.message}"
+        )
+        return _fail(runtime, token, len(rows), message, error.fbtrace_id)
+    with runtime.db.transaction() as session:
+        ConversionEventRepository(session).finish_claimed(
+            token,
+            attempts=ConversionEvent.attempts + 1,
+            last_error=error.message,
+            fbtrace_id=error.fbtrace_id,
+            next_attempt_at=now + timedelta(seconds=delay),
+            claim_token=None,
+            claimed_until=None,
+        )
+    runtime.conversions.schedule(rows[0].user_id, delay)
+    log.info("conversions_retry", events=len(rows), attempt=attempt, retry_in=round(delay, 2))
+    return BatchResult("queued", len(rows), retry_in=delay, error=error.message)
+
+
+def deliver_pending(runtime: Runtime, user_id: uuid.UUID) -> int:
+    """The worker's job: send the account's due events, up to 1000 per Graph request, until
+    none is due. Returns how many events went out (or failed for good)."""
+    timeout = runtime.settings.conversions_delivery_timeout_seconds
+    done = 0
+    while True:
+        token = uuid.uuid4()
+        now = utcnow()
+        # A read first: most tasks find nothing left (a coalesced run took it), and a read
+        # does not queue for SQLite's write lock.
+        with runtime.db.transaction(write=False) as session:
+            if not ConversionEventRepository(session).has_due(user_id, now):
+                return done
+        with runtime.db.transaction() as session:
+            claimed = ConversionEventRepository(session).claim_due(
+                user_id,
+                token,
+                now,
+                now + timedelta(seconds=timeout + CLAIM_MARGIN_SECONDS),
+                MAX_BATCH,
+            )
+        if not claimed:
+            return done
+        result = deliver_claimed(runtime, token, timeout=timeout)
+        if result.status == "queued":
+            return done  # Meta is unwell: the retry is scheduled, do not hammer it now
+        done += result.events

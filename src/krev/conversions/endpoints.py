@@ -1,0 +1,192 @@
+"""/api/v1/conversions/meta: send server events to Meta, list recent deliveries, and the
+pixel configuration (dashboard session only).
+
+How a POST answers: the events are validated, then written to the outbox in the request's
+transaction, claimed by the request itself. After the commit the request sends them to Meta
+(waiting at most ``conversions_wait_seconds``): 200 ``sent`` when Meta took them, 202
+``queued`` when Meta could not be reached or asked us to retry (the worker delivers them
+later, with backoff), 400 ``meta_rejected`` when Meta refused them for good (recorded as
+failed). ``Prefer: respond-async`` skips the wait: 202 at once, the worker delivers.
+If the process dies before it is done, the claim expires and the sweeper re-enqueues them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from krev.accounts.auth import DashboardPrincipal, Principal, require_scope
+from krev.conversions import delivery, service
+from krev.conversions.events import ConversionBatchIn, parse_body
+from krev.conversions.schemas import (
+    ConversionBatchBody,
+    ConversionEventBody,
+    ConversionEventOut,
+    ConversionsAccepted,
+    MetaConfigDeleted,
+    MetaConfigIn,
+    MetaConfigOut,
+)
+from krev.db import commit
+from krev.deps import RuntimeDep, SessionDep
+from krev.errors import BadRequest, UnsupportedMediaType
+from krev.generations.responses import prefers_async
+from krev.kit.envelope import ERROR_RESPONSES, Envelope, ErrorEnvelope, ListEnvelope, ok
+from krev.runtime import Runtime
+
+log = structlog.get_logger("krev.conversions")
+
+router = APIRouter(
+    prefix="/api/v1/conversions/meta", tags=["conversions"], responses={**ERROR_RESPONSES}
+)
+
+ConversionsScope = Annotated[Principal, Depends(require_scope("conversions"))]
+
+_SEND_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        ConversionEventBody.model_json_schema(),
+                        ConversionBatchBody.model_json_schema(),
+                    ]
+                }
+            }
+        },
+    }
+}
+
+
+async def _read_json(request: Request) -> Any:
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != "application/json":
+        raise UnsupportedMediaType("Send the events as JSON with 'Content-Type: application/json'.")
+    try:
+        return json.loads(await request.body())
+    except ValueError as error:
+        raise BadRequest("The request body is not valid JSON.") from error
+
+
+def _parse(body: Any) -> ConversionBatchIn:
+    return parse_body(body, time.time())
+
+
+@router.post(
+    "",
+    name="send",
+    response_model=ConversionsAccepted,
+    responses={
+        202: {"model": ConversionsAccepted, "description": "Kept; Meta gets them later."},
+        415: {"model": ErrorEnvelope, "description": "Not JSON."},
+    },
+    openapi_extra=_SEND_BODY,
+)
+async def send_events(
+    request: Request,
+    principal: ConversionsScope,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> Any:
+    """Send one server event, or Meta's batch ``{"data": [...]}`` of up to 1000, through your
+    configured Meta pixel. Answers ``sent`` (200) once Meta has them, or ``queued`` (202)
+    when Meta cannot take them now; they are delivered later either way."""
+    body = await _read_json(request)
+    # Normalising and hashing a big batch is worth a thread; one event is not.
+    data = body.get("data") if isinstance(body, dict) else None
+    batch = await asyncio.to_thread(_parse, body) if isinstance(data, list) else _parse(body)
+    settings = runtime.settings
+    wait = settings.conversions_wait_seconds
+    inline = wait > 0 and not prefers_async(request)
+    user_id = principal.user.id
+
+    def _store() -> service.AcceptedEvents:
+        accepted = service.accept_events(
+            session,
+            user_id,
+            batch,
+            claim_seconds=wait + delivery.CLAIM_MARGIN_SECONDS if inline else None,
+        )
+        if not inline and accepted.new_ids:
+            runtime.conversions.deliver_soon_after_commit(session, user_id)
+        commit(session)
+        return accepted
+
+    accepted = await run_in_threadpool(_store)
+    result: delivery.BatchResult | None = None
+    if accepted.claim_token is not None:
+        try:
+            result = await asyncio.to_thread(
+                delivery.deliver_claimed, runtime, accepted.claim_token, timeout=wait
+            )
+        except Exception:
+            # Stored and claimed: when the claim lapses the sweeper hands them to a worker.
+            log.exception("conversions_inline_delivery_failed")
+    only_new = len(accepted.new_ids) == len(accepted.event_ids)
+    if only_new and not inline:
+        outcome = service.RequestOutcome("queued", None)
+    elif only_new and result is not None and result.status != "none":
+        outcome = service.RequestOutcome(result.status, result.error)
+    else:  # duplicates of earlier events: their delivery is this answer's too
+        outcome = await asyncio.to_thread(_outcome, runtime, accepted.event_ids)
+    if outcome.status == "failed":
+        raise service.MetaRejected(f"Meta refused the events: {outcome.error}")
+    return JSONResponse(
+        {"success": True, "status": outcome.status, "events_received": accepted.events_received},
+        status_code=200 if outcome.status == "sent" else 202,
+    )
+
+
+def _outcome(runtime: Runtime, event_ids: list[uuid.UUID]) -> service.RequestOutcome:
+    with runtime.db.transaction(write=False) as session:
+        return service.request_outcome(session, event_ids)
+
+
+@router.get("/events", name="list-events", response_model=ListEnvelope[ConversionEventOut])
+def list_events(
+    principal: ConversionsScope,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=200, description="How many, newest first.")] = 50,
+) -> dict[str, Any]:
+    """Your most recent events and their delivery: queued, sent, or failed with Meta's error."""
+    events = service.list_events(session, principal.user.id, limit)
+    data = [service.event_view(event) for event in events]
+    return {"success": True, "data": data, "meta": {"count": len(data), "next_cursor": None}}
+
+
+@router.get("/config", name="get-config", response_model=Envelope[MetaConfigOut])
+def get_config(principal: DashboardPrincipal, session: SessionDep) -> dict[str, Any]:
+    """Your Meta pixel configuration (dashboard session). The access token is never shown."""
+    return ok(service.config_view(service.get_config(session, principal.user.id)))
+
+
+@router.put("/config", name="put-config", response_model=Envelope[MetaConfigOut])
+def put_config(
+    body: MetaConfigIn, principal: DashboardPrincipal, session: SessionDep, runtime: RuntimeDep
+) -> dict[str, Any]:
+    """Set the pixel id, Conversions API access token and optional test event code
+    (dashboard session with X-CSRF-Token)."""
+    config = service.put_config(
+        session,
+        runtime.settings,
+        principal.user.id,
+        pixel_id=body.pixel_id,
+        access_token=body.access_token,
+        test_event_code=body.test_event_code,
+    )
+    return ok(service.config_view(config))
+
+
+@router.delete("/config", name="delete-config", response_model=Envelope[MetaConfigDeleted])
+def delete_config(principal: DashboardPrincipal, session: SessionDep) -> dict[str, Any]:
+    """Remove the Meta pixel configuration; events still queued then fail."""
+    return ok({"deleted": service.delete_config(session, principal.user.id)})

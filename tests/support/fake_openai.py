@@ -1,0 +1,163 @@
+"""A local stand-in for an OpenAI-compatible chat-completions API, on 127.0.0.1.
+
+It speaks the published format (``POST /v1/chat/completions`` -> a ``chat.completion`` object,
+errors as ``{"error": {"message", "type", "code"}}``), refuses requests without the expected
+Bearer key (401) and requests without an image part (400), decodes the image it was sent, and
+answers what the test scripted:
+
+    with FakeOpenAI(api_key="sk-test") as llm:
+        llm.answer({"brandName": "Aura", ...})   # content = that object as JSON
+        llm.fail(503)                            # an OpenAI-style error with that status
+        llm.reply_text("not json")               # content that is not JSON
+        llm.hold()                               # keep requests waiting until release()
+        llm.requests                             # what it received, decoded
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+
+from PIL import Image
+
+from tests.support.local_http import LocalHTTPServer
+
+
+@dataclass(frozen=True)
+class SeenCompletion:
+    body: dict[str, Any]
+    authorization: str | None
+    image_format: str  # what the image part decoded as: "JPEG", "PNG", "WEBP"
+    image_size: tuple[int, int]
+
+
+class FakeOpenAI(LocalHTTPServer):
+    def __init__(self, api_key: str = "sk-test-fake-key", host: str = "127.0.0.1") -> None:
+        self.api_key = api_key
+        self.requests: list[SeenCompletion] = []
+        self.rejected: list[tuple[int, str]] = []  # (status, reason) of refused requests
+        self._content: str = json.dumps({})
+        self._status = 200
+        self._held = threading.Event()
+        self._held.set()
+        self._arrived = threading.Event()
+        super().__init__(_handler_for(self), host=host, name="fake-openai")
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}/v1"
+
+    def answer(self, obj: dict[str, Any]) -> None:
+        self._status, self._content = 200, json.dumps(obj)
+
+    def reply_text(self, content: str) -> None:
+        self._status, self._content = 200, content
+
+    def fail(self, status: int) -> None:
+        self._status = status
+
+    def hold(self) -> None:
+        """Requests wait (after being recorded) until ``release`` or the server stops."""
+        self._arrived.clear()
+        self._held.clear()
+
+    def release(self) -> None:
+        self._held.set()
+
+    def wait_for_request(self, timeout: float = 120.0) -> bool:
+        """Whether a request arrived while held (tests poll instead of sleeping blindly)."""
+        return self._arrived.wait(timeout)
+
+    def before_stop(self) -> None:
+        self._held.set()
+
+
+def _image_part(body: dict[str, Any]) -> tuple[str, tuple[int, int]]:
+    """Decode the data-URL image part of the last user message; ValueError when there is none."""
+    for message in body.get("messages", []):
+        content = message.get("content") if isinstance(message, dict) else None
+        if not isinstance(content, list):
+            continue
+        for part in content:
+            if isinstance(part, dict) and part.get("type") == "image_url":
+                url = part["image_url"]["url"]
+                header, _, payload = url.partition(",")
+                if not header.startswith("data:image/") or not header.endswith(";base64"):
+                    raise ValueError("image_url must be a base64 data URL")
+                with Image.open(io.BytesIO(base64.b64decode(payload, validate=True))) as image:
+                    image.load()
+                    return str(image.format), image.size
+    raise ValueError("no image_url content part")
+
+
+def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length)
+            if self.path != "/v1/chat/completions":
+                return self._error(404, f"Unknown path {self.path}", "invalid_request_error")
+            authorization = self.headers.get("Authorization")
+            if authorization != f"Bearer {fake.api_key}":
+                return self._error(401, "Incorrect API key provided.", "invalid_api_key")
+            try:
+                body = json.loads(raw)
+                image_format, size = _image_part(body)
+            except (ValueError, KeyError, TypeError, OSError) as error:
+                return self._error(400, f"Invalid request: {error}", "invalid_request_error")
+            if body.get("response_format") != {"type": "json_object"}:
+                return self._error(400, "Expected response_format json_object.", "invalid_request")
+            fake.requests.append(SeenCompletion(body, authorization, image_format, size))
+            if not fake._held.is_set():
+                fake._arrived.set()
+                fake._held.wait()
+            if fake._stopping.is_set():
+                return None
+            if fake._status != 200:
+                return self._error(fake._status, "The server is overloaded.", "server_error")
+            self._json(
+                200,
+                {
+                    "id": f"chatcmpl-{len(fake.requests)}",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": body.get("model", ""),
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": fake._content},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                    "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+                },
+            )
+            return None
+
+        def _error(self, status: int, message: str, code: str) -> None:
+            fake.rejected.append((status, message))
+            self._json(
+                status, {"error": {"message": message, "type": code, "param": None, "code": code}}
+            )
+
+        def _json(self, status: int, obj: dict[str, Any]) -> None:
+            data = json.dumps(obj).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    return Handler
