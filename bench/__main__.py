@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
-from bench import analysis, conversions, deployments, http, jobs, machine, report
+from bench import analysis, conversions, deployments, http, images, jobs, machine, report
 from bench.load import LoadSettings, load_generator
 from bench.processes import rss_kib
 
@@ -40,6 +40,10 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--analysis-photos", type=int, default=40, help="Evaluation photos for the analysis."
     )
+    parser.add_argument(
+        "--skip-images", action="store_true", help="Skip image generation (issue 4)."
+    )
+    parser.add_argument("--image-runs", type=int, default=7, help="Runs per image case.")
     parser.add_argument(
         "--skip-conversions", action="store_true", help="Skip Meta conversions (issue 5)."
     )
@@ -114,6 +118,9 @@ def run(args: argparse.Namespace) -> report.Results:
     if not args.skip_analysis:
         _say(f"product analysis: {args.analysis_photos} photos at 1024², GrabCut alongside")
         results.analysis = analysis.run(args.analysis_photos)
+    if not args.skip_images:
+        _say(f"image generation: {args.image_runs} runs per case")
+        results.images = images.run(args.image_runs)
     if not args.skip_conversions:
         _say("meta conversions: accept throughput and a 10,000-event backlog, embedded")
         with tempfile.TemporaryDirectory(prefix="krev-bench-conversions-") as tmp:

@@ -10,6 +10,7 @@ from pathlib import Path
 from bench.analysis import GRABCUT_ITERATIONS, GRABCUT_SIDE, AnalysisResults
 from bench.conversions import ConversionsResults, conversions_section, conversions_targets
 from bench.http import BareRun, HttpRow
+from bench.images import ImageResults, images_section, images_targets
 from bench.jobs import QueueResult
 from bench.load import LoadSettings
 
@@ -37,6 +38,7 @@ class Results:
     queues: list[QueueRow] = field(default_factory=list)
     memory: list[tuple[str, int]] = field(default_factory=list)  # (process, KiB)
     analysis: AnalysisResults | None = None
+    images: ImageResults | None = None
     conversions: ConversionsResults | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -203,6 +205,8 @@ def render(results: Results) -> str:
     ]
     if results.analysis:
         lines += _analysis_section(results.analysis)
+    if results.images:
+        lines += images_section(results.images)
     if results.conversions:
         lines += conversions_section(results.conversions)
     lines += ["", "## Targets", ""]
@@ -222,6 +226,8 @@ def render(results: Results) -> str:
     lines.append("- idle RSS: no target is set")
     if results.analysis:
         lines += _analysis_targets(results.analysis)
+    if results.images:
+        lines += images_targets(results.images)
     if results.conversions:
         lines += conversions_targets(results.conversions)
     notes = list(results.notes)

@@ -187,6 +187,7 @@ def _include_routers(app: FastAPI) -> None:
     from krev.dashboard.endpoints import static_files
     from krev.generations.endpoints import router as generations_router
     from krev.health.endpoints import router as health_router
+    from krev.images.endpoints import router as images_router
     from krev.storage_routes import router as storage_router
 
     # FastAPI tries routes in order, matching each path: the hot polling paths (and the load
@@ -199,6 +200,7 @@ def _include_routers(app: FastAPI) -> None:
         auth_router,
         products_router,
         conversions_router,
+        images_router,
         storage_router,
         dashboard_router,
     ):

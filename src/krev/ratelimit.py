@@ -6,10 +6,11 @@ import functools
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 from limits import RateLimitItem, parse
-from limits.storage import RedisStorage, storage_from_string
+from limits.storage import MemoryStorage, RedisStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from limits.util import WindowStats
 
@@ -42,9 +43,36 @@ class RateLimitState:
         return headers
 
 
+class _MemoryStorage(MemoryStorage):
+    """limits' in-memory storage, pruning old entries on the caller's thread once a second.
+
+    The stock one starts a ``threading.Timer`` thread for its 10 ms pruning pass whenever the
+    previous one has finished: under load, a new thread every few requests, and the caller
+    (the event loop) waits for each to start, i.e. for the GIL to come round. Pruning only
+    bounds memory (a moving window reads entry timestamps itself), so doing it inline once a
+    second changes no answer.
+    """
+
+    PRUNE_INTERVAL = 1.0
+
+    def __init__(self, uri: str | None = None, **options: Any) -> None:
+        super().__init__(uri, **options)
+        self._next_prune = 0.0
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802 (limits' private hook)
+        now = time.monotonic()
+        if now >= self._next_prune:
+            self._next_prune = now + self.PRUNE_INTERVAL
+            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+
+
 class RateLimiter:
     def __init__(self, storage_uri: str = "memory://") -> None:
-        self.storage = storage_from_string(storage_uri)
+        self.storage = (
+            _MemoryStorage(storage_uri)
+            if storage_uri.startswith("memory://")
+            else storage_from_string(storage_uri)
+        )
         self.strategy = MovingWindowRateLimiter(self.storage)
         self._redis = (
             _OneRoundTrip(self.storage) if isinstance(self.storage, RedisStorage) else None

@@ -233,3 +233,23 @@ def test_the_one_round_trip_redis_hit_keeps_limits_own_moving_window(redis_url: 
     assert 0 < refused.reset_after <= 60
     limiter.strategy.clear(item, "user", who)
     assert limiter.hit("5/minute", "user", who).remaining == 4
+
+
+def test_the_memory_limiter_starts_no_thread_per_request_and_still_prunes() -> None:
+    import threading
+    import time
+
+    limiter = RateLimiter("memory://")
+    who = uuid.uuid4().hex
+    limiter.hit("1000/second", "user", who)
+    time.sleep(0.05)  # limits' own start-up timer (one, 10 ms) has finished
+    before = threading.active_count()
+
+    states = [limiter.hit("1000/second", "user", who) for _ in range(300)]
+
+    assert all(state.allowed for state in states)
+    assert threading.active_count() <= before
+    # Once the window has passed, the next hit prunes the old entries (memory stays bounded).
+    time.sleep(1.1)
+    assert limiter.hit("1000/second", "user", who).remaining == 999
+    assert sum(len(entries) for entries in limiter.storage.events.values()) == 1  # type: ignore[attr-defined]

@@ -1,0 +1,301 @@
+"""Image generation rules: sizes and prices, which products and references a request may use,
+and accepting the job (reserve, record, enqueue after commit). No HTTP types here."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import io
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image
+from sqlalchemy.orm import Session
+
+from krev.catalog import service as catalog
+from krev.config import Settings
+from krev.engines.base import SceneComposer
+from krev.errors import BadRequest, Conflict, NotFound
+from krev.generations import service as generations
+from krev.generations.service import GenerationRecord
+from krev.images.schemas import ImageRequest
+from krev.imaging import encode_webp
+from krev.models import Generation, Product
+from krev.storage import Storage
+
+KIND = "image"
+
+SIZES: dict[str, tuple[int, int]] = {
+    "1:1": (1024, 1024),
+    "16:9": (1344, 768),
+    "9:16": (768, 1344),
+    "4:3": (1152, 864),
+    "3:4": (864, 1152),
+}
+"""Standard output sizes (width, height) per aspect ratio; HD renders at these and upscales."""
+
+HD_SIZES: dict[str, tuple[int, int]] = {
+    "1:1": (4096, 4096),
+    "16:9": (4096, 2304),
+    "9:16": (2304, 4096),
+    "4:3": (4096, 3072),
+    "3:4": (3072, 4096),
+}
+"""HD output sizes: 4096 on the long side, the aspect ratio exact."""
+
+# The studio engine reads only a reference's palette, brightness and contrast, which a
+# thumbnail keeps; it travels in the job's parameters, so there is no stored input to orphan.
+REFERENCE_SIDE = 256
+
+Enqueue = Callable[[uuid.UUID], None]
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+class ProductAnalyzing(Conflict):
+    code = "product_analyzing"
+
+
+class ProductUnusable(BadRequest):
+    code = "product_unusable"
+
+
+class ReferenceImageRejected(BadRequest):
+    """A reference image we could not use; its code is the fetcher's or decoder's."""
+
+
+@functools.cache
+def _reference_rejection(code: str) -> type[ReferenceImageRejected]:
+    # A reference is input like any other field, so every refusal is a 400 (an image too large
+    # is not this request's body being too large), told apart by the fetcher's/decoder's code.
+    return type(f"ReferenceImageRejected_{code}", (ReferenceImageRejected,), {"code": code})
+
+
+# --- sizes and prices ------------------------------------------------------------------------
+
+
+def output_size(aspect_ratio: str, hd: bool) -> tuple[int, int]:
+    """The delivered image's (width, height)."""
+    return HD_SIZES[aspect_ratio] if hd else SIZES[aspect_ratio]
+
+
+def render_size(aspect_ratio: str, hd: bool) -> tuple[int, int]:
+    """What the composer renders: the standard size, or for HD the standard long side with
+    the HD shape (1344x756 for 16:9, as 1344x768 is not quite 16:9), so that the upscale lands
+    on the HD size exactly rather than a few pixels off it."""
+    width, height = SIZES[aspect_ratio]
+    if not hd:
+        return width, height
+    hd_width, hd_height = HD_SIZES[aspect_ratio]
+    long_side = max(width, height)
+    if hd_width >= hd_height:
+        return long_side, round(long_side * hd_height / hd_width)
+    return round(long_side * hd_width / hd_height), long_side
+
+
+def cost(settings: Settings, image_count: int, hd: bool) -> int:
+    return image_count * (settings.prices.image_hd if hd else settings.prices.image)
+
+
+def seed_of(generation_id: uuid.UUID) -> int:
+    """The render seed: a retried job renders the same pixels, two jobs differ."""
+    return int.from_bytes(generation_id.bytes[:4], "big")
+
+
+# --- what the request may use ----------------------------------------------------------------
+
+
+def requested_product_ids(body: ImageRequest) -> list[uuid.UUID]:
+    """``product_id`` and ``product_ids`` as one list; they may agree, never conflict."""
+    ids = list(body.product_ids or [])
+    if len(set(ids)) != len(ids):
+        repeated = next(str(i) for i in ids if ids.count(i) > 1)
+        raise BadRequest(f"product_ids lists {repeated} more than once.")
+    if body.product_id is not None:
+        if ids and body.product_id not in ids:
+            raise BadRequest(
+                f"product_id ({body.product_id}) is not one of product_ids; send one or the "
+                "other (product_ids alone for a multi-product scene)."
+            )
+        ids = ids or [body.product_id]
+    return ids
+
+
+def check_preset(composer: SceneComposer, preset_id: str | None) -> None:
+    if preset_id is None:
+        return
+    known = [preset.id for preset in composer.presets()]
+    if preset_id not in known:
+        raise BadRequest(f"Unknown preset_id '{preset_id}'. Valid presets: {', '.join(known)}.")
+
+
+@dataclass(frozen=True)
+class ProductInput:
+    """What the pipeline needs of a product, taken when the job is accepted."""
+
+    id: uuid.UUID
+    cutout_key: str
+    name: str
+    product_type: str | None
+    category: str | None
+    colors: list[str]
+
+    def as_params(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "cutout_key": self.cutout_key,
+            "name": self.name,
+            "product_type": self.product_type,
+            "category": self.category,
+            "colors": list(self.colors),
+        }
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> ProductInput:
+        return cls(
+            id=uuid.UUID(str(params["id"])),
+            cutout_key=str(params["cutout_key"]),
+            name=str(params.get("name") or ""),
+            product_type=params.get("product_type"),
+            category=params.get("category"),
+            colors=[str(color) for color in params.get("colors") or []],
+        )
+
+
+def usable_products(
+    session: Session, user_id: uuid.UUID, product_ids: Sequence[uuid.UUID]
+) -> list[ProductInput]:
+    """The caller's products, each analysed with a cutout, in the order asked for.
+
+    Another user's product reads as missing. A product uploaded with ``skip_segmentation``
+    has no cutout and is refused: placing its whole photo, background and all, into a
+    rendered scene would not be the product-faithful image this endpoint promises.
+    """
+    products: list[Product] = []
+    for product_id in product_ids:
+        try:
+            products.append(catalog.get_owned(session, user_id, product_id))
+        except NotFound as missing:
+            raise NotFound(f"Product {product_id} not found.") from missing
+    states = catalog.job_states(session, products)
+    found = []
+    for product in products:
+        status, error = product.status, product.error
+        if status == "analyzing" and product.generation_id in states:
+            job_status, job_error = states[product.generation_id]
+            if job_status in ("failed", "cancelled"):  # its job ended without reaching it
+                status, error = "failed", job_error
+        if status == "analyzing":
+            raise ProductAnalyzing(
+                f"Product {product.id} is still being analyzed; try again once GET "
+                "/api/v1/products shows it ready."
+            )
+        if status != "ready":
+            reason = f" ({error.rstrip('.')})" if error else ""
+            raise ProductUnusable(
+                f"Product {product.id} could not be analyzed{reason}; upload it again to use it."
+            )
+        if not product.segmented_key:
+            raise ProductUnusable(
+                f"Product {product.id} has no cutout because it was uploaded with "
+                "skip_segmentation; upload it again without it to use it in images."
+            )
+        metadata = product.metadata_ or {}
+        found.append(
+            ProductInput(
+                id=product.id,
+                cutout_key=product.segmented_key,
+                name=product.name or "",
+                product_type=metadata.get("productType"),
+                category=product.category,
+                colors=[str(color) for color in metadata.get("colors") or []],
+            )
+        )
+    return found
+
+
+def read_references(settings: Settings, urls: Sequence[str]) -> list[str]:
+    """Fetch (SSRF-safe) and decode each reference, and return them as small WebP thumbnails,
+    base64, for the job's parameters. The fetches run side by side, so a slow origin costs its
+    own time budget once, not once per reference; the first bad one (by position) is named.
+    Blocking: call it off the event loop."""
+    if not urls:
+        return []
+    with ThreadPoolExecutor(max_workers=len(urls), thread_name_prefix="krev-reference") as pool:
+        outcomes = list(pool.map(lambda url: _read_reference(settings, url), urls))
+    encoded = []
+    for index, outcome in enumerate(outcomes):
+        if isinstance(outcome, catalog.ImageInputRejected):
+            kind = _reference_rejection(outcome.code)
+            raise kind(f"reference_images[{index}]: {outcome.message}") from outcome
+        encoded.append(outcome)
+    return encoded
+
+
+def _read_reference(settings: Settings, url: str) -> str | catalog.ImageInputRejected:
+    try:
+        image = catalog.decode_upload(settings, catalog.read_image_url(settings, url)).image
+    except catalog.ImageInputRejected as error:
+        return error
+    small = image.convert("RGB")
+    small.thumbnail((REFERENCE_SIDE, REFERENCE_SIDE), Image.Resampling.LANCZOS)
+    return base64.b64encode(encode_webp(small, quality=90)).decode("ascii")
+
+
+def decode_reference(text: str) -> Image.Image:
+    """A reference thumbnail from the job's parameters, as RGB."""
+    with Image.open(io.BytesIO(base64.b64decode(text)), formats=["WEBP"]) as opened:
+        return opened.convert("RGB")
+
+
+# --- accepting -------------------------------------------------------------------------------
+
+
+def submit_images(
+    session: Session,
+    settings: Settings,
+    enqueue: Enqueue,
+    *,
+    user_id: uuid.UUID,
+    body: ImageRequest,
+    products: Sequence[ProductInput],
+    references: Sequence[str],
+    scene: dict[str, Any],
+) -> Generation:
+    """Reserve the credits (402 when short), record the job and enqueue it after commit."""
+    width, height = render_size(body.aspect_ratio, body.hd)
+    return generations.submit(
+        session,
+        settings,
+        enqueue,
+        user_id=user_id,
+        kind=KIND,
+        params={
+            "prompt": body.prompt,
+            "aspect_ratio": body.aspect_ratio,
+            "width": width,
+            "height": height,
+            "hd": body.hd,
+            "image_count": body.image_count,
+            "preset_id": body.preset_id,
+            "products": [product.as_params() for product in products],
+            "references": list(references),
+            "scene": scene,
+        },
+        cost=cost(settings, body.image_count, body.hd),
+    )
+
+
+def result_view(generation: GenerationRecord, storage: Storage, ttl: int) -> dict[str, Any]:
+    """The reference's answer to POST /api/v1/images once the job has succeeded."""
+    urls = generations.output_urls(generation, storage, ttl)
+    return {
+        "generation_id": str(generation.id),
+        "images": urls,
+        "image_count": len(urls),
+        "credits_used": generation.credits_used,
+    }
