@@ -16,7 +16,17 @@ import time
 from pathlib import Path
 from types import FrameType
 
-from bench import analysis, conversions, deployments, http, images, jobs, machine, report
+from bench import (
+    analysis,
+    conversions,
+    deployments,
+    http,
+    images,
+    jobs,
+    machine,
+    report,
+    worker_memory,
+)
 from bench.load import LoadSettings, load_generator
 from bench.processes import rss_kib
 
@@ -113,6 +123,9 @@ def run(args: argparse.Namespace) -> report.Results:
             with deployments.scale_out(workdir, POSTGRES_URL, REDIS_URL, args.workers) as scaled:
                 results.http += http.bench_deployment(generator, settings, scaled)
                 results.queues += _bench_queue(scaled, args.jobs)
+                if not args.skip_analysis:
+                    _say(f"worker memory: {args.analysis_photos} uploads analysed by `krev worker`")
+                    results.worker_memory = worker_memory.run(scaled, args.analysis_photos)
                 results.notes += scaled.notes
 
     if not args.skip_analysis:

@@ -7,7 +7,6 @@ against the generator's truth; plain OpenCV GrabCut runs on the same photos for 
 
 from __future__ import annotations
 
-import resource
 import statistics
 import time
 from collections import defaultdict
@@ -40,7 +39,6 @@ class AnalysisResults:
     color_correct: int
     model_load_s: float  # first OCR engine creation (model loading), not in the timings
     seconds: list[float] = field(default_factory=list)  # one full analysis per photo
-    peak_rss_kib: int = 0  # ru_maxrss of the whole bench process, after the analysis
 
     @property
     def brand_accuracy(self) -> float:
@@ -141,5 +139,4 @@ def run(n: int = 40, size: int = 1024) -> AnalysisResults:
         color_correct=color_correct,
         model_load_s=model_load_s,
         seconds=seconds,
-        peak_rss_kib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     )

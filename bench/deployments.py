@@ -50,6 +50,7 @@ class Deployment:
     runtime: Runtime  # this process's own, to submit jobs and read their records
     workers: str
     notes: list[str] = field(default_factory=list)
+    worker_pids: list[int] = field(default_factory=list)  # `krev worker` processes, if any
 
     @property
     def headers(self) -> dict[str, str]:
@@ -150,8 +151,10 @@ def scale_out(
         key = _create_bench_user(env)
         with ProcessGroup(workdir) as processes:
             api = processes.start("scale-out-api", [KREV, "serve"], env)
-            for number in range(worker_processes):
-                processes.start(f"scale-out-worker-{number + 1}", [KREV, "worker"], env)
+            worker_pids = [
+                processes.start(f"scale-out-worker-{number + 1}", [KREV, "worker"], env).pid
+                for number in range(worker_processes)
+            ]
             base_url = f"http://127.0.0.1:{port}"
             processes.wait_healthy("scale-out-api", base_url)
             runtime = build_runtime(Settings(**values))
@@ -168,6 +171,7 @@ def scale_out(
                 generation_id=run_fixture_job(runtime, user_id),
                 runtime=runtime,
                 workers=f"{worker_processes} `krev worker` processes x {threads} threads",
+                worker_pids=worker_pids,
             )
     finally:
         if runtime is not None:

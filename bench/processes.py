@@ -59,12 +59,13 @@ def run_cli(args: list[str], env: Mapping[str, str], timeout: float = 120) -> st
     return done.stdout
 
 
-def rss_kib(pid: int) -> int:
-    """Resident memory of a process, VmRSS from /proc/<pid>/status, in KiB."""
+def rss_kib(pid: int, field: str = "VmRSS") -> int:
+    """Resident memory of a process from /proc/<pid>/status, in KiB: VmRSS now, or VmHWM
+    (its peak so far)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for pid {pid}")
+    raise RuntimeError(f"no {field} for pid {pid}")
 
 
 def cpu_seconds(pid: int) -> float:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -236,10 +236,59 @@ def _use_api_error_statuses_in_openapi(app: FastAPI) -> None:
         schemas = spec.get("components", {}).get("schemas", {})
         for unused in ("HTTPValidationError", "ValidationError"):
             schemas.pop(unused, None)
+        _document_security(app, spec)
         app.openapi_schema = spec
         return spec
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _document_security(app: FastAPI, spec: dict[str, Any]) -> None:
+    """Bearer API keys and the dashboard's session cookie as security schemes, each operation
+    marked with what it takes, and the key scope it needs as ``x-krev-scope``."""
+    from krev.accounts.auth import SESSION_COOKIE, auth_of
+
+    spec.setdefault("components", {})["securitySchemes"] = {
+        "apiKey": {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "sk_live_…",
+            "description": "An API key: Authorization: Bearer sk_live_…",
+        },
+        "dashboardSession": {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": SESSION_COOKIE,
+            "description": "The dashboard's login session (POST /api/v1/auth/login); writes "
+            "also need the X-CSRF-Token header.",
+        },
+    }
+    by_operation = {_operation_id(route): auth_of(route.dependant) for route in _api_routes(app)}
+    for path in spec.get("paths", {}).values():
+        for operation in path.values():
+            auth = by_operation.get(operation.get("operationId", ""))
+            if auth is None:
+                continue
+            kind, scope = auth
+            # Key endpoints also take the dashboard's session (which holds every scope).
+            operation["security"] = (
+                [{"apiKey": []}, {"dashboardSession": []}]
+                if kind == "bearer"
+                else [{"dashboardSession": []}]
+            )
+            if scope is not None:
+                operation["x-krev-scope"] = scope
+
+
+def _api_routes(app: FastAPI) -> Iterator[APIRoute]:
+    """Every endpoint, through the routers FastAPI keeps nested when they are included."""
+    pending: list[Any] = list(app.routes)
+    while pending:
+        route = pending.pop()
+        if isinstance(route, APIRoute):
+            yield route
+        elif (nested := getattr(route, "original_router", None)) is not None:
+            pending.extend(nested.routes)
 
 
 def app_factory() -> Any:

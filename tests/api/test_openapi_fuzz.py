@@ -60,3 +60,20 @@ def test_validation_errors_are_documented_as_400_not_422(runtime: Runtime) -> No
     }
     assert "422" not in statuses
     assert spec["paths"]["/api/v1/keys"]["post"]["responses"]["400"]
+
+
+def test_the_document_says_how_each_operation_authenticates(runtime: Runtime) -> None:
+    spec = create_app(runtime=runtime).openapi()
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["apiKey"] == {**schemes["apiKey"], "type": "http", "scheme": "bearer"}
+    assert schemes["dashboardSession"]["in"] == "cookie"
+    paths = spec["paths"]
+
+    images = paths["/api/v1/images"]["post"]
+    assert images["security"] == [{"apiKey": []}, {"dashboardSession": []}]
+    assert images["x-krev-scope"] == "images"
+    assert paths["/api/v1/credits"]["get"]["x-krev-scope"] == "credits"
+    assert paths["/api/v1/keys"]["post"]["security"] == [{"dashboardSession": []}]
+    assert "x-krev-scope" not in paths["/api/v1/keys"]["post"]
+    assert "security" not in paths["/healthz"]["get"]
+    assert "security" not in paths["/api/v1/auth/login"]["post"]

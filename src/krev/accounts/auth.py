@@ -11,7 +11,7 @@ import hmac
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -166,4 +166,20 @@ def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
         return principal
 
     dependency.__name__ = f"require_{scope}_scope"
+    dependency.krev_scope = scope  # type: ignore[attr-defined]  # read by the OpenAPI document
     return dependency
+
+
+def auth_of(dependant: Any) -> tuple[str, str | None] | None:
+    """How an endpoint authenticates, from its dependencies: ("bearer", scope) for API-key
+    endpoints, ("session", None) for dashboard-only ones, None for public ones."""
+    for sub in dependant.dependencies:
+        call = sub.call
+        if call is get_dashboard_principal:
+            return ("session", None)
+        if call is get_principal or hasattr(call, "krev_scope"):
+            return ("bearer", getattr(call, "krev_scope", None))
+        found = auth_of(sub)
+        if found is not None:
+            return found
+    return None

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, bindparam, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from krev.kit.prepared import PreparedSelect
 from krev.kit.repository import Repository
@@ -139,7 +139,12 @@ class GenerationRepository(Repository[Generation]):
     def list_for_user(
         self, user_id: uuid.UUID, kinds: Sequence[str], limit: int, before: datetime | None
     ) -> list[Generation]:
-        stmt = select(Generation).where(Generation.user_id == user_id, Generation.kind.in_(kinds))
+        # A listing shows no parameters; an image job's carry its reference thumbnails.
+        stmt = (
+            select(Generation)
+            .options(defer(Generation.params))
+            .where(Generation.user_id == user_id, Generation.kind.in_(kinds))
+        )
         if before is not None:
             stmt = stmt.where(Generation.created_at < before)
         stmt = stmt.order_by(Generation.created_at.desc()).limit(limit)
