@@ -8,6 +8,7 @@ import structlog
 from huey.consumer import Consumer
 
 from krev.generations.sweeper import Sweeper
+from krev.kit.memory import limit_malloc_arenas
 from krev.queue import EmbeddedConsumer
 from krev.runtime import Runtime
 
@@ -23,6 +24,7 @@ class EmbeddedWorkers:
 
     def start(self) -> EmbeddedWorkers:
         settings = self.runtime.settings
+        limit_malloc_arenas()
         self.consumer = EmbeddedConsumer(
             self.runtime.huey,
             workers=self.threads,
@@ -47,6 +49,7 @@ class EmbeddedWorkers:
 def run_worker(runtime: Runtime, threads: int) -> None:
     """The ``krev worker`` main loop: blocks, and stops gracefully on SIGINT/SIGTERM."""
     settings = runtime.settings
+    limit_malloc_arenas()
     consumer = Consumer(
         runtime.huey,
         workers=threads,

@@ -26,6 +26,7 @@ from krev.generations.pipelines import (
 )
 from krev.generations.repository import GenerationRepository
 from krev.kit.clock import utcnow
+from krev.kit.memory import release_free_memory
 from krev.runtime import Runtime
 from krev.storage import Storage, StoredObject
 
@@ -122,6 +123,13 @@ class Heartbeat:
 
 def execute_generation(runtime: Runtime, generation_id: uuid.UUID) -> str | None:
     """Run the job if it is still queued; returns its final status (None if not ours)."""
+    try:
+        return _execute(runtime, generation_id)
+    finally:
+        release_free_memory()  # what the job freed goes back, not into this thread's arena
+
+
+def _execute(runtime: Runtime, generation_id: uuid.UUID) -> str | None:
     with runtime.db.transaction() as session:
         claimed = GenerationRepository(session).claim(generation_id, utcnow())
         if claimed is None:

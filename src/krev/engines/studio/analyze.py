@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,11 @@ __all__ = [
 # ``[box (4 points), text, score]`` or None. Any callable with that shape can stand in.
 OCRFunction = Callable[[np.ndarray[Any, Any]], tuple[Sequence[Sequence[Any]] | None, Any]]
 
+# One OCR inference at a time per process. A label read peaks at ~400 MB (the detector's feature
+# maps on a crop up to 2048 px), and worker threads reading at once add those peaks up: two
+# threads took a worker past 1 GB. ONNX Runtime already spreads one inference over the cores,
+# so taking turns costs little throughput; segmentation and colors still run side by side.
+_OCR_TURN = threading.Lock()
 _MIN_SCORE = 0.6  # below this RapidOCR's lines on product photos are mostly noise
 _CROP_MARGIN = 0.04  # of the product's size, so text at the silhouette's edge is not cut
 _SMALL_TEXT_PX = 12  # tallest line shorter than this (or none): read a 2x upscale as well
@@ -170,7 +176,9 @@ class StudioProductAnalyzer:
         return self._ocr
 
     def _read(self, image: np.ndarray[Any, Any], scale: float) -> list[TextLine]:
-        result, _elapsed = self._engine()(image)
+        engine = self._engine()
+        with _OCR_TURN:
+            result, _elapsed = engine(image)
         lines: list[TextLine] = []
         for box, raw_text, score in result or []:
             text = _normalise_text(str(raw_text))
