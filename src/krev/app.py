@@ -29,6 +29,7 @@ from krev.errors import (
     Unauthorized,
     UnsupportedMediaType,
 )
+from krev.hotpath import HotPathMiddleware
 from krev.idempotency.middleware import IdempotencyMiddleware
 from krev.kit.validation import describe_validation_error
 from krev.observability import (
@@ -166,6 +167,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.metrics = metrics
     _install_error_handlers(app)
     _include_routers(app)
+    _add_hot_paths(app)
     _use_api_error_statuses_in_openapi(app)
     app.add_middleware(IdempotencyMiddleware, runtime=runtime)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
@@ -176,6 +178,15 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
         register_runtime_gauges(metrics, runtime)
     return app
+
+
+def _add_hot_paths(app: FastAPI) -> None:
+    from krev.billing import endpoints as billing
+    from krev.generations import endpoints as generations
+
+    # Innermost of our middleware: request ids, metrics, HEAD and body limits still apply.
+    routes = [generations.HOT_ROUTE, billing.HOT_ROUTE]
+    app.add_middleware(HotPathMiddleware, routes=routes, render_error=_error_response)
 
 
 def _include_routers(app: FastAPI) -> None:

@@ -155,15 +155,20 @@ CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 DashboardPrincipal = Annotated[Principal, Depends(get_dashboard_principal)]
 
 
+async def authorize(request: Request, scope: str | None) -> Principal:
+    """The caller, counted against their rate limit, holding ``scope`` (if one is needed)."""
+    principal = await get_principal(request)
+    if scope is not None and not principal.has_scope(scope):
+        raise MissingScope(f"This API key lacks the '{scope}' scope this endpoint needs.")
+    return principal
+
+
 def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
     if scope not in SCOPES:
         raise ValueError(f"unknown scope {scope}")
 
     async def dependency(request: Request) -> Principal:
-        principal = await get_principal(request)
-        if not principal.has_scope(scope):
-            raise MissingScope(f"This API key lacks the '{scope}' scope this endpoint needs.")
-        return principal
+        return await authorize(request, scope)
 
     dependency.__name__ = f"require_{scope}_scope"
     dependency.krev_scope = scope  # type: ignore[attr-defined]  # read by the OpenAPI document

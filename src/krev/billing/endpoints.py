@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,6 +15,7 @@ from krev.accounts.repository import AccountSnapshot
 from krev.billing import service
 from krev.billing.schemas import CreditsOut, LedgerEntryOut
 from krev.deps import SessionDep
+from krev.hotpath import HotRoute
 from krev.kit.clock import isoformat, utcnow
 from krev.kit.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok
 from krev.models import User
@@ -25,6 +28,13 @@ CreditsScope = Annotated[Principal, Depends(require_scope("credits"))]
 @router.get("", name="get", response_model=Envelope[CreditsOut])
 async def get_credits(principal: CreditsScope, request: Request) -> JSONResponse:
     """Your credit balance, plan and storage usage."""
+    return await credits_response(request, principal)
+
+
+async def credits_response(
+    request: Request, principal: Principal, _path: Mapping[str, Any] | None = None
+) -> JSONResponse:
+    """The endpoint's work, shared with the hot-path dispatcher (see ``HOT_ROUTE``)."""
     # Authentication already read the user's row: the common case needs no more I/O. The
     # body goes out as plain JSON: response_model documents it, and re-validating the dict
     # built here would cost a good share of this hot endpoint's time.
@@ -55,6 +65,14 @@ async def get_credits(principal: CreditsScope, request: Request) -> JSONResponse
             }
         )
     )
+
+
+HOT_ROUTE = HotRoute(
+    path="/api/v1/credits",
+    pattern=re.compile(r"/api/v1/credits"),
+    scope="credits",
+    handler=credits_response,
+)
 
 
 def _start_new_period(runtime: Runtime, user: AccountSnapshot) -> AccountSnapshot:
