@@ -29,7 +29,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from tests.support.fake_graph import FakeGraph
 
-from bench.deployments import EMAIL, _as_env, _create_bench_user, _setting_values
+from bench.deployments import EMAIL, as_env, create_bench_user, setting_values
+from bench.load import read_response
 from bench.processes import KREV, ProcessGroup, clean_env, cpu_seconds, free_port, run_cli
 from krev.config import Settings
 from krev.conversions import service
@@ -131,20 +132,11 @@ async def _post_load(
                 request = f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
                 sent = time.perf_counter()
                 writer.write(request)
-                status_line = await reader.readline()
-                if not status_line:
-                    raise ConnectionResetError("the server closed the connection")
-                length = 0
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    name, _, value = line.decode("latin-1").partition(":")
-                    if name.strip().lower() == "content-length":
-                        length = int(value)
-                await reader.readexactly(length)
-                if status_line.split()[1:2] == [str(expected).encode()]:
+                if await read_response(reader) == expected:
                     latencies.append(time.perf_counter() - sent)
                 else:
                     counts["other"] += 1
-        except (OSError, asyncio.IncompleteReadError, IndexError):
+        except (OSError, asyncio.IncompleteReadError, IndexError, ValueError):
             counts["other"] += 1
         finally:
             writer.close()
@@ -218,9 +210,9 @@ def _embedded(workdir: Path, graph: FakeGraph) -> Iterator[tuple[str, str, Runti
     data_dir = workdir / "conversions"
     data_dir.mkdir(parents=True)
     port = free_port()
-    values = _setting_values(data_dir, port, embedded_workers=2, meta_graph_url=graph.url)
-    env = clean_env(_as_env(values))
-    key = _create_bench_user(env)
+    values = setting_values(data_dir, port, embedded_workers=2, meta_graph_url=graph.url)
+    env = clean_env(as_env(values))
+    key = create_bench_user(env)
     run_cli(
         ["admin", "meta-config", EMAIL, "--pixel-id", PIXEL_ID, "--access-token", ACCESS_TOKEN],
         env,

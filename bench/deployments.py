@@ -57,7 +57,7 @@ class Deployment:
         return {"Authorization": f"Bearer {self.api_key}"}
 
 
-def _setting_values(data_dir: Path, port: int, **extra: Any) -> dict[str, Any]:
+def setting_values(data_dir: Path, port: int, **extra: Any) -> dict[str, Any]:
     plans = {pid: plan.model_dump() for pid, plan in DEFAULT_PLANS.items()}
     plans["bench"] = BENCH_PLAN.model_dump()
     return {
@@ -76,7 +76,7 @@ def _setting_values(data_dir: Path, port: int, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _as_env(values: dict[str, Any]) -> dict[str, str]:
+def as_env(values: dict[str, Any]) -> dict[str, str]:
     def text(value: Any) -> str:
         if isinstance(value, bool):
             return "true" if value else "false"
@@ -87,7 +87,7 @@ def _as_env(values: dict[str, Any]) -> dict[str, str]:
     return {f"KREV_{name.upper()}": text(value) for name, value in values.items()}
 
 
-def _create_bench_user(env: dict[str, str]) -> str:
+def create_bench_user(env: dict[str, str]) -> str:
     """The bench user and its all-scope key, through the admin CLI a operator would use."""
     run_cli(["migrate"], env)
     run_cli(["admin", "create-user", EMAIL, "--password", PASSWORD, "--plan", "bench"], env)
@@ -106,9 +106,9 @@ def embedded(workdir: Path) -> Iterator[Deployment]:
     data_dir = workdir / "embedded"
     data_dir.mkdir(parents=True)
     port = free_port()
-    values = _setting_values(data_dir, port, embedded_workers=2)
-    env = clean_env(_as_env(values))
-    key = _create_bench_user(env)
+    values = setting_values(data_dir, port, embedded_workers=2)
+    env = clean_env(as_env(values))
+    key = create_bench_user(env)
     with ProcessGroup(workdir) as processes:
         api = processes.start("embedded-api", [KREV, "serve"], env)
         base_url = f"http://127.0.0.1:{port}"
@@ -141,14 +141,14 @@ def scale_out(
     data_dir = workdir / "scale-out"
     data_dir.mkdir(parents=True)
     port = free_port()
-    values = _setting_values(
+    values = setting_values(
         data_dir, port, database_url=database_url, redis_url=redis_url, embedded_workers=0
     )
-    env = clean_env(_as_env(values))
+    env = clean_env(as_env(values))
     runtime: Runtime | None = None
     user_id: uuid.UUID | None = None
     try:
-        key = _create_bench_user(env)
+        key = create_bench_user(env)
         with ProcessGroup(workdir) as processes:
             api = processes.start("scale-out-api", [KREV, "serve"], env)
             worker_pids = [

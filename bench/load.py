@@ -111,19 +111,11 @@ async def _python_load(
             while time.perf_counter() < stop_at:
                 sent = time.perf_counter()
                 writer.write(request)
-                status_line = await reader.readline()
-                if not status_line:
-                    raise ConnectionResetError("the server closed the connection")
-                length = 0
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    name, _, value = line.decode("latin-1").partition(":")
-                    if name.strip().lower() == "content-length":
-                        length = int(value)
-                await reader.readexactly(length)
+                status = await read_response(reader)
                 latencies.append(time.perf_counter() - sent)
-                if status_line.split()[1:2] != [b"200"]:
+                if status != 200:
                     counts["bad"] += 1
-        except (OSError, asyncio.IncompleteReadError, IndexError):
+        except (OSError, asyncio.IncompleteReadError, IndexError, ValueError):
             counts["socket"] += 1
         finally:
             writer.close()
@@ -147,6 +139,20 @@ async def _python_load(
         bad_status=counts["bad"],
         socket_errors=counts["socket"],
     )
+
+
+async def read_response(reader: asyncio.StreamReader) -> int:
+    """Read one HTTP/1.1 response with a Content-Length off a keep-alive connection; its status."""
+    status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionResetError("the server closed the connection")
+    length = 0
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.strip().lower() == "content-length":
+            length = int(value)
+    await reader.readexactly(length)
+    return int(status_line.split()[1])
 
 
 def find_wrk(install: bool = True) -> str | None:
