@@ -12,18 +12,21 @@ plain ``BEGIN`` so readers never block each other under WAL.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 log = structlog.get_logger("krev.db")
+T = TypeVar("T")
 
 _AFTER_COMMIT = "krev_after_commit"
 _WRITE_OPTION = "krev_write"
@@ -121,6 +124,9 @@ class Database:
             # truncation, a migration) could make one wait, and the loop must not wait long.
             _configure_sqlite(self.loop_engine, transactions=False, busy_timeout_ms=2000)
         self._loop_connections: dict[int, tuple[Connection, float]] = {}
+        dbapi = self.loop_engine.dialect.loaded_dbapi
+        # A read fails as a DB-API error on the raw cursor, or as SQLAlchemy's wrapper of one.
+        self._read_errors: tuple[type[Exception], ...] = (DBAPIError, dbapi.Error)
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:
@@ -137,9 +143,8 @@ class Database:
             session.close()
         _run_after_commit(session)
 
-    @contextmanager
-    def read_on_loop(self) -> Iterator[Connection]:
-        """A connection for single-statement reads directly on the event loop thread.
+    def run_on_loop(self, read: Callable[[Connection], T]) -> T:
+        """``read(connection)`` for single-statement reads directly on the event loop thread.
 
         For indexed lookups on hot GET paths only: under WAL (SQLite) and MVCC (PostgreSQL) a
         reader never waits for writers, so this cannot block the loop on a lock, and it saves
@@ -147,10 +152,25 @@ class Database:
         only (SQL from the repositories), no ORM session.
 
         The connection stays checked out for its thread (the loop's): a pool checkout and
-        return cost more than the indexed read itself, and an authenticated poll makes two.
-        One that fails is dropped and the next read opens a fresh one; it is also renewed
-        after ``LOOP_CONNECTION_MAX_AGE`` seconds, as the pool's recycling would.
+        return cost more than the indexed read itself, and an authenticated poll makes two. It
+        is renewed after ``LOOP_CONNECTION_MAX_AGE`` seconds, as the pool's recycling would.
+        When the database dropped it (a restart, a failover, an idle timeout), the read runs
+        once more on a fresh connection: these reads change nothing, so a poll never sees the
+        outage it did not overlap.
         """
+        for attempt in (1, 2):
+            connection = self._loop_connection()
+            try:
+                return read(connection)
+            except self._read_errors as error:
+                lost = self._is_disconnect(error, connection)
+                self._drop_loop_connection(invalidate=lost)
+                if attempt == 2 or not lost:
+                    raise
+                log.warning("loop_connection_lost", error=type(error).__name__)
+        raise AssertionError("unreachable")
+
+    def _loop_connection(self) -> Connection:
         ident = threading.get_ident()
         held = self._loop_connections.get(ident)
         if held is None or held[0].closed or time.monotonic() - held[1] > LOOP_CONNECTION_MAX_AGE:
@@ -159,14 +179,22 @@ class Database:
             self._release_dead_threads()
             held = (self.loop_engine.connect(), time.monotonic())
             self._loop_connections[ident] = held
-        try:
-            yield held[0]
-        except Exception:
-            # The failure may have left the connection unusable (a database restart);
-            # a fresh one costs one connect, a broken one would fail every later poll.
-            self._loop_connections.pop(ident, None)
-            _close_quietly(held[0])
-            raise
+        return held[0]
+
+    def _drop_loop_connection(self, *, invalidate: bool) -> None:
+        held = self._loop_connections.pop(threading.get_ident(), None)
+        if held is None:
+            return
+        if invalidate:  # a dead connection must not go back to the pool for the next read
+            with contextlib.suppress(Exception):
+                held[0].invalidate()
+        _close_quietly(held[0])
+
+    def _is_disconnect(self, error: Exception, connection: Connection) -> bool:
+        if isinstance(error, DBAPIError):  # raised through SQLAlchemy (a listener was set)
+            return bool(error.connection_invalidated)
+        raw = connection.connection.dbapi_connection if not connection.closed else None
+        return bool(self.loop_engine.dialect.is_disconnect(error, raw, None))  # type: ignore[arg-type]
 
     def _release_dead_threads(self) -> None:
         # A loop that ended (a test client's portal thread, a restarted server) returns its

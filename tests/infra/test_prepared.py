@@ -36,9 +36,9 @@ def test_the_key_owner_row_matches_sqlalchemys(
     account = make_account(scopes=["credits", "images"])
     secret_hash = keys.hash_key(account.key, runtime.settings.secret)
 
-    with runtime.db.read_on_loop() as connection:
-        fast = _KEY_OWNER.first(connection, secret_hash=secret_hash)
-        missing = _KEY_OWNER.first(connection, secret_hash=hashlib.sha256(b"x").hexdigest())
+    fast = runtime.db.run_on_loop(lambda c: _KEY_OWNER.first(c, secret_hash=secret_hash))
+    unknown = hashlib.sha256(b"x").hexdigest()
+    missing = runtime.db.run_on_loop(lambda c: _KEY_OWNER.first(c, secret_hash=unknown))
 
     assert tuple(fast) == _via_sqlalchemy(runtime, _KEY_OWNER.statement, secret_hash=secret_hash)
     assert missing is None
@@ -73,9 +73,10 @@ def test_the_generation_row_matches_sqlalchemys(
         generation_id = generation.id
     params = {"id": generation_id, "user_id": account.user_id}
 
-    with runtime.db.read_on_loop() as connection:
-        fast = _OWNED.first(connection, **params)
-        other_users = _OWNED.first(connection, id=generation_id, user_id=uuid.uuid4())
+    fast = runtime.db.run_on_loop(lambda c: _OWNED.first(c, **params))
+    other_users = runtime.db.run_on_loop(
+        lambda c: _OWNED.first(c, id=generation_id, user_id=uuid.uuid4())
+    )
 
     assert tuple(fast) == _via_sqlalchemy(runtime, _OWNED.statement, **params)
     assert other_users is None
@@ -92,10 +93,52 @@ def test_listeners_see_the_sql(runtime: Runtime, make_account: Callable[..., Acc
 
     event.listen(runtime.db.loop_engine, "before_cursor_execute", record)
     try:
-        with runtime.db.read_on_loop() as connection:
-            owner = find_key_owner(connection, keys.hash_key(account.key, runtime.settings.secret))
+        secret_hash = keys.hash_key(account.key, runtime.settings.secret)
+        owner = runtime.db.run_on_loop(lambda c: find_key_owner(c, secret_hash))
     finally:
         event.remove(runtime.db.loop_engine, "before_cursor_execute", record)
 
     assert owner is not None and owner.account.id == account.user_id
     assert any("api_keys" in statement for statement in seen)
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_poll_survives_the_database_dropping_the_loops_connection(
+    runtime: Runtime, make_account: Callable[..., Account]
+) -> None:
+    """A restart or failover closes the loop's kept connection; the next read reconnects and
+    answers instead of failing the request."""
+    from sqlalchemy import text
+
+    account = make_account()
+    secret_hash = keys.hash_key(account.key, runtime.settings.secret)
+
+    def owner_and_backend(connection: Any) -> tuple[Any, int]:
+        owner = find_key_owner(connection, secret_hash)
+        return owner, connection.connection.driver_connection.info.backend_pid
+
+    first, pid = runtime.db.run_on_loop(owner_and_backend)
+    with runtime.db.engine.connect() as admin:
+        assert admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+
+    again, new_pid = runtime.db.run_on_loop(owner_and_backend)
+
+    assert first is not None and again is not None
+    assert again.account.id == first.account.id == account.user_id
+    assert new_pid != pid
+
+
+def test_errors_that_are_not_the_databases_keep_the_connection(
+    runtime: Runtime, make_account: Callable[..., Account]
+) -> None:
+    connections: list[Any] = []
+
+    def refuse(connection: Any) -> None:
+        connections.append(connection)
+        raise LookupError("not found, say")
+
+    for _ in range(2):
+        with pytest.raises(LookupError):
+            runtime.db.run_on_loop(refuse)
+
+    assert connections[0] is connections[1]

@@ -117,14 +117,13 @@ async def _authenticate(request: Request, runtime: Runtime, key: str | None) -> 
     """Authentication runs in a short transaction of its own, never the request's.
 
     A GET resolves the caller right on the event loop (one indexed read; see
-    ``Database.read_on_loop``), so the hot polling paths take no thread-pool round trip. A
+    ``Database.run_on_loop``), so the hot polling paths take no thread-pool round trip. A
     write resolves it in a thread, and so does the rare ``last_used_at`` write, which keeps
     the request's own write transaction (SQLite's write lock) as short as its real work.
     """
     principal: Principal | None
     if key is not None and request.method in SAFE_METHODS:
-        with runtime.db.read_on_loop() as connection:
-            principal, due = _from_key(connection, runtime, key)
+        principal, due = runtime.db.run_on_loop(lambda c: _from_key(c, runtime, key))
     else:
         principal, due = await run_in_threadpool(_resolve_in_thread, runtime, request, key)
     if due is not None:

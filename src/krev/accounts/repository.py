@@ -62,7 +62,7 @@ class KeyOwner:
 
 # Built once, Core not ORM and prepared (see krev.kit.prepared): every request with a bearer
 # key runs this lookup, and on the hot GET paths it runs on the event loop's own connection
-# (see Database.read_on_loop).
+# (see Database.run_on_loop).
 _KEY_OWNER = PreparedSelect(
     select(
         ApiKey.id.label("key_id"),

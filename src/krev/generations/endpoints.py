@@ -53,10 +53,13 @@ async def generation_response(
     # and the body is built as plain JSON (response_model documents it; re-validating a
     # dict the service just built would cost as much as the read).
     runtime: Runtime = request.app.state.runtime
-    with runtime.db.read_on_loop() as connection:
+
+    def read(connection: Connection) -> dict[str, Any]:
         generation = service.get_owned_record(connection, principal.user.id, path["id"])
         service.check_scope(generation, principal.scopes)
-        return JSONResponse(ok(_view(connection, generation, runtime)))
+        return _view(connection, generation, runtime)
+
+    return JSONResponse(ok(runtime.db.run_on_loop(read)))
 
 
 HOT_ROUTE = HotRoute(

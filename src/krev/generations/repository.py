@@ -155,7 +155,7 @@ class GenerationRepository(Repository[Generation]):
 
 
 # Module-level, Core-only reads: they run on an ORM session or, for the hot polling path,
-# on the event loop's own connection (see Database.read_on_loop).
+# on the event loop's own connection (see Database.run_on_loop).
 # Only what a view shows: params (the request, possibly large JSON) is not decoded per poll.
 _OWNED = PreparedSelect(
     select(
