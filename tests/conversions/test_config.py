@@ -136,3 +136,27 @@ def test_admin_meta_config(
     )
     assert result.exit_code == 1
     assert "pixel_id" in result.output
+
+
+def test_the_dashboard_page_manages_the_pixel_through_the_session_alone(
+    client: TestClient, configured: Account, graph: FakeGraph
+) -> None:
+    """What the dashboard's Meta section calls, with only the session cookie and CSRF token:
+    the configuration, and the recent events (a key endpoint that also takes the session)."""
+    page = client.get("/dashboard").text
+    script = client.get("/dashboard/static/dashboard.js").text
+    assert "Settings → Meta Conversions" in page
+    for call in ("/api/v1/conversions/meta/config", "/api/v1/conversions/meta/events"):
+        assert call in script
+
+    assert send(client, configured, website_event()).status_code in (200, 202)
+    dashboard = login(client, configured)
+    config = client.get(CONFIG)
+    events = client.get("/api/v1/conversions/meta/events", params={"limit": 20})
+    # Saving without a token keeps the stored one (the page leaves the field empty).
+    kept = client.put(CONFIG, json={"pixel_id": PIXEL_ID}, headers={"X-CSRF-Token": dashboard.csrf})
+
+    assert config.status_code == 200 and config.json()["data"]["configured"] is True
+    assert events.status_code == 200 and len(events.json()["data"]) == 1
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["data"]["access_token_hint"] == config.json()["data"]["access_token_hint"]

@@ -78,11 +78,34 @@ async function loadKeys() {
   }
 }
 
+async function loadMeta() {
+  const { data } = await api("GET", "/api/v1/conversions/meta/config");
+  const form = $("meta-form");
+  $("meta-status").textContent = data.configured
+    ? `Pixel ${data.pixel_id} is connected (token …${data.access_token_hint}).`
+    : "No Meta pixel is connected: events sent to /api/v1/conversions/meta are refused.";
+  form.elements.pixel_id.value = data.pixel_id || "";
+  form.elements.test_event_code.value = data.test_event_code || "";
+  form.elements.access_token.value = "";
+  // The stored token is never shown; leaving the field empty keeps it.
+  form.elements.access_token.required = !data.configured;
+  $("meta-remove").hidden = !data.configured;
+  const events = await api("GET", "/api/v1/conversions/meta/events?limit=20");
+  const body = $("meta-events");
+  body.replaceChildren();
+  for (const event of events.data) {
+    const row = document.createElement("tr");
+    for (const value of [event.event_name, event.event_id, event.status, event.attempts,
+                         event.error, event.created_at]) cell(row, value);
+    body.appendChild(row);
+  }
+}
+
 async function enter(session) {
   csrfToken = session.csrf_token;
   $("who").textContent = session.user.email;
   show("app");
-  await Promise.all([loadCredits(), loadKeys()]);
+  await Promise.all([loadCredits(), loadKeys(), loadMeta()]);
 }
 
 async function start() {
@@ -117,6 +140,23 @@ async function start() {
       $("new-key").hidden = false;
       await loadKeys();
     } catch (error) { $("key-error").textContent = error.message; }
+  });
+  $("meta-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    const body = { pixel_id: form.get("pixel_id") };
+    if (form.get("access_token")) body.access_token = form.get("access_token");
+    if (form.get("test_event_code")) body.test_event_code = form.get("test_event_code");
+    try {
+      await api("PUT", "/api/v1/conversions/meta/config", body);
+      $("meta-error").textContent = "";
+      await loadMeta();
+    } catch (error) { $("meta-error").textContent = error.message; }
+  });
+  $("meta-remove").addEventListener("click", async () => {
+    if (!confirm("Remove the Meta pixel? Events still queued will fail.")) return;
+    await api("DELETE", "/api/v1/conversions/meta/config");
+    await loadMeta();
   });
   $("logout").addEventListener("click", async () => {
     await api("POST", "/api/v1/auth/logout").catch(() => {});
