@@ -82,7 +82,7 @@ async function loadMeta() {
   const { data } = await api("GET", "/api/v1/conversions/meta/config");
   const form = $("meta-form");
   $("meta-status").textContent = data.configured
-    ? `Pixel ${data.pixel_id} is connected (token …${data.access_token_hint}).`
+    ? `Pixel ${data.pixel_id} is connected (token ${data.access_token_hint}).`
     : "No Meta pixel is connected: events sent to /api/v1/conversions/meta are refused.";
   form.elements.pixel_id.value = data.pixel_id || "";
   form.elements.test_event_code.value = data.test_event_code || "";
