@@ -219,6 +219,9 @@ def _include_routers(app: FastAPI) -> None:
     app.mount("/dashboard/static", static_files, name="dashboard-static")
 
 
+_ERROR_SCHEMA = "#/components/schemas/ErrorEnvelope"
+
+
 def _use_api_error_statuses_in_openapi(app: FastAPI) -> None:
     """Document what clients really get: invalid input is a 400 envelope, never FastAPI's 422."""
     from fastapi.openapi.utils import get_openapi
@@ -232,7 +235,7 @@ def _use_api_error_statuses_in_openapi(app: FastAPI) -> None:
             description=app.description,
             routes=app.routes,
         )
-        error_ref = {"$ref": "#/components/schemas/ErrorEnvelope"}
+        error_ref = {"$ref": _ERROR_SCHEMA}
         for path in spec.get("paths", {}).values():
             for operation in path.values():
                 responses = operation.get("responses", {})
@@ -276,7 +279,7 @@ def _document_security(app: FastAPI, spec: dict[str, Any]) -> None:
     }
     by_operation = {_operation_id(route): auth_of(route.dependant) for route in _api_routes(app)}
     for path in spec.get("paths", {}).values():
-        for operation in path.values():
+        for method, operation in path.items():
             auth = by_operation.get(operation.get("operationId", ""))
             if auth is None:
                 continue
@@ -289,6 +292,32 @@ def _document_security(app: FastAPI, spec: dict[str, Any]) -> None:
             )
             if scope is not None:
                 operation["x-krev-scope"] = scope
+            if kind == "bearer" and method == "post":
+                _document_idempotency(spec, operation)
+
+
+def _document_idempotency(spec: dict[str, Any], operation: dict[str, Any]) -> None:
+    """The Idempotency-Key header every API-key POST takes (``krev.idempotency``)."""
+    spec["components"].setdefault("parameters", {})["IdempotencyKey"] = {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+        "description": "Any unique string (a UUID, say). A retry with the same key and the same "
+        "request gets the first answer again (header Idempotent-Replayed: true) and pays "
+        "nothing; kept 24 hours per user.",
+    }
+    operation.setdefault("parameters", []).append(
+        {"$ref": "#/components/parameters/IdempotencyKey"}
+    )
+    error = {"content": {"application/json": {"schema": {"$ref": _ERROR_SCHEMA}}}}
+    responses = operation.setdefault("responses", {})
+    responses.setdefault(
+        "409", {"description": "A request with this Idempotency-Key is still running.", **error}
+    )
+    responses.setdefault(
+        "422", {"description": "This Idempotency-Key was used for another request.", **error}
+    )
 
 
 def _api_routes(app: FastAPI) -> Iterator[APIRoute]:
