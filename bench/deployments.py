@@ -51,6 +51,7 @@ class Deployment:
     workers: str
     notes: list[str] = field(default_factory=list)
     worker_pids: list[int] = field(default_factory=list)  # `krev worker` processes, if any
+    reference: bool = False  # a configuration shown for comparison (see HttpRow.reference)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -134,16 +135,25 @@ def embedded(workdir: Path) -> Iterator[Deployment]:
 
 @contextmanager
 def scale_out(
-    workdir: Path, postgres_admin_url: str, redis_url: str, worker_processes: int
+    workdir: Path,
+    postgres_admin_url: str,
+    redis_url: str,
+    worker_processes: int,
+    *,
+    read_cache: bool = True,
 ) -> Iterator[Deployment]:
+    """The scale-out stack; ``read_cache=False`` runs it with KREV_READ_CACHE_SECONDS=0, so
+    every request reads PostgreSQL (a reference for what the cache saves)."""
     database = f"krev_bench_{uuid.uuid4().hex[:12]}"
     database_url = _create_database(postgres_admin_url, database)
-    data_dir = workdir / "scale-out"
+    data_dir = workdir / ("scale-out" if read_cache else "scale-out-uncached")
     data_dir.mkdir(parents=True)
     port = free_port()
     values = setting_values(
         data_dir, port, database_url=database_url, redis_url=redis_url, embedded_workers=0
     )
+    if not read_cache:
+        values["read_cache_seconds"] = 0
     env = clean_env(as_env(values))
     runtime: Runtime | None = None
     user_id: uuid.UUID | None = None
@@ -161,8 +171,10 @@ def scale_out(
             user_id = _bench_user_id(runtime)
             threads = runtime.settings.worker_threads
             yield Deployment(
-                name="scale-out",
-                description="PostgreSQL, Huey Redis queue, Redis rate limits",
+                name="scale-out" if read_cache else "scale-out, read cache off (reference)",
+                description="PostgreSQL, Huey Redis queue, Redis rate limits"
+                + ("" if read_cache else ", KREV_READ_CACHE_SECONDS=0"),
+                reference=not read_cache,
                 settings=runtime.settings,
                 base_url=base_url,
                 api_pid=api.pid,

@@ -31,6 +31,7 @@ class HttpRow:
     non_200: int  # load generator's error statuses + the server's non-200 count
     cpu_us_per_request: float  # the server process's CPU time over the measured run
     load_average: float  # 1-minute load average just before the run
+    reference: bool = False  # shown for comparison, not judged against the target
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ def bench_deployment(
                 run.result.bad_status + after_bad - before_bad,
                 run.cpu_us_per_request,
                 run.load_average,
+                reference=deployment.reference,
             )
         )
     return rows

@@ -145,6 +145,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         from krev.workers import EmbeddedWorkers
 
         workers = EmbeddedWorkers(runtime).start() if settings.embedded_workers else None
+        if runtime.changes is not None:
+            runtime.changes.listen()  # serve hot reads from memory, kept true by the feed
         try:
             yield
         finally:

@@ -240,8 +240,13 @@ def meta_config(
 class _admin_transaction:  # noqa: N801 - reads as a context manager name
     def __init__(self, settings: Settings) -> None:
         from krev.db import Database
+        from krev.readcache import ReadCache
+        from krev.runtime import change_feed
 
         self.db = Database(settings.resolved_database_url, pool_size=1)
+        # A grant or a revocation here must reach the running API processes' caches.
+        self.changes = change_feed(settings, ReadCache(ttl=0))
+        self.db.announce = self.changes.announce if self.changes is not None else None
 
     def __enter__(self):  # type: ignore[no-untyped-def]
         self._cm = self.db.transaction()
@@ -254,6 +259,8 @@ class _admin_transaction:  # noqa: N801 - reads as a context manager name
             self._cm.__exit__(*exc_info)
         finally:
             self.db.dispose()
+            if self.changes is not None:
+                self.changes.close()
         if exc_info[1] is not None and isinstance(exc_info[1], KrevError):
             console.print(f"[red]{exc_info[1].message}[/red]")
             raise typer.Exit(1)

@@ -188,6 +188,14 @@ class Settings(BaseSettings):
     login_rate_limit: str = Field(
         default="10/minute", description="Login attempts allowed per email and client address."
     )
+    read_cache_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="Scale-out mode (REDIS_URL set): how long an API process may keep an API "
+        "key's owner or a started generation in memory. Every change is announced over Redis "
+        "and drops them at once; this only bounds a change made outside Krev (SQL by hand). "
+        "0 turns the cache off.",
+    )
     idempotency_ttl_hours: float = Field(
         default=24.0,
         gt=0,

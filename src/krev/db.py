@@ -25,6 +25,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from krev.readcache import take_changes
+
 log = structlog.get_logger("krev.db")
 T = TypeVar("T")
 
@@ -99,6 +101,12 @@ class Database:
         writer = self.engine.execution_options(**{_WRITE_OPTION: True})
         self._readers = sessionmaker(self.engine, expire_on_commit=False)
         self._writers = sessionmaker(writer, expire_on_commit=False)
+        # Who hears about committed changes (krev.readcache): set by the runtime. Changes
+        # named on a session that rolls back are kept and announced with its next commit,
+        # if any: announcing something that did not change only costs a cache miss.
+        self.announce: Callable[[set[str]], None] | None = None
+        for factory in (self._readers, self._writers):
+            event.listen(factory, "after_commit", self._announce_changes)
         # Reads run on the event loop thread get a pool of their own: the loop runs one at
         # a time, so one connection is enough, and it can never wait behind request threads
         # that hold every connection of the main pool (a blocked loop cannot let them finish).
@@ -127,6 +135,11 @@ class Database:
         dbapi = self.loop_engine.dialect.loaded_dbapi
         # A read fails as a DB-API error on the raw cursor, or as SQLAlchemy's wrapper of one.
         self._read_errors: tuple[type[Exception], ...] = (DBAPIError, dbapi.Error)
+
+    def _announce_changes(self, session: Session) -> None:
+        changes = take_changes(session)
+        if changes and self.announce is not None:
+            self.announce(changes)
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:

@@ -16,6 +16,7 @@ from krev.config import Settings
 from krev.db import Database
 from krev.queue import create_huey
 from krev.ratelimit import RateLimiter
+from krev.readcache import ChangeFeed, ReadCache
 from krev.storage import LocalStorage, S3Storage, Storage, parse_storage_url
 
 if TYPE_CHECKING:
@@ -39,6 +40,13 @@ def create_storage(settings: Settings) -> Storage:
     return LocalStorage(Path(location), signing_key=settings.secret, base_url=settings.base_url)
 
 
+def change_feed(settings: Settings, cache: ReadCache) -> ChangeFeed | None:
+    """How committed changes reach the API processes' caches: Redis, when there is one."""
+    if not settings.redis_url:
+        return None
+    return ChangeFeed(settings.redis_url, f"{settings.queue_name}:changes", cache)
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -46,10 +54,16 @@ class Runtime:
     storage: Storage
     limiter: RateLimiter
     huey: Huey
+    # What API processes keep of hot reads, and how committed changes reach every process
+    # (krev.readcache); no feed, and so no cache, without Redis.
+    cache: ReadCache = field(default_factory=lambda: ReadCache(ttl=0))
+    changes: ChangeFeed | None = None
     tasks: GenerationTasks = field(init=False)
     conversions: ConversionTasks = field(init=False)
 
     def close(self) -> None:
+        if self.changes is not None:
+            self.changes.close()
         self.db.dispose()
 
 
@@ -61,13 +75,18 @@ def build_runtime(settings: Settings) -> Runtime:
         importlib.import_module(module)
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+    cache = ReadCache(ttl=settings.read_cache_seconds)
+    changes = change_feed(settings, cache)
     runtime = Runtime(
         settings=settings,
         db=Database(settings.resolved_database_url),
         storage=create_storage(settings),
         limiter=RateLimiter(settings.redis_url or "memory://"),
         huey=create_huey(settings),
+        cache=cache,
+        changes=changes,
     )
+    runtime.db.announce = changes.announce if changes is not None else cache.drop
     from krev.generations.tasks import register_tasks
 
     runtime.tasks = register_tasks(runtime)

@@ -4,12 +4,14 @@ refused request, and one shared budget across API instances that share Redis."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from krev.accounts import service as accounts
@@ -17,6 +19,7 @@ from krev.config import Plan, Settings
 from krev.ratelimit import RateLimiter
 from krev.runtime import Runtime, build_runtime
 from tests.conftest import Account, build_app
+from tests.infra.test_ratelimit_batching import count_script_calls
 from tests.support.billing import (
     assert_ledger_matches_balance,
     generation_count,
@@ -166,6 +169,33 @@ def test_api_instances_sharing_redis_share_each_users_budget(
 
     assert statuses == [200, 200, 200, 429]
     assert remaining_elsewhere == 0
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_concurrent_requests_of_one_user_get_exactly_the_plans_limit(
+    app: FastAPI, client: TestClient, make_account: Callable[..., Account]
+) -> None:
+    """Requests in flight together share Redis calls, and still exactly 3 get through."""
+    account = make_account(plan="trickle")
+    # The key's first use writes its last_used_at in a thread; later requests do not.
+    first = client.get(CREDITS, headers=account.headers)
+    calls = count_script_calls(app.state.runtime.limiter)
+
+    async def burst() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=str(client.base_url)) as c:
+            return list(
+                await asyncio.gather(*(c.get(CREDITS, headers=account.headers) for _ in range(8)))
+            )
+
+    responses = asyncio.run(burst())
+
+    assert _remaining(first) == 2
+    assert sorted(r.status_code for r in responses) == [200] * 2 + [429] * 6
+    assert sorted(_remaining(r) for r in responses if r.status_code == 200) == [0, 1]
+    for refused in (r for r in responses if r.status_code == 429):
+        _assert_refused(refused)
+    assert calls.calls <= 2  # one batch, give or take a request that fell into the next turn
 
 
 # --- the limiter itself, on each storage ---------------------------------------------------

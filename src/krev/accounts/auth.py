@@ -60,7 +60,7 @@ def _from_key(
     executor: Connection | Session, runtime: Runtime, key: str
 ) -> tuple[Principal, uuid.UUID | None]:
     """The caller, and the id of the key if its ``last_used_at`` is due for a write."""
-    owner = service.resolve_key(executor, runtime.settings, key)
+    owner = service.resolve_key(executor, runtime.settings, key, runtime.cache)
     due = owner.key_id if service.key_needs_touch(owner, utcnow()) else None
     return Principal(user=owner.account, scopes=frozenset(owner.scopes), key_id=owner.key_id), due
 
@@ -80,9 +80,9 @@ def _resolve_in_thread(
         return _resolve(session, runtime, request, key)
 
 
-def _touch_key(runtime: Runtime, key_id: uuid.UUID) -> None:
+def _touch_key(runtime: Runtime, key_id: uuid.UUID, user_id: uuid.UUID) -> None:
     with runtime.db.transaction() as session:
-        service.touch_key(session, key_id)
+        service.touch_key(session, key_id, user_id)
 
 
 def _from_cookie(request: Request, session: Session, runtime: Runtime) -> Principal | None:
@@ -101,9 +101,9 @@ def _from_cookie(request: Request, session: Session, runtime: Runtime) -> Princi
     return Principal(user=AccountSnapshot.of(user), scopes=frozenset(SCOPES), session_id=record.id)
 
 
-def _count_request(request: Request, runtime: Runtime, user: AccountSnapshot) -> None:
+async def _count_request(request: Request, runtime: Runtime, user: AccountSnapshot) -> None:
     plan = runtime.settings.plan(user.plan)
-    state = runtime.limiter.hit(plan.rate_limit, "user", str(user.id), policy=user.plan)
+    state = await runtime.limiter.hit_async(plan.rate_limit, "user", str(user.id), policy=user.plan)
     request.state.ratelimit = state
     if not state.allowed:
         raise RateLimited(
@@ -126,10 +126,10 @@ async def _authenticate(request: Request, runtime: Runtime, key: str | None) -> 
         principal, due = runtime.db.run_on_loop(lambda c: _from_key(c, runtime, key))
     else:
         principal, due = await run_in_threadpool(_resolve_in_thread, runtime, request, key)
-    if due is not None:
-        await run_in_threadpool(_touch_key, runtime, due)
+    if due is not None and principal is not None:
+        await run_in_threadpool(_touch_key, runtime, due, principal.user.id)
     if principal is not None:
-        _count_request(request, runtime, principal.user)
+        await _count_request(request, runtime, principal.user)
     return principal
 
 

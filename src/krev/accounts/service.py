@@ -29,6 +29,7 @@ from krev.config import Settings
 from krev.errors import BadRequest, Conflict, NotFound, Unauthorized
 from krev.kit.clock import utcnow
 from krev.models import ApiKey, DashboardSession, User
+from krev.readcache import ReadCache, user_tag
 
 
 @functools.lru_cache(maxsize=4)
@@ -132,11 +133,29 @@ def revoke_key(session: Session, user_id: uuid.UUID, key_id: uuid.UUID) -> None:
         raise NotFound("API key not found.")
 
 
-def resolve_key(executor: Connection | Session, settings: Settings, presented: str) -> KeyOwner:
-    """The active key's owner, or 401. Malformed keys never reach the database."""
+def resolve_key(
+    executor: Connection | Session,
+    settings: Settings,
+    presented: str,
+    cache: ReadCache | None = None,
+) -> KeyOwner:
+    """The active key's owner, or 401. Malformed keys never reach the database.
+
+    With a ``cache`` (scale-out API processes) the owner comes from memory when this process
+    read it before and nothing about the user has changed since (krev.readcache): a revoked
+    key, a new balance or a touched key drops it everywhere as the change commits.
+    """
     if not keys.is_well_formed(presented):
         raise Unauthorized("Invalid API key: it is not a Krev key (sk_live_…); check for typos.")
-    owner = find_key_owner(executor, keys.hash_key(presented, settings.secret))
+    secret_hash = keys.hash_key(presented, settings.secret)
+    if cache is None:
+        owner = find_key_owner(executor, secret_hash)
+    else:
+        owner = cache.fetch(
+            ("key", secret_hash),
+            lambda: find_key_owner(executor, secret_hash),
+            lambda found: user_tag(found.account.id),
+        )
     if owner is None:
         raise Unauthorized("Invalid API key.")
     if owner.revoked_at is not None:
@@ -149,8 +168,8 @@ def key_needs_touch(owner: KeyOwner, now: datetime) -> bool:
     return owner.last_used_at is None or now - owner.last_used_at > timedelta(seconds=60)
 
 
-def touch_key(session: Session, key_id: uuid.UUID) -> None:
-    ApiKeyRepository(session).touch(key_id, utcnow())
+def touch_key(session: Session, key_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    ApiKeyRepository(session).touch(key_id, user_id, utcnow())
 
 
 # --- Dashboard sessions -----------------------------------------------------------------

@@ -55,7 +55,9 @@ async def generation_response(
     runtime: Runtime = request.app.state.runtime
 
     def read(connection: Connection) -> dict[str, Any]:
-        generation = service.get_owned_record(connection, principal.user.id, path["id"])
+        generation = service.get_owned_record(
+            connection, principal.user.id, path["id"], runtime.cache
+        )
         service.check_scope(generation, principal.scopes)
         return _view(connection, generation, runtime)
 

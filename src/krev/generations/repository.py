@@ -2,7 +2,8 @@
 
 A worker owns a job for one attempt: every write it makes is guarded by
 ``status = 'processing' AND attempts = :attempt``, so a worker that was presumed dead and
-comes back cannot overwrite the attempt that replaced it.
+comes back cannot overwrite the attempt that replaced it. Every write names the generation
+as changed, so API processes drop the copy they keep for polls (krev.readcache).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from krev.kit.prepared import PreparedSelect
 from krev.kit.repository import Repository
 from krev.models import Generation
 from krev.models.generation import ACTIVE_STATUSES
+from krev.readcache import changed, generation_tag
 
 
 def _owned_by_attempt(generation_id: uuid.UUID, attempt: int) -> tuple[ColumnElement[bool], ...]:
@@ -32,11 +34,14 @@ def _owned_by_attempt(generation_id: uuid.UUID, attempt: int) -> tuple[ColumnEle
 class GenerationRepository(Repository[Generation]):
     model = Generation
 
-    def _update(self, *conditions: ColumnElement[bool], **values: Any) -> bool:
-        """One conditional UPDATE; True when it changed the row."""
+    def _update(
+        self, generation_id: uuid.UUID, *conditions: ColumnElement[bool], **values: Any
+    ) -> bool:
+        """One conditional UPDATE of the generation; True when it changed the row."""
+        changed(self.session, generation_tag(generation_id))
         stmt = (
             update(Generation)
-            .where(*conditions)
+            .where(Generation.id == generation_id, *conditions)
             .values(**values)
             .execution_options(synchronize_session=False)
         )
@@ -46,6 +51,7 @@ class GenerationRepository(Repository[Generation]):
         return list(self.session.scalars(select(Generation).where(*conditions).limit(limit)))
 
     def claim(self, generation_id: uuid.UUID, now: datetime) -> Generation | None:
+        changed(self.session, generation_tag(generation_id))
         stmt = (
             update(Generation)
             .where(
@@ -70,8 +76,9 @@ class GenerationRepository(Repository[Generation]):
     ) -> bool | None:
         """Prove the attempt is alive; returns cancel_requested, or None if it lost the job."""
         values: dict[str, Any] = {"heartbeat_at": now}
-        if progress is not None:
+        if progress is not None:  # a bare heartbeat changes nothing a poll shows
             values["progress"] = progress
+            changed(self.session, generation_tag(generation_id))
         stmt = (
             update(Generation)
             .where(*_owned_by_attempt(generation_id, attempt))
@@ -82,16 +89,14 @@ class GenerationRepository(Repository[Generation]):
         return self.session.execute(stmt).scalar_one_or_none()
 
     def finish_attempt(self, generation_id: uuid.UUID, attempt: int, **values: Any) -> bool:
-        return self._update(*_owned_by_attempt(generation_id, attempt), **values)
+        return self._update(generation_id, *_owned_by_attempt(generation_id, attempt), **values)
 
     def finish_if_active(self, generation_id: uuid.UUID, **values: Any) -> bool:
-        return self._update(
-            Generation.id == generation_id, Generation.status.in_(ACTIVE_STATUSES), **values
-        )
+        return self._update(generation_id, Generation.status.in_(ACTIVE_STATUSES), **values)
 
     def cancel_if_queued(self, generation_id: uuid.UUID, now: datetime) -> bool:
         return self._update(
-            Generation.id == generation_id,
+            generation_id,
             Generation.status == "queued",
             status="cancelled",
             completed_at=now,
@@ -102,13 +107,14 @@ class GenerationRepository(Repository[Generation]):
 
     def request_cancel(self, generation_id: uuid.UUID) -> None:
         self._update(
-            Generation.id == generation_id,
+            generation_id,
             Generation.status == "processing",
             cancel_requested=True,
         )
 
     def requeue(self, generation_id: uuid.UUID, attempt: int, now: datetime) -> bool:
         return self._update(
+            generation_id,
             *_owned_by_attempt(generation_id, attempt),
             # A cancelled job queued again could never be claimed; the sweeper ends it.
             Generation.cancel_requested.is_(False),
@@ -119,9 +125,7 @@ class GenerationRepository(Repository[Generation]):
         )
 
     def touch_queued(self, generation_id: uuid.UUID, now: datetime) -> bool:
-        return self._update(
-            Generation.id == generation_id, Generation.status == "queued", queued_at=now
-        )
+        return self._update(generation_id, Generation.status == "queued", queued_at=now)
 
     def silent_since(self, before: datetime, limit: int = 100) -> Sequence[Generation]:
         return self._find(

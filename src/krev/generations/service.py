@@ -24,6 +24,7 @@ from krev.generations.repository import (
 from krev.kit.clock import isoformat, utcnow
 from krev.models import Generation
 from krev.models.generation import TERMINAL_STATUSES
+from krev.readcache import ReadCache, generation_tag
 from krev.storage import Storage, StoredObject
 
 Enqueue = Callable[[uuid.UUID], None]
@@ -90,13 +91,29 @@ def get_owned(session: Session, user_id: uuid.UUID, generation_id: uuid.UUID) ->
 
 
 def get_owned_record(
-    executor: Connection | Session, user_id: uuid.UUID, generation_id: uuid.UUID
+    executor: Connection | Session,
+    user_id: uuid.UUID,
+    generation_id: uuid.UUID,
+    cache: ReadCache | None = None,
 ) -> GenerationRecord:
-    """Like ``get_owned``, as plain columns: for the polling path on the loop's connection."""
-    record = find_owned_record(executor, generation_id, user_id)
-    if record is None:
+    """Like ``get_owned``, as plain columns: for the polling path on the loop's connection.
+
+    With a ``cache`` (scale-out API processes), a started generation comes from memory until
+    its next write (krev.readcache). A queued one is always read: its view counts the queue
+    ahead of it in the database anyway.
+    """
+
+    def load() -> tuple[uuid.UUID, Any] | None:
+        row = find_owned_record(executor, generation_id, user_id)
+        return None if row is None else (user_id, row)
+
+    def tag(found: tuple[uuid.UUID, Any]) -> str | None:
+        return None if found[1].status == "queued" else generation_tag(generation_id)
+
+    found = load() if cache is None else cache.fetch(("generation", generation_id), load, tag)
+    if found is None or found[0] != user_id:  # another user's id reads as missing
         raise NotFound("Generation not found.")
-    return cast(GenerationRecord, record)
+    return cast(GenerationRecord, found[1])
 
 
 def check_scope(generation: GenerationRecord, scopes: frozenset[str]) -> None:

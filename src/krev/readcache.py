@@ -1,0 +1,251 @@
+"""What the hot GETs read, kept in each API process and dropped the moment it changes.
+
+In scale-out mode every authenticated request used to read its API key's owner from
+PostgreSQL, and every poll its generation: one network round trip and ~70 µs of client CPU
+each, more than the rest of the request together (docs/performance.md). Keys, accounts and
+finished generations change rarely compared with how often they are read, so an API process
+keeps what it read, and every transaction that changes one of them *announces* the change
+after it commits:
+
+- in its own process at once (before its response goes out, so a client reads its own writes);
+- to every other process over Redis pub/sub (``ChangeFeed``), which drops the entries when
+  the message arrives (well under a millisecond on a LAN).
+
+Announcing is the repositories' job: next to the SQL that writes a user, a key or a
+generation, ``changed(session, tag)`` names what it touched (``user_tag``,
+``generation_tag``); the database layer sends the names after COMMIT and forgets them on
+ROLLBACK.
+
+Exactness rules, in order of what could go wrong:
+
+- A fill cannot overwrite a newer change: a read that overlapped any announcement is not kept
+  (an epoch counter, checked under the lock before storing).
+- Nothing is served from memory unless this process is subscribed: the cache starts disabled,
+  and while the subscription is down (Redis restart, network) it is emptied and disabled, so
+  no change can be missed unseen; it is emptied again when the subscription is back.
+- ``ttl`` bounds the rest (an announcement lost because the writer could not reach Redis, or
+  a change made by hand in SQL): 30 s by default, ``KREV_READ_CACHE_SECONDS``.
+
+Embedded mode (SQLite, no Redis) keeps no cache: the admin CLI writes to the same database
+from another process with no way to announce it, and a SQLite read costs ~15 µs anyway.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import redis
+import structlog
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+from sqlalchemy.orm import Session
+
+log = structlog.get_logger("krev.readcache")
+V = TypeVar("V")
+
+_CHANGED = "krev_changed"
+
+
+def user_tag(user_id: uuid.UUID) -> str:
+    """Names a user's account row and everything cached through it (their keys' owners)."""
+    return f"u:{user_id}"
+
+
+def generation_tag(generation_id: uuid.UUID) -> str:
+    return f"g:{generation_id}"
+
+
+def changed(session: Session, *tags: str) -> None:
+    """This transaction changes what ``tags`` name: announce it once it has committed."""
+    session.info.setdefault(_CHANGED, set()).update(tags)
+
+
+def take_changes(session: Session) -> set[str]:
+    """The names recorded on ``session`` since it last committed or rolled back, cleared."""
+    found: set[str] = session.info.pop(_CHANGED, set())
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    value: Any
+    tag: str
+    expires: float  # time.monotonic()
+
+
+class ReadCache:
+    """Values by key, each tagged with the name whose change drops it; bounded, expiring.
+
+    Lookups take no lock (a dict read is atomic under the GIL); stores and drops take one,
+    because the event loop, the request threads and the feed's listener all touch it.
+    """
+
+    def __init__(self, ttl: float, max_entries: int = 50_000) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self.enabled = False
+        self._entries: dict[Hashable, _Entry] = {}
+        self._by_tag: dict[str, set[Hashable]] = {}
+        self._epoch = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any | None:
+        entry = self._entries.get(key)
+        if entry is None or not self.enabled or entry.expires <= time.monotonic():
+            return None
+        return entry.value
+
+    def fetch(
+        self, key: Hashable, load: Callable[[], V | None], tag: Callable[[V], str | None]
+    ) -> V | None:
+        """The cached value, or ``load()``'s, kept when ``tag(value)`` names it (not None)."""
+        found = self.get(key)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        epoch = self._epoch
+        value = load()
+        if value is not None and self.enabled:
+            name = tag(value)
+            if name is not None:
+                self._store(key, value, name, epoch)
+        return value
+
+    def _store(self, key: Hashable, value: Any, tag: str, epoch: int) -> None:
+        with self._lock:
+            # A change announced while we were reading may be older or newer than what we
+            # read; either way the value is not known to be current.
+            if epoch != self._epoch or not self.enabled:
+                return
+            if key not in self._entries and len(self._entries) >= self.max_entries:
+                self._evict_oldest()
+            self._forget(key)
+            self._entries[key] = _Entry(value, tag, time.monotonic() + self.ttl)
+            self._by_tag.setdefault(tag, set()).add(key)
+
+    def _forget(self, key: Hashable) -> None:
+        old = self._entries.pop(key, None)
+        if old is not None:
+            keys = self._by_tag.get(old.tag)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._by_tag[old.tag]
+
+    def _evict_oldest(self) -> None:
+        # Insertion order: the oldest fill goes first (a stored key is re-inserted on refill).
+        self._forget(next(iter(self._entries)))
+
+    def drop(self, tags: Iterable[str]) -> None:
+        with self._lock:
+            self._epoch += 1
+            for tag in tags:
+                for key in self._by_tag.pop(tag, ()):
+                    self._entries.pop(key, None)
+
+    def set_enabled(self, enabled: bool) -> None:
+        """Start or stop serving from memory; either way, start empty."""
+        with self._lock:
+            self._epoch += 1
+            self._entries.clear()
+            self._by_tag.clear()
+            self.enabled = enabled and self.ttl > 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class ChangeFeed:
+    """Announces committed changes to every API process through one Redis channel.
+
+    ``announce`` drops this process's own entries first, then publishes; ``listen`` (API
+    processes only) starts a thread that drops what other processes announce and keeps
+    the cache enabled exactly while it is subscribed.
+    """
+
+    HEALTH_CHECK_SECONDS = 5.0
+    RETRY_SECONDS = 1.0
+
+    def __init__(self, redis_url: str, channel: str, cache: ReadCache) -> None:
+        self.channel = channel
+        self.cache = cache
+        # Idle connections are pinged every HEALTH_CHECK_SECONDS: a subscription whose
+        # connection died raises in get_message instead of waiting forever.
+        self._redis = redis.Redis.from_url(
+            redis_url,
+            socket_timeout=2.0,
+            socket_connect_timeout=2.0,
+            health_check_interval=self.HEALTH_CHECK_SECONDS,
+            # One immediate retry, not redis-py's three with backoff: an announcement is
+            # made after COMMIT, inside the request, and must not hold it for seconds.
+            retry=Retry(NoBackoff(), 1),
+            client_name=f"krev:{channel}",  # findable in CLIENT LIST
+        )
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def announce(self, tags: set[str]) -> None:
+        if not tags:
+            return
+        self.cache.drop(tags)
+        try:
+            self._redis.publish(self.channel, " ".join(sorted(tags)))
+        except redis.RedisError:
+            # The change is committed and this process has dropped it; other processes keep
+            # theirs until the ttl, or until their own subscription breaks (Redis is down for
+            # them too, most likely).
+            log.warning("change_announce_failed", tags=len(tags), exc_info=True)
+
+    def listen(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="krev-change-feed", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            pubsub = self._redis.pubsub()
+            try:
+                pubsub.subscribe(self.channel)
+                self._follow(pubsub)
+            except Exception:
+                if not self._stop.is_set():
+                    log.warning("change_feed_lost", exc_info=True)
+            finally:
+                self.cache.set_enabled(False)
+                _close_quietly(pubsub)
+            self._stop.wait(self.RETRY_SECONDS)
+
+    def _follow(self, pubsub: Any) -> None:
+        # get_message with a timeout wakes up to notice stop().
+        while not self._stop.is_set():
+            message = pubsub.get_message(timeout=1.0)
+            if message is None:
+                continue
+            if message["type"] == "subscribe":
+                self.cache.set_enabled(True)  # from here on, no change goes unseen
+            elif message["type"] == "message":
+                self.cache.drop(message["data"].decode().split())
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self.cache.set_enabled(False)
+
+    def close(self) -> None:
+        self.stop()
+        self._redis.close()
+
+
+def _close_quietly(pubsub: Any) -> None:
+    try:
+        pubsub.close()
+    except Exception:
+        log.debug("change_feed_close_failed", exc_info=True)

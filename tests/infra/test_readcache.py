@@ -1,0 +1,310 @@
+"""API processes keep hot reads in memory in scale-out mode, and every committed change
+reaches all of them: a revoked key stops working on every instance, balances and job
+progress read by one instance follow writes made by another, and an instance that loses
+its Redis subscription stops serving from memory until it is back.
+
+Two runtimes built from one settings object play two API processes sharing PostgreSQL
+and Redis; a third plays a worker or the admin CLI.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from krev.billing.service import grant_credits
+from krev.config import Settings
+from krev.generations import service as generations
+from krev.generations.repository import GenerationRepository
+from krev.kit.clock import utcnow
+from krev.models import User
+from krev.readcache import ReadCache
+from krev.runtime import Runtime, build_runtime
+from tests.accounts.dashboard import login
+from tests.conftest import Account, build_app
+
+CREDITS = "/api/v1/credits"
+PROPAGATION_SECONDS = 10.0  # a bound for a broken feed to fail on, not a speed target
+
+# PostgreSQL and Redis: the scale-out mode, the only one with a cache.
+scale_out = pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+
+
+def _wait_for(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + PROPAGATION_SECONDS
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {PROPAGATION_SECONDS} s: {what}")
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def other_runtime(settings: Settings) -> Iterator[Runtime]:
+    """A second API process: same settings, its own cache and subscription."""
+    runtime = build_runtime(settings)
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def other_client(other_runtime: Runtime) -> Iterator[TestClient]:
+    app = build_app(other_runtime)
+    with TestClient(app, base_url="http://127.0.0.1:8000", raise_server_exceptions=False) as c:
+        _wait_for(lambda: other_runtime.cache.enabled, "the second instance subscribed")
+        yield c
+
+
+def _balance(client: TestClient, account: Account) -> int:
+    response = client.get(CREDITS, headers=account.headers)
+    assert response.status_code == 200, response.text
+    current: int = response.json()["data"]["credits"]["current"]
+    return current
+
+
+def _set_balance_by_hand(runtime: Runtime, user_id: uuid.UUID, balance: int) -> None:
+    """What an operator's psql would do: a change Krev never hears about."""
+    with runtime.db.engine.begin() as connection:
+        connection.execute(update(User).where(User.id == user_id).values(credits_balance=balance))
+
+
+@scale_out
+def test_repeat_reads_are_served_from_memory_until_the_ttl(
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings(read_cache_seconds=1.0)
+    runtime = build_runtime(settings)
+    try:
+        with TestClient(build_app(runtime), base_url="http://127.0.0.1:8000") as client:
+            _wait_for(lambda: runtime.cache.enabled, "subscribed")
+            account = _make_account(runtime, credits=500)
+            assert _balance(client, account) == 500  # its first use writes last_used_at
+            assert _balance(client, account) == 500
+
+            _set_balance_by_hand(runtime, account.user_id, 123)
+
+            # Nothing announced the change: this process answers from memory...
+            assert _balance(client, account) == 500
+            # ...for at most read_cache_seconds.
+            _wait_for(lambda: _balance(client, account) == 123, "the by-hand change after ttl")
+    finally:
+        runtime.close()
+
+
+def _make_account(runtime: Runtime, credits: int) -> Account:
+    from krev.accounts import service
+    from krev.accounts.keys import SCOPES
+
+    email = f"user-{uuid.uuid4().hex[:10]}@example.com"
+    with runtime.db.transaction() as session:
+        user = service.create_user(session, runtime.settings, email, "correct horse battery", "pro")
+        grant_credits(session, user.id, credits - user.credits_balance, "test setup")
+        _, key = service.create_key(session, runtime.settings, user.id, "test", list(SCOPES))
+    return Account(user.id, email, "correct horse battery", key)
+
+
+@scale_out
+def test_a_key_revoked_on_one_instance_stops_working_on_the_other(
+    client: TestClient, other_client: TestClient, account: Account
+) -> None:
+    assert other_client.get(CREDITS, headers=account.headers).status_code == 200
+    assert other_client.get(CREDITS, headers=account.headers).status_code == 200  # from memory
+
+    dashboard = login(client, account)
+    [key] = dashboard.key_list()
+    assert dashboard.revoke(key["id"]).status_code == 200
+
+    # The instance that revoked it refuses it at once; the other as soon as the change
+    # arrives over Redis (well under a millisecond here; the bound is for a broken feed).
+    refused = client.get(CREDITS, headers=account.headers)
+    assert refused.status_code == 401
+    assert "revoked" in refused.json()["error"]
+    _wait_for(
+        lambda: other_client.get(CREDITS, headers=account.headers).status_code == 401,
+        "the revoked key refused by the second instance",
+    )
+
+
+@scale_out
+def test_balances_follow_writes_made_by_other_processes_and_by_the_admin_cli(
+    client: TestClient,
+    other_client: TestClient,
+    other_runtime: Runtime,
+    runtime: Runtime,
+    account: Account,
+) -> None:
+    start = _balance(other_client, account)
+    _balance(other_client, account)  # now from memory
+
+    # A job accepted by the first instance reserves credits...
+    response = client.post(
+        "/api/v1/test-jobs",
+        json={"cost": 40},
+        headers={**account.headers, "Prefer": "respond-async"},
+    )
+    assert response.status_code == 202, response.text
+    _wait_for(lambda: _balance(other_client, account) == start - 40, "the reservation")
+
+    # ...and an admin grant from a process of its own (krev admin grant-credits).
+    with runtime.db.transaction() as session:
+        grant_credits(session, account.user_id, 1000, "granted by admin")
+    _wait_for(lambda: _balance(other_client, account) == start - 40 + 1000, "the grant")
+
+    # A change made through an instance is visible to its own next request with no wait.
+    with other_runtime.db.transaction() as session:
+        grant_credits(session, account.user_id, 7, "granted by admin")
+    assert _balance(other_client, account) == start - 40 + 1000 + 7
+
+
+@scale_out
+def test_polls_follow_a_job_run_elsewhere_and_stay_private(
+    other_client: TestClient,
+    runtime: Runtime,
+    account: Account,
+    make_account: Callable[..., Account],
+) -> None:
+    stranger = make_account()
+    with runtime.db.transaction() as session:
+        generation_id = generations.submit(
+            session,
+            runtime.settings,
+            lambda _id: None,  # the test plays the worker below
+            user_id=account.user_id,
+            kind="test_render",
+            params={},
+            cost=40,
+        ).id
+    url = f"/api/v1/generations/{generation_id}"
+
+    def poll(who: Account = account) -> dict[str, Any]:
+        response = other_client.get(url, headers=who.headers)
+        assert response.status_code == 200, response.text
+        data: dict[str, Any] = response.json()["data"]
+        return data
+
+    assert poll()["status"] == "queued"
+
+    # A worker (another process) claims the job and reports progress as it goes.
+    with runtime.db.transaction() as session:
+        claimed = GenerationRepository(session).claim(generation_id, utcnow())
+        assert claimed is not None
+        attempt = claimed.attempts
+    _wait_for(lambda: poll()["status"] == "processing", "the claim")
+    for progress in (30, 70):
+        with runtime.db.transaction() as session:
+            GenerationRepository(session).heartbeat(generation_id, attempt, utcnow(), progress)
+        _wait_for(lambda p=progress: poll()["progress"] == p, f"progress {progress}")
+    assert poll()["progress"] == 70  # read again: from memory, still right
+
+    # Another user's key never sees it, cached for its owner or not.
+    assert other_client.get(url, headers=stranger.headers).status_code == 404
+
+    with runtime.db.transaction() as session:
+        assert generations.succeed(session, runtime.settings, generation_id, attempt, [], {}, None)
+    _wait_for(lambda: poll()["status"] == "succeeded", "the success")
+    assert poll()["progress"] == 100
+    assert other_client.get(url, headers=stranger.headers).status_code == 404
+
+
+def _kill_subscription(settings: Settings) -> int:
+    """Drops the second instance's subscriber connection the way a network blip would."""
+    admin = redis.Redis.from_url(settings.redis_url or "")
+    channel = f"{settings.queue_name}:changes"
+    killed = 0
+    for client in admin.client_list(_type="pubsub"):
+        if client.get("name") == f"krev:{channel}":
+            admin.client_kill_filter(_id=client["id"])
+            killed += 1
+    admin.close()
+    return killed
+
+
+@scale_out
+def test_an_instance_that_loses_its_subscription_reads_the_database_until_it_is_back(
+    other_client: TestClient, other_runtime: Runtime, runtime: Runtime, account: Account
+) -> None:
+    start = _balance(other_client, account)
+    assert _balance(other_client, account) == start  # from memory now
+    _set_balance_by_hand(runtime, account.user_id, start + 1)
+    assert _balance(other_client, account) == start  # memory does not see by-hand SQL
+
+    # Subscriptions are named after their channel: this kills both instances' (the test
+    # watches the second).
+    assert _kill_subscription(other_runtime.settings) >= 1
+
+    # Changes announced while it was gone could be lost: it forgets everything it kept...
+    _wait_for(lambda: _balance(other_client, account) == start + 1, "memory dropped")
+    # ...and once subscribed again, serves from memory again.
+    _wait_for(lambda: other_runtime.cache.enabled, "subscribed again")
+    assert _balance(other_client, account) == start + 1
+    _set_balance_by_hand(runtime, account.user_id, start + 2)
+    assert _balance(other_client, account) == start + 1
+
+
+# --- the cache itself, no services ---------------------------------------------------
+
+
+def _enabled(ttl: float = 60.0, max_entries: int = 100) -> ReadCache:
+    cache = ReadCache(ttl=ttl, max_entries=max_entries)
+    cache.set_enabled(True)
+    return cache
+
+
+def test_a_read_that_overlaps_a_change_is_not_kept() -> None:
+    cache = _enabled()
+
+    def load() -> str:
+        cache.drop(["u:1"])  # a change announced while the database read was in flight
+        return "old"
+
+    assert cache.fetch("k", load, lambda _v: "u:1") == "old"
+    assert cache.get("k") is None
+    assert cache.fetch("k", lambda: "new", lambda _v: "u:1") == "new"
+    assert cache.get("k") == "new"
+
+
+def test_a_change_drops_every_entry_it_names_and_nothing_else() -> None:
+    cache = _enabled()
+    for key, tag in (("key-a", "u:1"), ("key-b", "u:1"), ("gen", "g:9"), ("key-c", "u:2")):
+        cache.fetch(key, lambda key=key: key, lambda _v, tag=tag: tag)
+    cache.drop(["u:1"])
+    assert [cache.get(k) for k in ("key-a", "key-b", "gen", "key-c")] == [
+        None,
+        None,
+        "gen",
+        "key-c",
+    ]
+
+
+def test_nothing_is_kept_while_disabled_and_values_not_tagged_are_never_kept() -> None:
+    cache = ReadCache(ttl=60.0)
+    assert cache.fetch("k", lambda: "v", lambda _v: "u:1") == "v"
+    assert cache.get("k") is None and len(cache) == 0
+
+    cache.set_enabled(True)
+    cache.fetch("queued", lambda: "v", lambda _v: None)
+    assert cache.get("queued") is None
+
+    cache.fetch("k", lambda: "v", lambda _v: "u:1")
+    cache.set_enabled(False)
+    assert cache.get("k") is None and len(cache) == 0
+
+    off = ReadCache(ttl=0)
+    off.set_enabled(True)
+    assert not off.enabled
+
+
+def test_entries_expire_and_the_size_is_bounded() -> None:
+    cache = _enabled(ttl=0.05, max_entries=3)
+    for n in range(5):
+        cache.fetch(n, lambda n=n: n, lambda _v: "u:1")
+    assert len(cache) == 3
+    assert [cache.get(n) for n in range(5)] == [None, None, 2, 3, 4]
+    time.sleep(0.06)
+    assert cache.get(4) is None
