@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import time
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -33,8 +34,19 @@ def describe(load_generator: str, services: dict[str, str]) -> dict[str, str]:
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "packages": ", ".join(f"{name} {version(name)}" for name in packages),
         "load generator": load_generator,
+        "cpu speed": f"{python_loop_seconds():.2f} s for a 10M-step Python loop, one core "
+        "(compare runs by it: these machines differ, and vary over a day)",
         **services,
     }
+
+
+def python_loop_seconds(steps: int = 10_000_000) -> float:
+    """A pure-Python loop's time: how fast this machine runs this kind of code right now."""
+    started = time.perf_counter()
+    total = 0
+    for step in range(steps):
+        total += step
+    return time.perf_counter() - started
 
 
 def postgres_version(admin_url: str) -> str:

@@ -20,9 +20,10 @@ Exactness rules, in order of what could go wrong:
 
 - A fill cannot overwrite a newer change: a read that overlapped any announcement is not kept
   (an epoch counter, checked under the lock before storing).
-- Nothing is served from memory unless this process is subscribed: the cache starts disabled,
-  and while the subscription is down (Redis restart, network) it is emptied and disabled, so
-  no change can be missed unseen; it is emptied again when the subscription is back.
+- Nothing is served from memory unless this process is subscribed: the cache starts disabled
+  and is emptied whenever the subscription (re)starts, so a change announced while it was
+  broken is not missed for longer than the break. redis-py reconnects a dropped subscription
+  at once; when it cannot (Redis down), the cache stays disabled until it can.
 - ``ttl`` bounds the rest (an announcement lost because the writer could not reach Redis, or
   a change made by hand in SQL): 30 s by default, ``KREV_READ_CACHE_SECONDS``.
 

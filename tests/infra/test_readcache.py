@@ -9,6 +9,7 @@ and Redis; a third plays a worker or the admin CLI.
 
 from __future__ import annotations
 
+import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,7 +26,7 @@ from krev.generations import service as generations
 from krev.generations.repository import GenerationRepository
 from krev.kit.clock import utcnow
 from krev.models import User
-from krev.readcache import ReadCache
+from krev.readcache import ChangeFeed, ReadCache
 from krev.runtime import Runtime, build_runtime
 from tests.accounts.dashboard import login
 from tests.conftest import Account, build_app
@@ -240,8 +241,9 @@ def test_an_instance_that_loses_its_subscription_reads_the_database_until_it_is_
 
     # Changes announced while it was gone could be lost: it forgets everything it kept...
     _wait_for(lambda: _balance(other_client, account) == start + 1, "memory dropped")
-    # ...and once subscribed again, serves from memory again.
+    # ...and once subscribed again, serves from memory again, as its metrics tell.
     _wait_for(lambda: other_runtime.cache.enabled, "subscribed again")
+    assert 'krev_read_cache{measure="enabled"} 1.0' in other_client.get("/metrics").text
     assert _balance(other_client, account) == start + 1
     _set_balance_by_hand(runtime, account.user_id, start + 2)
     assert _balance(other_client, account) == start + 1
@@ -308,3 +310,20 @@ def test_entries_expire_and_the_size_is_bounded() -> None:
     assert [cache.get(n) for n in range(5)] == [None, None, 2, 3, 4]
     time.sleep(0.06)
     assert cache.get(4) is None
+
+
+def test_without_a_reachable_redis_nothing_is_kept_and_announcing_does_not_fail() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cache = ReadCache(ttl=60.0)
+    feed = ChangeFeed(f"redis://127.0.0.1:{port}/0", "krev-test:changes", cache)
+    feed.listen()
+    try:
+        time.sleep(0.2)  # the listener has tried, and failed, to subscribe
+        assert not cache.enabled
+        assert cache.fetch("k", lambda: "v", lambda _v: "u:1") == "v"
+        assert cache.get("k") is None
+        feed.announce({"u:1"})  # logged, not raised: the change is committed already
+    finally:
+        feed.close()

@@ -80,6 +80,19 @@ def register_runtime_gauges(metrics: Metrics, runtime: Runtime) -> None:
             "krev_generations", "Generations by status.", "status", generations_by_status
         )
     )
+
+    def read_cache() -> dict[str, float]:
+        return {"enabled": float(runtime.cache.enabled), "entries": float(len(runtime.cache))}
+
     metrics.registry.register(
         CallbackCollector("krev_queue_pending", "Tasks waiting in the queue.", "queue", queue_depth)
+    )
+    metrics.registry.register(
+        CallbackCollector(
+            "krev_read_cache",
+            "This API process's read cache: enabled (1 while subscribed to the change feed) "
+            "and entries kept.",
+            "measure",
+            read_cache,
+        )
     )
