@@ -27,7 +27,7 @@ from bench import (
     report,
     worker_memory,
 )
-from bench.load import LoadSettings, load_generator
+from bench.load import LoadGenerator, LoadSettings, load_generator
 from bench.processes import rss_kib
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -42,6 +42,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=10.0, help="Measured seconds per row.")
     parser.add_argument("--warmup", type=float, default=2.0, help="Warm-up seconds per row.")
     parser.add_argument("--connections", type=int, default=8, help="Keep-alive connections.")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="Rounds per row, paired with the bare app."
+    )
     parser.add_argument("--jobs", type=int, default=200, help="Jobs per queue benchmark.")
     parser.add_argument("--workers", type=int, default=2, help="`krev worker` processes.")
     parser.add_argument(
@@ -96,7 +99,7 @@ def _bench_queue(deployment: deployments.Deployment, count: int) -> list[report.
 
 
 def run(args: argparse.Namespace) -> report.Results:
-    settings = LoadSettings(args.connections, args.duration, args.warmup)
+    settings = LoadSettings(args.connections, args.duration, args.warmup, args.rounds)
     generator = load_generator()
     services, skipped = _services()
     results = report.Results(machine.describe(generator.name, services), settings)
@@ -105,36 +108,10 @@ def run(args: argparse.Namespace) -> report.Results:
     with tempfile.TemporaryDirectory(prefix="krev-bench-") as tmp:
         workdir = Path(tmp)
         _say(f"bare FastAPI baseline ({generator.name})")
-        results.bare = http.bench_bare(generator, settings, workdir)
-        results.memory.append(("bare FastAPI app (same uvicorn)", results.bare.idle_rss_kib))
-
-        _say("embedded mode")
-        with deployments.embedded(workdir) as embedded:
-            results.memory.append(("krev serve, embedded mode", http.idle_rss(embedded)))
-            results.http += http.bench_deployment(generator, settings, embedded)
-            results.memory.append(
-                ("krev serve, embedded mode, after the HTTP load", rss_kib(embedded.api_pid))
-            )
-            results.queues += _bench_queue(embedded, args.jobs)
-            results.notes += embedded.notes
-
-        if not skipped:
-            # Before the main scale-out run, whose product analyses leave the load high.
-            _say("scale-out mode without the read cache (reference rows)")
-            with deployments.scale_out(
-                workdir, POSTGRES_URL, REDIS_URL, 1, read_cache=False
-            ) as uncached:
-                reference_rows = http.bench_deployment(generator, settings, uncached)
-                results.notes += uncached.notes
-            _say("scale-out mode")
-            with deployments.scale_out(workdir, POSTGRES_URL, REDIS_URL, args.workers) as scaled:
-                results.http += http.bench_deployment(generator, settings, scaled)
-                results.http += reference_rows
-                results.queues += _bench_queue(scaled, args.jobs)
-                if not args.skip_analysis:
-                    _say(f"worker memory: {args.analysis_photos} uploads analysed by `krev worker`")
-                    results.worker_memory = worker_memory.run(scaled, args.analysis_photos)
-                results.notes += scaled.notes
+        with http.bare_server(workdir) as bare:
+            results.bare = http.bench_bare(generator, settings, bare)
+            results.memory.append(("bare FastAPI app (same uvicorn)", results.bare.idle_rss_kib))
+            _bench_deployments(args, generator, settings, workdir, bare, results, skipped)
 
     if not args.skip_analysis:
         _say(f"product analysis: {args.analysis_photos} photos at 1024², GrabCut alongside")
@@ -149,6 +126,42 @@ def run(args: argparse.Namespace) -> report.Results:
                 Path(tmp), args.duration, args.warmup, args.connections
             )
     return results
+
+
+def _bench_deployments(
+    args: argparse.Namespace,
+    generator: LoadGenerator,
+    settings: LoadSettings,
+    workdir: Path,
+    bare: http.BareServer,
+    results: report.Results,
+    skipped: str | None,
+) -> None:
+    _say("embedded mode")
+    with deployments.embedded(workdir) as embedded:
+        results.memory.append(("krev serve, embedded mode", http.idle_rss(embedded)))
+        results.http += http.bench_deployment(generator, settings, embedded, bare)
+        results.memory.append(
+            ("krev serve, embedded mode, after the HTTP load", rss_kib(embedded.api_pid))
+        )
+        results.queues += _bench_queue(embedded, args.jobs)
+        results.notes += embedded.notes
+    if skipped:
+        return
+    # Before the main scale-out run, whose product analyses leave the load high.
+    _say("scale-out mode without the read cache (reference rows)")
+    with deployments.scale_out(workdir, POSTGRES_URL, REDIS_URL, 1, read_cache=False) as uncached:
+        reference_rows = http.bench_deployment(generator, settings, uncached, bare)
+        results.notes += uncached.notes
+    _say("scale-out mode")
+    with deployments.scale_out(workdir, POSTGRES_URL, REDIS_URL, args.workers) as scaled:
+        results.http += http.bench_deployment(generator, settings, scaled, bare)
+        results.http += reference_rows
+        results.queues += _bench_queue(scaled, args.jobs)
+        if not args.skip_analysis:
+            _say(f"worker memory: {args.analysis_photos} uploads analysed by `krev worker`")
+            results.worker_memory = worker_memory.run(scaled, args.analysis_photos)
+        results.notes += scaled.notes
 
 
 def main() -> int:

@@ -3,13 +3,21 @@ the same way, plus the API process's idle memory.
 
 Every answer is checked twice: the load generator counts error statuses and socket
 errors, and the server's own Prometheus counters say how many answers were not 200.
+
+The ratio to the bare app is measured in pairs: the bare app stays up all along, and each of
+our rows alternates short rounds of ours and the bare app's, so both see the same machine.
+These shared machines drift (the same run measured the bare app anywhere from 65 to 270 µs
+of CPU a request over one day), and a baseline taken minutes earlier moved the ratio by a
+third between runs.
 """
 
 from __future__ import annotations
 
+import statistics
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +40,27 @@ class HttpRow:
     cpu_us_per_request: float  # the server process's CPU time over the measured run
     load_average: float  # 1-minute load average just before the run
     reference: bool = False  # shown for comparison, not judged against the target
+    paired: Paired | None = None  # against the bare app, round by round (our rows only)
+
+
+@dataclass(frozen=True)
+class Paired:
+    """Ours against the bare app in alternating rounds: the medians of the round ratios."""
+
+    rounds: int
+    ratio: float  # our req/s over the bare app's
+    cpu_ratio: float  # the bare app's CPU per request over ours
+    bare_rps: float  # the bare app's req/s over its rounds
+
+
+@dataclass(frozen=True)
+class BareServer:
+    base_url: str
+    pid: int
+
+    @property
+    def url(self) -> str:
+        return f"{self.base_url}/bare"
 
 
 @dataclass(frozen=True)
@@ -96,10 +125,11 @@ def _measure(
     return _Measured(result, cpu * 1e6 / max(1, result.requests), load)
 
 
-def bench_bare(generator: LoadGenerator, settings: LoadSettings, workdir: Path) -> BareRun:
+@contextmanager
+def bare_server(workdir: Path) -> Iterator[BareServer]:
+    """The bare app, up for the whole HTTP benchmark (see the module docstring)."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    rows = []
     with ProcessGroup(workdir) as processes:
         server = processes.start(
             "bare",
@@ -107,20 +137,89 @@ def bench_bare(generator: LoadGenerator, settings: LoadSettings, workdir: Path) 
             clean_env({}),
         )
         processes.wait_healthy("bare", base_url)
-        rss = _idle_rss(server.pid, [f"{base_url}{path}" for path in BARE_ENDPOINTS], {})
-        for path, label in BARE_ENDPOINTS.items():
-            run = _measure(generator, f"{base_url}{path}", {}, settings, server.pid)
-            rows.append(
-                HttpRow(
-                    label,
-                    path,
-                    run.result,
-                    run.result.bad_status,
-                    run.cpu_us_per_request,
-                    run.load_average,
-                )
+        yield BareServer(base_url, server.pid)
+
+
+def bench_bare(generator: LoadGenerator, settings: LoadSettings, bare: BareServer) -> BareRun:
+    rss = _idle_rss(bare.pid, [f"{bare.base_url}{path}" for path in BARE_ENDPOINTS], {})
+    rows = []
+    for path, label in BARE_ENDPOINTS.items():
+        run = _measure(generator, f"{bare.base_url}{path}", {}, settings, bare.pid)
+        rows.append(
+            HttpRow(
+                label,
+                path,
+                run.result,
+                run.result.bad_status,
+                run.cpu_us_per_request,
+                run.load_average,
             )
+        )
     return BareRun(rows, rss)
+
+
+def _timed(
+    generator: LoadGenerator,
+    url: str,
+    headers: Mapping[str, str],
+    seconds: float,
+    connections: int,
+    pid: int,
+) -> tuple[LoadResult, float]:
+    """One run and the server's CPU µs per request over it."""
+    cpu_before = cpu_seconds(pid)
+    result = generator.run(url, headers, seconds, connections)
+    return result, (cpu_seconds(pid) - cpu_before) * 1e6 / max(1, result.requests)
+
+
+def _merged(runs: list[LoadResult]) -> LoadResult:
+    """Rounds as one run: counts summed, each latency percentile the median over rounds."""
+    return LoadResult(
+        requests=sum(r.requests for r in runs),
+        seconds=sum(r.seconds for r in runs),
+        p50_ms=statistics.median(r.p50_ms for r in runs),
+        p90_ms=statistics.median(r.p90_ms for r in runs),
+        p99_ms=statistics.median(r.p99_ms for r in runs),
+        max_ms=max(r.max_ms for r in runs),
+        bad_status=sum(r.bad_status for r in runs),
+        socket_errors=sum(r.socket_errors for r in runs),
+    )
+
+
+def _measure_paired(
+    generator: LoadGenerator,
+    url: str,
+    headers: Mapping[str, str],
+    settings: LoadSettings,
+    server_pid: int,
+    bare: BareServer,
+) -> tuple[_Measured, Paired]:
+    """Warm-up, then ``settings.rounds`` rounds of ours and the bare app's, in turn."""
+    _check_ok(url, headers)
+    _check_ok(bare.url, {})
+    load = _load_average()
+    generator.run(url, headers, settings.warmup, settings.connections)
+    generator.run(bare.url, {}, min(1.0, settings.warmup), settings.connections)
+    seconds = settings.duration / settings.rounds
+    ours: list[tuple[LoadResult, float]] = []
+    baseline: list[tuple[LoadResult, float]] = []
+    for number in range(settings.rounds):
+        # Alternate who goes first, so a drift within a round favours neither.
+        turns = [(url, headers, server_pid, ours), (bare.url, {}, bare.pid, baseline)]
+        for target, target_headers, pid, runs in turns if number % 2 else turns[::-1]:
+            runs.append(
+                _timed(generator, target, target_headers, seconds, settings.connections, pid)
+            )
+    result = _merged([run for run, _ in ours])
+    cpu = sum(cpu * run.requests for run, cpu in ours) / max(1, result.requests)
+    pairs = list(zip(ours, baseline, strict=True))
+    paired = Paired(
+        rounds=settings.rounds,
+        ratio=statistics.median(o.rps / b.rps for (o, _), (b, _) in pairs),
+        cpu_ratio=statistics.median(b_cpu / o_cpu for (_, o_cpu), (_, b_cpu) in pairs),
+        bare_rps=_merged([run for run, _ in baseline]).rps,
+    )
+    return _Measured(result, cpu, load), paired
 
 
 def endpoints_of(deployment: Deployment) -> dict[str, str]:
@@ -132,13 +231,15 @@ def endpoints_of(deployment: Deployment) -> dict[str, str]:
 
 
 def bench_deployment(
-    generator: LoadGenerator, settings: LoadSettings, deployment: Deployment
+    generator: LoadGenerator, settings: LoadSettings, deployment: Deployment, bare: BareServer
 ) -> list[HttpRow]:
     rows = []
     for route, path in endpoints_of(deployment).items():
         url = f"{deployment.base_url}{path}"
         before_ok, before_bad = _server_counts(deployment.base_url, route)
-        run = _measure(generator, url, deployment.headers, settings, deployment.api_pid)
+        run, paired = _measure_paired(
+            generator, url, deployment.headers, settings, deployment.api_pid, bare
+        )
         after_ok, after_bad = _server_counts(deployment.base_url, route)
         if after_ok - before_ok < run.result.requests:
             deployment.notes.append(
@@ -154,6 +255,7 @@ def bench_deployment(
                 run.cpu_us_per_request,
                 run.load_average,
                 reference=deployment.reference,
+                paired=paired,
             )
         )
     return rows

@@ -42,6 +42,7 @@ class LoadSettings:
     connections: int = 8
     duration: float = 10.0
     warmup: float = 2.0
+    rounds: int = 5  # our rows: the measured time split into rounds paired with the bare app
 
 
 class LoadGenerator(ABC):

@@ -45,12 +45,16 @@ class Results:
     notes: list[str] = field(default_factory=list)
 
     def ratio(self, row: HttpRow) -> float | None:
+        if row.paired is not None:
+            return row.paired.ratio
         if self.bare is None:
             return None
         return row.result.rps / self.bare.rps()
 
     def cpu_ratio(self, row: HttpRow) -> float | None:
         """Bare CPU per request over ours: the req/s ratio one process would reach alone."""
+        if row.paired is not None:
+            return row.paired.cpu_ratio
         if self.bare is None or not row.cpu_us_per_request:
             return None
         return self.bare.row().cpu_us_per_request / row.cpu_us_per_request
@@ -171,6 +175,12 @@ def render(results: Results) -> str:
         f"httptools, log level warning, no access log); {load.connections} keep-alive "
         f"connections from one load-generator thread; {load.warmup:g} s warm-up (dropped), then "
         f"{load.duration:g} s measured, per row. Load generator and server share the CPUs. "
+        f"The bare app stays up throughout, and each of our rows is measured in "
+        f"{load.rounds} rounds of {load.duration / load.rounds:g} s alternating with as many of "
+        "the bare app's (who goes first alternates): both ratios are the median of the "
+        "rounds' ratios, so a machine that drifts over the run moves both sides alike; our "
+        "req/s and CPU are over all rounds, latencies the median of the rounds'. The bare "
+        "rows are one run each, at the start. "
         "Non-200 counts both what the load generator saw and the server's own "
         "`krev_http_requests_total` by status (warm-up included). The ratio is against the bare "
         "app's `async def` endpoint. Server CPU is the server process's user + system time "
@@ -178,10 +188,11 @@ def render(results: Results) -> str:
         "request over ours) is the throughput ratio a CPU-bound process would show alone, and "
         "moves less than req/s when other work shares the machine (see the load average; "
         f"this machine has {os.cpu_count()} cores). "
-        "In scale-out mode each API process keeps API keys' owners and started generations "
-        "in memory, dropped by a change feed over Redis the moment they change "
-        "(`krev.readcache`), and sends the rate-limit hits of requests in flight together to "
-        "Redis as one script call; the *read cache off* rows run the same stack with "
+        "Each API process keeps API keys' owners and started generations in memory, dropped "
+        "the moment they change (`krev.readcache`: a change feed over Redis in scale-out "
+        "mode, SQLite's `PRAGMA data_version` checked before each read in embedded mode); in "
+        "scale-out mode it sends the rate-limit hits of requests in flight together to Redis "
+        "as one script call. The *read cache off* rows run the scale-out stack with "
         "`KREV_READ_CACHE_SECONDS=0`, so every request reads PostgreSQL, for reference.",
         "",
         "| server | endpoint | req/s | p50 ms | p90 ms | p99 ms | non-200 | socket errors "
@@ -260,8 +271,7 @@ def render(results: Results) -> str:
         lines += conversions_targets(results.conversions)
     notes = list(results.notes)
     notes.append(
-        "Where the time goes on these paths, what was done and what would close the gap: "
-        "docs/performance.md."
+        "Where the time goes on these paths, and what was done about it: docs/performance.md."
     )
     busiest = max((row.load_average for row in _all_http(results)), default=0.0)
     if busiest > (os.cpu_count() or 1):

@@ -191,10 +191,10 @@ class Settings(BaseSettings):
     read_cache_seconds: float = Field(
         default=30.0,
         ge=0,
-        description="Scale-out mode (REDIS_URL set): how long an API process may keep an API "
-        "key's owner or a started generation in memory. Every change is announced over Redis "
-        "and drops them at once; this only bounds a change made outside Krev (SQL by hand). "
-        "0 turns the cache off.",
+        description="How long an API process may keep an API key's owner or a started "
+        "generation in memory. With Redis every change is announced and drops them at once, "
+        "and this only bounds a change made outside Krev (SQL by hand); on SQLite each read "
+        "checks the database's change counter first. 0 turns the cache off.",
     )
     idempotency_ttl_hours: float = Field(
         default=24.0,

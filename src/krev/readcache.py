@@ -1,10 +1,14 @@
 """What the hot GETs read, kept in each API process and dropped the moment it changes.
 
-In scale-out mode every authenticated request used to read its API key's owner from
-PostgreSQL, and every poll its generation: one network round trip and ~70 µs of client CPU
-each, more than the rest of the request together (docs/performance.md). Keys, accounts and
-finished generations change rarely compared with how often they are read, so an API process
-keeps what it read, and every transaction that changes one of them *announces* the change
+Every authenticated request reads its API key's owner, and every poll its generation: in
+scale-out mode a PostgreSQL round trip and ~70 µs of client CPU each, more than the rest of
+the request together; on SQLite, decoding the rows (datetimes stored as text, UUIDs, JSON)
+cost half of an in-process poll (docs/performance.md). Keys, accounts and started
+generations change rarely compared with how often they are read, so an API process keeps
+what it read, and drops it when it may have changed. How it learns of a change depends on
+the database.
+
+With Redis (scale-out), every transaction that changes one of them *announces* the change
 after it commits:
 
 - in its own process at once (before its response goes out, so a client reads its own writes);
@@ -27,8 +31,13 @@ Exactness rules, in order of what could go wrong:
 - ``ttl`` bounds the rest (an announcement lost because the writer could not reach Redis, or
   a change made by hand in SQL): 30 s by default, ``KREV_READ_CACHE_SECONDS``.
 
-Embedded mode (SQLite, no Redis) keeps no cache: the admin CLI writes to the same database
-from another process with no way to announce it, and a SQLite read costs ~15 µs anyway.
+Without Redis (embedded mode, SQLite) nobody can announce (the admin CLI writes from a
+process of its own), so the cache asks the database instead: before each read on the event
+loop it runs ``PRAGMA data_version`` on that loop's connection, which changes whenever any
+other connection, in any process, has committed (https://sqlite.org/pragma.html#pragma_data_version),
+and empties itself when it did. That costs a few microseconds, and nothing is ever served
+that the database has changed since. Reads outside the event loop (request threads) do not
+use the cache in this mode: they have nothing to check against.
 """
 
 from __future__ import annotations
@@ -44,6 +53,7 @@ import redis
 import structlog
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 log = structlog.get_logger("krev.readcache")
@@ -86,14 +96,44 @@ class ReadCache:
     because the event loop, the request threads and the feed's listener all touch it.
     """
 
-    def __init__(self, ttl: float, max_entries: int = 50_000) -> None:
+    def __init__(
+        self,
+        ttl: float,
+        max_entries: int = 50_000,
+        version_of: Callable[[Connection], int] | None = None,
+    ) -> None:
         self.ttl = ttl
         self.max_entries = max_entries
+        # Embedded mode: the database's change counter for a connection (see the module
+        # docstring); None when a change feed keeps the cache current instead.
+        self.version_of = version_of
         self.enabled = False
         self._entries: dict[Hashable, _Entry] = {}
         self._by_tag: dict[str, set[Hashable]] = {}
+        self._versions: dict[int, int] = {}  # the last version seen, by DB-API connection
         self._epoch = 0
         self._lock = threading.Lock()
+
+    def current_for(self, connection: Connection) -> ReadCache | None:
+        """This cache, made current for reads on ``connection`` (the event loop's); None
+        when it is off."""
+        if not self.enabled:
+            return None
+        if self.version_of is not None:
+            version = self.version_of(connection)
+            source = id(connection.connection.dbapi_connection)
+            if self._versions.get(source) != version:
+                with self._lock:
+                    if len(self._versions) > 16:  # connections replaced over time
+                        self._versions.clear()
+                    self._versions[source] = version
+                    self._clear()
+        return self
+
+    def shared(self) -> ReadCache | None:
+        """This cache for reads that cannot check the database's version first (request
+        threads): only when a change feed keeps it current."""
+        return self if self.enabled and self.version_of is None else None
 
     def get(self, key: Hashable) -> Any | None:
         entry = self._entries.get(key)
@@ -151,10 +191,13 @@ class ReadCache:
     def set_enabled(self, enabled: bool) -> None:
         """Start or stop serving from memory; either way, start empty."""
         with self._lock:
-            self._epoch += 1
-            self._entries.clear()
-            self._by_tag.clear()
+            self._clear()
             self.enabled = enabled and self.ttl > 0
+
+    def _clear(self) -> None:
+        self._epoch += 1
+        self._entries.clear()
+        self._by_tag.clear()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -243,6 +286,14 @@ class ChangeFeed:
     def close(self) -> None:
         self.stop()
         self._redis.close()
+
+
+def sqlite_data_version(connection: Connection) -> int:
+    """SQLite's count of commits by other connections, as this connection sees it."""
+    dbapi = connection.connection.dbapi_connection
+    assert dbapi is not None
+    row = dbapi.execute("PRAGMA data_version").fetchone()
+    return int(row[0])
 
 
 def _close_quietly(pubsub: Any) -> None:

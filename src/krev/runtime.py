@@ -16,7 +16,7 @@ from krev.config import Settings
 from krev.db import Database
 from krev.queue import create_huey
 from krev.ratelimit import RateLimiter
-from krev.readcache import ChangeFeed, ReadCache
+from krev.readcache import ChangeFeed, ReadCache, sqlite_data_version
 from krev.storage import LocalStorage, S3Storage, Storage, parse_storage_url
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class Runtime:
     limiter: RateLimiter
     huey: Huey
     # What API processes keep of hot reads, and how committed changes reach every process
-    # (krev.readcache); no feed, and so no cache, without Redis.
+    # (krev.readcache): a feed over Redis, or SQLite's own change counter.
     cache: ReadCache = field(default_factory=lambda: ReadCache(ttl=0))
     changes: ChangeFeed | None = None
     tasks: GenerationTasks = field(init=False)
@@ -75,8 +75,14 @@ def build_runtime(settings: Settings) -> Runtime:
         importlib.import_module(module)
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    cache = ReadCache(ttl=settings.read_cache_seconds)
-    changes = change_feed(settings, cache)
+    changes = change_feed(settings, ReadCache(ttl=settings.read_cache_seconds))
+    if changes is not None:
+        cache = changes.cache  # enabled while subscribed (the API's lifespan listens)
+    elif settings.is_sqlite:
+        cache = ReadCache(ttl=settings.read_cache_seconds, version_of=sqlite_data_version)
+        cache.set_enabled(True)
+    else:  # PostgreSQL without Redis: no way to hear of changes, so no cache
+        cache = ReadCache(ttl=0)
     runtime = Runtime(
         settings=settings,
         db=Database(settings.resolved_database_url),

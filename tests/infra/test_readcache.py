@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import redis
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from krev.billing.service import grant_credits
 from krev.config import Settings
@@ -327,3 +327,90 @@ def test_without_a_reachable_redis_nothing_is_kept_and_announcing_does_not_fail(
         feed.announce({"u:1"})  # logged, not raised: the change is committed already
     finally:
         feed.close()
+
+
+# --- embedded mode: SQLite's change counter -------------------------------------------
+
+
+def _statements_on_the_loop(runtime: Runtime) -> list[str]:
+    """SQL the event loop's reads send from now on (the version check goes to the driver
+    directly and is not listed)."""
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        seen.append(args[2])
+
+    event.listen(runtime.db.loop_engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_embedded_repeat_reads_send_no_sql_and_any_commit_is_seen_at_once(
+    client: TestClient, runtime: Runtime, account: Account
+) -> None:
+    assert runtime.changes is None and runtime.cache.enabled
+    generation_id = _finished_generation(runtime, account)
+    url = f"/api/v1/generations/{generation_id}"
+    _balance(client, account)  # the key's first use writes last_used_at
+    assert client.get(url, headers=account.headers).status_code == 200
+    start = _balance(client, account)
+
+    statements = _statements_on_the_loop(runtime)
+    for _ in range(5):
+        assert _balance(client, account) == start
+        assert client.get(url, headers=account.headers).json()["data"]["status"] == "succeeded"
+    assert statements == []  # served from memory
+
+    # A commit by any other connection (another process, the admin CLI, psql) is seen by
+    # the very next request: SQLite's data_version moved, so the cache was emptied.
+    _set_balance_by_hand(runtime, account.user_id, start + 5)
+    assert _balance(client, account) == start + 5
+    with runtime.db.transaction() as session:
+        grant_credits(session, account.user_id, 10, "granted by admin")
+    assert _balance(client, account) == start + 15
+
+
+def test_embedded_revocation_and_job_progress_show_on_the_next_request(
+    client: TestClient, runtime: Runtime, account: Account
+) -> None:
+    with runtime.db.transaction() as session:
+        generation_id = generations.submit(
+            session,
+            runtime.settings,
+            lambda _id: None,
+            user_id=account.user_id,
+            kind="test_render",
+            params={},
+            cost=40,
+        ).id
+        claimed = GenerationRepository(session).claim(generation_id, utcnow())
+        assert claimed is not None
+    url = f"/api/v1/generations/{generation_id}"
+    for progress in (20, 60):
+        with runtime.db.transaction() as session:
+            GenerationRepository(session).heartbeat(generation_id, 1, utcnow(), progress)
+        assert client.get(url, headers=account.headers).json()["data"]["progress"] == progress
+        assert client.get(url, headers=account.headers).json()["data"]["progress"] == progress
+
+    dashboard = login(client, account)
+    [key] = dashboard.key_list()
+    assert dashboard.revoke(key["id"]).status_code == 200
+    assert client.get(CREDITS, headers=account.headers).status_code == 401
+    assert client.get(url, headers=account.headers).status_code == 401
+
+
+def _finished_generation(runtime: Runtime, account: Account) -> uuid.UUID:
+    with runtime.db.transaction() as session:
+        generation_id = generations.submit(
+            session,
+            runtime.settings,
+            lambda _id: None,
+            user_id=account.user_id,
+            kind="test_render",
+            params={},
+            cost=40,
+        ).id
+        claimed = GenerationRepository(session).claim(generation_id, utcnow())
+        assert claimed is not None
+    with runtime.db.transaction() as session:
+        assert generations.succeed(session, runtime.settings, generation_id, 1, [], {}, None)
+    return generation_id

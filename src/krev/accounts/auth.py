@@ -24,6 +24,7 @@ from krev.accounts.repository import AccountSnapshot
 from krev.deps import SAFE_METHODS
 from krev.errors import CsrfFailed, MissingScope, RateLimited, SessionRequired, Unauthorized
 from krev.kit.clock import utcnow
+from krev.readcache import ReadCache
 from krev.runtime import Runtime
 
 SESSION_COOKIE = "krev_session"
@@ -57,10 +58,10 @@ def parse_bearer(header: str | None) -> str | None:
 
 
 def _from_key(
-    executor: Connection | Session, runtime: Runtime, key: str
+    executor: Connection | Session, runtime: Runtime, key: str, cache: ReadCache | None
 ) -> tuple[Principal, uuid.UUID | None]:
     """The caller, and the id of the key if its ``last_used_at`` is due for a write."""
-    owner = service.resolve_key(executor, runtime.settings, key, runtime.cache)
+    owner = service.resolve_key(executor, runtime.settings, key, cache)
     due = owner.key_id if service.key_needs_touch(owner, utcnow()) else None
     return Principal(user=owner.account, scopes=frozenset(owner.scopes), key_id=owner.key_id), due
 
@@ -69,7 +70,7 @@ def _resolve(
     session: Session, runtime: Runtime, request: Request, key: str | None
 ) -> tuple[Principal | None, uuid.UUID | None]:
     if key is not None:
-        return _from_key(session, runtime, key)
+        return _from_key(session, runtime, key, runtime.cache.shared())
     return _from_cookie(request, session, runtime), None
 
 
@@ -123,7 +124,9 @@ async def _authenticate(request: Request, runtime: Runtime, key: str | None) -> 
     """
     principal: Principal | None
     if key is not None and request.method in SAFE_METHODS:
-        principal, due = runtime.db.run_on_loop(lambda c: _from_key(c, runtime, key))
+        principal, due = runtime.db.run_on_loop(
+            lambda c: _from_key(c, runtime, key, runtime.cache.current_for(c))
+        )
     else:
         principal, due = await run_in_threadpool(_resolve_in_thread, runtime, request, key)
     if due is not None and principal is not None:

@@ -141,9 +141,10 @@ def resolve_key(
 ) -> KeyOwner:
     """The active key's owner, or 401. Malformed keys never reach the database.
 
-    With a ``cache`` (scale-out API processes) the owner comes from memory when this process
-    read it before and nothing about the user has changed since (krev.readcache): a revoked
-    key, a new balance or a touched key drops it everywhere as the change commits.
+    With a ``cache`` (the API process's, made current for this read) the owner comes from
+    memory when this process read it before and nothing about the user has changed since
+    (krev.readcache): a revoked key, a new balance or a touched key drops it as the change
+    commits.
     """
     if not keys.is_well_formed(presented):
         raise Unauthorized("Invalid API key: it is not a Krev key (sk_live_…); check for typos.")

@@ -56,7 +56,7 @@ async def generation_response(
 
     def read(connection: Connection) -> dict[str, Any]:
         generation = service.get_owned_record(
-            connection, principal.user.id, path["id"], runtime.cache
+            connection, principal.user.id, path["id"], runtime.cache.current_for(connection)
         )
         service.check_scope(generation, principal.scopes)
         return _view(connection, generation, runtime)
