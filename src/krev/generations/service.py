@@ -98,9 +98,9 @@ def get_owned_record(
 ) -> GenerationRecord:
     """Like ``get_owned``, as plain columns: for the polling path on the loop's connection.
 
-    With a ``cache`` (the API process's, made current for this read), a started generation comes from memory until
-    its next write (krev.readcache). A queued one is always read: its view counts the queue
-    ahead of it in the database anyway.
+    With a ``cache`` (the API process's, made current for this read), a started generation
+    comes from memory until its next write (krev.readcache). A queued one is always read: its
+    view counts the queue ahead of it in the database anyway.
     """
 
     def load() -> tuple[uuid.UUID, Any] | None:
