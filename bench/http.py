@@ -119,10 +119,10 @@ def _measure(
     _check_ok(url, headers)
     load = _load_average()
     generator.run(url, headers, settings.warmup, settings.connections)
-    cpu_before = cpu_seconds(server_pid)
-    result = generator.run(url, headers, settings.duration, settings.connections)
-    cpu = cpu_seconds(server_pid) - cpu_before
-    return _Measured(result, cpu * 1e6 / max(1, result.requests), load)
+    result, cpu = _timed(
+        generator, url, headers, settings.duration, settings.connections, server_pid
+    )
+    return _Measured(result, cpu, load)
 
 
 @contextmanager

@@ -372,18 +372,7 @@ def test_embedded_repeat_reads_send_no_sql_and_any_commit_is_seen_at_once(
 def test_embedded_revocation_and_job_progress_show_on_the_next_request(
     client: TestClient, runtime: Runtime, account: Account
 ) -> None:
-    with runtime.db.transaction() as session:
-        generation_id = generations.submit(
-            session,
-            runtime.settings,
-            lambda _id: None,
-            user_id=account.user_id,
-            kind="test_render",
-            params={},
-            cost=40,
-        ).id
-        claimed = GenerationRepository(session).claim(generation_id, utcnow())
-        assert claimed is not None
+    generation_id = _started_generation(runtime, account)
     url = f"/api/v1/generations/{generation_id}"
     for progress in (20, 60):
         with runtime.db.transaction() as session:
@@ -398,7 +387,8 @@ def test_embedded_revocation_and_job_progress_show_on_the_next_request(
     assert client.get(url, headers=account.headers).status_code == 401
 
 
-def _finished_generation(runtime: Runtime, account: Account) -> uuid.UUID:
+def _started_generation(runtime: Runtime, account: Account) -> uuid.UUID:
+    """A job accepted and claimed (attempt 1), as a worker in another process would."""
     with runtime.db.transaction() as session:
         generation_id = generations.submit(
             session,
@@ -411,6 +401,11 @@ def _finished_generation(runtime: Runtime, account: Account) -> uuid.UUID:
         ).id
         claimed = GenerationRepository(session).claim(generation_id, utcnow())
         assert claimed is not None
+    return generation_id
+
+
+def _finished_generation(runtime: Runtime, account: Account) -> uuid.UUID:
+    generation_id = _started_generation(runtime, account)
     with runtime.db.transaction() as session:
         assert generations.succeed(session, runtime.settings, generation_id, 1, [], {}, None)
     return generation_id
