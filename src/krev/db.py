@@ -52,6 +52,17 @@ def _run_after_commit(session: Session) -> None:
             log.exception("after_commit_failed", action=getattr(action, "__name__", repr(action)))
 
 
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction was rolled back
+# and running it again is the documented remedy.
+_CONFLICT_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def lock_conflict(error: BaseException) -> bool:
+    """Whether ``error`` is PostgreSQL giving up on a lock conflict (safe to run again)."""
+    orig = getattr(error, "orig", None)
+    return getattr(orig, "sqlstate", None) in _CONFLICT_SQLSTATES
+
+
 def _drop_after_commit(session: Session) -> None:
     session.info.pop(_AFTER_COMMIT, None)
 

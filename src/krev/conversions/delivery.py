@@ -9,12 +9,15 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import structlog
+from sqlalchemy.exc import DBAPIError
 
 from krev.conversions import service
 from krev.conversions.graph import GraphError
 from krev.conversions.repository import ClaimedEvent, ConversionEventRepository
+from krev.db import lock_conflict
 from krev.kit.clock import utcnow
 from krev.models import ConversionEvent
 from krev.runtime import Runtime
@@ -79,35 +82,49 @@ def deliver_claimed(runtime: Runtime, token: uuid.UUID, *, timeout: float) -> Ba
         if not error.retryable:
             return _fail(runtime, token, len(rows), error.message, error.fbtrace_id)
         return _retry_or_give_up(runtime, token, rows, error)
-    with runtime.db.transaction() as session:
-        ConversionEventRepository(session).finish_claimed(
-            token,
-            status="sent",
-            attempts=ConversionEvent.attempts + 1,
-            fbtrace_id=result.fbtrace_id,
-            last_error=None,
-            completed_at=utcnow(),
-            claim_token=None,
-            claimed_until=None,
-        )
+    _finish(
+        runtime,
+        token,
+        status="sent",
+        fbtrace_id=result.fbtrace_id,
+        last_error=None,
+        completed_at=utcnow(),
+    )
     log.info("conversions_sent", events=len(rows), fbtrace_id=result.fbtrace_id)
     return BatchResult("sent", len(rows))
+
+
+FINISH_TRIES = 3
+
+
+def _finish(runtime: Runtime, token: uuid.UUID, **values: Any) -> None:
+    """Record a batch's outcome and release its claim. The batch has been sent (or given up
+    on), so losing this write would send it again once the claim lapses: a lock conflict
+    PostgreSQL resolved by rolling us back is retried (the write is keyed on the claim token,
+    so it applies once)."""
+    values.update(attempts=ConversionEvent.attempts + 1, claim_token=None, claimed_until=None)
+    for attempt in range(1, FINISH_TRIES + 1):
+        try:
+            with runtime.db.transaction() as session:
+                ConversionEventRepository(session).finish_claimed(token, **values)
+            return
+        except DBAPIError as error:
+            if attempt == FINISH_TRIES or not lock_conflict(error):
+                raise
+            log.warning("conversions_finish_conflict", attempt=attempt)
 
 
 def _fail(
     runtime: Runtime, token: uuid.UUID, count: int, message: str, fbtrace_id: str | None = None
 ) -> BatchResult:
-    with runtime.db.transaction() as session:
-        ConversionEventRepository(session).finish_claimed(
-            token,
-            status="failed",
-            attempts=ConversionEvent.attempts + 1,
-            last_error=message,
-            fbtrace_id=fbtrace_id,
-            completed_at=utcnow(),
-            claim_token=None,
-            claimed_until=None,
-        )
+    _finish(
+        runtime,
+        token,
+        status="failed",
+        last_error=message,
+        fbtrace_id=fbtrace_id,
+        completed_at=utcnow(),
+    )
     log.warning("conversions_failed", events=count, error=message)
     return BatchResult("failed", count, error=message)
 
@@ -134,16 +151,13 @@ def _retry_or_give_up(
             f"{elapsed:.0f} s; Meta's last answer: {error.message}"
         )
         return _fail(runtime, token, len(rows), message, error.fbtrace_id)
-    with runtime.db.transaction() as session:
-        ConversionEventRepository(session).finish_claimed(
-            token,
-            attempts=ConversionEvent.attempts + 1,
-            last_error=error.message,
-            fbtrace_id=error.fbtrace_id,
-            next_attempt_at=now + timedelta(seconds=delay),
-            claim_token=None,
-            claimed_until=None,
-        )
+    _finish(
+        runtime,
+        token,
+        last_error=error.message,
+        fbtrace_id=error.fbtrace_id,
+        next_attempt_at=now + timedelta(seconds=delay),
+    )
     runtime.conversions.schedule(rows[0].user_id, delay)
     log.info("conversions_retry", events=len(rows), attempt=attempt, retry_in=round(delay, 2))
     return BatchResult("queued", len(rows), retry_in=delay, error=error.message)

@@ -127,12 +127,17 @@ class ConversionEventRepository(Repository[ConversionEvent]):
             else ConversionEvent.test_event_code == code
         )
         # One statement: the conditions are checked again on each row as it is written, so
-        # a concurrent claimer's rows are skipped, never taken twice.
+        # a concurrent claimer's rows are never taken twice. On PostgreSQL the candidates are
+        # locked with SKIP LOCKED: a claimer that waited on rows another batch is finishing
+        # would keep its locks on the rows it had already passed, which that finish needs (a
+        # deadlock). SQLite has one writer at a time and no row locks; FOR UPDATE is not
+        # rendered there.
         candidates = (
             select(ConversionEvent.id)
             .where(due, same_code)
             .order_by(ConversionEvent.created_at, ConversionEvent.id)
             .limit(limit)
+            .with_for_update(skip_locked=True)
         )
         stmt = (
             update(ConversionEvent)
