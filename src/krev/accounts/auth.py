@@ -117,13 +117,14 @@ async def _count_request(request: Request, runtime: Runtime, user: AccountSnapsh
 async def _authenticate(request: Request, runtime: Runtime, key: str | None) -> Principal | None:
     """Authentication runs in a short transaction of its own, never the request's.
 
-    A GET resolves the caller right on the event loop (one indexed read; see
-    ``Database.run_on_loop``), so the hot polling paths take no thread-pool round trip. A
-    write resolves it in a thread, and so does the rare ``last_used_at`` write, which keeps
-    the request's own write transaction (SQLite's write lock) as short as its real work.
+    A bearer key is resolved right on the event loop: a read of the process's cache, or one
+    indexed read (see ``Database.run_on_loop``), so no request takes a thread-pool round trip
+    to learn who is calling. A dashboard session is resolved in a thread (a rarer path with
+    more to read), and so is the rare ``last_used_at`` write, which keeps the request's own
+    write transaction (SQLite's write lock) as short as its real work.
     """
     principal: Principal | None
-    if key is not None and request.method in SAFE_METHODS:
+    if key is not None:
         principal, due = runtime.db.run_on_loop(
             lambda c: _from_key(c, runtime, key, runtime.cache.current_for(c))
         )

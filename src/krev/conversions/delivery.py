@@ -164,24 +164,29 @@ def _retry_or_give_up(
 
 
 def deliver_pending(runtime: Runtime, user_id: uuid.UUID) -> int:
-    """The worker's job: send the account's due events, up to 1000 per Graph request, until
-    none is due. Returns how many events went out (or failed for good)."""
+    """The worker's job: send the account's events that were due when it started, up to 1000
+    per Graph request. Returns how many events went out (or failed for good).
+
+    Events that fall due after the start are left to the task their own POST (or retry)
+    scheduled: chasing a steady stream would send it in many small Graph requests, each with
+    its own claim and record, instead of one a second.
+    """
     timeout = runtime.settings.conversions_delivery_timeout_seconds
+    started = utcnow()
     done = 0
     while True:
         token = uuid.uuid4()
-        now = utcnow()
         # A read first: most tasks find nothing left (a coalesced run took it), and a read
         # does not queue for SQLite's write lock.
         with runtime.db.transaction(write=False) as session:
-            if not ConversionEventRepository(session).has_due(user_id, now):
+            if not ConversionEventRepository(session).has_due(user_id, started):
                 return done
         with runtime.db.transaction() as session:
             claimed = ConversionEventRepository(session).claim_due(
                 user_id,
                 token,
-                now,
-                now + timedelta(seconds=timeout + CLAIM_MARGIN_SECONDS),
+                started,
+                utcnow() + timedelta(seconds=timeout + CLAIM_MARGIN_SECONDS),
                 MAX_BATCH,
             )
         if not claimed:

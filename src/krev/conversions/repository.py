@@ -21,6 +21,12 @@ from krev.models import ConversionEvent, MetaPixelConfig
 # costs about as much Python as executing it (see krev.kit.repository).
 _CONFIGS: Any = MetaPixelConfig.__table__
 _EVENTS: Any = ConversionEvent.__table__
+_INSERT_NEW = {
+    postgres: (postgresql.insert(_EVENTS) if postgres else sqlite.insert(_EVENTS))
+    .on_conflict_do_nothing(index_elements=["user_id", "dedup_key"])
+    .returning(_EVENTS.c.id)
+    for postgres in (True, False)
+}
 _TEST_CODE = select(_CONFIGS.c.test_event_code).where(_CONFIGS.c.user_id == bindparam("user_id"))
 
 
@@ -79,11 +85,7 @@ class ConversionEventRepository(Repository[ConversionEvent]):
         """Insert the rows but those whose dedup key an earlier event holds; the ids stored."""
         if not rows:
             return set()
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert(_EVENTS) if dialect == "postgresql" else sqlite.insert(_EVENTS)
-        stmt = insert.on_conflict_do_nothing(index_elements=["user_id", "dedup_key"]).returning(
-            _EVENTS.c.id
-        )
+        stmt = _INSERT_NEW[self.session.get_bind().dialect.name == "postgresql"]
         return set(self.session.execute(stmt, rows).scalars())
 
     # --- delivery ---------------------------------------------------------------------
