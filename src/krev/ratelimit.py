@@ -180,44 +180,42 @@ class RateLimiter:
 
 
 # limits' acquire_moving_window.lua then moving_window.lua as one script (amount is always
-# 1 here), for each key in turn: the same list per key, newest timestamp first, trimmed to
-# the limit and expiring with the window, so limits' own strategy, `clear` and `reset` keep
+# 1 here), for each key in turn: the same list per key, newest timestamp first, at most the
+# limit long and expiring with the window, so limits' own strategy, `clear` and `reset` keep
 # working on it. ARGV is the timestamp, then the limit and expiry of each key; the reply is
 # (acquired, oldest timestamp in the window, entries in the window) for each key. A key may
 # come many times (one busy user): each hit sees the ones before it.
+#
+# Where limits counts the window by reading the list up to the limit, this first drops the
+# entries that have left the window from the old end (each is dropped once), so what is
+# left is the window and the count is its length: a few list operations per hit, however
+# high the limit. limits never counts an entry older than the window, so dropping them
+# changes nothing it reads; and with the list holding only the window, "the entry at
+# limit - 1 is in the window" (limits' refusal) is "the list is limit long".
 _HIT_AND_STATS = """
 local timestamp = tonumber(ARGV[1])
 local replies = {}
 for i, key in ipairs(KEYS) do
     local limit = tonumber(ARGV[2 * i])
     local expiry = tonumber(ARGV[2 * i + 1])
+    local count = redis.call('llen', key)
+    local oldest = redis.call('lindex', key, -1)
+    while oldest and tonumber(oldest) < timestamp - expiry do
+        redis.call('rpop', key)
+        count = count - 1
+        oldest = redis.call('lindex', key, -1)
+    end
     local acquired = 0
-    local entry = redis.call('lindex', key, limit - 1)
-    if not (entry and tonumber(entry) >= timestamp - expiry) then
+    if count < limit then
         redis.call('lpush', key, timestamp)
-        redis.call('ltrim', key, 0, limit - 1)
         redis.call('expire', key, expiry)
+        count = count + 1
+        oldest = oldest or timestamp
         acquired = 1
     end
-    local low, high, index = 0, redis.call('llen', key) - 1, nil
-    while low <= high do
-        local mid = math.floor((low + high) / 2)
-        local value = tonumber(redis.call('lindex', key, mid))
-        if value and value >= timestamp - expiry then
-            index = mid
-            low = mid + 1
-        else
-            high = mid - 1
-        end
-    end
     replies[#replies + 1] = acquired
-    if index then
-        replies[#replies + 1] = tostring(redis.call('lindex', key, index))
-        replies[#replies + 1] = index + 1
-    else
-        replies[#replies + 1] = tostring(timestamp)
-        replies[#replies + 1] = 0
-    end
+    replies[#replies + 1] = tostring(oldest or timestamp)
+    replies[#replies + 1] = count
 end
 return replies
 """

@@ -8,6 +8,7 @@ import asyncio
 import random
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Awaitable
 from typing import Any
@@ -176,6 +177,42 @@ def test_limits_own_strategy_reads_a_batch_and_reset_clears_it(redis_url: str) -
 
     assert theirs.get_window_stats(item, "user", who).remaining == 10
     assert _run(limiter.hit_async("10/minute", "user", other))[0].remaining == 9
+
+
+class _Clock:
+    """Wall-clock time the test sets (the script takes its timestamp from the caller);
+    everything else is the real ``time`` module."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+
+def test_hits_that_left_the_window_are_dropped_so_a_high_limit_costs_no_more(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limiter = RateLimiter(redis_url)
+    rule, item, who = "1000000/second", parse("1000000/second"), _user()
+    assert limiter._redis is not None
+    key = limiter._redis.key(item, ("user", who))
+    redis = limiter.storage.get_connection()  # type: ignore[union-attr]
+    clock = _Clock(time.time())
+    monkeypatch.setattr("krev.ratelimit.time", clock)
+
+    _run(*(limiter.hit_async(rule, "user", who) for _ in range(5)))
+    clock.now += 0.5
+    _run(*(limiter.hit_async(rule, "user", who) for _ in range(5)))
+    clock.now += 0.7  # the first five have left the one-second window, the next five not
+    state = _run(limiter.hit_async(rule, "user", who))[0]
+
+    # The list holds the window only, not every hit the key has seen.
+    assert redis.llen(key) == 6
+    assert state.allowed and state.remaining == 1_000_000 - 6
 
 
 def test_event_loops_in_different_threads_batch_apart_and_share_the_budget(
