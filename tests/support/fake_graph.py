@@ -214,6 +214,10 @@ def _event_problems(index: int, event: Any) -> list[str]:
 def _handler_for(graph: FakeGraph) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; with Nagle on, the body waits for the
+        # client's delayed ACK (~40 ms) on a keep-alive connection, a stall Meta's servers
+        # do not add.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
