@@ -142,9 +142,14 @@ class ReadCache:
         return entry.value
 
     def fetch(
-        self, key: Hashable, load: Callable[[], V | None], tag: Callable[[V], str | None]
+        self,
+        key: Hashable,
+        load: Callable[[], V | None],
+        tag: Callable[[V], str | None],
+        ttl: float | None = None,
     ) -> V | None:
-        """The cached value, or ``load()``'s, kept when ``tag(value)`` names it (not None)."""
+        """The cached value, or ``load()``'s, kept when ``tag(value)`` names it (not None);
+        for ``ttl`` seconds when that is shorter than the cache's own."""
         found = self.get(key)
         if found is not None:
             return found  # type: ignore[no-any-return]
@@ -153,10 +158,11 @@ class ReadCache:
         if value is not None and self.enabled:
             name = tag(value)
             if name is not None:
-                self._store(key, value, name, epoch)
+                lifetime = self.ttl if ttl is None else min(ttl, self.ttl)
+                self._store(key, value, name, epoch, lifetime)
         return value
 
-    def _store(self, key: Hashable, value: Any, tag: str, epoch: int) -> None:
+    def _store(self, key: Hashable, value: Any, tag: str, epoch: int, ttl: float) -> None:
         with self._lock:
             # A change announced while we were reading may be older or newer than what we
             # read; either way the value is not known to be current.
@@ -165,7 +171,7 @@ class ReadCache:
             if key not in self._entries and len(self._entries) >= self.max_entries:
                 self._evict_oldest()
             self._forget(key)
-            self._entries[key] = _Entry(value, tag, time.monotonic() + self.ttl)
+            self._entries[key] = _Entry(value, tag, time.monotonic() + ttl)
             self._by_tag.setdefault(tag, set()).add(key)
 
     def _forget(self, key: Hashable) -> None:

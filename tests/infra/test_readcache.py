@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import redis
@@ -213,6 +214,64 @@ def test_polls_follow_a_job_run_elsewhere_and_stay_private(
     assert other_client.get(url, headers=stranger.headers).status_code == 404
 
 
+@scale_out
+def test_a_finished_generation_is_polled_from_memory_with_urls_that_keep_their_lifetime(
+    make_settings: Callable[..., Settings], make_account: Callable[..., Account]
+) -> None:
+    # Signed URLs live 180 s here, so a view is reused for 3 s (1/60 of it).
+    runtime = build_runtime(make_settings(signed_url_ttl_seconds=180))
+    try:
+        with TestClient(build_app(runtime), base_url="http://127.0.0.1:8000") as client:
+            _wait_for(lambda: runtime.cache.enabled, "subscribed")
+            account = _make_account(runtime, credits=500)
+            generation_id = _started_generation(runtime, account)
+            image = runtime.storage.put(f"outputs/{generation_id}/0.png", b"\x89PNG", "image/png")
+            with runtime.db.transaction() as session:
+                assert generations.succeed(
+                    session, runtime.settings, generation_id, 1, [image], {}, None
+                )
+            url = f"/api/v1/generations/{generation_id}"
+
+            def output_url(who: Account = account) -> str:
+                response = client.get(url, headers=who.headers)
+                assert response.status_code == 200, response.text
+                found: str = response.json()["data"]["output"]["urls"][0]
+                return found
+
+            first = output_url()
+            output_url()  # the key's first use wrote last_used_at: its owner is read again
+            statements = _statements_on_the_loop(runtime)
+            time.sleep(1.1)  # a view built now would sign with a later expiry
+            assert output_url() == first  # the same view, from memory
+            assert statements == []
+            assert client.get(first).content == b"\x89PNG"
+
+            # Others still get nothing from it: another user, a key without the scope.
+            assert client.get(url, headers=make_account().headers).status_code == 404
+            with runtime.db.transaction() as session:
+                from krev.accounts import service
+
+                _, narrow = service.create_key(
+                    session, runtime.settings, account.user_id, "no images", ["credits"]
+                )
+            denied = client.get(url, headers={"Authorization": f"Bearer {narrow}"})
+            assert denied.status_code == 403, denied.text
+
+            # Past its share of the URLs' lifetime the view is built again, new URLs and all.
+            fresh = first
+            for _ in range(40):  # every 1/4 s, within the plan's rate limit
+                time.sleep(0.25)
+                if (fresh := output_url()) != first:
+                    break
+            assert _expires(fresh) > _expires(first)
+    finally:
+        runtime.close()
+
+
+def _expires(url: str) -> int:
+    return int(parse_qs(urlsplit(url).query)["expires"][0])
+
+
 def _kill_subscription(settings: Settings) -> int:
     """Drops the second instance's subscriber connection the way a network blip would."""
     admin = redis.Redis.from_url(settings.redis_url or "")
@@ -310,6 +369,16 @@ def test_entries_expire_and_the_size_is_bounded() -> None:
     assert [cache.get(n) for n in range(5)] == [None, None, 2, 3, 4]
     time.sleep(0.06)
     assert cache.get(4) is None
+
+
+def test_an_entry_can_be_kept_for_less_than_the_cache_ttl_never_more() -> None:
+    cache = _enabled(ttl=0.2)
+    cache.fetch("short", lambda: 1, lambda _v: "g:1", ttl=0.05)
+    cache.fetch("long", lambda: 2, lambda _v: "g:2", ttl=60)
+    time.sleep(0.06)
+    assert (cache.get("short"), cache.get("long")) == (None, 2)
+    time.sleep(0.15)
+    assert cache.get("long") is None  # the cache's own ttl still bounds it
 
 
 def test_without_a_reachable_redis_nothing_is_kept_and_announcing_does_not_fail() -> None:

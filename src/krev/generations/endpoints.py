@@ -55,11 +55,15 @@ async def generation_response(
     runtime: Runtime = request.app.state.runtime
 
     def read(connection: Connection) -> dict[str, Any]:
-        generation = service.get_owned_record(
-            connection, principal.user.id, path["id"], runtime.cache.current_for(connection)
+        return service.poll_view(
+            connection,
+            principal.user.id,
+            path["id"],
+            principal.scopes,
+            runtime.storage,
+            runtime.settings.signed_url_ttl_seconds,
+            runtime.cache.current_for(connection),
         )
-        service.check_scope(generation, principal.scopes)
-        return _view(connection, generation, runtime)
 
     return JSONResponse(ok(runtime.db.run_on_loop(read)))
 

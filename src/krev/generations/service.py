@@ -116,6 +116,50 @@ def get_owned_record(
     return cast(GenerationRecord, found[1])
 
 
+# A finished generation's view is kept whole, signed URLs included, for this share of the
+# URLs' lifetime (at most a minute), so a URL handed out from memory still has at least
+# 59/60 of its lifetime left.
+VIEW_REUSE_SHARE = 1 / 60
+VIEW_REUSE_MAX_SECONDS = 60.0
+_PolledView = tuple[uuid.UUID, "GenerationRecord", dict[str, Any]]  # (owner, record, view)
+
+
+def poll_view(
+    connection: Connection,
+    user_id: uuid.UUID,
+    generation_id: uuid.UUID,
+    scopes: frozenset[str],
+    storage: Storage,
+    ttl: int,
+    cache: ReadCache | None = None,
+) -> dict[str, Any]:
+    """``view`` of the caller's generation, for the polling path on the loop's connection.
+
+    A finished generation no longer changes, and clients keep polling it: with a ``cache``,
+    its view is built once and kept (under the generation's tag, so any write still drops
+    it) for a small part of the signed URLs' lifetime.
+    """
+
+    def load() -> _PolledView:
+        generation = get_owned_record(connection, user_id, generation_id, cache)
+        return (user_id, generation, view(connection, generation, storage, ttl))
+
+    def tag(found: _PolledView) -> str | None:
+        return generation_tag(generation_id) if found[1].status in TERMINAL_STATUSES else None
+
+    if cache is None:
+        found = load()
+    else:
+        reuse = min(VIEW_REUSE_MAX_SECONDS, ttl * VIEW_REUSE_SHARE)
+        # load() returns a view or raises NotFound, never None.
+        found = cast(_PolledView, cache.fetch(("generation-view", generation_id), load, tag, reuse))
+    owner, generation, body = found
+    if owner != user_id:  # another user's id reads as missing
+        raise NotFound("Generation not found.")
+    check_scope(generation, scopes)
+    return body
+
+
 def check_scope(generation: GenerationRecord, scopes: frozenset[str]) -> None:
     scope = scope_of(generation.kind)
     if scope is not None and scope not in scopes:
