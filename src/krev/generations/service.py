@@ -121,7 +121,7 @@ def get_owned_record(
 # 59/60 of its lifetime left.
 VIEW_REUSE_SHARE = 1 / 60
 VIEW_REUSE_MAX_SECONDS = 60.0
-_PolledView = tuple[uuid.UUID, "GenerationRecord", dict[str, Any]]  # (owner, record, view)
+_PolledView = tuple[uuid.UUID, GenerationRecord, dict[str, Any]]  # (owner, record, view)
 
 
 def poll_view(
