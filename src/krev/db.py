@@ -148,6 +148,12 @@ class Database:
         self._read_errors: tuple[type[Exception], ...] = (DBAPIError, dbapi.Error)
 
     def _announce_changes(self, session: Session) -> None:
+        # SQLAlchemy fires after_commit when a savepoint is released too (a refund runs in
+        # one): nothing is visible to other connections until the outermost COMMIT, and an
+        # announcement before it let a read in between keep the old value with nothing
+        # left to drop it.
+        if session.in_nested_transaction():
+            return
         changes = take_changes(session)
         if changes and self.announce is not None:
             self.announce(changes)

@@ -165,6 +165,43 @@ def test_balances_follow_writes_made_by_other_processes_and_by_the_admin_cli(
 
 
 @scale_out
+def test_a_refund_is_announced_when_its_transaction_commits_not_at_its_savepoint(
+    client: TestClient,
+    other_client: TestClient,
+    runtime: Runtime,
+    account: Account,
+) -> None:
+    """The probe once saw /credits answer the balance from before a refund for 30 s on both
+    API processes (10 concurrent cancels of one queued job). A refund runs in a savepoint,
+    and SQLAlchemy's after_commit fires when a savepoint is released: the change was
+    announced before the transaction committed, a read in between stored the old balance
+    with nothing left to drop it, and the real commit announced nothing."""
+    with runtime.db.transaction() as session:
+        generation_id = generations.submit(
+            session,
+            runtime.settings,
+            lambda _id: None,
+            user_id=account.user_id,
+            kind="test_render",
+            params={},
+            cost=40,
+        ).id
+    reserved = _balance(client, account)
+    assert _balance(other_client, account) == reserved
+
+    with runtime.db.transaction() as session:  # this process (client's) cancels the job
+        generation = generations.get_owned(session, account.user_id, generation_id)
+        generations.cancel(session, generation)  # refunds inside a savepoint
+        # Polls on both instances while the refund is not committed read the old balance.
+        assert _balance(client, account) == reserved
+        assert _balance(other_client, account) == reserved
+
+    # The writer's own next request sees its commit at once; the other, as the feed arrives.
+    assert _balance(client, account) == reserved + 40
+    _wait_for(lambda: _balance(other_client, account) == reserved + 40, "the refund")
+
+
+@scale_out
 def test_polls_follow_a_job_run_elsewhere_and_stay_private(
     other_client: TestClient,
     runtime: Runtime,
