@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-from krev.readcache import take_changes
+from krev.changes import take_changes, track_changes
 
 log = structlog.get_logger("krev.db")
 T = TypeVar("T")
@@ -112,11 +112,11 @@ class Database:
         writer = self.engine.execution_options(**{_WRITE_OPTION: True})
         self._readers = sessionmaker(self.engine, expire_on_commit=False)
         self._writers = sessionmaker(writer, expire_on_commit=False)
-        # Who hears about committed changes (krev.readcache): set by the runtime. Changes
-        # named on a session that rolls back are kept and announced with its next commit,
-        # if any: announcing something that did not change only costs a cache miss.
+        # Who hears about committed changes (krev.readcache, named by krev.changes): set by
+        # the runtime.
         self.announce: Callable[[set[str]], None] | None = None
         for factory in (self._readers, self._writers):
+            track_changes(factory)
             event.listen(factory, "after_commit", self._announce_changes)
         # Reads run on the event loop thread get a pool of their own: the loop runs one at
         # a time, so one connection is enough, and it can never wait behind request threads

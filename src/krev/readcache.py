@@ -15,10 +15,10 @@ after it commits:
 - to every other process over Redis pub/sub (``ChangeFeed``), which drops the entries when
   the message arrives (well under a millisecond on a LAN).
 
-Announcing is the repositories' job: next to the SQL that writes a user, a key or a
-generation, ``changed(session, tag)`` names what it touched (``user_tag``,
-``generation_tag``); the database layer sends the names after COMMIT and forgets them on
-ROLLBACK.
+Nobody announces by hand: each entry is kept under a tag (``user:<id>``, ``generation:<id>``,
+declared with the ORM models), the ORM's own events name the tags of every row a session
+writes (``krev.changes``), and the database layer sends them after the outermost COMMIT and
+forgets them on ROLLBACK.
 
 Exactness rules, in order of what could go wrong:
 
@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -54,32 +53,11 @@ import structlog
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from sqlalchemy import Connection
-from sqlalchemy.orm import Session
+
+from krev.changes import EVERYTHING
 
 log = structlog.get_logger("krev.readcache")
 V = TypeVar("V")
-
-_CHANGED = "krev_changed"
-
-
-def user_tag(user_id: uuid.UUID) -> str:
-    """Names a user's account row and everything cached through it (their keys' owners)."""
-    return f"u:{user_id}"
-
-
-def generation_tag(generation_id: uuid.UUID) -> str:
-    return f"g:{generation_id}"
-
-
-def changed(session: Session, *tags: str) -> None:
-    """This transaction changes what ``tags`` name: announce it once it has committed."""
-    session.info.setdefault(_CHANGED, set()).update(tags)
-
-
-def take_changes(session: Session) -> set[str]:
-    """The names recorded on ``session`` since it last committed or rolled back, cleared."""
-    found: set[str] = session.info.pop(_CHANGED, set())
-    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +168,9 @@ class ReadCache:
     def drop(self, tags: Iterable[str]) -> None:
         with self._lock:
             self._epoch += 1
+            if EVERYTHING in tags:
+                self._clear()
+                return
             for tag in tags:
                 for key in self._by_tag.pop(tag, ()):
                     self._entries.pop(key, None)

@@ -202,6 +202,22 @@ def test_a_refund_is_announced_when_its_transaction_commits_not_at_its_savepoint
 
 
 @scale_out
+def test_a_write_through_any_session_reaches_every_instance_without_naming_anything(
+    client: TestClient, other_client: TestClient, runtime: Runtime, account: Account
+) -> None:
+    """No write path announces by hand (a new repository method, a script, the admin CLI):
+    the ORM's events name what any session writes, even by a column no index serves."""
+    start = _balance(other_client, account)
+    _balance(client, account)
+    with runtime.db.transaction() as session:
+        session.execute(
+            update(User).where(User.email == account.email).values(credits_balance=start + 5)
+        )
+    _wait_for(lambda: _balance(other_client, account) == start + 5, "the write by email")
+    assert _balance(client, account) == start + 5
+
+
+@scale_out
 def test_polls_follow_a_job_run_elsewhere_and_stay_private(
     other_client: TestClient,
     runtime: Runtime,

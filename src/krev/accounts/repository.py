@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from krev.kit.prepared import PreparedSelect
 from krev.kit.repository import Repository
 from krev.models import ApiKey, DashboardSession, User
-from krev.readcache import changed, user_tag
 
 
 class UserRepository(Repository[User]):
@@ -105,7 +104,6 @@ class ApiKeyRepository(Repository[ApiKey]):
 
     def revoke(self, key_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> bool:
         """Revoke an owned key; False when it is not the user's or already revoked."""
-        changed(self.session, user_tag(user_id))  # API processes forget its owner at once
         stmt = (
             update(ApiKey)
             .where(ApiKey.id == key_id, ApiKey.user_id == user_id, ApiKey.revoked_at.is_(None))
@@ -114,8 +112,8 @@ class ApiKeyRepository(Repository[ApiKey]):
         return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
     def touch(self, key_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> None:
-        changed(self.session, user_tag(user_id))
-        self.session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
+        stmt = update(ApiKey).where(ApiKey.id == key_id, ApiKey.user_id == user_id)
+        self.session.execute(stmt.values(last_used_at=now))
 
 
 class DashboardSessionRepository(Repository[DashboardSession]):

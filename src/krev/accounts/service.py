@@ -28,8 +28,8 @@ from krev.billing.service import open_first_period
 from krev.config import Settings
 from krev.errors import BadRequest, Conflict, NotFound, Unauthorized
 from krev.kit.clock import utcnow
-from krev.models import ApiKey, DashboardSession, User
-from krev.readcache import ReadCache, user_tag
+from krev.models import USER_TAG, ApiKey, DashboardSession, User
+from krev.readcache import ReadCache
 
 
 @functools.lru_cache(maxsize=4)
@@ -155,7 +155,7 @@ def resolve_key(
         owner = cache.fetch(
             ("key", secret_hash),
             lambda: find_key_owner(executor, secret_hash),
-            lambda found: user_tag(found.account.id),
+            lambda found: USER_TAG(found.account.id),
         )
     if owner is None:
         raise Unauthorized("Invalid API key.")

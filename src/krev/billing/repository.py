@@ -2,8 +2,7 @@
 
 Balance changes are single conditional UPDATEs so concurrent requests cannot overdraw:
 PostgreSQL re-checks the WHERE clause after a concurrent commit, and SQLite write
-transactions are serialised by BEGIN IMMEDIATE. Each names the user as changed, so API
-processes drop the account they keep in memory (krev.readcache).
+transactions are serialised by BEGIN IMMEDIATE.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from sqlalchemy import func, select, update
 
 from krev.kit.repository import Repository
 from krev.models import LedgerEntry, User
-from krev.readcache import changed, user_tag
 
 
 class LedgerRepository(Repository[LedgerEntry]):
@@ -23,7 +21,6 @@ class LedgerRepository(Repository[LedgerEntry]):
 
     def debit_if_covered(self, user_id: uuid.UUID, amount: int) -> int | None:
         """Take ``amount`` if the balance covers it; the new balance, or None if short."""
-        changed(self.session, user_tag(user_id))
         stmt = (
             update(User)
             .where(User.id == user_id, User.credits_balance >= amount)
@@ -33,7 +30,6 @@ class LedgerRepository(Repository[LedgerEntry]):
         return self.session.execute(stmt).scalar_one_or_none()
 
     def credit(self, user_id: uuid.UUID, amount: int) -> int:
-        changed(self.session, user_tag(user_id))
         stmt = (
             update(User)
             .where(User.id == user_id)
@@ -87,7 +83,6 @@ class LedgerRepository(Repository[LedgerEntry]):
         return self.session.scalars(stmt).first()
 
     def start_period(self, user_id: uuid.UUID, balance: int, resets_at: datetime) -> None:
-        changed(self.session, user_tag(user_id))
         self.session.execute(
             update(User)
             .where(User.id == user_id)

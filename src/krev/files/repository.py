@@ -8,7 +8,6 @@ from sqlalchemy import delete, select, update
 
 from krev.kit.repository import Repository
 from krev.models import StorageObject, User
-from krev.readcache import changed, user_tag
 
 
 class StorageObjectRepository(Repository[StorageObject]):
@@ -16,7 +15,6 @@ class StorageObjectRepository(Repository[StorageObject]):
 
     def charge(self, user_id: uuid.UUID, size: int, limit: int) -> bool:
         """Count ``size`` more bytes if the plan's limit allows; one conditional write."""
-        changed(self.session, user_tag(user_id))
         stmt = (
             update(User)
             .where(User.id == user_id, User.storage_used_bytes + size <= limit)
@@ -25,7 +23,6 @@ class StorageObjectRepository(Repository[StorageObject]):
         return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
     def release(self, user_id: uuid.UUID, size: int) -> None:
-        changed(self.session, user_tag(user_id))
         stmt = (
             update(User)
             .where(User.id == user_id)

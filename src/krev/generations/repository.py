@@ -2,8 +2,7 @@
 
 A worker owns a job for one attempt: every write it makes is guarded by
 ``status = 'processing' AND attempts = :attempt``, so a worker that was presumed dead and
-comes back cannot overwrite the attempt that replaced it. Every write names the generation
-as changed, so API processes drop the copy they keep for polls (krev.readcache).
+comes back cannot overwrite the attempt that replaced it.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from krev.kit.prepared import PreparedSelect
 from krev.kit.repository import Repository
 from krev.models import Generation
 from krev.models.generation import ACTIVE_STATUSES
-from krev.readcache import changed, generation_tag
 
 
 def _owned_by_attempt(generation_id: uuid.UUID, attempt: int) -> tuple[ColumnElement[bool], ...]:
@@ -38,7 +36,6 @@ class GenerationRepository(Repository[Generation]):
         self, generation_id: uuid.UUID, *conditions: ColumnElement[bool], **values: Any
     ) -> bool:
         """One conditional UPDATE of the generation; True when it changed the row."""
-        changed(self.session, generation_tag(generation_id))
         stmt = (
             update(Generation)
             .where(Generation.id == generation_id, *conditions)
@@ -51,7 +48,6 @@ class GenerationRepository(Repository[Generation]):
         return list(self.session.scalars(select(Generation).where(*conditions).limit(limit)))
 
     def claim(self, generation_id: uuid.UUID, now: datetime) -> Generation | None:
-        changed(self.session, generation_tag(generation_id))
         stmt = (
             update(Generation)
             .where(
@@ -76,9 +72,8 @@ class GenerationRepository(Repository[Generation]):
     ) -> bool | None:
         """Prove the attempt is alive; returns cancel_requested, or None if it lost the job."""
         values: dict[str, Any] = {"heartbeat_at": now}
-        if progress is not None:  # a bare heartbeat changes nothing a poll shows
+        if progress is not None:
             values["progress"] = progress
-            changed(self.session, generation_tag(generation_id))
         stmt = (
             update(Generation)
             .where(*_owned_by_attempt(generation_id, attempt))

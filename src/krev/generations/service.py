@@ -22,9 +22,9 @@ from krev.generations.repository import (
     queue_position,
 )
 from krev.kit.clock import isoformat, utcnow
-from krev.models import Generation
+from krev.models import GENERATION_TAG, Generation
 from krev.models.generation import TERMINAL_STATUSES
-from krev.readcache import ReadCache, generation_tag
+from krev.readcache import ReadCache
 from krev.storage import Storage, StoredObject
 
 Enqueue = Callable[[uuid.UUID], None]
@@ -108,7 +108,7 @@ def get_owned_record(
         return None if row is None else (user_id, row)
 
     def tag(found: tuple[uuid.UUID, Any]) -> str | None:
-        return None if found[1].status == "queued" else generation_tag(generation_id)
+        return None if found[1].status == "queued" else GENERATION_TAG(generation_id)
 
     found = load() if cache is None else cache.fetch(("generation", generation_id), load, tag)
     if found is None or found[0] != user_id:  # another user's id reads as missing
@@ -145,7 +145,7 @@ def poll_view(
         return (user_id, generation, view(connection, generation, storage, ttl))
 
     def tag(found: _PolledView) -> str | None:
-        return generation_tag(generation_id) if found[1].status in TERMINAL_STATUSES else None
+        return GENERATION_TAG(generation_id) if found[1].status in TERMINAL_STATUSES else None
 
     if cache is None:
         found = load()
