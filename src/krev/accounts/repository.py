@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from krev.kit.prepared import PreparedSelect
 from krev.kit.repository import Repository
 from krev.models import ApiKey, DashboardSession, User
 
@@ -60,10 +59,9 @@ class KeyOwner:
     account: AccountSnapshot
 
 
-# Built once, Core not ORM and prepared (see krev.kit.prepared): every request with a bearer
-# key runs this lookup, and on the hot GET paths it runs on the event loop's own connection
-# (see Database.run_on_loop).
-_KEY_OWNER = PreparedSelect(
+# Built once, Core not ORM: every request with a bearer key runs this lookup (unless the
+# owner is in the read cache), on the event loop's own connection (Database.run_on_loop).
+_KEY_OWNER = (
     select(
         ApiKey.id.label("key_id"),
         ApiKey.scopes,
@@ -83,8 +81,7 @@ _KEY_OWNER = PreparedSelect(
 
 
 def find_key_owner(executor: Connection | Session, secret_hash: str) -> KeyOwner | None:
-    connection = executor.connection() if isinstance(executor, Session) else executor
-    row = _KEY_OWNER.first(connection, secret_hash=secret_hash)
+    row = executor.execute(_KEY_OWNER, {"secret_hash": secret_hash}).first()
     if row is None:
         return None
     account = AccountSnapshot.of(row)

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Row, bindparam, func, select, update
 from sqlalchemy.orm import Session, defer
 
-from krev.kit.prepared import PreparedSelect
 from krev.kit.repository import Repository
 from krev.models import Generation
 from krev.models.generation import ACTIVE_STATUSES
@@ -156,31 +155,27 @@ class GenerationRepository(Repository[Generation]):
 # Module-level, Core-only reads: they run on an ORM session or, for the hot polling path,
 # on the event loop's own connection (see Database.run_on_loop).
 # Only what a view shows: params (the request, possibly large JSON) is not decoded per poll.
-_OWNED = PreparedSelect(
-    select(
-        Generation.id,
-        Generation.kind,
-        Generation.status,
-        Generation.progress,
-        Generation.output,
-        Generation.error,
-        Generation.error_code,
-        Generation.credits_used,
-        Generation.queued_at,
-        Generation.created_at,
-        Generation.started_at,
-        Generation.completed_at,
-    ).where(Generation.id == bindparam("id"), Generation.user_id == bindparam("user_id"))
-)
+_OWNED = select(
+    Generation.id,
+    Generation.kind,
+    Generation.status,
+    Generation.progress,
+    Generation.output,
+    Generation.error,
+    Generation.error_code,
+    Generation.credits_used,
+    Generation.queued_at,
+    Generation.created_at,
+    Generation.started_at,
+    Generation.completed_at,
+).where(Generation.id == bindparam("id"), Generation.user_id == bindparam("user_id"))
 
 
 def find_owned_record(
     executor: Connection | Session, generation_id: uuid.UUID, user_id: uuid.UUID
 ) -> Row[Any] | None:
     """The generation's columns if ``user_id`` owns it; another user's id reads as missing."""
-    connection = executor.connection() if isinstance(executor, Session) else executor
-    row: Row[Any] | None = _OWNED.first(connection, id=generation_id, user_id=user_id)
-    return row
+    return executor.execute(_OWNED, {"id": generation_id, "user_id": user_id}).first()
 
 
 def queue_position(executor: Connection | Session, queued_at: datetime) -> int:
