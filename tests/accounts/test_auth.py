@@ -59,6 +59,28 @@ def test_authorization_header_not_in_bearer_form_is_refused(
     assert "Bearer" in sentence
 
 
+@pytest.mark.parametrize(
+    "path", [CREDITS, "/api/v1/generations?limit=1"], ids=["hot-path", "router"]
+)
+def test_two_authorization_headers_are_refused_whichever_is_valid(
+    client: TestClient, make_account: Callable[..., Account], path: str
+) -> None:
+    first, second = make_account(), make_account()
+    pairs = [
+        (first.key, second.key),
+        (first.key, first.key),
+        (first.key, "sk_live_garbage"),
+        ("sk_live_garbage", first.key),
+    ]
+
+    for pair in pairs:
+        response = client.get(path, headers=[("Authorization", f"Bearer {key}") for key in pair])
+
+        sentence = assert_error(response, 400, "invalid_request")
+        assert "one Authorization header" in sentence
+    assert client.get(path, headers=second.headers).status_code == 200
+
+
 def test_basic_credentials_of_a_real_user_are_refused(client: TestClient, account: Account) -> None:
     import base64
 

@@ -166,6 +166,56 @@ def test_a_malformed_key_is_a_400(start_api: StartApi, make_account: Any, key: s
     assert api.balance(account) == start
 
 
+def test_two_authorization_headers_are_refused_and_claim_nothing(
+    start_api: StartApi, make_account: Any
+) -> None:
+    api = start_api()
+    first, second = make_account(plan="pro"), make_account(plan="pro")
+    balances = api.balance(first), api.balance(second)
+    key = str(uuid.uuid4())
+
+    response = api.client.post(
+        "/api/v1/test-jobs",
+        json={"params": {"count": 1, "size": 16}, "cost": 40},
+        headers=[
+            ("Authorization", f"Bearer {first.key}"),
+            ("Authorization", f"Bearer {second.key}"),
+            ("Idempotency-Key", key),
+        ],
+    )
+
+    assert response.status_code == 400, response.text
+    assert "one Authorization header" in response.json()["error"]
+    assert (api.balance(first), api.balance(second)) == balances
+    assert generations_of(api, first) == generations_of(api, second) == []
+    # The key was kept for neither caller: each one's first request with it runs.
+    for account in (first, second):
+        again = post(api, account, key, {"count": 1, "size": 16})
+        assert again.status_code == 200, again.text
+        assert "idempotent-replayed" not in again.headers
+
+
+def test_two_idempotency_keys_are_refused(start_api: StartApi, make_account: Any) -> None:
+    api = start_api(embedded_workers=0)
+    account = make_account(plan="pro")
+    start = api.balance(account)
+
+    response = api.client.post(
+        "/api/v1/test-jobs",
+        json={"params": {}},
+        headers=[
+            *account.headers.items(),
+            ("Idempotency-Key", str(uuid.uuid4())),
+            ("Idempotency-Key", str(uuid.uuid4())),
+        ],
+    )
+
+    assert response.status_code == 400, response.text
+    assert "one Idempotency-Key header" in response.json()["error"]
+    assert api.balance(account) == start
+    assert generations_of(api, account) == []
+
+
 def test_expired_keys_are_purged_by_the_sweeper_and_free_again(
     start_api: StartApi, make_account: Any
 ) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -22,7 +22,14 @@ from krev.accounts import service
 from krev.accounts.keys import SCOPES
 from krev.accounts.repository import AccountSnapshot
 from krev.deps import SAFE_METHODS
-from krev.errors import CsrfFailed, MissingScope, RateLimited, SessionRequired, Unauthorized
+from krev.errors import (
+    BadRequest,
+    CsrfFailed,
+    MissingScope,
+    RateLimited,
+    SessionRequired,
+    Unauthorized,
+)
 from krev.kit.clock import utcnow
 from krev.readcache import ReadCache
 from krev.runtime import Runtime
@@ -44,7 +51,19 @@ class Principal:
 
 
 def _bearer(request: Request) -> str | None:
-    return parse_bearer(request.headers.get("authorization"))
+    return parse_bearer(only_authorization(request.headers.getlist("authorization")))
+
+
+def only_authorization(headers: Sequence[str]) -> str | None:
+    """The request's one ``Authorization`` header; None without one, 400 with several.
+
+    HTTP allows the field once (it is not a list), and readers of two disagree on which
+    counts (Starlette takes the first, a dict of the raw headers keeps the last): a request
+    could be authenticated as one caller by one layer and as another by the next.
+    """
+    if len(headers) > 1:
+        raise BadRequest("Send one Authorization header, not several.")
+    return headers[0] if headers else None
 
 
 def parse_bearer(header: str | None) -> str | None:

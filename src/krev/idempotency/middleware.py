@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from krev.accounts import service as accounts
-from krev.accounts.auth import parse_bearer
+from krev.accounts.auth import only_authorization, parse_bearer
 from krev.errors import BadRequest, Conflict, KrevError, PayloadTooLarge, Unauthorized
 from krev.idempotency import service
 from krev.runtime import Runtime
@@ -55,11 +55,15 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])  # lower-case names; the first of duplicates is lost
-        raw_key = headers.get(HEADER)
-        bearer = _bearer(headers.get(b"authorization"))
-        if raw_key is None or bearer is None or not scope["path"].startswith("/api/"):
+        raw_keys = [value for name, value in scope["headers"] if name == HEADER]
+        bearer = _bearer([value for name, value in scope["headers"] if name == b"authorization"])
+        if not raw_keys or bearer is None or not scope["path"].startswith("/api/"):
             await self.app(scope, receive, send)
             return
+        if len(raw_keys) > 1:  # which one the client meant is anyone's guess
+            await _send_error(send, BadRequest("Send one Idempotency-Key header, not several."))
+            return
+        raw_key = raw_keys[0]
         key = raw_key.decode("latin-1").strip().strip('"')
         if not _KEY.match(key):
             await _send_error(
@@ -166,10 +170,10 @@ def _worth_keeping(status: int, body: bytes) -> bool:
     return isinstance(parsed, dict) and "generation_id" in parsed
 
 
-def _bearer(header: bytes | None) -> str | None:
+def _bearer(headers: list[bytes]) -> str | None:
     try:
-        return parse_bearer(None if header is None else header.decode("latin-1"))
-    except Unauthorized:  # malformed: the route answers 401 as it always does
+        return parse_bearer(only_authorization([value.decode("latin-1") for value in headers]))
+    except (Unauthorized, BadRequest):  # malformed or several: the route answers
         return None
 
 
