@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse
 
 from krev.deps import RuntimeDep
-from krev.errors import Forbidden, NotFound
+from krev.errors import BadRequest, Forbidden, NotFound
 from krev.storage import InvalidObjectKey, LocalStorage, ObjectNotFound, SignatureCheck
 
 router = APIRouter(tags=["storage"])
@@ -24,10 +24,19 @@ _REFUSALS = {
 @router.get("/storage/{key:path}", name="get_object", include_in_schema=False)
 def get_object(
     key: str,
+    request: Request,
     runtime: RuntimeDep,
     expires: Annotated[str | None, Query()] = None,
     signature: Annotated[str | None, Query()] = None,
 ) -> FileResponse:
+    # FastAPI hands over the last of repeated values; a URL that carries two is not one we
+    # signed, and which of them a cache or proxy in between would read is anyone's guess.
+    for name in ("expires", "signature"):
+        if len(request.query_params.getlist(name)) > 1:
+            raise BadRequest(
+                f"This storage URL carries '{name}' more than once. "
+                "Use the signed URL exactly as the API returned it."
+            )
     storage = runtime.storage
     if not isinstance(storage, LocalStorage):
         raise NotFound("Objects are served by the object store's own signed URLs.")
