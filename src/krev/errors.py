@@ -14,6 +14,7 @@
     ├── PayloadTooLarge (413 payload_too_large)
     │   └── StorageQuotaExceeded (413 storage_quota_exceeded)
     ├── UnsupportedMediaType (415 unsupported_media_type)
+    ├── RangeNotSatisfiable (416 range_not_satisfiable)
     ├── RateLimited (429 rate_limited, with Retry-After)
     ├── GenerationFailed (500 generation_failed)
     └── ServiceUnavailable (503 service_unavailable)
@@ -124,6 +125,12 @@ class UnsupportedMediaType(KrevError):
     status = 415
     code = "unsupported_media_type"
     default_message = "Unsupported content type."
+
+
+class RangeNotSatisfiable(KrevError):
+    status = 416
+    code = "range_not_satisfiable"
+    default_message = "The requested range is outside the file."
 
 
 class RateLimited(KrevError):

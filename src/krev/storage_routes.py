@@ -1,15 +1,26 @@
-"""GET /storage/{key}: serves local-storage objects to holders of a valid signed URL."""
+"""GET /storage/{key}: serves local-storage objects to holders of a valid signed URL.
+
+Byte ranges follow RFC 9110 section 14: a ``Range`` this route cannot read (another unit,
+bad syntax, too many ranges) is ignored and the whole object served, as the RFC allows; a
+range set none of whose ranges overlaps the object is a 416 in the error envelope, with
+``Content-Range: bytes */<size>``. Starlette's FileResponse sends the bytes, and is handed
+only ranges already checked here, so its own plain-text 400 and 416 never reach a client.
+"""
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 import time
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse
+from starlette.types import Receive, Scope, Send
 
 from krev.deps import RuntimeDep
-from krev.errors import BadRequest, Forbidden, NotFound
+from krev.errors import BadRequest, Forbidden, NotFound, RangeNotSatisfiable
 from krev.storage import InvalidObjectKey, LocalStorage, ObjectNotFound, SignatureCheck
 
 router = APIRouter(tags=["storage"])
@@ -19,6 +30,13 @@ _REFUSALS = {
     SignatureCheck.INVALID: "This storage URL's signature is invalid.",
     SignatureCheck.EXPIRED: "This storage URL has expired. Fetch a fresh one from the API.",
 }
+
+# More ranges than this in one request is not a player or a download manager; the whole
+# object is cheaper to send than a multipart answer of hundreds of parts.
+MAX_RANGES = 100
+_RANGE_SPEC = re.compile(r"([0-9]+)-([0-9]*)|-([0-9]+)")
+# Past any object's size, and short enough for int() (Python refuses very long digit strings).
+_HUGE = 10**18
 
 
 @router.get("/storage/{key:path}", name="get_object", include_in_schema=False)
@@ -45,13 +63,93 @@ def get_object(
         raise Forbidden(_REFUSALS[check])
     try:
         path = storage.local_path(key)
-    except (InvalidObjectKey, ObjectNotFound):  # e.g. a file deleted since the URL was signed
+        found = os.stat(path)
+    except (InvalidObjectKey, ObjectNotFound, FileNotFoundError):
+        # e.g. a file deleted since the URL was signed
         raise NotFound("Object not found.") from None
-    if not path.is_file():
+    if not stat.S_ISREG(found.st_mode):
         raise NotFound("Object not found.")
+    ranges = _requested_ranges(request.headers.getlist("range"), found.st_size)
+    if ranges == [] and "if-range" not in request.headers:
+        raise RangeNotSatisfiable(
+            f"The requested range is outside the object, which is {found.st_size} bytes long.",
+            headers={"Content-Range": f"bytes */{found.st_size}"},
+        )
     max_age = max(0, int(expires or 0) - int(time.time()))
-    return FileResponse(
+    return _ObjectResponse(
         path,
+        ranges=ranges or None,
+        stat_result=found,
         media_type=storage.content_type(key),
         headers={"Cache-Control": f"private, max-age={max_age}"},
     )
+
+
+def _requested_ranges(headers: list[str], size: int) -> list[tuple[int, int]] | None:
+    """The ranges of a ``Range`` header that overlap an object of ``size`` bytes, as
+    (first, last) byte positions clamped to the object; [] when none does; None when the
+    whole object is to be served: no header, or one to ignore (RFC 9110 section 14.2).
+
+    An int-range is satisfiable when it starts inside the object, a suffix-range when it
+    asks for at least one byte; an empty object satisfies none (section 14.1.2).
+    """
+    if len(headers) != 1:  # none, or several (the field is not a list)
+        return None
+    unit, equals, range_set = headers[0].partition("=")
+    if not equals or unit.strip().lower() != "bytes":  # a unit we do not know is ignored
+        return None
+    specs = [spec.strip() for spec in range_set.split(",") if spec.strip()]
+    if not specs or len(specs) > MAX_RANGES:
+        return None
+    ranges = []
+    for spec in specs:
+        match = _RANGE_SPEC.fullmatch(spec)
+        if match is None:
+            return None
+        first_digits, last_digits, suffix_digits = match.groups()
+        if suffix_digits is not None:
+            suffix = _position(suffix_digits)
+            if suffix > 0 and size > 0:
+                ranges.append((max(0, size - suffix), size - 1))
+            continue
+        first = _position(first_digits)
+        last = _position(last_digits) if last_digits else None
+        if last is not None and last < first:  # invalid syntax: the whole header is ignored
+            return None
+        if first < size:
+            ranges.append((first, size - 1 if last is None else min(last, size - 1)))
+    return ranges
+
+
+def _position(digits: str) -> int:
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) < 18 else _HUGE
+
+
+class _ObjectResponse(FileResponse):
+    """A FileResponse that serves the ranges this route has checked, not the raw header.
+
+    Starlette reads ``Range`` from the request itself and answers what it cannot serve with
+    plain text; handing it the checked ranges in canonical form (``bytes=0-99,200-299``)
+    leaves it only the sending. ``If-Range`` stays as sent: when the client's validator no
+    longer matches, Starlette serves the whole object, as RFC 9110 section 13.1.5 says.
+    """
+
+    def __init__(
+        self,
+        path: os.PathLike[str],
+        *,
+        ranges: list[tuple[int, int]] | None,
+        stat_result: os.stat_result,
+        media_type: str,
+        headers: dict[str, str],
+    ) -> None:
+        super().__init__(path, stat_result=stat_result, media_type=media_type, headers=headers)
+        self.byte_ranges = ranges
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(name, value) for name, value in scope["headers"] if name != b"range"]
+        if self.byte_ranges:
+            spec = ",".join(f"{first}-{last}" for first, last in self.byte_ranges)
+            headers.append((b"range", f"bytes={spec}".encode("ascii")))
+        await super().__call__({**scope, "headers": headers}, receive, send)
