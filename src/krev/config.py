@@ -10,8 +10,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
+from limits import parse as parse_rate_limit
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from krev.client_address import IPNetwork, parse_networks
 
 
 class Plan(BaseModel):
@@ -188,6 +191,20 @@ class Settings(BaseSettings):
     login_rate_limit: str = Field(
         default="10/minute", description="Login attempts allowed per email and client address."
     )
+    auth_failure_rate_limit: str = Field(
+        default="30/minute",
+        description="Failed authentications (a missing, malformed, unknown or revoked API key, "
+        "an expired dashboard session) answered 401 per client address; past it they are "
+        "answered 429 with Retry-After until the window frees. A valid key is served whatever "
+        "its address's failures.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or CIDR networks of the load balancers and proxies in front of "
+        'the API (JSON list, e.g. ["10.0.0.0/8"]). For a request from one of them, the client '
+        "address (for per-address limits) is the right-most X-Forwarded-For entry that is not a "
+        "trusted proxy; from any other peer X-Forwarded-For is ignored.",
+    )
     read_cache_seconds: float = Field(
         default=30.0,
         ge=0,
@@ -307,6 +324,15 @@ class Settings(BaseSettings):
             raise ValueError("KREV_LLM_BASE_URL is required when KREV_PRODUCT_ANALYZER=openai")
         if self.llm_base_url and not self.llm_base_url.startswith(("http://", "https://")):
             raise ValueError("KREV_LLM_BASE_URL must be an http:// or https:// URL")
+        for rule in (self.login_rate_limit, self.auth_failure_rate_limit):
+            try:
+                parse_rate_limit(rule)
+            except ValueError:
+                raise ValueError(f"{rule!r} is not a rate limit such as '30/minute'") from None
+        try:
+            parse_networks(self.trusted_proxies)
+        except ValueError as error:
+            raise ValueError(f"KREV_TRUSTED_PROXIES: {error}") from None
         if self.segmenter == "onnx":
             path = self.segmenter_model_path
             if path is None:
@@ -349,6 +375,10 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text().strip().encode()
+
+    @cached_property
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        return parse_networks(self.trusted_proxies)
 
     def plan(self, plan_id: str) -> Plan:
         return self.plans[plan_id]

@@ -3,6 +3,13 @@
 Endpoints declare what they need with ``require_scope("images")`` or ``DashboardUser``.
 Rate limits are counted here, per user and before any work, so a refused request costs
 nothing.
+
+Failed authentications are counted too, per client address (``KREV_AUTH_FAILURE_RATE_LIMIT``):
+past the limit a failure is answered 429 with Retry-After instead of 401, which stops a
+client stuck on a revoked key and slows anyone trying keys. A valid key is still served
+from that address: keys carry 128 random bits, so guessing is not what the limit guards
+against, and refusing everyone at an address would let one client behind a shared NAT or
+an untrusted proxy lock the others out.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from sqlalchemy.orm import Session
 from krev.accounts import service
 from krev.accounts.keys import SCOPES
 from krev.accounts.repository import AccountSnapshot
+from krev.client_address import client_address
 from krev.deps import SAFE_METHODS
 from krev.errors import (
     BadRequest,
@@ -156,20 +164,50 @@ async def _authenticate(request: Request, runtime: Runtime, key: str | None) -> 
     return principal
 
 
+async def _count_failure(request: Request, runtime: Runtime) -> None:
+    """Count a failed authentication against the client's address; 429 once past the limit."""
+    settings = runtime.settings
+    address = client_address(request.scope, settings.trusted_proxy_networks)
+    state = await runtime.limiter.hit_async(
+        settings.auth_failure_rate_limit,
+        "auth-failure",
+        settings.queue_name,  # one deployment's processes share the count, others do not
+        address,
+        policy="auth-failures",
+    )
+    request.state.ratelimit = state
+    if not state.allowed:
+        raise RateLimited(
+            "Too many failed authentications from your address. Check your API key; "
+            f"retry in {max(1, state.reset_after)} seconds.",
+            headers=state.headers(),
+        )
+
+
 # These take only the request (the runtime hangs off the app): FastAPI spends more time
 # solving each nested dependency than authentication itself takes on the hot paths.
 async def get_principal(request: Request) -> Principal:
-    principal = await _authenticate(request, request.app.state.runtime, _bearer(request))
-    if principal is None:
-        raise Unauthorized("Missing API key: send 'Authorization: Bearer sk_live_…'.")
+    runtime: Runtime = request.app.state.runtime
+    try:
+        principal = await _authenticate(request, runtime, _bearer(request))
+        if principal is None:
+            raise Unauthorized("Missing API key: send 'Authorization: Bearer sk_live_…'.")
+    except Unauthorized:
+        await _count_failure(request, runtime)
+        raise
     return principal
 
 
 async def get_dashboard_principal(request: Request) -> Principal:
     """Dashboard-only endpoints (/keys): a bearer key is refused even if valid."""
-    principal = await _authenticate(request, request.app.state.runtime, None)
-    if principal is None:
-        raise SessionRequired()
+    runtime: Runtime = request.app.state.runtime
+    try:
+        principal = await _authenticate(request, runtime, None)
+        if principal is None:
+            raise SessionRequired()
+    except Unauthorized:
+        await _count_failure(request, runtime)
+        raise
     return principal
 
 

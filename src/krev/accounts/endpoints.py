@@ -23,6 +23,7 @@ from krev.accounts.schemas import (
     SessionOut,
     UserOut,
 )
+from krev.client_address import client_address
 from krev.deps import RuntimeDep, SessionDep
 from krev.errors import RateLimited
 from krev.kit.clock import isoformat
@@ -86,7 +87,7 @@ def login(
     runtime: RuntimeDep,
 ) -> dict[str, Any]:
     """Log in to the dashboard: sets an HttpOnly session cookie and returns a CSRF token."""
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request.scope, runtime.settings.trusted_proxy_networks)
     state = runtime.limiter.hit(
         runtime.settings.login_rate_limit,
         "login",
