@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from krev.client_address import IPNetwork, parse_networks
+from krev.kit.private_files import private_dir, write_private_file_once
 
 
 class Plan(BaseModel):
@@ -371,9 +372,10 @@ class Settings(BaseSettings):
             return self.secret_key.encode()
         path = self.data_dir / "secret_key"
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
+            private_dir(self.data_dir)
+            # Created 0600 with its contents, never briefly world-readable, and the same
+            # for every process that starts at once (`serve --processes`).
+            write_private_file_once(path, secrets.token_urlsafe(48).encode())
         return path.read_text().strip().encode()
 
     @cached_property

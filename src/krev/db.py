@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from krev.changes import take_changes, track_changes
+from krev.kit.private_files import create_sqlite_file
 
 log = structlog.get_logger("krev.db")
 T = TypeVar("T")
@@ -97,6 +98,7 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
+            create_sqlite_file(url)
             self.engine = create_engine(
                 url,
                 echo=echo,

@@ -7,6 +7,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from krev.kit.private_files import create_sqlite_file
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -18,6 +20,8 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
+    if url.startswith("sqlite"):
+        create_sqlite_file(url)  # before Alembic's engine creates it world-readable
     command.upgrade(alembic_config(url), revision)
 
 

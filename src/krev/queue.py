@@ -13,15 +13,18 @@ from huey import Huey, RedisHuey, SqliteHuey
 from huey.consumer import Consumer
 
 from krev.config import Settings
+from krev.kit.private_files import create_private_file, private_dir
 
 
 def create_huey(settings: Settings) -> Huey:
     if settings.redis_url:
         return RedisHuey(settings.queue_name, url=settings.redis_url, results=False)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
+    filename = (settings.data_dir / "queue.db").resolve()
+    create_private_file(filename)  # before SQLite creates it world-readable
     return SqliteHuey(
         settings.queue_name,
-        filename=str((settings.data_dir / "queue.db").resolve()),
+        filename=str(filename),
         results=False,
         timeout=30,
     )

@@ -14,6 +14,7 @@ from huey import Huey
 
 from krev.config import Settings
 from krev.db import Database
+from krev.kit.private_files import private_dir
 from krev.queue import create_huey
 from krev.ratelimit import RateLimiter
 from krev.readcache import ChangeFeed, ReadCache, sqlite_data_version
@@ -74,7 +75,7 @@ def build_runtime(settings: Settings) -> Runtime:
     for module in (*BUILTIN_PIPELINE_MODULES, *settings.pipeline_modules):
         importlib.import_module(module)
     if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)
     changes = change_feed(settings, ReadCache(ttl=settings.read_cache_seconds))
     if changes is not None:
         cache = changes.cache  # enabled while subscribed (the API's lifespan listens)

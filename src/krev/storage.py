@@ -22,6 +22,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from krev.kit.private_files import private_dir
+
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
@@ -193,6 +195,7 @@ class LocalStorage:
         path = self._path(key)
         _check_content_type(content_type)
         try:
+            private_dir(self._root)
             path.parent.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError) as exc:
             raise InvalidObjectKey(f"object key {key!r} runs through an existing object") from exc
@@ -292,7 +295,7 @@ class LocalStorage:
     def check(self) -> None:
         probe = self._root / f"{_TEMP_MARK}probe-{secrets.token_hex(8)}"
         try:
-            self._root.mkdir(parents=True, exist_ok=True)
+            private_dir(self._root)
             probe.write_bytes(b"")
             probe.unlink()
         except OSError as exc:
