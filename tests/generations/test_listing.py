@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import Account
 from tests.generations.conftest import StartApi
 
 
@@ -25,3 +29,16 @@ def test_pages_follow_next_cursor_as_given(start_api: StartApi, make_account: An
     assert [g["id"] for g in pages] == list(reversed(submitted))
     assert second.json()["meta"] == {"count": 1, "next_cursor": None}
     assert all(g["status"] == "queued" for g in pages)
+
+
+@pytest.mark.xfail(strict=True, reason="read as a datetime: a naive one is a 500, 0.5 a Unix time")
+@pytest.mark.parametrize("cursor", ["2026-01-01T00:00:00", "2026-01-01", "0.5"])
+def test_a_cursor_this_api_did_not_issue_is_a_400(
+    client: TestClient, account: Account, cursor: str
+) -> None:
+    response = client.get("/api/v1/generations", params={"cursor": cursor}, headers=account.headers)
+
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["code"] == "invalid_cursor"
+    assert "cursor" in body["error"]
