@@ -6,10 +6,11 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from anyio import CapacityLimiter, to_thread
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from krev.config import Settings
+from krev.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, cursor_signer
 from krev.runtime import Runtime
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -56,6 +57,30 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             transaction.__exit__(None, None, None)
 
 
+async def get_page(
+    request: Request,
+    limit: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=MAX_LIMIT,
+            description=f"Items per page, 1 to {MAX_LIMIT}. Default: {DEFAULT_LIMIT}.",
+        ),
+    ] = DEFAULT_LIMIT,
+    cursor: Annotated[
+        str | None,
+        Query(
+            description="meta.next_cursor of the previous page, as given (an opaque string); "
+            "leave it out for the first page. Anything else is a 400 invalid_cursor."
+        ),
+    ] = None,
+) -> PageRequest:
+    """``limit`` and ``cursor``, the same on every list (see krev.kit.pagination)."""
+    # An empty cursor (``?cursor=`` from a client that had none) asks for the first page.
+    return PageRequest(limit, cursor or None, cursor_signer(_runtime(request).settings.secret))
+
+
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+PageDep = Annotated[PageRequest, Depends(get_page)]

@@ -81,7 +81,7 @@ def send(client: TestClient, account: Account, body: Any, **headers: str) -> Any
     return client.post(SEND, json=body, headers={**account.headers, **headers})
 
 
-def list_events(client: TestClient, account: Account, limit: int = 200) -> list[dict[str, Any]]:
+def list_events(client: TestClient, account: Account, limit: int = 100) -> list[dict[str, Any]]:
     response = client.get(EVENTS, params={"limit": limit}, headers=account.headers)
     assert response.status_code == 200, response.text
     data: list[dict[str, Any]] = response.json()["data"]

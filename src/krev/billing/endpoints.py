@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
@@ -16,7 +16,7 @@ from krev.accounts.auth import Principal, require_scope
 from krev.accounts.repository import AccountSnapshot
 from krev.billing import service
 from krev.billing.schemas import CreditsOut, LedgerEntryOut
-from krev.deps import SessionDep
+from krev.deps import PageDep, SessionDep
 from krev.hotpath import HotRoute
 from krev.kit.clock import isoformat, utcnow
 from krev.kit.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok
@@ -93,16 +93,9 @@ def _start_new_period(runtime: Runtime, user: AccountSnapshot) -> AccountSnapsho
 
 
 @router.get("/history", name="history", response_model=ListEnvelope[LedgerEntryOut])
-def credit_history(
-    principal: CreditsScope,
-    session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=100, description="Entries per page.")] = 50,
-    cursor: Annotated[
-        int | None, Query(ge=1, le=2**63 - 1, description="next_cursor of the previous page.")
-    ] = None,
-) -> dict[str, Any]:
+def credit_history(principal: CreditsScope, session: SessionDep, page: PageDep) -> dict[str, Any]:
     """Every credit movement, newest first: reservations, refunds, grants, monthly resets."""
-    entries = service.credit_history(session, principal.user.id, limit, cursor)
+    found = service.credit_history(session, principal.user.id, page)
     data = [
         {
             "id": e.id,
@@ -113,7 +106,6 @@ def credit_history(
             "note": e.note,
             "created_at": isoformat(e.created_at),
         }
-        for e in entries
+        for e in found.items
     ]
-    next_cursor = str(entries[-1].id) if len(entries) == limit else None
-    return {"success": True, "data": data, "meta": {"count": len(data), "next_cursor": next_cursor}}
+    return {"success": True, "data": data, "meta": found.meta}

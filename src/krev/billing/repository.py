@@ -12,8 +12,13 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
+from krev.kit.pagination import Keyset, Page, PageRequest
 from krev.kit.repository import Repository
 from krev.models import LedgerEntry, User
+
+# Newest first by id alone: ids are given in the order the balance moved (each entry is
+# written under the user's row lock), which clocks on several machines need not agree on.
+CREDIT_HISTORY = Keyset("credit-history", (LedgerEntry.id,))
 
 
 class LedgerRepository(Repository[LedgerEntry]):
@@ -70,11 +75,9 @@ class LedgerRepository(Repository[LedgerEntry]):
         )
         return int(self.session.scalar(stmt) or 0)
 
-    def history(self, user_id: uuid.UUID, limit: int, before_id: int | None) -> list[LedgerEntry]:
+    def history(self, user_id: uuid.UUID, page: PageRequest) -> Page[LedgerEntry]:
         stmt = select(LedgerEntry).where(LedgerEntry.user_id == user_id)
-        if before_id is not None:
-            stmt = stmt.where(LedgerEntry.id < before_id)
-        return list(self.session.scalars(stmt.order_by(LedgerEntry.id.desc()).limit(limit)))
+        return self.paginate(stmt, CREDIT_HISTORY, page)
 
     def lock_user(self, user_id: uuid.UUID) -> User | None:
         # FOR NO KEY UPDATE on PostgreSQL: rows that reference the user (generations, ledger)

@@ -12,6 +12,7 @@ from krev.billing.repository import LedgerRepository
 from krev.config import Plan, Settings
 from krev.errors import BadRequest, InsufficientCredits
 from krev.kit.clock import next_month_start, utcnow
+from krev.kit.pagination import Page, PageRequest
 from krev.models import LedgerEntry, User
 
 
@@ -118,7 +119,5 @@ def format_bytes(size: int) -> str:
     raise AssertionError("unreachable")
 
 
-def credit_history(
-    session: Session, user_id: uuid.UUID, limit: int, before_id: int | None
-) -> list[LedgerEntry]:
-    return LedgerRepository(session).history(user_id, limit, before_id)
+def credit_history(session: Session, user_id: uuid.UUID, page: PageRequest) -> Page[LedgerEntry]:
+    return LedgerRepository(session).history(user_id, page)

@@ -18,7 +18,7 @@ from krev.accounts.auth import Principal, require_scope
 from krev.catalog import service
 from krev.catalog.schemas import DeletedProduct, ProductAccepted, ProductOut, ProductUpload
 from krev.db import commit
-from krev.deps import RuntimeDep, SessionDep
+from krev.deps import PageDep, RuntimeDep, SessionDep
 from krev.errors import BadRequest, UnsupportedMediaType
 from krev.generations.repository import GenerationRepository
 from krev.generations.responses import poll_url, prefers_async, wait_until_finished
@@ -203,20 +203,19 @@ def list_products(
     principal: ProductsScope,
     session: SessionDep,
     runtime: RuntimeDep,
+    page: PageDep,
     id: Annotated[
         uuid.UUID | None, Query(description="Get a single product by ID (data is one object).")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=100, description="Max products to return.")] = 50,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
 ) -> dict[str, Any]:
     """Your products, newest first, with signed image URLs; or one product with ``id``."""
     if id is not None:
         product = service.get_owned(session, principal.user.id, id)
         return ok(_view(runtime, product, service.job_states(session, [product])))
-    products, next_cursor = service.list_owned(session, principal.user.id, limit, cursor)
-    states = service.job_states(session, products)
-    data = [_view(runtime, product, states) for product in products]
-    return {"success": True, "data": data, "meta": {"count": len(data), "next_cursor": next_cursor}}
+    found = service.list_owned(session, principal.user.id, page)
+    states = service.job_states(session, found.items)
+    data = [_view(runtime, product, states) for product in found.items]
+    return {"success": True, "data": data, "meta": found.meta}
 
 
 @router.delete("", name="delete", response_model=Envelope[DeletedProduct])

@@ -4,32 +4,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import delete, select, update
 
+from krev.kit.pagination import Keyset, Page, PageRequest
 from krev.kit.repository import Repository
 from krev.models import Generation, Product
+
+PRODUCTS = Keyset("products", (Product.created_at, Product.id))
 
 
 class ProductRepository(Repository[Product]):
     model = Product
 
-    def list_for_user(
-        self, user_id: uuid.UUID, limit: int, after: tuple[datetime, uuid.UUID] | None
-    ) -> list[Product]:
-        """Newest first; ``after`` is the (created_at, id) of the last product already seen."""
-        stmt = select(Product).where(Product.user_id == user_id)
-        if after is not None:
-            created_at, last_id = after
-            stmt = stmt.where(
-                or_(
-                    Product.created_at < created_at,
-                    and_(Product.created_at == created_at, Product.id < last_id),
-                )
-            )
-        stmt = stmt.order_by(Product.created_at.desc(), Product.id.desc()).limit(limit)
-        return list(self.session.scalars(stmt))
+    def page_for_user(self, user_id: uuid.UUID, page: PageRequest) -> Page[Product]:
+        return self.paginate(select(Product).where(Product.user_id == user_id), PRODUCTS, page)
 
     def lock_owned(self, product_id: uuid.UUID, user_id: uuid.UUID) -> Product | None:
         """The product, its row locked until commit: an analysis finishing concurrently waits

@@ -3,13 +3,10 @@ analysis job, apply the analysis, view, list and delete. No HTTP types here."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,7 +14,6 @@ from sqlalchemy.orm import Session
 from krev.catalog.repository import ProductRepository
 from krev.config import Settings
 from krev.errors import (
-    BadRequest,
     Conflict,
     GenerationFailed,
     KrevError,
@@ -29,6 +25,7 @@ from krev.files.service import delete_objects, record_objects
 from krev.generations import service as generations
 from krev.imaging import DecodedImage, ImageRejected, decode_image, encode_webp
 from krev.kit.clock import isoformat
+from krev.kit.pagination import Page, PageRequest
 from krev.models import Product
 from krev.models.generation import TERMINAL_STATUSES
 from krev.storage import Storage
@@ -212,31 +209,9 @@ def get_owned(session: Session, user_id: uuid.UUID, product_id: uuid.UUID) -> Pr
     return product
 
 
-def list_owned(
-    session: Session, user_id: uuid.UUID, limit: int, cursor: str | None
-) -> tuple[list[Product], str | None]:
-    """A page of products, newest first, and the cursor of the next page (None at the end)."""
-    after = parse_cursor(cursor) if cursor else None
-    products = ProductRepository(session).list_for_user(user_id, limit, after)
-    next_cursor = make_cursor(products[-1]) if len(products) == limit else None
-    return products, next_cursor
-
-
-def make_cursor(product: Product) -> str:
-    text = f"{product.created_at.isoformat()}|{product.id}"
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-
-
-def parse_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        moment, _, product_id = text.partition("|")
-        created_at = datetime.fromisoformat(moment)
-        if created_at.tzinfo is None:
-            raise ValueError("naive")
-        return created_at, uuid.UUID(product_id)
-    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
-        raise BadRequest("cursor is not a next_cursor this API returned.") from error
+def list_owned(session: Session, user_id: uuid.UUID, page: PageRequest) -> Page[Product]:
+    """A page of products, newest first."""
+    return ProductRepository(session).page_for_user(user_id, page)
 
 
 def job_states(

@@ -19,7 +19,7 @@ import uuid
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
@@ -36,7 +36,7 @@ from krev.conversions.schemas import (
     MetaConfigOut,
 )
 from krev.db import commit
-from krev.deps import RuntimeDep, SessionDep
+from krev.deps import PageDep, RuntimeDep, SessionDep
 from krev.errors import BadRequest, UnsupportedMediaType
 from krev.generations.responses import prefers_async
 from krev.kit.envelope import ERROR_RESPONSES, Envelope, ErrorEnvelope, ListEnvelope, ok
@@ -152,15 +152,12 @@ def _outcome(runtime: Runtime, event_ids: list[uuid.UUID]) -> service.RequestOut
 
 
 @router.get("/events", name="list-events", response_model=ListEnvelope[ConversionEventOut])
-def list_events(
-    principal: ConversionsScope,
-    session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=200, description="How many, newest first.")] = 50,
-) -> dict[str, Any]:
-    """Your most recent events and their delivery: queued, sent, or failed with Meta's error."""
-    events = service.list_events(session, principal.user.id, limit)
-    data = [service.event_view(event) for event in events]
-    return {"success": True, "data": data, "meta": {"count": len(data), "next_cursor": None}}
+def list_events(principal: ConversionsScope, session: SessionDep, page: PageDep) -> dict[str, Any]:
+    """Your events, newest first, and their delivery: queued, sent, or failed with Meta's
+    error."""
+    found = service.list_events(session, principal.user.id, page)
+    data = [service.event_view(event) for event in found.items]
+    return {"success": True, "data": data, "meta": found.meta}
 
 
 @router.get("/config", name="get-config", response_model=Envelope[MetaConfigOut])

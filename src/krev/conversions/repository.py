@@ -14,8 +14,11 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from krev.kit.pagination import Keyset, Page, PageRequest
 from krev.kit.repository import Repository
 from krev.models import ConversionEvent, MetaPixelConfig
+
+CONVERSION_EVENTS = Keyset("conversion-events", (ConversionEvent.created_at, ConversionEvent.id))
 
 # Core statements built once: intake runs them on every POST, and building a statement
 # costs about as much Python as executing it (see krev.kit.repository).
@@ -201,14 +204,9 @@ class ConversionEventRepository(Repository[ConversionEvent]):
         )
         return {row.id: (row.status, row.last_error) for row in self.session.execute(stmt)}
 
-    def list_for_user(self, user_id: uuid.UUID, limit: int) -> list[ConversionEvent]:
-        stmt = (
-            select(ConversionEvent)
-            .where(ConversionEvent.user_id == user_id)
-            .order_by(ConversionEvent.created_at.desc(), ConversionEvent.id.desc())
-            .limit(limit)
-        )
-        return list(self.session.scalars(stmt))
+    def page_for_user(self, user_id: uuid.UUID, page: PageRequest) -> Page[ConversionEvent]:
+        stmt = select(ConversionEvent).where(ConversionEvent.user_id == user_id)
+        return self.paginate(stmt, CONVERSION_EVENTS, page)
 
     def count_for_user(self, user_id: uuid.UUID) -> int:
         stmt = select(func.count()).where(ConversionEvent.user_id == user_id)

@@ -17,6 +17,7 @@ from krev.conversions.events import ConversionBatchIn
 from krev.conversions.repository import ConversionEventRepository, MetaPixelConfigRepository
 from krev.errors import BadRequest
 from krev.kit.clock import isoformat, utcnow
+from krev.kit.pagination import Page, PageRequest
 from krev.models import ConversionEvent, MetaPixelConfig
 
 # Meta counts an (event_name, event_id) pair once within 48 hours; we send it once too.
@@ -241,8 +242,8 @@ def request_outcome(session: Session, event_ids: list[uuid.UUID]) -> RequestOutc
 # --- reading deliveries ---------------------------------------------------------------------
 
 
-def list_events(session: Session, user_id: uuid.UUID, limit: int) -> list[ConversionEvent]:
-    return ConversionEventRepository(session).list_for_user(user_id, limit)
+def list_events(session: Session, user_id: uuid.UUID, page: PageRequest) -> Page[ConversionEvent]:
+    return ConversionEventRepository(session).page_for_user(user_id, page)
 
 
 def event_view(event: ConversionEvent) -> dict[str, Any]:

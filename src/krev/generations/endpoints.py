@@ -5,16 +5,15 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from krev.accounts.auth import CurrentPrincipal, Principal
-from krev.deps import RuntimeDep, SessionDep
+from krev.deps import PageDep, RuntimeDep, SessionDep
 from krev.generations import service
 from krev.generations.schemas import GenerationOut
 from krev.generations.service import GenerationRecord
@@ -79,21 +78,12 @@ HOT_ROUTE = HotRoute(
 
 @router.get("", name="list", response_model=ListEnvelope[GenerationOut])
 def list_generations(
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[
-        datetime | None, Query(description="next_cursor of the previous page.")
-    ] = None,
+    principal: CurrentPrincipal, session: SessionDep, runtime: RuntimeDep, page: PageDep
 ) -> dict[str, Any]:
     """Your generations of the kinds your key's scopes cover, newest first."""
-    generations = service.list_owned(session, principal.user.id, principal.scopes, limit, cursor)
-    data = [_view(session, generation, runtime) for generation in generations]
-    # Z rather than +00:00: a '+' pasted into a query string would arrive as a space.
-    last = generations[-1].created_at if len(data) == limit else None
-    next_cursor = last.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if last else None
-    return {"success": True, "data": data, "meta": {"count": len(data), "next_cursor": next_cursor}}
+    found = service.list_owned(session, principal.user.id, principal.scopes, page)
+    data = [_view(session, generation, runtime) for generation in found.items]
+    return {"success": True, "data": data, "meta": found.meta}
 
 
 @router.post("/{id}/cancel", name="cancel", response_model=Envelope[GenerationOut])

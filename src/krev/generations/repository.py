@@ -15,9 +15,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Row, bindparam, func, select, update
 from sqlalchemy.orm import Session, defer
 
+from krev.kit.pagination import Keyset, Page, PageRequest
 from krev.kit.repository import Repository
 from krev.models import Generation
 from krev.models.generation import ACTIVE_STATUSES
+
+GENERATIONS = Keyset("generations", (Generation.created_at, Generation.id))
 
 
 def _owned_by_attempt(generation_id: uuid.UUID, attempt: int) -> tuple[ColumnElement[bool], ...]:
@@ -134,19 +137,16 @@ class GenerationRepository(Repository[Generation]):
             Generation.status.in_(ACTIVE_STATUSES), Generation.deadline_at < now, limit=limit
         )
 
-    def list_for_user(
-        self, user_id: uuid.UUID, kinds: Sequence[str], limit: int, before: datetime | None
-    ) -> list[Generation]:
+    def page_for_user(
+        self, user_id: uuid.UUID, kinds: Sequence[str], page: PageRequest
+    ) -> Page[Generation]:
         # A listing shows no parameters; an image job's carry its reference thumbnails.
         stmt = (
             select(Generation)
             .options(defer(Generation.params))
             .where(Generation.user_id == user_id, Generation.kind.in_(kinds))
         )
-        if before is not None:
-            stmt = stmt.where(Generation.created_at < before)
-        stmt = stmt.order_by(Generation.created_at.desc()).limit(limit)
-        return list(self.session.scalars(stmt))
+        return self.paginate(stmt, GENERATIONS, page)
 
     def status_of(self, generation_id: uuid.UUID) -> str | None:
         return self.session.scalar(select(Generation.status).where(Generation.id == generation_id))

@@ -22,6 +22,7 @@ from krev.generations.repository import (
     queue_position,
 )
 from krev.kit.clock import isoformat, utcnow
+from krev.kit.pagination import Page, PageRequest
 from krev.models import GENERATION_TAG, Generation
 from krev.models.generation import TERMINAL_STATUSES
 from krev.readcache import ReadCache
@@ -167,10 +168,10 @@ def check_scope(generation: GenerationRecord, scopes: frozenset[str]) -> None:
 
 
 def list_owned(
-    session: Session, user_id: uuid.UUID, scopes: frozenset[str], limit: int, before: Any
-) -> list[Generation]:
+    session: Session, user_id: uuid.UUID, scopes: frozenset[str], page: PageRequest
+) -> Page[Generation]:
     kinds = kinds_for_scopes(scopes)
-    return GenerationRepository(session).list_for_user(user_id, kinds, limit, before)
+    return GenerationRepository(session).page_for_user(user_id, kinds, page)
 
 
 def cancel(session: Session, generation: Generation) -> Generation:

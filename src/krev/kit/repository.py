@@ -6,9 +6,10 @@ import functools
 import uuid
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import ColumnElement, Select, bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
+from krev.kit.pagination import Keyset, Page, PageRequest
 from krev.models.base import Base
 
 M = TypeVar("M", bound=Base)
@@ -32,6 +33,35 @@ class Repository(Generic[M]):
         self.session.add(obj)
         self.session.flush()
         return obj
+
+    def paginate(self, stmt: Select[M], keyset: Keyset, page: PageRequest) -> Page[M]:
+        """One page of ``stmt``'s rows, newest first on ``keyset``, and the next page's cursor.
+
+        One row more than the page is read, so the last page says so (no cursor to an empty
+        page)."""
+        after = page.after(keyset)
+        if after is not None:
+            stmt = stmt.where(_before(keyset, after))
+        stmt = stmt.order_by(*(column.desc() for column in keyset.columns)).limit(page.limit + 1)
+        rows = list(self.session.scalars(stmt))
+        items = rows[: page.limit]
+        more = len(rows) > page.limit
+        return Page(items, page.signer.issue(keyset, items[-1]) if more else None)
+
+
+def _before(keyset: Keyset, key: tuple[Any, ...]) -> ColumnElement[bool]:
+    """Rows after ``key`` in the newest-first order. A row-value comparison: both databases
+    read it as one range of the list's index, where an OR of the columns' comparisons would
+    scan every row before the page. The values bind with their columns' types (UTC
+    timestamps are stored without an offset on SQLite)."""
+    columns = keyset.columns
+    values = [
+        bindparam(None, value, type_=column.type)
+        for column, value in zip(columns, key, strict=True)
+    ]
+    if len(columns) == 1:
+        return columns[0] < values[0]
+    return tuple_(*columns) < tuple_(*values)
 
 
 @functools.cache
