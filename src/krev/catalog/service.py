@@ -127,6 +127,7 @@ def create_product(
             kind=ANALYSIS_KIND,
             params={"product_id": str(product_id), "skip_segmentation": skip_segmentation},
             cost=0,
+            product_ids=[product_id],
         )
         product = Product(
             id=product_id,

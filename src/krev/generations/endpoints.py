@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from krev.generations.schemas import GenerationOut
 from krev.generations.service import GenerationRecord
 from krev.hotpath import HotRoute
 from krev.kit.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok
+from krev.models.generation import GenerationStatus
 from krev.runtime import Runtime
 
 router = APIRouter(
@@ -78,10 +79,42 @@ HOT_ROUTE = HotRoute(
 
 @router.get("", name="list", response_model=ListEnvelope[GenerationOut])
 def list_generations(
-    principal: CurrentPrincipal, session: SessionDep, runtime: RuntimeDep, page: PageDep
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    page: PageDep,
+    kind: Annotated[
+        str | None,
+        Query(
+            description="Only this kind, e.g. image or product_analysis (a product's "
+            "analysis). An unknown kind is a 400 that lists the kinds this server runs; a "
+            "kind your key's scopes do not cover is a 403."
+        ),
+    ] = None,
+    status: Annotated[
+        GenerationStatus | None,
+        Query(description="Only generations in this status; anything else is a 400."),
+    ] = None,
+    product_id: Annotated[
+        uuid.UUID | None,
+        Query(
+            description="Only generations submitted for this product of yours: its analysis "
+            "and the images made with it, also after the product is deleted. Another "
+            "user's product matches nothing."
+        ),
+    ] = None,
 ) -> dict[str, Any]:
-    """Your generations of the kinds your key's scopes cover, newest first."""
-    found = service.list_owned(session, principal.user.id, principal.scopes, page)
+    """Your generations of the kinds your key's scopes cover, newest first, optionally
+    filtered by kind, status and product (filters combine)."""
+    found = service.list_owned(
+        session,
+        principal.user.id,
+        principal.scopes,
+        page,
+        kind=kind,
+        status=status,
+        product_id=product_id,
+    )
     data = [_view(session, generation, runtime) for generation in found.items]
     return {"success": True, "data": data, "meta": found.meta}
 

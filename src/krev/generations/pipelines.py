@@ -90,5 +90,9 @@ def scope_of(kind: str) -> str | None:
     return spec.scope if spec else None
 
 
+def registered_kinds() -> list[str]:
+    return sorted(_REGISTRY)
+
+
 def kinds_for_scopes(scopes: frozenset[str]) -> list[str]:
     return sorted(kind for kind, spec in _REGISTRY.items() if spec.scope in scopes)

@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Connection, Row, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, defer
 
 from krev.kit.pagination import Keyset, Page, PageRequest
 from krev.kit.repository import Repository
-from krev.models import Generation
+from krev.models import Generation, GenerationProduct
 from krev.models.generation import ACTIVE_STATUSES
 
 GENERATIONS = Keyset("generations", (Generation.created_at, Generation.id))
@@ -137,8 +137,22 @@ class GenerationRepository(Repository[Generation]):
             Generation.status.in_(ACTIVE_STATUSES), Generation.deadline_at < now, limit=limit
         )
 
+    def link_products(self, generation_id: uuid.UUID, product_ids: Sequence[uuid.UUID]) -> None:
+        rows = [
+            {"generation_id": generation_id, "product_id": product_id}
+            for product_id in dict.fromkeys(product_ids)
+        ]
+        if rows:
+            self.session.execute(insert(GenerationProduct), rows)
+
     def page_for_user(
-        self, user_id: uuid.UUID, kinds: Sequence[str], page: PageRequest
+        self,
+        user_id: uuid.UUID,
+        kinds: Sequence[str],
+        page: PageRequest,
+        *,
+        status: str | None = None,
+        product_id: uuid.UUID | None = None,
     ) -> Page[Generation]:
         # A listing shows no parameters; an image job's carry its reference thumbnails.
         stmt = (
@@ -146,6 +160,13 @@ class GenerationRepository(Repository[Generation]):
             .options(defer(Generation.params))
             .where(Generation.user_id == user_id, Generation.kind.in_(kinds))
         )
+        if status is not None:
+            stmt = stmt.where(Generation.status == status)
+        if product_id is not None:
+            for_product = select(GenerationProduct.generation_id).where(
+                GenerationProduct.product_id == product_id
+            )
+            stmt = stmt.where(Generation.id.in_(for_product))
         return self.paginate(stmt, GENERATIONS, page)
 
     def status_of(self, generation_id: uuid.UUID) -> str | None:

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from krev.billing.service import refund_credits, reserve_credits, roll_period_if_due
 from krev.config import Settings
 from krev.db import after_commit
-from krev.errors import Conflict, MissingScope, NotFound
+from krev.errors import BadRequest, Conflict, MissingScope, NotFound
 from krev.files.service import record_objects
-from krev.generations.pipelines import get_pipeline, kinds_for_scopes, scope_of
+from krev.generations.pipelines import get_pipeline, kinds_for_scopes, registered_kinds, scope_of
 from krev.generations.repository import (
     GenerationRepository,
     find_owned_record,
@@ -57,8 +57,11 @@ def submit(
     kind: str,
     params: dict[str, Any],
     cost: int,
+    product_ids: Sequence[uuid.UUID] = (),
 ) -> Generation:
-    """Accept a job: one record, its credits reserved, and the task sent after commit."""
+    """Accept a job: one record, its credits reserved, and the task sent after commit.
+
+    ``product_ids`` are the products the job is for, by which the list can be filtered."""
     if get_pipeline(kind) is None:
         raise ValueError(f"no pipeline registered for kind {kind!r}")
     if cost:
@@ -77,7 +80,9 @@ def submit(
         created_at=now,
         deadline_at=now + timedelta(seconds=settings.job_deadline_seconds),
     )
-    GenerationRepository(session).add(generation)
+    repo = GenerationRepository(session)
+    repo.add(generation)
+    repo.link_products(generation.id, product_ids)
     if cost:
         reserve_credits(session, user_id, cost, generation.id)
     after_commit(session, lambda: enqueue(generation.id))
@@ -168,10 +173,34 @@ def check_scope(generation: GenerationRecord, scopes: frozenset[str]) -> None:
 
 
 def list_owned(
-    session: Session, user_id: uuid.UUID, scopes: frozenset[str], page: PageRequest
+    session: Session,
+    user_id: uuid.UUID,
+    scopes: frozenset[str],
+    page: PageRequest,
+    *,
+    kind: str | None = None,
+    status: str | None = None,
+    product_id: uuid.UUID | None = None,
 ) -> Page[Generation]:
+    """A page of the caller's generations of the kinds their scopes cover, newest first,
+    optionally of one kind, in one status, or submitted for one of their products (another
+    user's product matches none of the caller's generations: an empty page, never theirs)."""
     kinds = kinds_for_scopes(scopes)
-    return GenerationRepository(session).page_for_user(user_id, kinds, page)
+    if kind is not None:
+        known = registered_kinds()
+        if kind not in known:
+            raise BadRequest(
+                f"Invalid query parameter 'kind': '{kind}' is not a generation kind; "
+                f"use one of: {', '.join(known)}."
+            )
+        if kind not in kinds:
+            raise MissingScope(
+                f"This API key lacks the '{scope_of(kind)}' scope to list {kind} generations."
+            )
+        kinds = [kind]
+    return GenerationRepository(session).page_for_user(
+        user_id, kinds, page, status=status, product_id=product_id
+    )
 
 
 def cancel(session: Session, generation: Generation) -> Generation:

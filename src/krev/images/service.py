@@ -287,6 +287,7 @@ def submit_images(
             "scene": scene,
         },
         cost=cost(settings, body.image_count, body.hd),
+        product_ids=[product.id for product in products],
     )
 
 

@@ -4,7 +4,7 @@ from krev.changes import CacheTag
 from krev.models.api_key import ApiKey
 from krev.models.base import Base
 from krev.models.conversion import ConversionEvent, MetaPixelConfig
-from krev.models.generation import Generation
+from krev.models.generation import Generation, GenerationProduct
 from krev.models.idempotency import IdempotencyRecord
 from krev.models.ledger import LedgerEntry
 from krev.models.product import Product
@@ -26,6 +26,7 @@ __all__ = [
     "ConversionEvent",
     "DashboardSession",
     "Generation",
+    "GenerationProduct",
     "IdempotencyRecord",
     "LedgerEntry",
     "MetaPixelConfig",

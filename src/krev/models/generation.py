@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -12,13 +12,18 @@ from sqlalchemy.orm import Mapped, mapped_column
 from krev.kit.clock import utcnow
 from krev.models.base import Base
 
+GenerationStatus = Literal["queued", "processing", "succeeded", "failed", "cancelled"]
 ACTIVE_STATUSES = ("queued", "processing")
 TERMINAL_STATUSES = ("succeeded", "failed", "cancelled")
 
 
 class Generation(Base):
     __tablename__ = "generations"
-    __table_args__ = (Index("ix_generations_status_heartbeat", "status", "heartbeat_at"),)
+    __table_args__ = (
+        Index("ix_generations_status_heartbeat", "status", "heartbeat_at"),
+        # Listing is newest first per user, with (created_at, id) as the cursor.
+        Index("ix_generations_user_created", "user_id", "created_at", "id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     user_id: Mapped[uuid.UUID] = mapped_column(
@@ -41,3 +46,19 @@ class Generation(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
     deadline_at: Mapped[datetime]
+
+
+class GenerationProduct(Base):
+    """A product a generation was submitted for (its analysis, or images made with it), so the
+    generations of a product are found by index rather than by searching every job's params.
+
+    The product's id is not a foreign key: the rows outlive the product. Deleting a product
+    removes its photos, not what was made with it; those generations stay in the list and
+    stay findable by the product's id (an id in their params too)."""
+
+    __tablename__ = "generation_products"
+
+    generation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("generations.id", ondelete="CASCADE"), primary_key=True
+    )
+    product_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, index=True)
