@@ -6,7 +6,8 @@ dependency solving took about a third of the CPU (py-spy on a served process; se
 docs/performance.md). Here the same endpoint code runs after a regular-expression match and
 the same authentication, and errors render through the same envelope; the FastAPI routes stay
 registered, so the OpenAPI document, HEAD (turned into GET further out) and anything this
-dispatcher does not recognise (a malformed id, say) go through FastAPI as before.
+dispatcher does not recognise (a path its pattern does not match, say) go through FastAPI as
+before.
 """
 
 from __future__ import annotations

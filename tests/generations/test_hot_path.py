@@ -89,9 +89,14 @@ def test_every_kind_of_answer_matches_the_fastapi_route(
         (f"/api/v1/generations/{job}", {}),
         ("/api/v1/generations/not-a-uuid", owner.headers),
         (f"/api/v1/generations/{job[:-1]}", owner.headers),
+        ("/api/v1/generations/1", owner.headers),
+        ("/api/v1/generations/not-a-uuid", {}),
     ]
     for path, headers in cases:
         _same(fast.get(path, headers=headers), reference.get(path, headers=headers))
+    for malformed in ("not-a-uuid", job[:-1], "1"):  # no such generation: 404 on both paths
+        answer = fast.get(f"/api/v1/generations/{malformed}", headers=owner.headers)
+        assert (answer.status_code, answer.json()["code"]) == (404, "not_found"), answer.text
 
 
 def test_rate_limits_apply_and_read_the_same(

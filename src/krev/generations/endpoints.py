@@ -7,13 +7,14 @@ import uuid
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from krev.accounts.auth import CurrentPrincipal, Principal
 from krev.deps import PageDep, RuntimeDep, SessionDep
+from krev.errors import NotFound
 from krev.generations import service
 from krev.generations.schemas import GenerationOut
 from krev.generations.service import GenerationRecord
@@ -37,9 +38,23 @@ def _view(
     )
 
 
+# Any text is taken as an id: a generation that does not exist is a 404, whatever its id
+# looks like (the reference's "invalid generation ID"), not a validation error.
+GenerationId = Annotated[
+    str, Path(description="The generation's id (a UUID).", json_schema_extra={"format": "uuid"})
+]
+
+
+def generation_id(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise NotFound("Generation not found.") from None
+
+
 @router.get("/{id}", name="get", response_model=Envelope[GenerationOut])
 async def get_generation(
-    id: uuid.UUID, principal: CurrentPrincipal, request: Request
+    id: GenerationId, principal: CurrentPrincipal, request: Request
 ) -> JSONResponse:
     """Poll a generation: status, progress (0-100) and, once succeeded, signed output URLs."""
     return await generation_response(request, principal, {"id": id})
@@ -53,12 +68,13 @@ async def generation_response(
     # and the body is built as plain JSON (response_model documents it; re-validating a
     # dict the service just built would cost as much as the read).
     runtime: Runtime = request.app.state.runtime
+    wanted = generation_id(path["id"])
 
     def read(connection: Connection) -> dict[str, Any]:
         return service.poll_view(
             connection,
             principal.user.id,
-            path["id"],
+            wanted,
             principal.scopes,
             runtime.storage,
             runtime.settings.signed_url_ttl_seconds,
@@ -70,10 +86,10 @@ async def generation_response(
 
 HOT_ROUTE = HotRoute(
     path="/api/v1/generations/{id}",
-    pattern=re.compile(r"/api/v1/generations/(?P<id>[0-9A-Fa-f-]{32,36})"),
+    # Every id, as the route takes it: the handler answers 404 for one that is not a UUID.
+    pattern=re.compile(r"/api/v1/generations/(?P<id>[^/]+)"),
     scope=None,  # any key: the generation's kind decides the scope (service.check_scope)
     handler=generation_response,
-    convert=lambda groups: {"id": uuid.UUID(groups["id"])},
 )
 
 
@@ -121,12 +137,12 @@ def list_generations(
 
 @router.post("/{id}/cancel", name="cancel", response_model=Envelope[GenerationOut])
 def cancel_generation(
-    id: uuid.UUID,
+    id: GenerationId,
     principal: CurrentPrincipal,
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> dict[str, Any]:
     """Cancel a queued generation (refunded now) or stop a running one at its next step."""
-    generation = service.get_owned(session, principal.user.id, id)
+    generation = service.get_owned(session, principal.user.id, generation_id(id))
     service.check_scope(generation, principal.scopes)
     return ok(_view(session, service.cancel(session, generation), runtime))
