@@ -10,6 +10,10 @@ given; anything else (a timestamp typed by hand, an edited cursor, another list'
 with a secret since rotated) is a 400 ``invalid_cursor``, never a 500 nor a guess. The JSON
 is readable by whoever holds the cursor: it holds the position of a row of theirs, nothing
 else, and the signature is what makes it ours.
+
+A new list (chat conversations, say) declares a ``Keyset`` in its repository, returns
+``self.paginate(stmt, KEYSET, page)``, and takes ``page: PageDep`` (krev.deps) in its endpoint,
+which answers the returned ``Page``'s items as ``data`` and its ``meta``.
 """
 
 from __future__ import annotations
