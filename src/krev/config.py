@@ -150,7 +150,23 @@ class Settings(BaseSettings):
     fetch_timeout_seconds: float = Field(
         default=15.0,
         gt=0,
-        description="Time budget for fetching one user-supplied image URL, redirects included.",
+        description="Time budget for fetching a request's user-supplied image URLs, start to "
+        "end: waiting for a fetch thread, DNS, connecting, every redirect and the whole body "
+        "(a server that trickles bytes is cut off). A request's URLs share it.",
+    )
+    fetch_threads: int = Field(
+        default=32,
+        ge=1,
+        description="Threads each API process fetches user-supplied URLs on. Fetches use "
+        "these alone, so origins that answer slowly never hold the threads other requests need.",
+    )
+    fetch_max_per_user: int = Field(
+        default=4,
+        ge=1,
+        description="Most user-supplied URLs one user may have being fetched at once: across "
+        "all API processes when REDIS_URL is set, per process otherwise. A request that would "
+        "go past it is refused with 429 fetch_concurrency and Retry-After; a request with more "
+        "URLs than this fetches them this many at a time.",
     )
     fetch_allow_loopback: bool = Field(
         default=False,

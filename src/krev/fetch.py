@@ -218,9 +218,17 @@ class SafeFetcher:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def fetch(self, url: str) -> FetchedResource:
-        """GET ``url`` and return its body, or raise a :class:`FetchError`."""
-        guard = _SocketGuard(_Deadline(self.timeout))
+    def fetch(self, url: str, *, deadline: float | None = None) -> FetchedResource:
+        """GET ``url`` and return its body, or raise a :class:`FetchError`.
+
+        The budget is ``timeout`` seconds from now, or ends at ``deadline`` (a
+        ``time.monotonic()`` instant) for a caller whose budget began before this call, such
+        as a fetch that waited for a thread.
+        """
+        budget = _Deadline(time.monotonic() + self.timeout if deadline is None else deadline)
+        if budget.expired():
+            raise _timeout(self.timeout)
+        guard = _SocketGuard(budget)
         try:
             current = self._parse(url, redirected=False)
             for hop in range(self.max_redirects + 1):
@@ -532,8 +540,8 @@ def _network_errors(guard: _SocketGuard, seconds: float) -> Iterator[None]:
 
 
 class _Deadline:
-    def __init__(self, seconds: float) -> None:
-        self.at = time.monotonic() + seconds
+    def __init__(self, at: float) -> None:
+        self.at = at  # a time.monotonic() instant
 
     def remaining(self) -> float:
         return self.at - time.monotonic()

@@ -14,6 +14,7 @@ from huey import Huey
 
 from krev.config import Settings
 from krev.db import Database
+from krev.fetchpool import FetchPool, build_fetch_pool
 from krev.kit.private_files import private_dir
 from krev.queue import create_huey
 from krev.ratelimit import RateLimiter
@@ -55,6 +56,8 @@ class Runtime:
     storage: Storage
     limiter: RateLimiter
     huey: Huey
+    # Where users' URLs are fetched (krev.fetchpool): threads no other request waits for.
+    fetch_pool: FetchPool
     # What API processes keep of hot reads, and how committed changes reach every process
     # (krev.readcache): a feed over Redis, or SQLite's own change counter.
     cache: ReadCache = field(default_factory=lambda: ReadCache(ttl=0))
@@ -63,6 +66,7 @@ class Runtime:
     conversions: ConversionTasks = field(init=False)
 
     def close(self) -> None:
+        self.fetch_pool.close()
         if self.changes is not None:
             self.changes.close()
         self.db.dispose()
@@ -92,6 +96,7 @@ def build_runtime(settings: Settings) -> Runtime:
         huey=create_huey(settings),
         cache=cache,
         changes=changes,
+        fetch_pool=build_fetch_pool(settings),
     )
     runtime.db.announce = changes.announce if changes is not None else cache.drop
     from krev.generations.tasks import register_tasks

@@ -11,6 +11,7 @@ Routes besides the files put there:
     /loop                           a redirect to itself
     /status/CODE                    an empty response with that status
     /sleep?seconds=S                headers only after S seconds
+    /hold                           nothing until the test calls release_held(), then a 503
     /drip-headers?interval=S        a status line, then one header byte every S seconds
     /drip-body?interval=S           headers (no length), then one body byte every S seconds
     /endless                        headers (no length), then bytes until the client leaves
@@ -24,6 +25,7 @@ from __future__ import annotations
 import datetime
 import gzip
 import ssl
+import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -48,6 +50,9 @@ class OriginServer(LocalHTTPServer):
         self.tls = tls
         self.requests: list[SeenRequest] = []
         self._files: dict[str, tuple[bytes, str]] = {}
+        self._held = threading.Condition()
+        self.holding = 0  # requests to /hold waiting now
+        self._released = threading.Event()
         super().__init__(_handler_for(self), host=host, port=port, name="origin")
         if tls is not None:
             self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
@@ -63,6 +68,29 @@ class OriginServer(LocalHTTPServer):
     def put(self, path: str, body: bytes, content_type: str = "application/octet-stream") -> str:
         self._files[path] = (body, content_type)
         return self.url(path)
+
+    def wait_held(self, count: int, timeout: float = 60.0) -> bool:
+        """Whether ``count`` requests to /hold are waiting (False if not within ``timeout``,
+        which only a failing test ever reaches)."""
+        with self._held:
+            return self._held.wait_for(lambda: self.holding >= count, timeout)
+
+    def release_held(self) -> None:
+        self._released.set()
+
+    def before_stop(self) -> None:
+        self.release_held()
+
+    def _hold(self) -> None:
+        with self._held:
+            self.holding += 1
+            self._held.notify_all()
+        try:
+            self._released.wait()
+        finally:
+            with self._held:
+                self.holding -= 1
+                self._held.notify_all()
 
 
 def _handler_for(origin: OriginServer) -> type[BaseHTTPRequestHandler]:
@@ -92,6 +120,9 @@ def _handler_for(origin: OriginServer) -> type[BaseHTTPRequestHandler]:
             elif parts.path == "/sleep":
                 origin._stopping.wait(float(query["seconds"]))
                 self._respond(200, b"late", "text/plain")
+            elif parts.path == "/hold":
+                origin._hold()
+                self._respond(503, b"released", "text/plain")
             elif parts.path == "/drip-headers":
                 self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Drip: ")
                 self._drip(float(query["interval"]))

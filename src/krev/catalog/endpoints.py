@@ -126,8 +126,13 @@ async def upload_product(
     assert fields is not None
     settings = runtime.settings
 
+    if data is None and not service.is_data_url(fields.image_url):
+        data = await service.fetch_image_url(
+            runtime.fetch_pool, principal.user.id, fields.image_url
+        )
+
     def _intake() -> DecodedImage:
-        content = data if data is not None else service.read_image_url(settings, fields.image_url)
+        content = data if data is not None else service.read_data_url(settings, fields.image_url)
         return service.decode_upload(settings, content)
 
     image = await asyncio.to_thread(_intake)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,8 @@ from krev.errors import (
     NotFound,
     StorageQuotaExceeded,
 )
-from krev.fetch import FetchError, SafeFetcher, decode_data_url
+from krev.fetch import FetchError, decode_data_url
+from krev.fetchpool import FetchPool
 from krev.files.service import delete_objects, record_objects
 from krev.generations import service as generations
 from krev.imaging import DecodedImage, ImageRejected, decode_image, encode_webp
@@ -62,21 +63,36 @@ def _rejected(error: FetchError | ImageRejected) -> ImageInputRejected:
 # --- intake ----------------------------------------------------------------------------
 
 
-def read_image_url(settings: Settings, url: str) -> bytes:
-    """The bytes behind ``image_url``: a base64 data URL, or an http(s) URL fetched safely."""
+def is_data_url(url: str) -> bool:
+    return url[:5].lower() == "data:"
+
+
+def read_data_url(settings: Settings, url: str) -> bytes:
+    """The bytes of a base64 ``data:`` URL (``image_url``, ``reference_images``)."""
     try:
-        if url[:5].lower() == "data:":
-            content, _media_type = decode_data_url(url, settings.max_image_bytes)
-            return content
-        with SafeFetcher(
-            max_bytes=settings.max_image_bytes,
-            timeout=settings.fetch_timeout_seconds,
-            allow_loopback=settings.fetch_allow_loopback,
-            allowlist=settings.fetch_allowlist,
-        ) as fetcher:
-            return fetcher.fetch(url).content
+        content, _media_type = decode_data_url(url, settings.max_image_bytes)
     except FetchError as error:
         raise _rejected(error) from error
+    return content
+
+
+async def fetch_image_urls(
+    fetch_pool: FetchPool, user_id: uuid.UUID, urls: Sequence[str]
+) -> list[bytes | ImageInputRejected]:
+    """The bytes behind each http(s) URL, fetched safely on the fetch pool's own threads, or
+    why not; 429 fetch_concurrency (nothing fetched) when the user has too many under way."""
+    outcomes = await fetch_pool.fetch(user_id, urls)
+    return [
+        _rejected(outcome) if isinstance(outcome, FetchError) else outcome for outcome in outcomes
+    ]
+
+
+async def fetch_image_url(fetch_pool: FetchPool, user_id: uuid.UUID, url: str) -> bytes:
+    """``fetch_image_urls`` for one URL, its refusal raised."""
+    (outcome,) = await fetch_image_urls(fetch_pool, user_id, [url])
+    if isinstance(outcome, ImageInputRejected):
+        raise outcome
+    return outcome
 
 
 def decode_upload(settings: Settings, data: bytes) -> DecodedImage:

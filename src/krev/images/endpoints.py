@@ -65,8 +65,8 @@ async def create_images(
             return service.usable_products(reading, principal.user.id, product_ids)
 
     products = await asyncio.to_thread(_products) if product_ids else []
-    references = await asyncio.to_thread(
-        service.read_references, settings, body.reference_images or []
+    references = await service.read_references(
+        settings, runtime.fetch_pool, principal.user.id, body.reference_images or []
     )
     scene = await asyncio.to_thread(composer.understand, body.prompt, body.preset_id)
 

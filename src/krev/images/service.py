@@ -3,12 +3,12 @@ and accepting the job (reserve, record, enqueue after commit). No HTTP types her
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import functools
 import io
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ from krev.catalog import service as catalog
 from krev.config import Settings
 from krev.engines.base import SceneComposer
 from krev.errors import BadRequest, Conflict, NotFound
+from krev.fetchpool import FetchPool
 from krev.generations import service as generations
 from krev.generations.service import GenerationRecord
 from krev.images.schemas import ImageRequest
@@ -218,32 +219,41 @@ def usable_products(
     return found
 
 
-def read_references(settings: Settings, urls: Sequence[str]) -> list[str]:
-    """Fetch (SSRF-safe) and decode each reference, and return them as small WebP thumbnails,
-    base64, for the job's parameters. The fetches run side by side, so a slow origin costs its
-    own time budget once, not once per reference; the first bad one (by position) is named.
-    Blocking: call it off the event loop."""
+async def read_references(
+    settings: Settings, fetch_pool: FetchPool, user_id: uuid.UUID, urls: Sequence[str]
+) -> list[str]:
+    """Fetch (SSRF-safe, on the fetch pool) and decode each reference, and return them as small
+    WebP thumbnails, base64, for the job's parameters. The fetches run side by side, so a slow
+    origin costs the time budget once, not once per reference; the first bad one (by
+    position) is named. 429 fetch_concurrency, before any fetch, when the user has too many
+    fetches under way."""
     if not urls:
         return []
-    with ThreadPoolExecutor(max_workers=len(urls), thread_name_prefix="krev-reference") as pool:
-        outcomes = list(pool.map(lambda url: _read_reference(settings, url), urls))
+    remote = [url for url in urls if not catalog.is_data_url(url)]
+    fetched = iter(await catalog.fetch_image_urls(fetch_pool, user_id, remote))
+    contents = [url if catalog.is_data_url(url) else next(fetched) for url in urls]
+    return await asyncio.to_thread(_thumbnails, settings, contents)
+
+
+def _thumbnails(
+    settings: Settings, contents: Sequence[str | bytes | catalog.ImageInputRejected]
+) -> list[str]:
+    """Each reference (a data: URL, fetched bytes, or why it could not be fetched) as a
+    thumbnail; CPU work, off the event loop."""
     encoded = []
-    for index, outcome in enumerate(outcomes):
-        if isinstance(outcome, catalog.ImageInputRejected):
-            kind = _reference_rejection(outcome.code)
-            raise kind(f"reference_images[{index}]: {outcome.message}") from outcome
-        encoded.append(outcome)
+    for index, content in enumerate(contents):
+        try:
+            if isinstance(content, catalog.ImageInputRejected):
+                raise content
+            data = catalog.read_data_url(settings, content) if isinstance(content, str) else content
+            image = catalog.decode_upload(settings, data).image
+        except catalog.ImageInputRejected as error:
+            kind = _reference_rejection(error.code)
+            raise kind(f"reference_images[{index}]: {error.message}") from error
+        small = image.convert("RGB")
+        small.thumbnail((REFERENCE_SIDE, REFERENCE_SIDE), Image.Resampling.LANCZOS)
+        encoded.append(base64.b64encode(encode_webp(small, quality=90)).decode("ascii"))
     return encoded
-
-
-def _read_reference(settings: Settings, url: str) -> str | catalog.ImageInputRejected:
-    try:
-        image = catalog.decode_upload(settings, catalog.read_image_url(settings, url)).image
-    except catalog.ImageInputRejected as error:
-        return error
-    small = image.convert("RGB")
-    small.thumbnail((REFERENCE_SIDE, REFERENCE_SIDE), Image.Resampling.LANCZOS)
-    return base64.b64encode(encode_webp(small, quality=90)).decode("ascii")
 
 
 def decode_reference(text: str) -> Image.Image:
