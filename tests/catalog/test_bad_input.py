@@ -166,8 +166,19 @@ def test_unsupported_types_are_named_in_the_error(
     assert kind in message and "JPG, PNG" in message.replace("JPEG", "JPG"), message
 
 
-def test_a_url_whose_server_hangs_times_out(
-    make_settings: Callable[..., Settings], make_account: Callable[..., Account]
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/sleep?seconds=60",
+        # A byte every 50 ms, without end: each read succeeds, only the whole-fetch budget
+        # (which includes redirects) stops it.
+        "/drip-headers?interval=0.05",
+        "/drip-body?interval=0.05",
+        "/redirect?to=/drip-body%3Finterval%3D0.05",
+    ],
+)
+def test_a_url_whose_server_hangs_or_trickles_times_out(
+    make_settings: Callable[..., Settings], make_account: Callable[..., Account], path: str
 ) -> None:
     account = make_account()
     settings = make_settings(
@@ -181,7 +192,7 @@ def test_a_url_whose_server_hangs_times_out(
         ):
             response = client.post(
                 PRODUCTS,
-                json={"image_url": origin.url("/sleep?seconds=60")},
+                json={"image_url": origin.url(path)},
                 headers=account.headers,
             )
             _assert_refused(client, account, response, 400, "fetch_timeout")
