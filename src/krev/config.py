@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Literal
 
 from limits import parse as parse_rate_limit
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from krev.client_address import IPNetwork, parse_networks
+from krev.fetch import parse_allowlist_entry
 from krev.kit.private_files import private_dir, write_private_file_once
 
 
@@ -175,8 +176,10 @@ class Settings(BaseSettings):
     )
     fetch_allowlist: list[str] = Field(
         default_factory=list,
-        description="Host names or IP addresses user-supplied URLs may reach even though "
-        "they are private (JSON list). For tests against local servers; keep empty in production.",
+        description="Hosts user-supplied URLs may reach even though they resolve to private or "
+        "loopback addresses (JSON list). `host:port` (a name or IP address; `[v6]:port`) allows "
+        "that port only, 80/443 being the port of a URL that names none; a bare `host` allows "
+        "every port of it. For tests against local servers; keep empty in production.",
     )
     signed_url_ttl_seconds: int = Field(
         default=3600, gt=0, description="Lifetime of signed storage URLs."
@@ -329,6 +332,13 @@ class Settings(BaseSettings):
         default="console", description="Structured logs as JSON lines or for humans."
     )
     metrics_enabled: bool = Field(default=True, description="Serve Prometheus metrics at /metrics.")
+
+    @field_validator("fetch_allowlist")
+    @classmethod
+    def _allowlist_entries_parse(cls, entries: list[str]) -> list[str]:
+        for entry in entries:
+            parse_allowlist_entry(entry)  # ValueError names the entry
+        return entries
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

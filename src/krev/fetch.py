@@ -13,7 +13,9 @@ checked (loopback, private, link-local and metadata, CGNAT, multicast, reserved,
 that embed such an IPv4 address); then the request is sent to the checked address itself, so a
 second DNS answer can never be used (DNS rebinding). Redirects are followed here, one hop at a
 time, each hop checked the same way. Loopback is reachable only through ``allow_loopback`` or
-``allowlist``, which exist for tests and stay empty in production.
+``allowlist``, which exist for tests and stay empty in production. An allowlist entry names a
+host or an address, alone (every port of it, as before ports could be named) or with a port
+(``host:port``, ``[v6]:port``: that port only).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ __all__ = [
     "SafeFetcher",
     "UrlNotAllowed",
     "decode_data_url",
+    "parse_allowlist_entry",
     "system_resolver",
 ]
 
@@ -163,8 +166,9 @@ class SafeFetcher:
 
     ``max_bytes`` caps the body, ``timeout`` is the budget in seconds for the whole fetch (DNS,
     every redirect hop, the body), ``max_redirects`` the hops followed. ``allow_loopback`` and
-    ``allowlist`` (exact host names or IP addresses whose answers skip the address check) are
-    the only ways a blocked address is ever reached; they exist for tests against servers on
+    ``allowlist`` (see :func:`parse_allowlist_entry`: a host name whose answers, or an IP
+    address that, skip the address check, on every port or on the one port named) are the
+    only ways a blocked address is ever reached; they exist for tests against servers on
     127.0.0.1 and stay empty in production. ``resolver`` and ``transport`` are injectable so
     tests need neither DNS nor a network.
 
@@ -198,7 +202,7 @@ class SafeFetcher:
         self.max_redirects = max_redirects
         self.allowed_schemes = schemes
         self.allow_loopback = allow_loopback
-        self._allowed_hosts = frozenset(_normalise_allowlist_entry(entry) for entry in allowlist)
+        self._allowlist = frozenset(parse_allowlist_entry(entry) for entry in allowlist)
         self._resolver: Resolver = resolver or system_resolver
         self._user_agent = user_agent
         # No kept-alive connections: a pooled connection is keyed by the address dialled, so a
@@ -313,12 +317,13 @@ class SafeFetcher:
                 addresses.append(address)
         if not addresses:
             raise UrlNotAllowed(unresolvable)
-        if host.lower() in self._allowed_hosts:
+        port = url.port or _DEFAULT_PORTS[url.scheme]
+        if self._allows(host.lower(), port):
             return list(dict.fromkeys(str(address) for address in addresses))
         for address in addresses:
             # One bad answer refuses the host: which answer a client would pick is not ours
             # to predict, and an attacker controls the order.
-            if str(address) not in self._allowed_hosts and _is_blocked(
+            if not self._allows(str(address), port) and _is_blocked(
                 address, allow_loopback=self.allow_loopback
             ):
                 raise UrlNotAllowed(
@@ -327,6 +332,9 @@ class SafeFetcher:
                     else "The URL points to an address that is not allowed."
                 )
         return list(dict.fromkeys(str(address) for address in addresses))
+
+    def _allows(self, host: str, port: int) -> bool:
+        return (host, None) in self._allowlist or (host, port) in self._allowlist
 
     def _send(self, url: httpx.URL, guard: _SocketGuard, *, redirected: bool) -> httpx.Response:
         addresses = self._checked_addresses(url, guard.deadline, redirected=redirected)
@@ -487,9 +495,40 @@ def _parse_address(text: str) -> IPAddress | None:
         return None
 
 
-def _normalise_allowlist_entry(entry: str) -> str:
-    address = _parse_address(entry.strip("[]"))
-    return str(address) if address is not None else entry.lower()
+def parse_allowlist_entry(entry: str) -> tuple[str, int | None]:
+    """``(host, port)`` of an allowlist entry, the port None when it names none (every port).
+
+    ``host`` (a name or an IPv4 address), ``host:port``, an IPv6 address bare or bracketed,
+    ``[v6]:port``. Names are compared lower-cased, addresses in their canonical form. Raises
+    ValueError for anything else, a port outside 1-65535 included.
+    """
+    text = entry.strip().lower()
+    port: int | None = None
+    if text.startswith("["):
+        address_text, bracket, rest = text[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            raise ValueError(f"allowlist entry {entry!r}: expected [IPv6 address]:port")
+        host, port_text = address_text, rest[1:] if rest else None
+        if _parse_address(host) is None:
+            raise ValueError(f"allowlist entry {entry!r}: {host!r} is not an IPv6 address")
+    elif _parse_address(text) is not None:  # IPv4, or a bare IPv6 address (no port)
+        host, port_text = text, None
+    elif text.count(":") == 1:
+        host, port_text = text.split(":")
+    elif ":" in text:
+        raise ValueError(
+            f"allowlist entry {entry!r}: write an IPv6 address with a port as [v6]:port"
+        )
+    else:
+        host, port_text = text, None
+    if port_text is not None:
+        if not (port_text.isascii() and port_text.isdigit()) or not 0 < int(port_text) < 65536:
+            raise ValueError(f"allowlist entry {entry!r}: the port must be 1-65535")
+        port = int(port_text)
+    if not host:
+        raise ValueError(f"allowlist entry {entry!r} names no host")
+    address = _parse_address(host)
+    return (str(address) if address is not None else host), port
 
 
 def _media_type(header: str | None) -> str | None:

@@ -199,3 +199,41 @@ def test_a_url_whose_server_hangs_or_trickles_times_out(
             assert "URL took longer than 0.5 s" in response.json()["error"]
     finally:
         runtime.close()
+
+
+def test_an_allowlist_entry_with_a_port_lets_urls_reach_that_port_only(
+    make_settings: Callable[..., Settings], make_account: Callable[..., Account]
+) -> None:
+    account = make_account()
+    with OriginServer() as allowed, OriginServer() as other:
+        settings = make_settings(plans=JOB_PLANS, fetch_allowlist=[f"127.0.0.1:{allowed.port}"])
+        runtime = build_runtime(settings)
+        try:
+            with TestClient(build_app(runtime), base_url="http://127.0.0.1:8000") as client:
+                for origin in (allowed, other):
+                    origin.put("/page.html", b"<!doctype html><html></html>", "text/html")
+
+                fetched = client.post(
+                    PRODUCTS,
+                    json={"image_url": allowed.url("/page.html")},
+                    headers=account.headers,
+                )
+                refused = client.post(
+                    PRODUCTS, json={"image_url": other.url("/page.html")}, headers=account.headers
+                )
+
+                # The allowed port was fetched (and its page refused as not an image); the
+                # other port of the same address was never contacted.
+                _assert_refused(client, account, fetched, 415, "unsupported_image_type")
+                _assert_refused(client, account, refused, 400, "url_not_allowed")
+                assert other.requests == []
+        finally:
+            runtime.close()
+
+
+@pytest.mark.parametrize("entry", ["127.0.0.1:0", "localhost:http", "[::1]:99999"])
+def test_a_malformed_allowlist_entry_stops_the_process_at_start(
+    make_settings: Callable[..., Settings], entry: str
+) -> None:
+    with pytest.raises(ValueError, match="allowlist entry"):
+        make_settings(fetch_allowlist=[entry])

@@ -31,6 +31,7 @@ from krev.fetch import (
     SafeFetcher,
     UrlNotAllowed,
     decode_data_url,
+    parse_allowlist_entry,
 )
 from tests.support.origin_server import OriginServer, self_signed_certificate
 
@@ -122,6 +123,7 @@ def test_public_surface_is_what_callers_use() -> None:
         "SafeFetcher",
         "UrlNotAllowed",
         "decode_data_url",
+        "parse_allowlist_entry",
         "system_resolver",
     }
 
@@ -159,6 +161,109 @@ def test_fetches_a_file_from_an_allowlisted_origin(origin: OriginServer) -> None
     assert resource == FetchedResource(
         url=origin.url("/logo.png"), content=PNG, content_type="image/png", status_code=200
     )
+
+
+# --- the allowlist: a host, or a host and one port -----------------------------------------
+
+
+@pytest.fixture
+def second_origin() -> Iterator[OriginServer]:
+    """Another origin on 127.0.0.1, on a port of its own."""
+    with OriginServer() as server:
+        server.put("/logo.png", PNG, "image/png")
+        yield server
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "origin.example.com"])
+def test_an_entry_with_a_port_allows_that_port_only(
+    origin: OriginServer, second_origin: OriginServer, host: str
+) -> None:
+    dns = FakeDns({"origin.example.com": ["127.0.0.1"]})
+    safe = fetcher(resolver=dns, allowlist=[f"{host}:{origin.port}"])
+
+    assert safe.fetch(origin.url("/logo.png", host=host)).content == PNG
+    with pytest.raises(UrlNotAllowed):
+        safe.fetch(second_origin.url("/logo.png", host=host))
+
+    assert second_origin.requests == []
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "origin.example.com"])
+def test_a_bare_entry_allows_every_port_of_its_host(
+    origin: OriginServer, second_origin: OriginServer, host: str
+) -> None:
+    dns = FakeDns({"origin.example.com": ["127.0.0.1"]})
+    safe = fetcher(resolver=dns, allowlist=[host])
+
+    assert safe.fetch(origin.url("/logo.png", host=host)).content == PNG
+    assert safe.fetch(second_origin.url("/logo.png", host=host)).content == PNG
+
+
+def test_an_allowed_port_cannot_redirect_to_another_port(
+    origin: OriginServer, second_origin: OriginServer
+) -> None:
+    start = redirect(origin, second_origin.url("/logo.png"))
+
+    with pytest.raises(UrlNotAllowed, match="redirects"):
+        fetcher(allowlist=[f"127.0.0.1:{origin.port}"]).fetch(start)
+
+    assert second_origin.requests == []
+
+
+@pytest.mark.parametrize(
+    ("entry", "url", "allowed"),
+    [
+        ("images.example.com:80", "http://images.example.com/a.png", True),
+        ("images.example.com:443", "https://images.example.com/a.png", True),
+        ("images.example.com:443", "http://images.example.com/a.png", False),
+        ("images.example.com:80", "http://images.example.com:8080/a.png", False),
+        ("IMAGES.example.com:8080", "http://images.EXAMPLE.com:8080/a.png", True),
+        ("10.0.0.7:80", "http://images.example.com/a.png", True),  # by the address answered
+        ("10.0.0.7:80", "http://images.example.com:81/a.png", False),
+        ("10.0.0.7", "http://images.example.com:81/a.png", True),
+        ("[::ffff:10.0.0.7]:80", "http://[::ffff:a00:7]/a.png", True),
+        ("::ffff:a00:7", "http://[::ffff:10.0.0.7]:9000/a.png", True),
+    ],
+)
+def test_a_url_without_a_port_is_on_its_schemes_default_port(
+    entry: str, url: str, allowed: bool
+) -> None:
+    # images.example.com answers a private address, which only the allowlist lets through.
+    dns = FakeDns({"images.example.com": ["10.0.0.7"]})
+    safe = fetcher(resolver=dns, transport=SpyTransport(), allowlist=[entry])
+
+    if allowed:
+        assert safe.fetch(url).content == PNG
+    else:
+        with pytest.raises(UrlNotAllowed):
+            safe.fetch(url)
+
+
+@pytest.mark.parametrize(
+    ("entry", "parsed"),
+    [
+        ("Images.Example.com", ("images.example.com", None)),
+        ("images.example.com:8080", ("images.example.com", 8080)),
+        ("127.0.0.1", ("127.0.0.1", None)),
+        (" 127.0.0.1:80 ", ("127.0.0.1", 80)),
+        ("::1", ("::1", None)),
+        ("[::1]", ("::1", None)),
+        ("[0:0::1]:8443", ("::1", 8443)),
+    ],
+)
+def test_allowlist_entries(entry: str, parsed: tuple[str, int | None]) -> None:
+    assert parse_allowlist_entry(entry) == parsed
+
+
+@pytest.mark.parametrize(
+    "entry",
+    ["", ":80", "host:", "host:0", "host:65536", "host:http", "host:٨٠", "a:b:c", "[::1", "[x]:80"],
+)
+def test_malformed_allowlist_entries_are_refused(entry: str) -> None:
+    with pytest.raises(ValueError):
+        parse_allowlist_entry(entry)
+    with pytest.raises(ValueError):
+        SafeFetcher(max_bytes=MAX_BYTES, allowlist=[entry])
 
 
 def test_dials_the_checked_address_keeping_host_header_and_tls_name() -> None:
