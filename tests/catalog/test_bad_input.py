@@ -237,3 +237,46 @@ def test_a_malformed_allowlist_entry_stops_the_process_at_start(
 ) -> None:
     with pytest.raises(ValueError, match="allowlist entry"):
         make_settings(fetch_allowlist=[entry])
+
+
+@pytest.mark.parametrize(
+    ("media_type", "fmt", "status", "code"),
+    [
+        ("text/plain", "PNG", 415, "unsupported_image_type"),
+        ("application/octet-stream", "PNG", 415, "unsupported_image_type"),
+        ("image/gif", "PNG", 415, "unsupported_image_type"),
+        ("image/svg+xml", "PNG", 415, "unsupported_image_type"),
+        ("image/jpeg", "PNG", 400, "invalid_data_url"),
+        ("image/png", "JPEG", 400, "invalid_data_url"),
+        ("image/webp", "JPEG", 400, "invalid_data_url"),
+    ],
+)
+def test_a_data_url_must_declare_the_image_type_it_holds(
+    client: TestClient, account: Account, media_type: str, fmt: str, status: int, code: str
+) -> None:
+    # The bytes are a good photo each time: only the declared type is wrong.
+    url = data_url(photo_bytes(0, fmt=fmt, size=64), media_type)
+
+    response = client.post(PRODUCTS, json={"image_url": url}, headers=account.headers)
+
+    _assert_refused(client, account, response, status, code)
+    assert media_type in response.json()["error"]
+
+
+def test_a_data_url_declared_as_image_jpg_holding_a_jpeg_is_taken(
+    make_settings: Callable[..., Settings], make_account: Callable[..., Account]
+) -> None:
+    # No workers: only the intake is under test, not the analysis it would start.
+    runtime = build_runtime(make_settings(plans=JOB_PLANS, embedded_workers=0))
+    try:
+        with TestClient(build_app(runtime), base_url="http://127.0.0.1:8000") as client:
+            account = make_account()
+            url = data_url(photo_bytes(0, fmt="JPEG", size=64), "image/jpg")
+            response = client.post(
+                PRODUCTS,
+                json={"image_url": url},
+                headers={**account.headers, "Prefer": "respond-async"},
+            )
+            assert response.status_code == 202, response.text
+    finally:
+        runtime.close()

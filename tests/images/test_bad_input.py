@@ -214,6 +214,24 @@ def test_reference_urls_that_cannot_be_used(
             _refused(client, account, body, 400, code, "reference_images[1]")
 
 
+@pytest.mark.parametrize(
+    ("media_type", "fmt", "code"),
+    [
+        ("text/plain", "PNG", "unsupported_image_type"),
+        ("image/jpeg", "PNG", "invalid_data_url"),
+    ],
+)
+def test_a_data_url_reference_must_declare_the_image_type_it_holds(
+    client: TestClient, account: Account, media_type: str, fmt: str, code: str
+) -> None:
+    good = data_url(photo_bytes(BLUE_BOX, size=64))
+    wrong = data_url(photo_bytes(GREEN_BOX, fmt=fmt, size=64), media_type)
+
+    error = _refused(client, account, {"prompt": "x", "reference_images": [good, wrong]}, 400, code)
+
+    assert error.startswith("reference_images[1]:") and media_type in error
+
+
 def test_insufficient_credits_is_402_and_nothing_is_queued(
     client: TestClient, make_account: Callable[..., Account]
 ) -> None:

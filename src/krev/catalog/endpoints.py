@@ -132,8 +132,9 @@ async def upload_product(
         )
 
     def _intake() -> DecodedImage:
-        content = data if data is not None else service.read_data_url(settings, fields.image_url)
-        return service.decode_upload(settings, content)
+        if data is None:
+            return service.decode_data_image(settings, fields.image_url)
+        return service.decode_upload(settings, data)
 
     image = await asyncio.to_thread(_intake)
 

@@ -20,11 +20,18 @@ from krev.errors import (
     NotFound,
     StorageQuotaExceeded,
 )
-from krev.fetch import FetchError, decode_data_url
+from krev.fetch import FetchError, InvalidDataUrl, decode_data_url
 from krev.fetchpool import FetchPool
 from krev.files.service import delete_objects, record_objects
 from krev.generations import service as generations
-from krev.imaging import DecodedImage, ImageRejected, decode_image, encode_webp
+from krev.imaging import (
+    DecodedImage,
+    ImageFormat,
+    ImageRejected,
+    UnsupportedImageType,
+    decode_image,
+    encode_webp,
+)
 from krev.kit.clock import isoformat
 from krev.kit.pagination import Page, PageRequest
 from krev.models import Product
@@ -67,13 +74,45 @@ def is_data_url(url: str) -> bool:
     return url[:5].lower() == "data:"
 
 
-def read_data_url(settings: Settings, url: str) -> bytes:
-    """The bytes of a base64 ``data:`` URL (``image_url``, ``reference_images``)."""
+# The media types a data: URL may declare, and the format its bytes must then be in. image/jpg
+# is not a registered type, but clients build it from the file extension often enough.
+_DATA_URL_TYPES: dict[str, ImageFormat] = {
+    "image/jpeg": "jpeg",
+    "image/jpg": "jpeg",
+    "image/png": "png",
+    "image/webp": "webp",
+}
+_FORMAT_WORDS: dict[ImageFormat, str] = {"jpeg": "JPEG", "png": "PNG", "webp": "WebP"}
+
+
+def decode_data_image(settings: Settings, url: str) -> DecodedImage:
+    """The image in a base64 ``data:`` URL (``image_url``, ``reference_images``).
+
+    Its declared media type must be one we accept (415 unsupported_image_type otherwise) and
+    say what the bytes are (400 invalid_data_url otherwise): a URL that says text/plain, or a
+    PNG labelled image/jpeg, is a client bug to be told about, not guessed around.
+    """
     try:
-        content, _media_type = decode_data_url(url, settings.max_image_bytes)
+        content, media_type = decode_data_url(url, settings.max_image_bytes)
     except FetchError as error:
         raise _rejected(error) from error
-    return content
+    declared = _DATA_URL_TYPES.get(media_type)
+    if declared is None:
+        raise _rejected(
+            UnsupportedImageType(
+                f"The data URL declares {media_type}; JPG, PNG and WebP images are accepted "
+                "(image/jpeg, image/png or image/webp)."
+            )
+        )
+    image = decode_upload(settings, content)
+    if image.format != declared:
+        raise _rejected(
+            InvalidDataUrl(
+                f"The data URL declares {media_type} but holds a {_FORMAT_WORDS[image.format]} "
+                "image; declare the type the bytes are."
+            )
+        )
+    return image
 
 
 async def fetch_image_urls(

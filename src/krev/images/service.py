@@ -245,12 +245,15 @@ def _thumbnails(
         try:
             if isinstance(content, catalog.ImageInputRejected):
                 raise content
-            data = catalog.read_data_url(settings, content) if isinstance(content, str) else content
-            image = catalog.decode_upload(settings, data).image
+            decoded = (
+                catalog.decode_data_image(settings, content)
+                if isinstance(content, str)
+                else catalog.decode_upload(settings, content)
+            )
         except catalog.ImageInputRejected as error:
             kind = _reference_rejection(error.code)
             raise kind(f"reference_images[{index}]: {error.message}") from error
-        small = image.convert("RGB")
+        small = decoded.image.convert("RGB")
         small.thumbnail((REFERENCE_SIDE, REFERENCE_SIDE), Image.Resampling.LANCZOS)
         encoded.append(base64.b64encode(encode_webp(small, quality=90)).decode("ascii"))
     return encoded
