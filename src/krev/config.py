@@ -148,6 +148,14 @@ class Settings(BaseSettings):
         description="Most pixels (width x height) an accepted image may have; "
         "larger ones, decompression bombs included, are refused before decoding.",
     )
+    image_working_side: int = Field(
+        default=2048,
+        ge=1024,
+        le=8192,
+        description="Long side, in pixels, of the working copy of an image that product "
+        "analysis and background removal use, and so of a product's cutout; the stored "
+        "original keeps the upload's full resolution. Larger costs memory (4 bytes a pixel).",
+    )
     fetch_timeout_seconds: float = Field(
         default=15.0,
         gt=0,

@@ -66,7 +66,9 @@ def _accept(client: TestClient, account: Account, index: int) -> dict[str, Any]:
 
 def _files_of(client: TestClient, account: Account) -> list[str]:
     root = client.app.state.runtime.storage.root  # type: ignore[attr-defined]
-    return sorted(str(path) for path in (root / "users" / str(account.user_id)).rglob("*.webp"))
+    # Stored objects, whatever their format; not local storage's "~content-type" sidecars.
+    files = (root / "users" / str(account.user_id)).rglob("*")
+    return sorted(str(path) for path in files if path.is_file() and "~" not in path.name)
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)

@@ -18,6 +18,8 @@ from krev.imaging import (
     InvalidImage,
     UnsupportedImageType,
     decode_image,
+    decode_stored,
+    encode_original,
     encode_png,
     encode_webp,
 )
@@ -56,12 +58,16 @@ def test_public_surface() -> None:
     assert imaging.__all__ == sorted(imaging.__all__)
     assert set(imaging.__all__) == {
         "ACCEPTED_FORMATS",
+        "DEFAULT_WORKING_SIDE",
         "DecodedImage",
         "ImageRejected",
         "ImageTooLarge",
         "InvalidImage",
+        "OriginalImage",
         "UnsupportedImageType",
         "decode_image",
+        "decode_stored",
+        "encode_original",
         "encode_png",
         "encode_webp",
     }
@@ -318,3 +324,124 @@ def test_palette_and_greyscale_without_transparency_become_rgb() -> None:
     grey_alpha = photo().convert("LA")
     grey_alpha.putalpha(Image.new("L", grey_alpha.size, 10))
     assert decode(encoded(grey_alpha, "PNG")).image.mode == "RGBA"
+
+
+# --- the working image and the stored original ------------------------------------------------
+
+
+def _rotated_jpeg(size: tuple[int, int]) -> bytes:
+    """A JPEG stored sideways (EXIF orientation 6) with a red marker in its top-left corner; the
+    upright image is ``size`` turned a quarter, marker top-right."""
+    stored = Image.new("RGB", size, "white")
+    stored.paste((255, 0, 0), (0, 0, size[0] // 5, size[1] // 5))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x010F] = "Camera maker"
+    return encoded(stored, "JPEG", quality=95, exif=exif.tobytes(), comment=b"shot at home")
+
+
+def test_the_working_image_is_at_most_the_working_side_and_the_size_is_the_whole_images() -> None:
+    decoded = decode_image(
+        _rotated_jpeg((1200, 600)), max_bytes=MAX_BYTES, max_pixels=MAX_PIXELS, working_side=200
+    )
+    assert (decoded.width, decoded.height) == (600, 1200)
+    assert decoded.image.size == (100, 200)
+    red, green, blue = decoded.image.getpixel((90, 10))  # type: ignore[misc]
+    assert red > 200 and green < 60 and blue < 60, "upright: the marker is top-right"
+
+
+def test_rgba_is_shrunk_in_bands_exactly_as_pillow_shrinks_it_whole() -> None:
+    # Tall enough for several bands, and a height that is no multiple of the factor (5).
+    image = photo((600, 1503), "RGBA")
+    image.putalpha(Image.linear_gradient("L").resize(image.size))
+    decoded = decode_image(
+        encoded(image, "PNG"), max_bytes=MAX_BYTES, max_pixels=MAX_PIXELS, working_side=150
+    )
+    expected = image.resize((60, 150), Image.Resampling.LANCZOS, reducing_gap=1.0)
+    assert decoded.has_alpha
+    assert decoded.image.tobytes() == expected.tobytes()
+
+
+def test_the_original_is_the_whole_image_upright_as_jpeg_without_metadata() -> None:
+    original = encode_original(
+        _rotated_jpeg((1200, 600)), max_bytes=MAX_BYTES, max_pixels=MAX_PIXELS
+    )
+    assert (original.media_type, original.extension, original.format) == (
+        "image/jpeg",
+        "jpg",
+        "jpeg",
+    )
+    assert (original.width, original.height) == (600, 1200)
+    assert not original.has_alpha
+    with Image.open(io.BytesIO(original.data)) as stored:
+        assert stored.format == "JPEG"
+        assert stored.size == (600, 1200)
+        assert not stored.getexif()
+        assert not {"exif", "icc_profile", "comment", "xmp"} & set(stored.info)
+        red, green, blue = stored.getpixel((590, 10))  # type: ignore[misc]
+        assert red > 200 and green < 60 and blue < 60
+
+
+def test_an_original_with_transparency_is_stored_as_lossless_png() -> None:
+    image = photo((300, 200), "RGBA")
+    image.putalpha(Image.linear_gradient("L").resize(image.size))
+    source = encoded(image, "WEBP", lossless=True, exact=True)
+    original = encode_original(source, max_bytes=MAX_BYTES, max_pixels=MAX_PIXELS)
+    assert (original.media_type, original.extension, original.format) == (
+        "image/png",
+        "png",
+        "webp",
+    )
+    assert original.has_alpha
+    with Image.open(io.BytesIO(original.data)) as stored:
+        assert stored.format == "PNG"
+        assert stored.tobytes() == image.tobytes()
+        assert not {"exif", "icc_profile", "xmp"} & set(stored.info)
+
+
+def test_an_original_longer_than_jpeg_allows_is_stored_as_png() -> None:
+    original = encode_original(
+        encoded(Image.new("RGB", (65_501, 2), (10, 20, 30)), "PNG"),
+        max_bytes=MAX_BYTES,
+        max_pixels=MAX_PIXELS,
+    )
+    assert original.media_type == "image/png"
+    assert (original.width, original.height) == (65_501, 2)
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_an_upright_original_carries_no_metadata_either(fmt: str) -> None:
+    # No rotation, so nothing copies the decoded image: what the upload carried must still go.
+    exif = Image.Exif()
+    exif[0x010F] = "Camera maker"  # Make
+    exif[0x8825] = {2: (51.0, 30.0, 0.0)}  # GPS latitude
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    extra: dict[str, Any] = {"comment": b"shot at home"} if fmt == "JPEG" else {}
+    source = encoded(photo(), fmt, exif=exif.tobytes(), icc_profile=srgb, **extra)
+    assert Image.open(io.BytesIO(source)).getexif()
+
+    original = encode_original(source, max_bytes=MAX_BYTES, max_pixels=MAX_PIXELS)
+    with Image.open(io.BytesIO(original.data)) as stored:
+        assert stored.size == (64, 48)
+        assert not stored.getexif()
+        assert not {"exif", "icc_profile", "comment", "xmp"} & set(stored.info)
+
+
+def test_a_stored_original_decodes_to_its_working_image() -> None:
+    original = encode_original(
+        _rotated_jpeg((1200, 600)), max_bytes=MAX_BYTES, max_pixels=MAX_PIXELS
+    )
+    working = decode_stored(original.data, working_side=300)
+    assert (working.width, working.height) == (600, 1200)
+    assert working.image.size == (150, 300)
+    assert working.image.mode == "RGB"
+
+
+def test_the_original_refuses_what_the_intake_refuses() -> None:
+    with pytest.raises(ImageTooLarge):
+        encode_original(encoded(photo(), "PNG"), max_bytes=MAX_BYTES, max_pixels=64 * 48 - 1)
+    with pytest.raises(UnsupportedImageType):
+        encode_original(encoded(photo(), "GIF"), max_bytes=MAX_BYTES, max_pixels=MAX_PIXELS)
+    data = encoded(photo((128, 96)), "PNG")
+    with pytest.raises(InvalidImage):
+        encode_original(data[: len(data) // 2], max_bytes=MAX_BYTES, max_pixels=MAX_PIXELS)

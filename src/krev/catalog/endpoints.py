@@ -22,7 +22,7 @@ from krev.deps import PageDep, RuntimeDep, SessionDep
 from krev.errors import BadRequest, UnsupportedMediaType
 from krev.generations.repository import GenerationRepository
 from krev.generations.responses import poll_url, prefers_async, wait_until_finished
-from krev.imaging import DecodedImage
+from krev.imaging import OriginalImage
 from krev.kit.envelope import ERROR_RESPONSES, Envelope, ErrorEnvelope, ListEnvelope, ok
 from krev.kit.validation import describe_validation_error
 from krev.runtime import Runtime
@@ -131,12 +131,12 @@ async def upload_product(
             runtime.fetch_pool, principal.user.id, fields.image_url
         )
 
-    def _intake() -> DecodedImage:
+    def _intake() -> OriginalImage:
         if data is None:
-            return service.decode_data_image(settings, fields.image_url)
-        return service.decode_upload(settings, data)
+            return service.original_data_image(settings, fields.image_url)
+        return service.original_upload(settings, data)
 
-    image = await asyncio.to_thread(_intake)
+    original = await asyncio.to_thread(_intake)
 
     def _create() -> tuple[uuid.UUID, uuid.UUID]:
         product = service.create_product(
@@ -146,7 +146,7 @@ async def upload_product(
             runtime.tasks.enqueue,
             user_id=principal.user.id,
             plan=principal.user.plan,
-            image=image,
+            original=original,
             name=fields.name,
             skip_segmentation=fields.skip_segmentation,
         )

@@ -35,7 +35,10 @@ class ProductMetadataOut(BaseModel):
 class ProductOut(BaseModel):
     id: str
     name: str | None = Field(description="Null only while an unnamed upload is analyzing.")
-    image_url: str = Field(description="Signed URL of the original image (WebP).")
+    image_url: str = Field(
+        description="Signed URL of the original image at full resolution: JPEG, or PNG when it "
+        "has transparency (products stored by earlier versions: WebP)."
+    )
     segmented_image_url: str | None = Field(
         description="Signed URL of the cutout (WebP with alpha); null when segmentation was "
         "skipped or has not finished."

@@ -28,9 +28,10 @@ from krev.imaging import (
     DecodedImage,
     ImageFormat,
     ImageRejected,
+    OriginalImage,
     UnsupportedImageType,
     decode_image,
-    encode_webp,
+    encode_original,
 )
 from krev.kit.clock import isoformat
 from krev.kit.pagination import Page, PageRequest
@@ -85,12 +86,11 @@ _DATA_URL_TYPES: dict[str, ImageFormat] = {
 _FORMAT_WORDS: dict[ImageFormat, str] = {"jpeg": "JPEG", "png": "PNG", "webp": "WebP"}
 
 
-def decode_data_image(settings: Settings, url: str) -> DecodedImage:
-    """The image in a base64 ``data:`` URL (``image_url``, ``reference_images``).
+def _data_url_image(settings: Settings, url: str) -> tuple[bytes, ImageFormat, str]:
+    """The bytes of a base64 ``data:`` URL, the format its media type declares, and the type.
 
-    Its declared media type must be one we accept (415 unsupported_image_type otherwise) and
-    say what the bytes are (400 invalid_data_url otherwise): a URL that says text/plain, or a
-    PNG labelled image/jpeg, is a client bug to be told about, not guessed around.
+    The declared type must be one we accept (415 unsupported_image_type otherwise); callers
+    check that it says what the bytes are (``_check_declared``).
     """
     try:
         content, media_type = decode_data_url(url, settings.max_image_bytes)
@@ -104,14 +104,36 @@ def decode_data_image(settings: Settings, url: str) -> DecodedImage:
                 "(image/jpeg, image/png or image/webp)."
             )
         )
-    image = decode_upload(settings, content)
-    if image.format != declared:
+    return content, declared, media_type
+
+
+def _check_declared(actual: ImageFormat, declared: ImageFormat, media_type: str) -> None:
+    # A URL that says text/plain, or a PNG labelled image/jpeg, is a client bug to be told
+    # about, not guessed around.
+    if actual != declared:
         raise _rejected(
             InvalidDataUrl(
-                f"The data URL declares {media_type} but holds a {_FORMAT_WORDS[image.format]} "
+                f"The data URL declares {media_type} but holds a {_FORMAT_WORDS[actual]} "
                 "image; declare the type the bytes are."
             )
         )
+
+
+def original_data_image(settings: Settings, url: str) -> OriginalImage:
+    """``original_upload`` of the image in a ``data:`` URL (``image_url``), its declared type
+    checked against the bytes."""
+    content, declared, media_type = _data_url_image(settings, url)
+    original = original_upload(settings, content)
+    _check_declared(original.format, declared, media_type)
+    return original
+
+
+def decode_data_image(settings: Settings, url: str, *, working_side: int) -> DecodedImage:
+    """``decode_upload`` of the image in a ``data:`` URL (``reference_images``), its declared
+    type checked against the bytes."""
+    content, declared, media_type = _data_url_image(settings, url)
+    image = decode_upload(settings, content, working_side=working_side)
+    _check_declared(image.format, declared, media_type)
     return image
 
 
@@ -134,18 +156,35 @@ async def fetch_image_url(fetch_pool: FetchPool, user_id: uuid.UUID, url: str) -
     return outcome
 
 
-def decode_upload(settings: Settings, data: bytes) -> DecodedImage:
-    """Validate and decode; the type is judged from the bytes, never a declared media type."""
+def decode_upload(settings: Settings, data: bytes, *, working_side: int) -> DecodedImage:
+    """Validate and decode to a working image whose long side is at most ``working_side``; the
+    type is judged from the bytes, never a declared media type."""
     try:
         return decode_image(
+            data,
+            max_bytes=settings.max_image_bytes,
+            max_pixels=settings.max_image_pixels,
+            working_side=working_side,
+        )
+    except ImageRejected as error:
+        raise _rejected(error) from error
+
+
+def original_upload(settings: Settings, data: bytes) -> OriginalImage:
+    """Validate as ``decode_upload`` does and re-encode the whole image for storage: full
+    resolution, JPEG or (with transparency) PNG, no metadata."""
+    try:
+        return encode_original(
             data, max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels
         )
     except ImageRejected as error:
         raise _rejected(error) from error
 
 
-def original_key(user_id: uuid.UUID, product_id: uuid.UUID) -> str:
-    return f"users/{user_id}/products/{product_id}/original.webp"
+def original_key(user_id: uuid.UUID, product_id: uuid.UUID, extension: str) -> str:
+    # Products stored before originals were JPEG or PNG have ``original.webp``; image_key
+    # records each one's own.
+    return f"users/{user_id}/products/{product_id}/original.{extension}"
 
 
 def cutout_key(user_id: uuid.UUID, product_id: uuid.UUID) -> str:
@@ -160,7 +199,7 @@ def create_product(
     *,
     user_id: uuid.UUID,
     plan: str,
-    image: DecodedImage,
+    original: OriginalImage,
     name: str | None,
     skip_segmentation: bool,
 ) -> Product:
@@ -170,8 +209,8 @@ def create_product(
     caller commits, and must call ``discard_original`` if the commit fails.
     """
     product_id = uuid.uuid4()
-    key = original_key(user_id, product_id)
-    stored = storage.put(key, encode_webp(image.image, quality=92), WEBP)
+    key = original_key(user_id, product_id, original.extension)
+    stored = storage.put(key, original.data, original.media_type)
     try:
         record_objects(session, user_id, [stored], settings.plan(plan).storage_bytes)
         generation = generations.submit(

@@ -1,5 +1,6 @@
-"""The ``product_analysis`` pipeline: load the stored original, remove its background, read its
-colors and label, store the cutout and mark the product ready (or failed).
+"""The ``product_analysis`` pipeline: load the stored original as a working image (its long side
+at most ``KREV_IMAGE_WORKING_SIDE``), remove its background, read its colors and label, store the
+cutout (at the working image's size) and mark the product ready (or failed).
 
 Engines are pure; this module is the only place that feeds them the product and persists what
 they return.
@@ -8,7 +9,6 @@ they return.
 from __future__ import annotations
 
 import functools
-import io
 import uuid
 from collections.abc import Callable
 
@@ -37,7 +37,7 @@ from krev.generations.pipelines import (
     PipelineError,
     register_pipeline,
 )
-from krev.imaging import encode_webp
+from krev.imaging import decode_stored, encode_webp
 from krev.runtime import Runtime
 from krev.storage import StoredObject
 
@@ -149,15 +149,17 @@ def _analyze(ctx: JobContext, runtime: Runtime, product_id: uuid.UUID) -> JobOut
         if product is None:
             return JobOutcome(extra={"product_id": str(product_id), "deleted": True})
         user_id, image_key = product.user_id, product.image_key
-    with Image.open(io.BytesIO(runtime.storage.get(image_key))) as opened:
-        original = opened.convert("RGBA") if "A" in opened.getbands() else opened.convert("RGB")
-    rgb: RGBImage = np.asarray(original.convert("RGB"), dtype=np.uint8)
+    # Never the whole original: a 40 MP upload is analysed, and cut out, at the working size.
+    working = decode_stored(
+        runtime.storage.get(image_key), working_side=runtime.settings.image_working_side
+    ).image
+    rgb: RGBImage = np.asarray(working.convert("RGB"), dtype=np.uint8)
     ctx.progress(10)
 
     alpha: AlphaMask | None = None
-    if original.mode == "RGBA":
+    if working.mode == "RGBA":
         # The upload is already a cutout: its own transparency is the product's outline.
-        alpha = (np.asarray(original.getchannel("A"), dtype=np.float32) / 255.0).astype(np.float32)
+        alpha = (np.asarray(working.getchannel("A"), dtype=np.float32) / 255.0).astype(np.float32)
     elif not ctx.params.get("skip_segmentation"):
         alpha = segmenter_for(runtime.settings).segment(rgb).alpha
     ctx.progress(50)

@@ -241,14 +241,16 @@ def _thumbnails(
     """Each reference (a data: URL, fetched bytes, or why it could not be fetched) as a
     thumbnail; CPU work, off the event loop."""
     encoded = []
+    # One at a time, each decoded straight to the thumbnail's size (a JPEG at 1/8 of it where
+    # that suffices): a request holds at most one reference at full size.
     for index, content in enumerate(contents):
         try:
             if isinstance(content, catalog.ImageInputRejected):
                 raise content
             decoded = (
-                catalog.decode_data_image(settings, content)
+                catalog.decode_data_image(settings, content, working_side=REFERENCE_SIDE)
                 if isinstance(content, str)
-                else catalog.decode_upload(settings, content)
+                else catalog.decode_upload(settings, content, working_side=REFERENCE_SIDE)
             )
         except catalog.ImageInputRejected as error:
             kind = _reference_rejection(error.code)
