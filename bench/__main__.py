@@ -23,6 +23,7 @@ from bench import (
     http,
     images,
     jobs,
+    large_image,
     machine,
     report,
     worker_memory,
@@ -61,6 +62,11 @@ def _arguments() -> argparse.Namespace:
         "--skip-conversions", action="store_true", help="Skip Meta conversions (issue 5)."
     )
     parser.add_argument("--output", type=Path, default=RESULTS, help="Where to write results.")
+    parser.add_argument(
+        "--only",
+        choices=["large-image"],
+        help="Run only this part and print its rows (bench/RESULTS.md is left as it is).",
+    )
     return parser.parse_args()
 
 
@@ -162,11 +168,42 @@ def _bench_deployments(
             _say(f"worker memory: {args.analysis_photos} uploads analysed by `krev worker`")
             results.worker_memory = worker_memory.run(scaled, args.analysis_photos)
         results.notes += scaled.notes
+    if not args.skip_analysis:
+        results.large_images = _bench_large_images(workdir)
+
+
+def _bench_large_images(workdir: Path) -> list[large_image.LargeImageRun]:
+    """Each image through its own scale-out deployment with one worker (see bench.large_image)."""
+    runs = []
+    for number, image in enumerate(large_image.IMAGES, start=1):
+        _say(f"largest accepted image: {image}, one `krev worker`")
+        place = workdir / f"large-image-{number}"
+        place.mkdir()
+        with deployments.scale_out(place, POSTGRES_URL, REDIS_URL, 1) as deployment:
+            runs.append(large_image.run(deployment, image))
+    return runs
+
+
+def _only_large_image() -> int:
+    _services_found, skipped = _services()
+    if skipped:  # the run needs PostgreSQL and Redis
+        _say(skipped)
+        return 1
+    with tempfile.TemporaryDirectory(prefix="krev-bench-") as tmp:
+        runs = _bench_large_images(Path(tmp))
+    print(
+        "\n".join(
+            [*large_image.large_image_section(runs), "", *large_image.large_image_targets(runs)]
+        )
+    )
+    return 0
 
 
 def main() -> int:
     _stop_on_sigterm()
     args = _arguments()
+    if args.only == "large-image":
+        return _only_large_image()
     results = run(args)
     report.write(results, args.output)
     _say(f"wrote {args.output}")

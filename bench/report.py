@@ -12,6 +12,7 @@ from bench.conversions import ConversionsResults, conversions_section, conversio
 from bench.http import BareRun, HttpRow
 from bench.images import ImageResults, images_section, images_targets
 from bench.jobs import QueueResult
+from bench.large_image import LargeImageRun, large_image_section, large_image_targets
 from bench.load import LoadSettings
 from bench.worker_memory import WorkerMemory
 
@@ -40,6 +41,7 @@ class Results:
     memory: list[tuple[str, int]] = field(default_factory=list)  # (process, KiB)
     analysis: AnalysisResults | None = None
     worker_memory: WorkerMemory | None = None
+    large_images: list[LargeImageRun] = field(default_factory=list)
     images: ImageResults | None = None
     conversions: ConversionsResults | None = None
     notes: list[str] = field(default_factory=list)
@@ -242,6 +244,8 @@ def render(results: Results) -> str:
     ]
     if results.analysis:
         lines += _analysis_section(results.analysis, results.worker_memory)
+    if results.large_images:
+        lines += large_image_section(results.large_images)
     if results.images:
         lines += images_section(results.images)
     if results.conversions:
@@ -265,6 +269,8 @@ def render(results: Results) -> str:
     lines.append("- idle RSS: no target is set")
     if results.analysis:
         lines += _analysis_targets(results.analysis, results.worker_memory)
+    if results.large_images:
+        lines += large_image_targets(results.large_images)
     if results.images:
         lines += images_targets(results.images)
     if results.conversions:
