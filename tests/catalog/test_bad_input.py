@@ -119,6 +119,18 @@ def test_bad_json_bodies_are_refused(
     _assert_refused(client, account, response, status, code)
 
 
+@pytest.mark.parametrize("value", ["yes", "true", 1, 0], ids=["yes", "true", "one", "zero"])
+def test_a_json_skip_segmentation_must_be_a_boolean_not_converted_to_one(
+    client: TestClient, account: Account, value: object
+) -> None:
+    # Multipart form fields are text and are read as true/false by the endpoint; JSON has
+    # booleans, and anything else is refused rather than guessed at.
+    body = {"image_url": data_url(photo_bytes(0)), "skip_segmentation": value}
+    response = client.post(PRODUCTS, json=body, headers=account.headers)
+    _assert_refused(client, account, response, 400, "invalid_request")
+    assert "'skip_segmentation'" in response.json()["error"]
+
+
 def test_empty_and_unsupported_bodies(client: TestClient, account: Account) -> None:
     empty = {**account.headers, "Content-Type": "application/json"}
     _assert_refused(client, account, client.post(PRODUCTS, content=b"", headers=empty), 400, None)

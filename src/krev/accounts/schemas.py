@@ -7,15 +7,12 @@ import uuid
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from krev.accounts.keys import SCOPES
-
-
-class StrictBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+from krev.kit.body import StrictBody
 
 
 class KeyCreate(StrictBody):
     # Stripped before the length check: a blank name would leave the key unrecognisable.
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     name: str = Field(min_length=1, max_length=200, description="A label for the key.")
     scopes: list[str] = Field(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from krev.kit.body import StrictBody
 
 
-class ProductUpload(BaseModel):
-    """The JSON form of an upload; multipart/form-data carries the same fields with ``file``."""
-
-    model_config = ConfigDict(extra="forbid")
+class ProductUpload(StrictBody):
+    """The JSON form of an upload; multipart/form-data carries the same fields with ``file``
+    (as text, which the endpoint reads into these types before validating)."""
 
     image_url: str = Field(
         min_length=1, description="Public http(s) URL of the product image, or a base64 data URL."

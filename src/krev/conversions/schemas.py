@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
+
+from krev.kit.body import StrictBody
 
 
 class ConversionEventBody(BaseModel):
@@ -56,9 +58,7 @@ class ConversionsAccepted(BaseModel):
     events_received: int = Field(description="Events in the request (duplicates included).")
 
 
-class MetaConfigIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MetaConfigIn(StrictBody):
     pixel_id: str = Field(pattern=r"^\d{5,32}$", description="The Meta pixel (dataset) id.")
     access_token: str | None = Field(
         default=None,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, Field, field_validator
+
+from krev.kit.body import JsonUUID, StrictBody, json_integer
 
 AspectRatio = Literal["1:1", "16:9", "9:16", "4:3", "3:4"]
 
@@ -14,10 +15,8 @@ MAX_PRODUCTS = 4
 MAX_REFERENCE_IMAGES = 4
 
 
-class ImageRequest(BaseModel):
-    """The reference's body; unknown fields are refused so a misspelt option is never ignored."""
-
-    model_config = ConfigDict(extra="forbid")
+class ImageRequest(StrictBody):
+    """The reference's body, strictly typed: ``hd`` and ``image_count`` set the price."""
 
     prompt: str = Field(
         max_length=MAX_PROMPT_CHARS,
@@ -25,10 +24,10 @@ class ImageRequest(BaseModel):
         examples=["Premium leather wallet on dark marble surface, studio lighting"],
     )
     aspect_ratio: AspectRatio = Field(default="1:1", description="Shape of the images.")
-    product_id: uuid.UUID | None = Field(
+    product_id: JsonUUID | None = Field(
         default=None, description="Product ID to use as a reference (from GET /products)."
     )
-    product_ids: list[uuid.UUID] | None = Field(
+    product_ids: list[JsonUUID] | None = Field(
         default=None,
         max_length=MAX_PRODUCTS,
         description=f"Multiple product IDs for multi-product scenes (at most {MAX_PRODUCTS}).",
@@ -40,7 +39,9 @@ class ImageRequest(BaseModel):
         examples=["flat_lay"],
     )
     hd: bool = Field(default=False, description="4K output (4096 px on the long side); 2x credits.")
-    image_count: Literal[1, 2, 4] = Field(default=1, description="Number of variants.")
+    image_count: Annotated[Literal[1, 2, 4], BeforeValidator(json_integer)] = Field(
+        default=1, description="Number of variants."
+    )
     reference_images: list[str] | None = Field(
         default=None,
         max_length=MAX_REFERENCE_IMAGES,
