@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from krev.cli import app as cli
 from krev.config import Settings
+from tests.accounts.dashboard import login
 from tests.conftest import TEST_SECRET, Account
 
 KEY_PATTERN = re.compile(r"sk_live_[0-9A-Za-z]{38}")
@@ -103,6 +104,26 @@ def test_admin_errors_are_sentences(cli_env: dict[str, str], account: Account) -
         "platinum",
     )
     assert code == 1 and "Unknown plan" in out
+
+
+@pytest.mark.parametrize(
+    ("scopes", "sentence"),
+    [
+        ("", "at least one scope"),
+        (" , ", "at least one scope"),
+        ("images,telepathy", "unknown scope(s) telepathy"),
+    ],
+)
+def test_create_key_refuses_a_key_without_valid_scopes(
+    cli_env: dict[str, str], client: TestClient, account: Account, scopes: str, sentence: str
+) -> None:
+    code, out = run(cli_env, "admin", "create-key", account.email, "--scopes", scopes)
+
+    assert code == 1, out
+    assert sentence in out, out
+    assert not KEY_PATTERN.search(out)
+    # Only the account's own test key exists: nothing was created with every scope.
+    assert [key["name"] for key in login(client, account).key_list()] == ["test"]
 
 
 def test_production_requires_a_secret(tmp_path: Path) -> None:

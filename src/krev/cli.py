@@ -154,7 +154,8 @@ def create_key(
     from krev.kit.validation import describe_validation_error
 
     settings = _settings()
-    chosen = [s.strip() for s in scopes.split(",") if s.strip()] if scopes else None
+    # An empty --scopes is a list of no scopes (refused below), not a request for the default.
+    chosen = [s.strip() for s in scopes.split(",") if s.strip()] if scopes is not None else None
     try:
         body = KeyCreate(name=name, **({"scopes": chosen} if chosen is not None else {}))
     except ValidationError as error:
