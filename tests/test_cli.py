@@ -90,7 +90,7 @@ def test_admin_errors_are_sentences(cli_env: dict[str, str], account: Account) -
     code, out = run(cli_env, "admin", "create-key", account.email, "--scopes", "images,telepathy")
     assert code != 0 and "telepathy" in out
 
-    code, out = run(cli_env, "admin", "grant-credits", account.email, "--", "-999999")
+    code, out = run(cli_env, "admin", "grant-credits", account.email, "-999999")
     assert code == 1 and "below zero" in out
 
     code, out = run(
@@ -104,6 +104,26 @@ def test_admin_errors_are_sentences(cli_env: dict[str, str], account: Account) -
         "platinum",
     )
     assert code == 1 and "Unknown plan" in out
+
+
+def test_grant_credits_takes_a_negative_amount(
+    cli_env: dict[str, str], client: TestClient, account: Account
+) -> None:
+    """As the README shows it: `krev admin grant-credits EMAIL -150`, no `--` needed."""
+    code, out = run(cli_env, "admin", "grant-credits", account.email, "-150", "--note", "refund")
+
+    assert code == 0, out
+    assert "2,350" in out  # the pro plan's 2,500 less 150
+    credits = client.get("/api/v1/credits", headers=account.headers).json()["data"]
+    assert credits["credits"]["current"] == 2350
+    history = client.get("/api/v1/credits/history", headers=account.headers).json()["data"]
+    assert history[0]["delta"] == -150 and history[0]["note"] == "refund"
+
+    # Letting "-150" through as an argument does not let a mistyped option through.
+    code, out = run(cli_env, "admin", "grant-credits", account.email, "-5", "--nte", "x")
+    assert code == 2 and "--nte" in out
+    code, out = run(cli_env, "admin", "grant-credits", account.email, "-x")
+    assert code == 2 and "amount" in out
 
 
 @pytest.mark.parametrize(

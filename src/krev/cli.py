@@ -167,10 +167,13 @@ def create_key(
     typer.echo(key)
 
 
-@admin.command("grant-credits")
+# Click reads any word starting with "-" as an option; letting unknown ones through as
+# arguments is what makes a negative AMOUNT (-150) an argument. A mistyped option still fails,
+# as an unexpected extra argument.
+@admin.command("grant-credits", context_settings={"ignore_unknown_options": True})
 def grant_credits(
     email: str,
-    amount: int,
+    amount: Annotated[int, typer.Argument(help="Credits to add; negative to remove.")],
     note: Annotated[str | None, typer.Option(help="Why, for the ledger.")] = None,
 ) -> None:
     """Add (or with a negative amount, remove) credits, recorded in the ledger."""
