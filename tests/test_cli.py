@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import os
 import re
 import socket
@@ -13,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 from typer.testing import CliRunner
 
 from krev.cli import app as cli
@@ -159,14 +162,17 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _serve(data_dir: Path, port: int) -> subprocess.Popen[str]:
+def _serve(data_dir: Path, port: int, *, port_option: bool = False) -> subprocess.Popen[str]:
+    """`krev serve` on ``port``, given as KREV_PORT or (``port_option``) as --port."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("KREV_")} | {
         "KREV_DATA_DIR": str(data_dir),
-        "KREV_PORT": str(port),
         "KREV_LOG_LEVEL": "WARNING",
     }
+    options = ["--port", str(port)] if port_option else []
+    if not port_option:
+        env["KREV_PORT"] = str(port)
     return subprocess.Popen(
-        [sys.executable, "-m", "krev.cli", "serve"],
+        [sys.executable, "-m", "krev.cli", "serve", *options],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -235,3 +241,72 @@ def test_first_start_prints_login_and_key_once(tmp_path: Path) -> None:
     finally:
         second_output = _stop(server)
     assert not KEY_PATTERN.findall(second_output)  # shown once, never again
+
+
+@pytest.mark.parametrize(
+    ("host", "public_base_url", "expected"),
+    [
+        ("127.0.0.1", None, "http://127.0.0.1:8101"),
+        ("0.0.0.0", None, "http://127.0.0.1:8101"),  # every interface: this machine's loopback
+        ("::", None, "http://[::1]:8101"),
+        ("fd00::5", None, "http://[fd00::5]:8101"),
+        ("krev.lan", None, "http://krev.lan:8101"),
+        ("0.0.0.0", "https://api.example.com/", "https://api.example.com"),
+    ],
+)
+def test_default_public_url_is_where_serve_listens(
+    host: str, public_base_url: str | None, expected: str
+) -> None:
+    settings = Settings(host=host, port=8101, public_base_url=public_base_url)
+    assert settings.base_url == expected
+
+
+def _printed_until(process: subprocess.Popen[str], marker: str) -> str:
+    """What the server printed up to the line holding ``marker``: the first-start lines are
+    printed and flushed before the server binds, so once it answers they are in the pipe."""
+    assert process.stdout is not None
+    lines: list[str] = []
+    while not lines or marker not in lines[-1]:
+        line = process.stdout.readline()
+        assert line, f"the server printed no {marker!r}: {''.join(lines)}"
+        lines.append(line)
+    return "".join(lines)
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 40, 40)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_serve_port_option_is_the_default_public_url(tmp_path: Path) -> None:
+    """`krev serve --port N` without KREV_PORT: every URL the API hands out names port N."""
+    port = _free_port()
+    server = _serve(tmp_path / "data", port, port_option=True)
+    try:
+        _wait_ready(port, server)
+        base = f"http://127.0.0.1:{port}"
+        first_start = _printed_until(server, "curl ")
+        assert f"curl {base}/api/v1/credits " in first_start
+        key = KEY_PATTERN.search(first_start)
+        assert key is not None, first_start
+        headers = {"Authorization": f"Bearer {key.group()}"}
+
+        presets = httpx.get(f"{base}/api/v1/presets", headers=headers).json()["data"]
+        thumbnail = presets[0]["thumbnail_url"]
+        assert thumbnail.startswith(f"{base}/"), thumbnail
+        assert httpx.get(thumbnail).headers["content-type"] == "image/webp"
+
+        accepted = httpx.post(
+            f"{base}/api/v1/products",
+            json={"image_url": f"data:image/png;base64,{base64.b64encode(_png()).decode()}"},
+            headers={**headers, "Prefer": "respond-async"},
+        )
+        assert accepted.status_code == 202, accepted.text
+        product = accepted.json()["data"]
+        assert product["poll_url"].startswith(f"{base}/api/v1/generations/"), product
+        assert httpx.get(product["poll_url"], headers=headers).status_code == 200
+        assert product["image_url"].startswith(f"{base}/storage/"), product
+        assert httpx.get(product["image_url"]).status_code == 200
+    finally:
+        _stop(server)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -33,6 +34,20 @@ def migrate() -> None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url)
     console.print("Database is up to date.")
+
+
+def _serve_settings(host: str | None, port: int | None) -> Settings:
+    """The settings `krev serve` runs with: --host and --port win over KREV_HOST and KREV_PORT.
+
+    They are put in the environment because every API process uvicorn starts builds its own
+    settings from it, and the served address is the default public URL (signed URLs, poll
+    URLs) unless KREV_PUBLIC_BASE_URL says otherwise.
+    """
+    if host is not None:
+        os.environ["KREV_HOST"] = host
+    if port is not None:
+        os.environ["KREV_PORT"] = str(port)
+    return _settings()
 
 
 def _bootstrap(settings: Settings) -> None:
@@ -73,7 +88,7 @@ def serve(
 
     from krev.migrate import upgrade
 
-    settings = _settings()
+    settings = _serve_settings(host, port)
     if migrate_first if migrate_first is not None else settings.is_sqlite:
         if settings.is_sqlite:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -83,8 +98,8 @@ def serve(
     uvicorn.run(
         "krev.app:app_factory",
         factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
+        host=settings.host,
+        port=settings.port,
         workers=processes or settings.api_processes,
         log_level="warning",
         access_log=False,

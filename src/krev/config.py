@@ -5,6 +5,7 @@ One class, every field described; secrets are required outside development.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -55,6 +56,18 @@ class Prices(BaseModel):
     ad_image: int = Field(default=40, ge=0, description="Ad image, per image.")
 
 
+def _url_host(bind_address: str) -> str:
+    """A bind address as the host of a URL. Listening on every interface (0.0.0.0, ::) is
+    reachable from this machine at its loopback address; other machines need PUBLIC_BASE_URL."""
+    try:
+        address = ipaddress.ip_address(bind_address)
+    except ValueError:  # a host name
+        return bind_address or "127.0.0.1"
+    if address.is_unspecified:
+        address = ipaddress.ip_address("::1" if address.version == 6 else "127.0.0.1")
+    return f"[{address}]" if address.version == 6 else str(address)
+
+
 class Settings(BaseSettings):
     """Configuration of the API and worker processes."""
 
@@ -94,7 +107,8 @@ class Settings(BaseSettings):
     public_base_url: str | None = Field(
         default=None,
         description="Base URL clients reach this API at; used for poll URLs and signed URLs. "
-        "Default: http://HOST:PORT.",
+        "Default: http://HOST:PORT, where `krev serve` listens (--host and --port included; "
+        "127.0.0.1 when HOST is 0.0.0.0).",
     )
     secret_key: str | None = Field(
         default=None,
@@ -396,8 +410,11 @@ class Settings(BaseSettings):
 
     @property
     def base_url(self) -> str:
-        """The public base URL without a trailing slash."""
-        return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
+        """The public base URL without a trailing slash: PUBLIC_BASE_URL, else the address
+        `krev serve` listens on."""
+        if self.public_base_url:
+            return self.public_base_url.rstrip("/")
+        return f"http://{_url_host(self.host)}:{self.port}"
 
     @cached_property
     def secret(self) -> bytes:
