@@ -221,11 +221,14 @@ def test_first_start_prints_login_and_key_once(tmp_path: Path) -> None:
     assert "admin@krev.local" in output
     curl_lines = [line for line in output.splitlines() if "curl " in line]
     assert curl_lines and keys[0] in curl_lines[0]  # copy-pasteable, not wrapped
+    assert f"Dashboard:            {base}/dashboard\n" in output  # next to its login
+    assert _listening_line(port) in output
     assert (data_dir / "krev.db").exists() and (data_dir / "secret_key").exists()
 
     server = _serve(data_dir, port)
     try:
         _wait_ready(port, server)
+        assert httpx.get(f"{base}/dashboard").status_code == 200
         response = httpx.get(
             f"{base}/api/v1/credits", headers={"Authorization": f"Bearer {keys[0]}"}
         )
@@ -241,6 +244,15 @@ def test_first_start_prints_login_and_key_once(tmp_path: Path) -> None:
     finally:
         second_output = _stop(server)
     assert not KEY_PATTERN.findall(second_output)  # shown once, never again
+    assert _listening_line(port) in second_output  # where to go, on every start
+
+
+def _listening_line(port: int) -> str:
+    base = f"http://127.0.0.1:{port}"
+    return (
+        f"Krev is listening on 127.0.0.1:{port}: API {base}/api/v1 "
+        f"(docs {base}/api/v1/docs), dashboard {base}/dashboard\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -286,8 +298,9 @@ def test_serve_port_option_is_the_default_public_url(tmp_path: Path) -> None:
     try:
         _wait_ready(port, server)
         base = f"http://127.0.0.1:{port}"
-        first_start = _printed_until(server, "curl ")
+        first_start = _printed_until(server, "listening on")
         assert f"curl {base}/api/v1/credits " in first_start
+        assert first_start.endswith(_listening_line(port))
         key = KEY_PATTERN.search(first_start)
         assert key is not None, first_start
         headers = {"Authorization": f"Bearer {key.group()}"}

@@ -63,13 +63,25 @@ def _bootstrap(settings: Settings) -> None:
     if created is None:
         return
     # Plain lines, not a panel: the curl command must survive copy and paste unwrapped.
-    out = Console(soft_wrap=True, highlight=False)
-    out.print("[bold]Krev first start[/bold]: shown once, keep it safe.")
+    # Nor markup: an IPv6 URL's [address] would read as a style tag.
+    out = Console(soft_wrap=True, highlight=False, markup=False)
+    out.print("[bold]Krev first start[/bold]: shown once, keep it safe.", markup=True)
+    out.print(f"  Dashboard:            {settings.base_url}/dashboard")
     out.print(f"  Dashboard login:      {created.email} / {created.password}")
     out.print(f"  API key (all scopes): {created.api_key}")
     out.print("Try it:")
     out.print(
         f"  curl {settings.base_url}/api/v1/credits -H 'Authorization: Bearer {created.api_key}'"
+    )
+
+
+def _announce(settings: Settings) -> None:
+    """Where to go, on every start: uvicorn's own startup lines are below our log level."""
+    bind = f"[{settings.host}]" if ":" in settings.host else settings.host
+    base = settings.base_url
+    Console(soft_wrap=True, highlight=False, markup=False).print(
+        f"Krev is listening on {bind}:{settings.port}: API {base}/api/v1 "
+        f"(docs {base}/api/v1/docs), dashboard {base}/dashboard"
     )
 
 
@@ -95,6 +107,7 @@ def serve(
         upgrade(settings.resolved_database_url)
     _ = settings.secret  # create the development secret once, before processes fork
     _bootstrap(settings)
+    _announce(settings)
     uvicorn.run(
         "krev.app:app_factory",
         factory=True,
