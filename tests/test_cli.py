@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import os
+import pty
 import re
 import socket
 import subprocess
@@ -36,8 +37,8 @@ def cli_env(settings: Settings) -> dict[str, str]:
     }
 
 
-def run(env: dict[str, str], *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, list(args), env=env)
+def run(env: dict[str, str], *args: str, stdin: str | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), env=env, input=stdin)
     return result.exit_code, result.output
 
 
@@ -127,6 +128,95 @@ def test_grant_credits_takes_a_negative_amount(
     assert code == 2 and "--nte" in out
     code, out = run(cli_env, "admin", "grant-credits", account.email, "-x")
     assert code == 2 and "amount" in out
+
+
+def test_set_password_from_stdin_logs_out_every_session(
+    cli_env: dict[str, str], client: TestClient, account: Account
+) -> None:
+    """`echo … | krev admin set-password EMAIL`: the first line of a piped standard input."""
+    logged_in = login(client, account)
+
+    code, out = run(
+        cli_env, "admin", "set-password", account.email, stdin="a new passphrase\nignored\n"
+    )
+
+    assert code == 0, out
+    assert "password changed, 1 dashboard session logged out" in " ".join(out.split())
+    assert client.get("/api/v1/keys").status_code == 401  # the admin path spares no session
+    old = {"email": account.email, "password": account.password}
+    assert client.post("/api/v1/auth/login", json=old).status_code == 401
+    new = {"email": account.email, "password": "a new passphrase"}
+    assert client.post("/api/v1/auth/login", json=new).status_code == 200
+    assert logged_in.csrf  # the session that was logged out had been a real one
+
+
+def test_set_password_refuses_a_short_password_or_an_unknown_user(
+    cli_env: dict[str, str], client: TestClient, account: Account
+) -> None:
+    logged_in = login(client, account)
+
+    code, out = run(cli_env, "admin", "set-password", account.email, stdin="short\n")
+    assert code == 1 and "at least 8 characters" in out, out
+    code, out = run(cli_env, "admin", "set-password", account.email, stdin="")
+    assert code == 1 and "at least 8 characters" in out, out
+    code, out = run(cli_env, "admin", "set-password", "nobody@example.com", stdin="long enough\n")
+    assert code == 1 and "No user" in out, out
+
+    assert logged_in.key_list()  # still logged in: nothing changed
+    old = {"email": account.email, "password": account.password}
+    assert client.post("/api/v1/auth/login", json=old).status_code == 200
+
+
+def test_set_password_at_a_terminal_asks_twice_without_echo(
+    cli_env: dict[str, str], client: TestClient, account: Account
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KREV_")} | cli_env
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: krev on a real terminal
+        os.execve(
+            sys.executable,
+            [sys.executable, "-m", "krev.cli", "admin", "set-password", account.email],
+            env,
+        )
+    transcript = _answer_prompts(terminal, ["New password: ", "Repeat for confirmation: "])
+    os.write(terminal, b"typed at a terminal\n")
+    transcript += _read_to_end(terminal)
+    _, status = os.waitpid(pid, 0)
+    os.close(terminal)
+
+    assert os.waitstatus_to_exitcode(status) == 0, transcript
+    assert "typed at a terminal" not in transcript  # never echoed
+    assert "password changed" in transcript
+    new = {"email": account.email, "password": "typed at a terminal"}
+    assert client.post("/api/v1/auth/login", json=new).status_code == 200
+
+
+def _read_some(terminal: int) -> str:
+    try:
+        return os.read(terminal, 4096).decode(errors="replace")
+    except OSError:  # EIO: the child closed the terminal
+        return ""
+
+
+def _answer_prompts(terminal: int, prompts: list[str]) -> str:
+    """Read the terminal until each prompt in turn, answering it with the same password (the
+    last answer is left to the caller)."""
+    transcript = ""
+    for index, prompt in enumerate(prompts):
+        while not transcript.endswith(prompt):
+            chunk = _read_some(terminal)
+            assert chunk, f"no {prompt!r} prompt: {transcript}"
+            transcript += chunk
+        if index < len(prompts) - 1:
+            os.write(terminal, b"typed at a terminal\n")
+    return transcript
+
+
+def _read_to_end(terminal: int) -> str:
+    output = ""
+    while chunk := _read_some(terminal):
+        output += chunk
+    return output
 
 
 @pytest.mark.parametrize(

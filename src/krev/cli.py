@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import Annotated
 
 import typer
@@ -164,6 +165,27 @@ def create_user(
     with _admin_transaction(settings) as session:
         user = service.create_user(session, settings, email, password, plan, is_admin=is_admin)
         console.print(f"Created {user.email} on plan {user.plan} ({user.credits_balance} credits).")
+
+
+@admin.command("set-password")
+def set_password(email: str) -> None:
+    """Set a user's dashboard password and log out all their dashboard sessions.
+
+    The password is asked for twice at a terminal; otherwise it is the first line of standard
+    input (echo … | krev admin set-password EMAIL), so it never shows in the process list.
+    """
+    from krev.accounts import service
+
+    settings = _settings()
+    if sys.stdin.isatty():
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    with _admin_transaction(settings) as session:
+        user = service.find_user(session, email)
+        ended = service.set_password(session, settings, user, password)
+    sessions = f"{ended} dashboard session{'' if ended == 1 else 's'}"
+    console.print(f"{user.email}: password changed, {sessions} logged out.")
 
 
 @admin.command("create-key")

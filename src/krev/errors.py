@@ -7,7 +7,8 @@
     ├── InsufficientCredits (402 insufficient_credits)
     ├── Forbidden (403 forbidden)
     │   ├── MissingScope (403 insufficient_scope)
-    │   └── CsrfFailed (403 csrf_failed)
+    │   ├── CsrfFailed (403 csrf_failed)
+    │   └── WrongPassword (403 wrong_password)
     ├── NotFound (404 not_found)
     ├── MethodNotAllowed (405 method_not_allowed)
     ├── Conflict (409 conflict)
@@ -90,6 +91,11 @@ class CsrfFailed(Forbidden):
     default_message = (
         "Missing or invalid CSRF token: send the X-CSRF-Token header you got at login."
     )
+
+
+class WrongPassword(Forbidden):
+    code = "wrong_password"
+    default_message = "The current password is not correct; the password was not changed."
 
 
 class NotFound(KrevError):

@@ -18,6 +18,11 @@ def test_dashboard_page_and_assets(client: TestClient) -> None:
     assert script.status_code == 200
     assert "X-CSRF-Token" in script.text  # writes carry the CSRF header
     assert client.get("/dashboard/static/dashboard.css").status_code == 200
+    # The password form posts what POST /api/v1/auth/password takes.
+    assert '<form id="password-form">' in page.text
+    for field in ("current_password", "new_password"):
+        assert f'name="{field}"' in page.text and f"{field}: form.get(" in script.text
+    assert '"/api/v1/auth/password"' in script.text
     missing = client.get("/dashboard/static/nope.js")
     assert missing.status_code == 404
     assert missing.json()["success"] is False

@@ -1,4 +1,4 @@
-"""/api/v1/keys (dashboard session only) and /api/v1/auth (login, logout, session)."""
+"""/api/v1/keys (dashboard session only) and /api/v1/auth (login, logout, session, password)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from krev.accounts.schemas import (
     KeyOut,
     KeyRevoked,
     LoginBody,
+    PasswordChange,
+    PasswordChanged,
     SessionOut,
     UserOut,
 )
@@ -139,6 +141,29 @@ def logout(
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
     return ok({"logged_out": True})
+
+
+@auth_router.post("/password", name="change-password", response_model=Envelope[PasswordChanged])
+def change_password(
+    body: PasswordChange, principal: DashboardPrincipal, session: SessionDep, runtime: RuntimeDep
+) -> dict[str, Any]:
+    """Change your dashboard password (needs the X-CSRF-Token header). Your other dashboard
+    sessions are logged out; this one stays. API keys are not affected."""
+    # A stolen session must not become a way to guess the password behind it.
+    state = runtime.limiter.hit(
+        runtime.settings.login_rate_limit, "password", str(principal.user.id), policy="login"
+    )
+    if not state.allowed:
+        raise RateLimited("Too many password attempts. Wait and retry.", headers=state.headers())
+    ended = service.change_password(
+        session,
+        runtime.settings,
+        principal.user.id,
+        body.current_password,
+        body.new_password,
+        principal.session_id,
+    )
+    return ok({"changed": True, "other_sessions_ended": ended})
 
 
 @auth_router.get("/session", name="session", response_model=Envelope[SessionOut])

@@ -133,3 +133,16 @@ class DashboardSessionRepository(Repository[DashboardSession]):
         self.session.execute(
             update(DashboardSession).where(DashboardSession.id == session_id).values(revoked_at=now)
         )
+
+    def revoke_all(
+        self, user_id: uuid.UUID, now: datetime, *, keep: uuid.UUID | None = None
+    ) -> int:
+        """End the user's active sessions, all but ``keep``; how many were ended."""
+        stmt = update(DashboardSession).where(
+            DashboardSession.user_id == user_id,
+            DashboardSession.revoked_at.is_(None),
+            DashboardSession.expires_at > now,
+        )
+        if keep is not None:
+            stmt = stmt.where(DashboardSession.id != keep)
+        return int(self.session.execute(stmt.values(revoked_at=now)).rowcount)  # type: ignore[attr-defined]

@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from krev.accounts.keys import SCOPES
 from krev.kit.body import StrictBody
 
+MIN_PASSWORD_LENGTH = 8
+
 
 class KeyCreate(StrictBody):
     # Stripped before the length check: a blank name would leave the key unrecognisable.
@@ -55,6 +57,22 @@ class KeyRevoked(BaseModel):
 class LoginBody(StrictBody):
     email: str = Field(min_length=3, max_length=320)
     password: str = Field(min_length=1, max_length=1024)
+
+
+class PasswordChange(StrictBody):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(
+        min_length=MIN_PASSWORD_LENGTH,
+        max_length=1024,
+        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
+    )
+
+
+class PasswordChanged(BaseModel):
+    changed: bool = True
+    other_sessions_ended: int = Field(
+        description="Dashboard sessions logged out by the change; this one stays logged in."
+    )
 
 
 class UserOut(BaseModel):

@@ -24,9 +24,10 @@ from krev.accounts.repository import (
     UserRepository,
     find_key_owner,
 )
+from krev.accounts.schemas import MIN_PASSWORD_LENGTH
 from krev.billing.service import open_first_period
 from krev.config import Settings
-from krev.errors import BadRequest, Conflict, NotFound, Unauthorized
+from krev.errors import BadRequest, Conflict, NotFound, Unauthorized, WrongPassword
 from krev.kit.clock import utcnow
 from krev.models import USER_TAG, ApiKey, DashboardSession, User
 from krev.readcache import ReadCache
@@ -63,8 +64,7 @@ def create_user(
     plan_id = plan or settings.default_plan
     if plan_id not in settings.plans:
         raise BadRequest(f"Unknown plan {plan_id!r}; plans are {', '.join(settings.plans)}.")
-    if len(password) < 8:
-        raise BadRequest("The password must be at least 8 characters long.")
+    _check_new_password(password)
     now = utcnow()
     user = User(
         email=normalise_email(email),
@@ -82,6 +82,11 @@ def create_user(
         raise Conflict(f"A user with the email {user.email} already exists.") from None
     open_first_period(session, user, settings.plan(plan_id), now)
     return user
+
+
+def _check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise BadRequest(f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.")
 
 
 def find_user(session: Session, email: str) -> User:
@@ -103,6 +108,42 @@ def check_password(session: Session, settings: Settings, email: str, password: s
     if hasher.check_needs_rehash(user.password_hash):  # the cost settings changed
         user.password_hash = hasher.hash(password)
     return user
+
+
+def set_password(
+    session: Session,
+    settings: Settings,
+    user: User,
+    new_password: str,
+    *,
+    keep_session: uuid.UUID | None = None,
+) -> int:
+    """Replace the user's password and end their dashboard sessions, all but ``keep_session``
+    (the one making the change): whoever knew the old password is logged out. Returns how
+    many sessions were ended."""
+    _check_new_password(new_password)
+    user.password_hash = _hasher(settings)[0].hash(new_password)
+    return DashboardSessionRepository(session).revoke_all(user.id, utcnow(), keep=keep_session)
+
+
+def change_password(
+    session: Session,
+    settings: Settings,
+    user_id: uuid.UUID,
+    current_password: str,
+    new_password: str,
+    session_id: uuid.UUID | None,
+) -> int:
+    """A logged-in user's own change: proves the current password, then ``set_password``
+    keeping the session that asked."""
+    user = UserRepository(session).get(user_id)
+    if user is None:
+        raise Unauthorized("Your dashboard session has expired. Log in again.")
+    try:
+        _hasher(settings)[0].verify(user.password_hash, current_password)
+    except (VerificationError, InvalidHashError):
+        raise WrongPassword() from None
+    return set_password(session, settings, user, new_password, keep_session=session_id)
 
 
 # --- API keys ---------------------------------------------------------------------------

@@ -158,6 +158,25 @@ async function start() {
     await api("DELETE", "/api/v1/conversions/meta/config");
     await loadMeta();
   });
+  $("password-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    $("password-done").textContent = "";
+    if (form.get("new_password") !== form.get("repeat_password")) {
+      $("password-error").textContent = "The two new passwords differ.";
+      return;
+    }
+    try {
+      const { data } = await api("POST", "/api/v1/auth/password", {
+        current_password: form.get("current_password"), new_password: form.get("new_password"),
+      });
+      event.target.reset();
+      $("password-error").textContent = "";
+      const others = data.other_sessions_ended;
+      $("password-done").textContent = "Password changed." + (others
+        ? ` ${others} other session${others === 1 ? " was" : "s were"} logged out.` : "");
+    } catch (error) { $("password-error").textContent = error.message; }
+  });
   $("logout").addEventListener("click", async () => {
     await api("POST", "/api/v1/auth/logout").catch(() => {});
     csrfToken = null;
