@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -154,13 +155,19 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                 workers.stop()
             runtime.close()
 
-    app = FastAPI(
+    # FastAPI's own docs page loads Swagger UI from a CDN and is blank offline; this one
+    # serves the Swagger UI files that the fastapi-offline package ships.
+    app = FastAPIOffline(
         title="Krev API",
         version=__version__,
         description=DESCRIPTION,
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
+        static_url="/api/v1/docs/static",
+        # Nor may the page show Swagger's online validator badge, which sends the document's
+        # URL to a third party.
+        swagger_ui_parameters={"validatorUrl": None},
         generate_unique_id_function=_operation_id,
         lifespan=lifespan,
     )
