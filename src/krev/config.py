@@ -107,16 +107,16 @@ class Settings(BaseSettings):
     public_base_url: str | None = Field(
         default=None,
         description="Base URL clients reach this API at; used for poll URLs and signed URLs. "
-        "Default: http://HOST:PORT, where `krev serve` listens (--host and --port included; "
-        "127.0.0.1 when HOST is 0.0.0.0).",
+        "Default: http://HOST:PORT, where `.venv/bin/krev serve` listens (--host and --port "
+        "included; 127.0.0.1 when HOST is 0.0.0.0).",
     )
     secret_key: str | None = Field(
         default=None,
         description="Server secret for API key hashing, CSRF tokens and signed storage URLs. "
         "Required outside development; in development one is generated into DATA_DIR.",
     )
-    host: str = Field(default="127.0.0.1", description="Address `krev serve` binds.")
-    port: int = Field(default=8000, description="Port `krev serve` binds.")
+    host: str = Field(default="127.0.0.1", description="Address `.venv/bin/krev serve` binds.")
+    port: int = Field(default=8000, description="Port `.venv/bin/krev serve` binds.")
     api_processes: int = Field(default=1, ge=1, description="Uvicorn worker processes for serve.")
     queue_name: str = Field(
         default="krev", description="Queue name; processes sharing one queue use the same name."
@@ -124,9 +124,12 @@ class Settings(BaseSettings):
     embedded_workers: int = Field(
         default=2,
         ge=0,
-        description="Job worker threads inside the API process (0 when running `krev worker`).",
+        description="Job worker threads inside the API process "
+        "(0 when running `.venv/bin/krev worker`).",
     )
-    worker_threads: int = Field(default=2, ge=1, description="Threads of one `krev worker`.")
+    worker_threads: int = Field(
+        default=2, ge=1, description="Threads of one `.venv/bin/krev worker`."
+    )
     sync_wait_seconds: float = Field(
         default=30.0,
         ge=0,
