@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from krev.config import Settings
+from krev.kit.private_files import private_dir
 
 app = typer.Typer(help="Krev API server, workers and administration.", no_args_is_help=True)
 admin = typer.Typer(help="Administer users, keys and credits.", no_args_is_help=True)
@@ -32,7 +33,7 @@ def migrate() -> None:
 
     settings = _settings()
     if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)
     upgrade(settings.resolved_database_url)
     console.print("Database is up to date.")
 
@@ -104,7 +105,7 @@ def serve(
     settings = _serve_settings(host, port)
     if migrate_first if migrate_first is not None else settings.is_sqlite:
         if settings.is_sqlite:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(settings.data_dir)
         upgrade(settings.resolved_database_url)
     _ = settings.secret  # create the development secret once, before processes fork
     _bootstrap(settings)
@@ -117,7 +118,10 @@ def serve(
         workers=processes or settings.api_processes,
         log_level="warning",
         access_log=False,
-        proxy_headers=True,
+        # The client's address is read from X-Forwarded-For by Krev itself, and only from the
+        # peers in KREV_TRUSTED_PROXIES (krev.client_address); uvicorn's own rewrite would
+        # trust any local peer's header.
+        proxy_headers=False,
     )
 
 

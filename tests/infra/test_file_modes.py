@@ -102,3 +102,19 @@ def _settings(data_dir: Path) -> Settings:
         password_hash_time_cost=1,
         password_hash_memory_kib=1024,
     )
+
+
+def test_krev_migrate_on_an_empty_machine_makes_a_private_data_dir(
+    tmp_path: Path, umask: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from krev.cli import app
+
+    data = tmp_path / "home" / "data"
+    monkeypatch.setenv("KREV_DATA_DIR", str(data))
+    monkeypatch.setenv("KREV_ENV", "development")
+    result = CliRunner().invoke(app, ["migrate"])
+    assert result.exit_code == 0, result.output
+    assert mode(data) == 0o700
+    assert mode(data / "krev.db") == 0o600
