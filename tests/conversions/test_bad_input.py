@@ -3,6 +3,7 @@ nothing stored, nothing sent."""
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -115,6 +116,54 @@ def test_one_bad_event_refuses_the_whole_batch(
 
     assert "data[6].user_data.email" in sentence
     assert "data[8].event_time" in sentence
+    assert stored_events(runtime) == 0
+    assert graph.batches == []
+
+
+def _with_raw_number(body: Any, token: str) -> bytes:
+    """The body as JSON with ``"@"`` swapped for a number token no JSON writer emits (httpx
+    refuses to write NaN), as a client built on a lenient encoder sends it."""
+    return json.dumps(body).replace('"@"', token).encode()
+
+
+NON_FINITE: list[tuple[str, Any, str]] = [
+    ("1e309", website_event(custom_data={"value": "@"}), "data[0].custom_data.value"),
+    ("-1e309", website_event(custom_data={"value": "@"}), "data[0].custom_data.value"),
+    ("NaN", website_event(custom_data={"currency": "USD", "value": "@"}), "custom_data.value"),
+    ("Infinity", website_event(user_data={"client_user_agent": "UA", "zp": "@"}), "user_data.zp"),
+    (
+        "-Infinity",
+        {
+            "data": [
+                website_event(),
+                website_event(custom_data={"contents": [{"id": "a", "item_price": "@"}]}),
+            ]
+        },
+        "data[1].custom_data.contents[0].item_price",
+    ),
+]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+@pytest.mark.parametrize(("number", "body", "field"), NON_FINITE, ids=[c[0] for c in NON_FINITE])
+def test_a_number_json_cannot_carry_is_a_400_naming_the_field(
+    client: TestClient,
+    runtime: Runtime,
+    configured: Account,
+    graph: FakeGraph,
+    number: str,
+    body: Any,
+    field: str,
+) -> None:
+    response = client.post(
+        SEND,
+        content=_with_raw_number(body, number),
+        headers={**configured.headers, "Content-Type": "application/json"},
+    )
+
+    sentence = assert_error(response, 400, "invalid_request")
+    assert field in sentence
+    assert "finite number" in sentence
     assert stored_events(runtime) == 0
     assert graph.batches == []
 

@@ -5,11 +5,16 @@ action_source, website events with their URL and user agent, user_data normalise
 Accepts the reference's single event object and Meta's batch shape ``{"data": [...]}``; a
 single event is reported as ``data[0]``. Every problem names the event and field, e.g.
 ``data[3].event_time: …``; one bad event refuses the whole request, as Meta does.
+
+Numbers must be finite: Python's JSON reader turns ``NaN``, ``Infinity`` and an overflowing
+``1e309`` into floats that no JSON writer may put back, so such an event could never be sent.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -141,6 +146,8 @@ def _parse_event(index: int, raw: Any, now: float, problems: _Problems) -> Conve
         problems.add(where, "each event must be a JSON object")
         return None
     before = len(problems.sentences)
+    for path in non_finite_numbers(raw):
+        problems.add(f"{where}.{path}", "must be a finite number (JSON has no NaN or Infinity)")
     for name in sorted(set(raw) - EVENT_FIELDS):
         problems.add(f"{where}.{name}", "is not a Meta server event parameter")
     for name in _CHECKED:
@@ -223,6 +230,19 @@ def _parse_event(index: int, raw: Any, now: float, problems: _Problems) -> Conve
             payload[name] = raw[name]
     assert isinstance(event_name, str)
     return ConversionEventIn(event_name=event_name, event_id=event_id, payload=payload)
+
+
+def non_finite_numbers(value: Any, path: str = "") -> Iterator[str]:
+    """Where ``value`` holds NaN or an infinity, as ``custom_data.contents[0].item_price``."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from non_finite_numbers(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from non_finite_numbers(item, f"{path}[{index}]")
 
 
 def _event_time_problem(value: Any, now: float) -> str | None:
