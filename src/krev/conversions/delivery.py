@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +16,8 @@ import structlog
 from sqlalchemy.exc import DBAPIError
 
 from krev.conversions import service
-from krev.conversions.graph import GraphError
+from krev.conversions.events import non_finite_numbers
+from krev.conversions.graph import GraphError, encode_event
 from krev.conversions.repository import ClaimedEvent, ConversionEventRepository
 from krev.db import lock_conflict
 from krev.kit.clock import utcnow
@@ -53,7 +55,11 @@ _rng = random.Random()
 
 
 def deliver_claimed(runtime: Runtime, token: uuid.UUID, *, timeout: float) -> BatchResult:
-    """Send the events claimed under ``token`` in one Graph request and record the outcome."""
+    """Send the events claimed under ``token`` in one Graph request and record the outcome.
+
+    An event that cannot be sent for a reason of its own (one an older version stored with a
+    number JSON cannot carry, say) is recorded as failed with that reason, and the others go
+    out without it: left claimed, it would come back when the claim lapsed, forever."""
     settings = runtime.settings
     with runtime.db.transaction(write=False) as session:
         rows = ConversionEventRepository(session).claimed(token)
@@ -61,7 +67,6 @@ def deliver_claimed(runtime: Runtime, token: uuid.UUID, *, timeout: float) -> Ba
             return BatchResult("none", 0)
         user_id = rows[0].user_id
         config = service.get_config(session, user_id)
-    events = [row.payload for row in rows]
     if config is None:
         return _fail(runtime, token, len(rows), "The Meta pixel configuration was removed.")
     try:
@@ -74,6 +79,11 @@ def deliver_claimed(runtime: Runtime, token: uuid.UUID, *, timeout: float) -> Ba
             "The stored Meta access token cannot be read (the server secret changed); "
             "set the access token again.",
         )
+    rows, events, unsendable = _encode(rows)
+    if unsendable:
+        _fail_each(runtime, token, unsendable)
+        if not rows:
+            return BatchResult("failed", len(unsendable), error=unsendable[0][1])
     try:
         result = runtime.conversions.graph.send_events(
             config.pixel_id, access_token, events, rows[0].test_event_code, timeout=timeout
@@ -91,27 +101,62 @@ def deliver_claimed(runtime: Runtime, token: uuid.UUID, *, timeout: float) -> Ba
         completed_at=utcnow(),
     )
     log.info("conversions_sent", events=len(rows), fbtrace_id=result.fbtrace_id)
+    if unsendable:
+        return BatchResult("failed", len(rows) + len(unsendable), error=unsendable[0][1])
     return BatchResult("sent", len(rows))
+
+
+def _encode(
+    rows: list[ClaimedEvent],
+) -> tuple[list[ClaimedEvent], list[bytes], list[tuple[uuid.UUID, str]]]:
+    """(the rows that can be sent, their events encoded, (id, why) of those that cannot)."""
+    sendable: list[ClaimedEvent] = []
+    events: list[bytes] = []
+    unsendable: list[tuple[uuid.UUID, str]] = []
+    for row in rows:
+        if not isinstance(row.payload, dict):
+            unsendable.append((row.id, "The stored event is not a JSON object; it cannot be sent."))
+            continue
+        try:
+            events.append(encode_event(row.payload))
+        except (TypeError, ValueError):
+            where = ", ".join(non_finite_numbers(row.payload))
+            why = f"{where} is not a finite number" if where else "a value is not JSON"
+            unsendable.append((row.id, f"The stored event cannot be sent to Meta: {why}."))
+            continue
+        sendable.append(row)
+    return sendable, events, unsendable
 
 
 FINISH_TRIES = 3
 
 
 def _finish(runtime: Runtime, token: uuid.UUID, **values: Any) -> None:
-    """Record a batch's outcome and release its claim. The batch has been sent (or given up
-    on), so losing this write would send it again once the claim lapses: a lock conflict
-    PostgreSQL resolved by rolling us back is retried (the write is keyed on the claim token,
-    so it applies once)."""
+    """Record a batch's outcome and release its claim."""
     values.update(attempts=ConversionEvent.attempts + 1, claim_token=None, claimed_until=None)
+    _record(runtime, lambda repo: repo.finish_claimed(token, **values))
+
+
+def _record(runtime: Runtime, write: Callable[[ConversionEventRepository], object]) -> None:
+    """Write what became of claimed events. The batch has been sent (or given up on), so
+    losing this write would send it again once the claim lapses: a lock conflict PostgreSQL
+    resolved by rolling us back is retried (each write is keyed on the claim token, so it
+    applies once)."""
     for attempt in range(1, FINISH_TRIES + 1):
         try:
             with runtime.db.transaction() as session:
-                ConversionEventRepository(session).finish_claimed(token, **values)
+                write(ConversionEventRepository(session))
             return
         except DBAPIError as error:
             if attempt == FINISH_TRIES or not lock_conflict(error):
                 raise
             log.warning("conversions_finish_conflict", attempt=attempt)
+
+
+def _fail_each(runtime: Runtime, token: uuid.UUID, errors: list[tuple[uuid.UUID, str]]) -> None:
+    completed_at = utcnow()
+    _record(runtime, lambda repo: repo.fail_each(token, errors, completed_at))
+    log.warning("conversions_unsendable", events=len(errors), error=errors[0][1])
 
 
 def _fail(

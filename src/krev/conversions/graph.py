@@ -12,7 +12,9 @@ long Meta asked us to wait (``Retry-After``).
 from __future__ import annotations
 
 import email.utils
+import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +64,13 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, moment.timestamp() - (time.time() if now is None else now))
 
 
+def encode_event(event: dict[str, Any]) -> bytes:
+    """One event as the request body carries it. ``ValueError`` when JSON cannot carry it:
+    NaN and the infinities, which Python's JSON writer would put out as bare words that Meta's
+    parser refuses (and the whole request with them)."""
+    return json.dumps(event, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
 class GraphClient:
     """One keep-alive connection pool per process (httpx's client is thread-safe): a
     request that delivers its own events pays no connection set-up."""
@@ -91,17 +100,25 @@ class GraphClient:
         self,
         pixel_id: str,
         access_token: str,
-        events: list[dict[str, Any]],
+        events: Sequence[bytes],
         test_event_code: str | None = None,
         *,
         timeout: float | None = None,
     ) -> GraphResult:
-        body: dict[str, Any] = {"data": events, "access_token": access_token}
+        """Send ``events``, each from ``encode_event``: the body is put together from them, so
+        each event is encoded once and one JSON cannot carry never reaches the request."""
+        body = b'{"data":[' + b",".join(events) + b'],"access_token":' + _encode(access_token)
         if test_event_code:
-            body["test_event_code"] = test_event_code
+            body += b',"test_event_code":' + _encode(test_event_code)
+        body += b"}"
         limit = self.timeout if timeout is None else timeout
         try:
-            response = self._client.post(self.events_url(pixel_id), json=body, timeout=limit)
+            response = self._client.post(
+                self.events_url(pixel_id),
+                content=body,
+                headers={"Content-Type": "application/json"},
+                timeout=limit,
+            )
         except httpx.TimeoutException as error:
             raise GraphError(f"Meta did not answer within {limit:g} s.", retryable=True) from error
         except httpx.TransportError as error:
@@ -112,6 +129,10 @@ class GraphClient:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _encode(value: str) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode()
 
 
 def _read_response(response: httpx.Response) -> GraphResult:

@@ -34,6 +34,7 @@ _TEST_CODE = select(_CONFIGS.c.test_event_code).where(_CONFIGS.c.user_id == bind
 
 
 class ClaimedEvent(NamedTuple):
+    id: uuid.UUID
     user_id: uuid.UUID
     payload: dict[str, Any]
     test_event_code: str | None
@@ -160,6 +161,7 @@ class ConversionEventRepository(Repository[ConversionEvent]):
         # Plain rows, not ORM objects: a batch is up to 1000 of them.
         stmt = (
             select(
+                _EVENTS.c.id,
                 _EVENTS.c.user_id,
                 _EVENTS.c.payload,
                 _EVENTS.c.test_event_code,
@@ -179,6 +181,28 @@ class ConversionEventRepository(Repository[ConversionEvent]):
             .values(**values)
         )
         return int(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+    def fail_each(
+        self, token: uuid.UUID, errors: Sequence[tuple[uuid.UUID, str]], completed_at: datetime
+    ) -> None:
+        """Record these claimed events as failed, each with its own error."""
+        stmt = (
+            update(_EVENTS)
+            .where(
+                _EVENTS.c.id == bindparam("event"),
+                _EVENTS.c.claim_token == token,
+                _EVENTS.c.status == "queued",
+            )
+            .values(
+                status="failed",
+                last_error=bindparam("error"),
+                attempts=_EVENTS.c.attempts + 1,
+                claim_token=None,
+                claimed_until=None,
+                completed_at=completed_at,
+            )
+        )
+        self.session.execute(stmt, [{"event": id_, "error": error} for id_, error in errors])
 
     def users_with_due_events(self, due_before: datetime, now: datetime) -> list[uuid.UUID]:
         """Accounts with events due since ``due_before`` that nobody holds: their delivery

@@ -247,7 +247,7 @@ def list_events(session: Session, user_id: uuid.UUID, page: PageRequest) -> Page
 
 
 def event_view(event: ConversionEvent) -> dict[str, Any]:
-    payload = event.payload or {}
+    payload = event.payload if isinstance(event.payload, dict) else {}
     event_time = payload.get("event_time")
     return {
         "id": str(event.id),
