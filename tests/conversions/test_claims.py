@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, select, text
+from sqlalchemy.orm import Session
 from tests.conftest import Account
 from tests.conversions.conftest import send, stored_events, website_event
 from tests.support.fake_graph import FakeGraph
@@ -90,6 +91,31 @@ def test_a_claim_passes_over_events_another_transaction_holds(
     deliver_pending(runtime, configured.user_id)
     assert sorted(e["event_id"] for e in graph.events()) == ["free-1", "free-2", "held"]
     assert stored_events(runtime, "sent") == 3
+
+
+def test_a_claim_takes_no_more_than_its_limit_whatever_plan_postgres_picks(
+    client: TestClient, runtime: Runtime, configured: Account
+) -> None:
+    queue_events(client, runtime, configured, *(f"e{i}" for i in range(6)))
+    token = uuid.uuid4()
+    now = utcnow()
+
+    with runtime.db.engine.connect() as connection:
+        # The plan a loaded machine once got: a nested loop that runs the candidates' subquery
+        # again for each row it looks at, each run taking ``limit`` rows not yet written.
+        for method in ("hashjoin", "mergejoin", "material", "hashagg", "sort"):
+            connection.execute(text(f"SET LOCAL enable_{method} = off"))
+        with Session(connection) as session:
+            claimed = ConversionEventRepository(session).claim_due(
+                configured.user_id, token, now, now + timedelta(minutes=5), 2
+            )
+            held = session.scalars(
+                select(ConversionEvent.payload).where(ConversionEvent.claim_token == token)
+            ).all()
+        connection.rollback()
+
+    assert claimed == 2
+    assert sorted(payload["event_id"] for payload in held) == ["e0", "e1"]
 
 
 def test_a_sent_batch_is_recorded_even_when_postgres_breaks_a_deadlock(

@@ -1,22 +1,27 @@
 """Delivery of outbox rows a POST can no longer produce: an event an older version stored with
-a number JSON cannot carry, or a payload that is not an event at all. Such a row fails on its
-own, with its reason, and the events beside it still go out. Nobody consumes the queue here
-(no embedded workers): each test runs the deliverer itself."""
+a number JSON cannot carry, or a payload that is not an event at all, and a claim holding more
+events than Meta takes in one request. Such a row fails on its own, with its reason, and the
+events beside it still go out; the surplus of a claim waits for the next request. Nobody
+consumes the queue here (no embedded workers): each test runs the deliverer itself."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import text, update
 from tests.conftest import Account
-from tests.conversions.conftest import list_events, send, website_event
+from tests.conversions.conftest import list_events, send, stored_events, website_event
 from tests.support.fake_graph import FakeGraph
 
 from krev.config import Settings
-from krev.conversions.delivery import deliver_pending
+from krev.conversions.delivery import deliver_claimed, deliver_pending
+from krev.kit.clock import utcnow
+from krev.models import ConversionEvent
 from krev.runtime import Runtime
 
 
@@ -79,3 +84,32 @@ def test_an_event_that_cannot_be_sent_fails_alone_and_the_rest_go_out(
     # Nothing is left to claim: another run sends nothing more.
     deliver_pending(runtime, configured.user_id)
     assert len(graph.batches) == 1
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+def test_a_claim_over_metas_limit_is_sent_1000_at_a_time(
+    client: TestClient, runtime: Runtime, configured: Account, graph: FakeGraph
+) -> None:
+    for first, count in ((0, 1000), (1000, 5)):
+        data = [website_event(event_id=f"e{i}") for i in range(first, first + count)]
+        response = send(client, configured, {"data": data}, Prefer="respond-async")
+        assert response.status_code == 202, response.text
+    # A claim of all 1005 (what a claim took when PostgreSQL ran its subquery again).
+    token = uuid.uuid4()
+    with runtime.db.transaction() as session:
+        session.execute(
+            update(ConversionEvent).values(
+                claim_token=token, claimed_until=utcnow() + timedelta(minutes=5)
+            )
+        )
+
+    deliver_claimed(runtime, token, timeout=5.0)
+
+    assert graph.batch_sizes() == [1000]
+    assert stored_events(runtime, "sent") == 1000
+    deliver_pending(runtime, configured.user_id)  # the surplus is back in the queue
+    assert graph.batch_sizes() == [1000, 5]
+    assert sorted(event["event_id"] for event in graph.events()) == sorted(
+        f"e{i}" for i in range(1005)
+    )
+    assert stored_events(runtime, "sent") == 1005

@@ -5,6 +5,7 @@ tests and benchmarks of conversion delivery. It never reaches the network.
         settings.meta_graph_url = graph.url
         ...
         graph.batches            # what it received, in order (pixel, token, events, test code)
+        graph.batch_sizes()      # how many events each request carried (Meta takes 1 to 1000)
         graph.problems           # every way a payload broke Meta's rules (should stay empty)
 
 ``POST /{version}/{pixel_id}/events`` with a JSON body (or a form with ``data`` as a JSON
@@ -117,6 +118,10 @@ class FakeGraph:
     def events(self, status: int = 200) -> list[dict[str, Any]]:
         """Every event it accepted (or answered ``status`` to), in order."""
         return [event for batch in self.batches if batch.status == status for event in batch.events]
+
+    def batch_sizes(self) -> list[int]:
+        """How many events each request carried, in order, whatever the fake answered."""
+        return [len(batch.events) for batch in self.batches]
 
     def start(self) -> FakeGraph:
         self._stopping.clear()

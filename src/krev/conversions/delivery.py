@@ -67,6 +67,14 @@ def deliver_claimed(runtime: Runtime, token: uuid.UUID, *, timeout: float) -> Ba
             return BatchResult("none", 0)
         user_id = rows[0].user_id
         config = service.get_config(session, user_id)
+    if len(rows) > MAX_BATCH:
+        # Meta refuses a request of more than 1000, all of it. A claim takes no more, but
+        # should one ever hold more, the surplus goes back to the queue untried.
+        log.warning("conversions_claim_over_limit", events=len(rows), limit=MAX_BATCH)
+        surplus = [row.id for row in rows[MAX_BATCH:]]
+        _record(runtime, lambda repo: repo.release(token, surplus))
+        runtime.conversions.enqueue(user_id)
+        rows = rows[:MAX_BATCH]
     if config is None:
         return _fail(runtime, token, len(rows), "The Meta pixel configuration was removed.")
     try:

@@ -136,19 +136,24 @@ class ConversionEventRepository(Repository[ConversionEvent]):
         # a concurrent claimer's rows are never taken twice. On PostgreSQL the candidates are
         # locked with SKIP LOCKED: a claimer that waited on rows another batch is finishing
         # would keep its locks on the rows it had already passed, which that finish needs (a
-        # deadlock). SQLite has one writer at a time and no row locks; FOR UPDATE is not
-        # rendered there.
+        # deadlock). They are chosen once, in a MATERIALIZED CTE: as `id IN (subquery)` the
+        # planner may run the subquery again for each row it considers (a nested loop), and
+        # each run, skipping the rows this statement has already written, picks ``limit``
+        # more: one claim took 1524 events. SQLite has one writer at a time and no row locks;
+        # FOR UPDATE and MATERIALIZED are not rendered there.
         candidates = (
             select(ConversionEvent.id)
             .where(due, same_code)
             .order_by(ConversionEvent.created_at, ConversionEvent.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
+            .cte("due")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
         )
         stmt = (
             update(ConversionEvent)
             .where(
-                ConversionEvent.id.in_(candidates),
+                ConversionEvent.id.in_(select(candidates.c.id)),
                 ConversionEvent.status == "queued",
                 _unclaimed(now),
             )
@@ -203,6 +208,15 @@ class ConversionEventRepository(Repository[ConversionEvent]):
             )
         )
         self.session.execute(stmt, [{"event": id_, "error": error} for id_, error in errors])
+
+    def release(self, token: uuid.UUID, ids: Sequence[uuid.UUID]) -> None:
+        """Hand these claimed events back to the queue untried."""
+        stmt = (
+            update(_EVENTS)
+            .where(_EVENTS.c.id.in_(ids), _EVENTS.c.claim_token == token)
+            .values(claim_token=None, claimed_until=None)
+        )
+        self.session.execute(stmt)
 
     def users_with_due_events(self, due_before: datetime, now: datetime) -> list[uuid.UUID]:
         """Accounts with events due since ``due_before`` that nobody holds: their delivery
