@@ -235,6 +235,8 @@ def _use_api_error_statuses_in_openapi(app: FastAPI) -> None:
     """Document what clients really get: invalid input is a 400 envelope, never FastAPI's 422."""
     from fastapi.openapi.utils import get_openapi
 
+    from krev.kit.openapi import add_documented_schemas
+
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
             return app.openapi_schema
@@ -256,6 +258,7 @@ def _use_api_error_statuses_in_openapi(app: FastAPI) -> None:
                             "content": {"application/json": {"schema": error_ref}},
                         },
                     )
+        add_documented_schemas(spec)
         schemas = spec.get("components", {}).get("schemas", {})
         for unused in ("HTTPValidationError", "ValidationError"):
             schemas.pop(unused, None)

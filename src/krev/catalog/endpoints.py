@@ -24,6 +24,7 @@ from krev.generations.repository import GenerationRepository
 from krev.generations.responses import poll_url, prefers_async, wait_until_finished
 from krev.imaging import OriginalImage
 from krev.kit.envelope import ERROR_RESPONSES, Envelope, ErrorEnvelope, ListEnvelope, ok
+from krev.kit.openapi import schema_ref
 from krev.kit.validation import describe_validation_error
 from krev.runtime import Runtime
 
@@ -39,7 +40,7 @@ _UPLOAD_BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": ProductUpload.model_json_schema()},
+            "application/json": {"schema": schema_ref(ProductUpload)},
             "multipart/form-data": {
                 "schema": {
                     "type": "object",

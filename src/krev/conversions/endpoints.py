@@ -40,6 +40,7 @@ from krev.deps import PageDep, RuntimeDep, SessionDep
 from krev.errors import BadRequest, UnsupportedMediaType
 from krev.generations.responses import prefers_async
 from krev.kit.envelope import ERROR_RESPONSES, Envelope, ErrorEnvelope, ListEnvelope, ok
+from krev.kit.openapi import schema_ref
 from krev.runtime import Runtime
 
 log = structlog.get_logger("krev.conversions")
@@ -56,10 +57,7 @@ _SEND_BODY = {
         "content": {
             "application/json": {
                 "schema": {
-                    "oneOf": [
-                        ConversionEventBody.model_json_schema(),
-                        ConversionBatchBody.model_json_schema(),
-                    ]
+                    "oneOf": [schema_ref(ConversionEventBody), schema_ref(ConversionBatchBody)]
                 }
             }
         },

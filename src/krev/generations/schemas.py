@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from krev.kit.envelope import Envelope
+
 
 class GenerationOutput(BaseModel):
     model_config = {"extra": "allow"}
@@ -39,18 +41,8 @@ class JobAccepted(BaseModel):
 
 JOB_ACCEPTED_RESPONSE: dict[int | str, dict[str, Any]] = {
     202: {
+        "model": Envelope[JobAccepted],
         "description": "Accepted: the job did not finish within the wait window, or the "
         "client sent `Prefer: respond-async`. Poll `poll_url`.",
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "success": {"type": "boolean"},
-                        "data": JobAccepted.model_json_schema(),
-                    },
-                }
-            }
-        },
     }
 }

@@ -1,0 +1,35 @@
+"""Schemas of request bodies a handler reads itself (to check them its own way), documented
+through ``openapi_extra``: they go where FastAPI puts the schemas it derives,
+``#/components/schemas``, so every ``$ref`` in the document resolves. (A model's own
+``model_json_schema()`` keeps its nested models under a local ``$defs`` that a reference from
+elsewhere in the document cannot reach.)"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+REF_TEMPLATE = "#/components/schemas/{model}"
+
+_documented: dict[str, type[BaseModel]] = {}
+
+
+def schema_ref(model: type[BaseModel]) -> dict[str, str]:
+    """A reference to ``model``'s schema, which ``add_documented_schemas`` puts in place."""
+    _documented[model.__name__] = model
+    return {"$ref": REF_TEMPLATE.format(model=model.__name__)}
+
+
+def add_documented_schemas(spec: dict[str, Any]) -> None:
+    """Put the schemas ``schema_ref`` handed out references to, and the models they nest, in
+    the document's components."""
+    if not _documented:
+        return
+    _, definitions = models_json_schema(
+        [(model, "validation") for model in _documented.values()], ref_template=REF_TEMPLATE
+    )
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    for name, schema in definitions.get("$defs", {}).items():
+        schemas.setdefault(name, schema)
