@@ -1,13 +1,19 @@
-"""The OpenAPI document as clients fetch it: every ``$ref`` resolves, and the whole document is
-valid OpenAPI 3.1, so code generators and validators can read it."""
+"""The OpenAPI document as clients fetch it: every ``$ref`` resolves, the whole document is
+valid OpenAPI 3.1, so code generators and validators can read it, and the request bodies it
+describes are the ones the API takes."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator
+
+from tests.accounts.dashboard import KEYS, login
+from tests.conftest import Account
 
 OPENAPI = "/api/v1/openapi.json"
 
@@ -77,3 +83,49 @@ def test_bodies_handlers_read_themselves_are_documented_by_reference(client: Tes
     upload = paths["/api/v1/products"]["post"]["requestBody"]["content"]["application/json"]
     assert upload["schema"] == {"$ref": "#/components/schemas/ProductUpload"}
     assert "image_url" in schemas["ProductUpload"]["properties"]
+
+
+def documented_body(document: dict[str, Any], method: str, path: str) -> Draft202012Validator:
+    """A validator of the JSON request body the document describes for this operation."""
+    content = document["paths"][path][method.lower()]["requestBody"]["content"]
+    schema = content["application/json"]["schema"]
+    return Draft202012Validator({**schema, "components": document["components"]})
+
+
+def call(client: TestClient, method: str, path: str, body: Any, csrf: str) -> int:
+    response = client.request(method, path, json=body, headers={"X-CSRF-Token": csrf})
+    return response.status_code
+
+
+# Bodies the API refuses (400) that the document once called valid: a client that checks its
+# requests against the document must learn of the refusal there. Each against one that passes.
+REFUSED = [
+    pytest.param("POST", KEYS, {"name": "ci", "scopes": [""]}, id="unknown scope"),
+    pytest.param("POST", KEYS, {"name": "ci", "scopes": []}, id="no scope"),
+    pytest.param("POST", KEYS, {"name": " \x85\u3000", "scopes": ["images"]}, id="blank key name"),
+]
+ACCEPTED = [
+    pytest.param("POST", KEYS, {"name": " ci ", "scopes": ["images", "images"]}, id="key"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), REFUSED)
+def test_what_the_api_refuses_the_document_calls_invalid(
+    client: TestClient, account: Account, method: str, path: str, body: Any
+) -> None:
+    dashboard = login(client, account)
+    document = client.get(OPENAPI).json()
+
+    assert call(client, method, path, body, dashboard.csrf) == 400
+    assert not documented_body(document, method, path).is_valid(body)
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ACCEPTED)
+def test_what_the_api_takes_the_document_calls_valid(
+    client: TestClient, account: Account, method: str, path: str, body: Any
+) -> None:
+    dashboard = login(client, account)
+    document = client.get(OPENAPI).json()
+
+    assert call(client, method, path, body, dashboard.csrf) in (200, 201, 202)
+    assert documented_body(document, method, path).is_valid(body)

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from krev.accounts.keys import SCOPES
 from krev.kit.body import StrictBody
+from krev.kit.openapi import NOT_BLANK
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -16,10 +17,16 @@ class KeyCreate(StrictBody):
     # Stripped before the length check: a blank name would leave the key unrecognisable.
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=200, description="A label for the key.")
+    name: str = Field(
+        min_length=1,
+        max_length=200,
+        description="A label for the key.",
+        json_schema_extra=NOT_BLANK,
+    )
     scopes: list[str] = Field(
         default_factory=lambda: list(SCOPES),
         description="Scopes the key carries. Default: all of " + ", ".join(SCOPES) + ".",
+        json_schema_extra={"items": {"type": "string", "enum": list(SCOPES)}, "minItems": 1},
     )
 
     @field_validator("scopes")

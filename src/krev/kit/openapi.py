@@ -33,3 +33,11 @@ def add_documented_schemas(spec: dict[str, Any]) -> None:
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     for name, schema in definitions.get("$defs", {}).items():
         schemas.setdefault(name, schema)
+
+
+# What validators that strip a string before checking it accept, for ``json_schema_extra``:
+# documented only, so the validator's own sentence is what a client reads when it refuses.
+# The whitespace str.strip() strips is spelled out: regex dialects disagree on \s (ECMA's
+# takes U+FEFF and leaves U+001C-U+001F and U+0085, which Python strips).
+_SPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK: dict[str, Any] = {"pattern": f"[^{_SPACE}]"}
