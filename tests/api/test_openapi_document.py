@@ -4,6 +4,7 @@ describes are the ones the API takes."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -129,3 +130,18 @@ def test_what_the_api_takes_the_document_calls_valid(
 
     assert call(client, method, path, body, dashboard.csrf) in (200, 201, 202)
     assert documented_body(document, method, path).is_valid(body)
+
+
+def test_revoking_a_key_that_is_not_yours_is_a_documented_404(
+    client: TestClient, account: Account
+) -> None:
+    dashboard = login(client, account)
+    document = client.get(OPENAPI).json()
+
+    response = dashboard.revoke(str(uuid.uuid4()))
+
+    assert response.status_code == 404
+    documented = document["paths"][KEYS]["delete"]["responses"]["404"]
+    assert documented["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorEnvelope"
+    }

@@ -29,7 +29,7 @@ from krev.client_address import client_address
 from krev.deps import RuntimeDep, SessionDep
 from krev.errors import RateLimited
 from krev.kit.clock import isoformat
-from krev.kit.envelope import ERROR_RESPONSES, Envelope, ok
+from krev.kit.envelope import ERROR_RESPONSES, Envelope, ErrorEnvelope, ok
 from krev.models import ApiKey, User
 
 keys_router = APIRouter(prefix="/api/v1/keys", tags=["keys"], responses=ERROR_RESPONSES)
@@ -69,7 +69,12 @@ def list_keys(principal: DashboardPrincipal, session: SessionDep) -> dict[str, A
     return ok([_key_out(k) for k in service.list_keys(session, principal.user.id)])
 
 
-@keys_router.delete("", name="revoke", response_model=Envelope[KeyRevoked])
+@keys_router.delete(
+    "",
+    name="revoke",
+    response_model=Envelope[KeyRevoked],
+    responses={404: {"model": ErrorEnvelope, "description": "No such key of yours."}},
+)
 def revoke_key(
     principal: DashboardPrincipal,
     session: SessionDep,
