@@ -98,15 +98,37 @@ def call(client: TestClient, method: str, path: str, body: Any, csrf: str) -> in
     return response.status_code
 
 
+META_CONFIG = "/api/v1/conversions/meta/config"
+PIXEL = {"pixel_id": "1234567890"}
+TOKEN = "EAAGtoken4242"
+
 # Bodies the API refuses (400) that the document once called valid: a client that checks its
 # requests against the document must learn of the refusal there. Each against one that passes.
 REFUSED = [
     pytest.param("POST", KEYS, {"name": "ci", "scopes": [""]}, id="unknown scope"),
     pytest.param("POST", KEYS, {"name": "ci", "scopes": []}, id="no scope"),
     pytest.param("POST", KEYS, {"name": " \x85\u3000", "scopes": ["images"]}, id="blank key name"),
+    pytest.param(
+        "PUT", META_CONFIG, {**PIXEL, "access_token": "EAAG token 42 42"}, id="token with a space"
+    ),
+    pytest.param(
+        "PUT",
+        META_CONFIG,
+        {**PIXEL, "access_token": TOKEN, "test_event_code": "TEST\x8542"},
+        id="test code with a space",
+    ),
+    pytest.param(
+        "PUT", META_CONFIG, {**PIXEL, "access_token": TOKEN, "test_event_code": "\x1c"}, id="blank"
+    ),
 ]
 ACCEPTED = [
     pytest.param("POST", KEYS, {"name": " ci ", "scopes": ["images", "images"]}, id="key"),
+    pytest.param(
+        "PUT",
+        META_CONFIG,
+        {**PIXEL, "access_token": f" {TOKEN}\n", "test_event_code": "\ufeffTEST42"},
+        id="pixel",
+    ),
 ]
 
 

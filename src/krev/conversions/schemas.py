@@ -12,6 +12,8 @@ from pydantic import BaseModel, Field, field_validator
 
 from krev.kit.body import StrictBody
 
+from krev.kit.openapi import ONE_WORD
+
 
 class ConversionEventBody(BaseModel):
     """One server event, in Meta's shape (friendly user_data names allowed)."""
@@ -66,12 +68,14 @@ class MetaConfigIn(StrictBody):
         max_length=2000,
         description="Conversions API access token; stored encrypted, never shown again. "
         "Optional when updating an existing configuration (the stored token is kept).",
+        json_schema_extra=ONE_WORD,
     )
     test_event_code: str | None = Field(
         default=None,
         min_length=1,
         max_length=64,
         description="Send every event to the Test Events tool with this code.",
+        json_schema_extra=ONE_WORD,
     )
 
     @field_validator("access_token", "test_event_code")

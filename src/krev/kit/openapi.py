@@ -41,3 +41,4 @@ def add_documented_schemas(spec: dict[str, Any]) -> None:
 # takes U+FEFF and leaves U+001C-U+001F and U+0085, which Python strips).
 _SPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 NOT_BLANK: dict[str, Any] = {"pattern": f"[^{_SPACE}]"}
+ONE_WORD: dict[str, Any] = {"pattern": f"^[{_SPACE}]*[^{_SPACE}]+[{_SPACE}]*$"}
