@@ -99,6 +99,7 @@ def call(client: TestClient, method: str, path: str, body: Any, csrf: str) -> in
 
 
 META_CONFIG = "/api/v1/conversions/meta/config"
+IMAGES = "/api/v1/images"
 PIXEL = {"pixel_id": "1234567890"}
 TOKEN = "EAAGtoken4242"
 
@@ -117,6 +118,8 @@ REFUSED = [
         {**PIXEL, "access_token": TOKEN, "test_event_code": "TEST\x8542"},
         id="test code with a space",
     ),
+    pytest.param("POST", IMAGES, {"prompt": ""}, id="empty prompt"),
+    pytest.param("POST", IMAGES, {"prompt": "\t\u2028 "}, id="blank prompt"),
     pytest.param(
         "PUT", META_CONFIG, {**PIXEL, "access_token": TOKEN, "test_event_code": "\x1c"}, id="blank"
     ),

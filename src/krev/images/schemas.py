@@ -8,6 +8,8 @@ from pydantic import BaseModel, BeforeValidator, Field, field_validator
 
 from krev.kit.body import JsonUUID, StrictBody, json_integer
 
+from krev.kit.openapi import NOT_BLANK
+
 AspectRatio = Literal["1:1", "16:9", "9:16", "4:3", "3:4"]
 
 MAX_PROMPT_CHARS = 2000
@@ -22,6 +24,7 @@ class ImageRequest(StrictBody):
         max_length=MAX_PROMPT_CHARS,
         description="Text prompt describing the image to generate.",
         examples=["Premium leather wallet on dark marble surface, studio lighting"],
+        json_schema_extra=NOT_BLANK,
     )
     aspect_ratio: AspectRatio = Field(default="1:1", description="Shape of the images.")
     product_id: JsonUUID | None = Field(
