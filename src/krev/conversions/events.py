@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from krev.conversions.normalize import InvalidCustomerInfo, normalize_user_data
 from krev.errors import BadRequest
+from krev.kit.validation import NUL_PROBLEM, nul_characters
 
 MAX_EVENTS = 1000
 MAX_EVENT_AGE_SECONDS = 7 * 86400
@@ -131,6 +132,8 @@ def parse_body(body: Any, now: float) -> ConversionBatchIn:
         not isinstance(test_event_code, str) or not 0 < len(test_event_code.strip()) <= 64
     ):
         raise BadRequest("test_event_code must be a string of 1 to 64 characters.")
+    if test_event_code is not None and "\x00" in test_event_code:
+        raise BadRequest(f"test_event_code {NUL_PROBLEM}.")
     problems = _Problems()
     events = [_parse_event(index, raw, now, problems) for index, raw in enumerate(raw_events)]
     problems.raise_if_any()
@@ -148,6 +151,8 @@ def _parse_event(index: int, raw: Any, now: float, problems: _Problems) -> Conve
     before = len(problems.sentences)
     for path in non_finite_numbers(raw):
         problems.add(f"{where}.{path}", "must be a finite number (JSON has no NaN or Infinity)")
+    for path in nul_characters(raw):
+        problems.add(f"{where}.{path}", NUL_PROBLEM)
     for name in sorted(set(raw) - EVENT_FIELDS):
         problems.add(f"{where}.{name}", "is not a Meta server event parameter")
     for name in _CHECKED:

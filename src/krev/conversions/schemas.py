@@ -11,11 +11,11 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 
 from krev.kit.body import StrictBody
-
 from krev.kit.openapi import ONE_WORD
+from krev.kit.validation import RequestBody
 
 
-class ConversionEventBody(BaseModel):
+class ConversionEventBody(RequestBody):
     """One server event, in Meta's shape (friendly user_data names allowed)."""
 
     event_name: str = Field(description="A standard event (Purchase, Lead, …) or a custom name.")
@@ -45,7 +45,7 @@ class ConversionEventBody(BaseModel):
     )
 
 
-class ConversionBatchBody(BaseModel):
+class ConversionBatchBody(RequestBody):
     """Meta's batch shape."""
 
     data: list[ConversionEventBody] = Field(min_length=1, max_length=1000)

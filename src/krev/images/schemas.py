@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, Field, field_validator
 
 from krev.kit.body import JsonUUID, StrictBody, json_integer
-
 from krev.kit.openapi import NOT_BLANK
 
 AspectRatio = Literal["1:1", "16:9", "9:16", "4:3", "3:4"]

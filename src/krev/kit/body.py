@@ -11,13 +11,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Strict
+from pydantic import ConfigDict, Strict
+
+from krev.kit.validation import RequestBody
 
 __all__ = ["JsonUUID", "StrictBody", "json_integer"]
 
 
-class StrictBody(BaseModel):
-    """No string→bool, bool→int, float→int or number→string conversion; no unknown fields."""
+class StrictBody(RequestBody):
+    """No string→bool, bool→int, float→int or number→string conversion; no unknown fields;
+    no NUL in text (``RequestBody``)."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
 

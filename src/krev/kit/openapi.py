@@ -38,7 +38,8 @@ def add_documented_schemas(spec: dict[str, Any]) -> None:
 # What validators that strip a string before checking it accept, for ``json_schema_extra``:
 # documented only, so the validator's own sentence is what a client reads when it refuses.
 # The whitespace str.strip() strips is spelled out: regex dialects disagree on \s (ECMA's
-# takes U+FEFF and leaves U+001C-U+001F and U+0085, which Python strips).
+# takes U+FEFF and leaves U+001C-U+001F and U+0085, which Python strips). Neither admits NUL,
+# which no request body may hold (krev.kit.validation.RequestBody).
 _SPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-NOT_BLANK: dict[str, Any] = {"pattern": f"[^{_SPACE}]"}
-ONE_WORD: dict[str, Any] = {"pattern": f"^[{_SPACE}]*[^{_SPACE}]+[{_SPACE}]*$"}
+NOT_BLANK: dict[str, Any] = {"pattern": f"^[^\\x00]*[^{_SPACE}\\x00][^\\x00]*$"}
+ONE_WORD: dict[str, Any] = {"pattern": f"^[{_SPACE}]*[^{_SPACE}\\x00]+[{_SPACE}]*$"}

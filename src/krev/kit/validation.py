@@ -1,9 +1,59 @@
-"""Turns Pydantic validation errors into one sentence that names the bad field."""
+"""Request validation every domain shares: the base of JSON request bodies, which refuses
+text PostgreSQL cannot store, and Pydantic's errors turned into one sentence naming the field."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+NUL_PROBLEM = "must not contain the NUL character (\\u0000)"
+# What a string field without a pattern of its own is documented to match; a field's own
+# pattern excludes NUL itself.
+NUL_FREE = "^[^\\x00]*$"
+
+
+def nul_characters(value: Any, path: str = "") -> Iterator[str]:
+    """Where a decoded JSON value holds the NUL character, in a string or a key, as
+    ``custom_data.contents[0].id``. JSON carries it (as \\u0000); PostgreSQL's text and JSONB
+    cannot store it, so it is refused at the door rather than failing there with a 500."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                yield where
+            else:
+                yield from nul_characters(item, where)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from nul_characters(item, f"{path}[{index}]")
+
+
+def _document_nul_free(schema: dict[str, Any]) -> None:
+    for field in schema.get("properties", {}).values():
+        for branch in (field, *field.get("anyOf", ())):
+            target = branch.get("items", branch) if branch.get("type") == "array" else branch
+            if target.get("type") == "string" and not {"pattern", "enum", "format"} & set(target):
+                target["pattern"] = NUL_FREE
+
+
+class RequestBody(BaseModel):
+    """The base of JSON request bodies: no text in one may hold NUL (a 400 naming the field),
+    and the OpenAPI document says so of each string field."""
+
+    model_config = ConfigDict(json_schema_extra=_document_nul_free)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_nul(cls, value: Any) -> Any:
+        if next(nul_characters(value), None) is not None:
+            raise ValueError(NUL_PROBLEM)
+        return value
+
 
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
 
