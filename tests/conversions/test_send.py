@@ -153,6 +153,23 @@ def test_queued_while_meta_is_unreachable_and_delivered_when_it_is_back(
     assert len(graph.events()) == 1
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+def test_an_answer_that_cannot_be_read_is_retried_like_an_outage(
+    client: TestClient, configured: Account, graph: FakeGraph
+) -> None:
+    # A body that is not the gzip its Content-Encoding announces.
+    graph.answer_next(Answer(status=502, headers={"Content-Encoding": "gzip"}))
+
+    response = send(client, configured, website_event(event_id="garbled"))
+
+    assert response.status_code == 202, response.text
+    [queued] = list_events(client, configured)
+    assert queued["attempts"] == 1
+    assert "could not be read" in queued["error"]
+    [event] = wait_for_events(client, configured, all_status("sent"))
+    assert event["attempts"] == 2
+
+
 def test_a_hanging_meta_answers_queued(
     client: TestClient, runtime: Runtime, configured: Account, graph: FakeGraph
 ) -> None:

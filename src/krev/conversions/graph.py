@@ -125,6 +125,12 @@ class GraphClient:
             raise GraphError(
                 f"Meta could not be reached: {type(error).__name__}.", retryable=True
             ) from error
+        except httpx.RequestError as error:
+            # A body that does not decode as its Content-Encoding says, say. Escaping as an
+            # exception, it would leave the batch claimed, to be claimed again, untried, forever.
+            raise GraphError(
+                f"Meta's answer could not be read: {type(error).__name__}.", retryable=True
+            ) from error
         return _read_response(response)
 
     def close(self) -> None:
