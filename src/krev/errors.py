@@ -41,7 +41,9 @@ class KrevError(Exception):
         headers: dict[str, str] | None = None,
         extra: dict[str, Any] | None = None,
     ) -> None:
-        self.message = message or self.default_message
+        # A message may quote the request (an unknown field's name): half a surrogate pair
+        # there, which JSON's \u escapes can spell, would make the error itself fail to render.
+        self.message = (message or self.default_message).encode(errors="backslashreplace").decode()
         self.headers = headers or {}
         self.extra = extra or {}
         super().__init__(self.message)

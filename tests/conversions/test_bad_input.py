@@ -121,8 +121,8 @@ def test_one_bad_event_refuses_the_whole_batch(
 
 
 def _with_raw_number(body: Any, token: str) -> bytes:
-    """The body as JSON with ``"@"`` swapped for a number token no JSON writer emits (httpx
-    refuses to write NaN), as a client built on a lenient encoder sends it."""
+    """The body as JSON with ``"@"`` swapped for a token no JSON writer emits (httpx refuses
+    to write NaN or half a surrogate pair), as a client built on a lenient encoder sends it."""
     return json.dumps(body).replace('"@"', token).encode()
 
 
@@ -164,6 +164,46 @@ def test_a_number_json_cannot_carry_is_a_400_naming_the_field(
     sentence = assert_error(response, 400, "invalid_request")
     assert field in sentence
     assert "finite number" in sentence
+    assert stored_events(runtime) == 0
+    assert graph.batches == []
+
+
+UNPAIRED: list[tuple[str, Any, str]] = [
+    ("event_id", website_event(event_id="@"), "data[0].event_id"),
+    (
+        "custom_data value",
+        {"data": [website_event(), website_event(custom_data={"contents": [{"id": "@"}]})]},
+        "data[1].custom_data.contents[0].id",
+    ),
+    (
+        "custom_data key",
+        website_event(custom_data={"contents": [{"@": 1}]}),
+        "data[0].custom_data.contents[0].order",
+    ),
+    ("test_event_code", {"data": [website_event()], "test_event_code": "@"}, "test_event_code"),
+]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+@pytest.mark.parametrize(("body", "field"), [c[1:] for c in UNPAIRED], ids=[c[0] for c in UNPAIRED])
+def test_text_with_an_unpaired_surrogate_is_a_400_naming_the_field(
+    client: TestClient,
+    runtime: Runtime,
+    configured: Account,
+    graph: FakeGraph,
+    body: Any,
+    field: str,
+) -> None:
+    # JSON's \u escapes can spell half a surrogate pair, which no UTF-8 encoder takes.
+    response = client.post(
+        SEND,
+        content=_with_raw_number(body, '"order\\ud800"'),
+        headers={**configured.headers, "Content-Type": "application/json"},
+    )
+
+    sentence = assert_error(response, 400, "invalid_request")
+    assert field in sentence
+    assert "Unicode" in sentence
     assert stored_events(runtime) == 0
     assert graph.batches == []
 

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from krev.conversions.normalize import InvalidCustomerInfo, normalize_user_data
 from krev.errors import BadRequest
-from krev.kit.validation import NUL_PROBLEM, nul_characters
+from krev.kit.validation import NUL_PROBLEM, nul_characters, text_paths
 
 MAX_EVENTS = 1000
 MAX_EVENT_AGE_SECONDS = 7 * 86400
@@ -134,6 +134,8 @@ def parse_body(body: Any, now: float) -> ConversionBatchIn:
         raise BadRequest("test_event_code must be a string of 1 to 64 characters.")
     if test_event_code is not None and "\x00" in test_event_code:
         raise BadRequest(f"test_event_code {NUL_PROBLEM}.")
+    if test_event_code is not None and _lone_surrogate(test_event_code):
+        raise BadRequest("test_event_code must be Unicode text.")
     problems = _Problems()
     events = [_parse_event(index, raw, now, problems) for index, raw in enumerate(raw_events)]
     problems.raise_if_any()
@@ -153,6 +155,11 @@ def _parse_event(index: int, raw: Any, now: float, problems: _Problems) -> Conve
         problems.add(f"{where}.{path}", "must be a finite number (JSON has no NaN or Infinity)")
     for path in nul_characters(raw):
         problems.add(f"{where}.{path}", NUL_PROBLEM)
+    for path in text_paths(raw, _lone_surrogate):
+        problems.add(
+            f"{where}.{path}",
+            "must be Unicode text (it holds an unpaired surrogate, \\ud800-\\udfff)",
+        )
     for name in sorted(set(raw) - EVENT_FIELDS):
         problems.add(f"{where}.{name}", "is not a Meta server event parameter")
     for name in _CHECKED:
@@ -248,6 +255,16 @@ def non_finite_numbers(value: Any, path: str = "") -> Iterator[str]:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from non_finite_numbers(item, f"{path}[{index}]")
+
+
+def _lone_surrogate(text: str) -> bool:
+    """JSON's \\u escapes can spell half a surrogate pair, which is no character: no UTF-8
+    encoder (the database's, the Graph request's) takes it."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _event_time_problem(value: Any, now: float) -> str | None:

@@ -3,7 +3,7 @@ text PostgreSQL cannot store, and Pydantic's errors turned into one sentence nam
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -14,23 +14,32 @@ NUL_PROBLEM = "must not contain the NUL character (\\u0000)"
 NUL_FREE = "^[^\\x00]*$"
 
 
-def nul_characters(value: Any, path: str = "") -> Iterator[str]:
-    """Where a decoded JSON value holds the NUL character, in a string or a key, as
-    ``custom_data.contents[0].id``. JSON carries it (as \\u0000); PostgreSQL's text and JSONB
-    cannot store it, so it is refused at the door rather than failing there with a 500."""
+def text_paths(value: Any, bad: Callable[[str], bool], path: str = "") -> Iterator[str]:
+    """Where a decoded JSON value holds a string or key that ``bad`` refuses, as
+    ``custom_data.contents[0].id``."""
     if isinstance(value, str):
-        if "\x00" in value:
+        if bad(value):
             yield path
     elif isinstance(value, dict):
         for key, item in value.items():
             where = f"{path}.{key}" if path else str(key)
-            if "\x00" in str(key):
+            if isinstance(key, str) and bad(key):
                 yield where
             else:
-                yield from nul_characters(item, where)
+                yield from text_paths(item, bad, where)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from nul_characters(item, f"{path}[{index}]")
+            yield from text_paths(item, bad, f"{path}[{index}]")
+
+
+def holds_nul(text: str) -> bool:
+    """JSON carries NUL (as \\u0000); PostgreSQL's text and JSONB cannot store it, so it is
+    refused at the door rather than failing there with a 500."""
+    return "\x00" in text
+
+
+def nul_characters(value: Any, path: str = "") -> Iterator[str]:
+    return text_paths(value, holds_nul, path)
 
 
 def _document_nul_free(schema: dict[str, Any]) -> None:
