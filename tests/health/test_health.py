@@ -50,7 +50,7 @@ def test_metrics_count_requests_by_route(client: TestClient, account: Account) -
     assert metrics.status_code == 200
     text = metrics.text
     assert 'krev_http_requests_total{method="GET",route="/api/v1/credits",status="200"} 3.0' in text
-    assert 'route="/api/v1/generations/{id}",status="400"' in text
+    assert 'route="/api/v1/generations/{id}",status="404"' in text
     assert "krev_http_request_duration_seconds_bucket" in text
     assert "krev_queue_pending" in text
     # Keys never appear in metrics labels.
