@@ -51,4 +51,4 @@ gallery: setup ## Render the studio engine's contact sheets into docs/gallery/
 	$(VENV)/bin/python -m scripts.gallery
 
 docs: setup ## Regenerate docs/configuration.md from the settings
-	$(VENV)/bin/python -m krev.config_docs > docs/configuration.md
+	$(VENV)/bin/python -m krev.platform.config_docs > docs/configuration.md

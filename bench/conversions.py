@@ -32,12 +32,12 @@ from tests.support.fake_graph import FakeGraph
 from bench.deployments import EMAIL, as_env, create_bench_user, setting_values
 from bench.load import read_response
 from bench.processes import KREV, ProcessGroup, clean_env, cpu_seconds, free_port, run_cli
-from krev.config import Settings
 from krev.conversions import service
 from krev.conversions.events import parse_body
 from krev.conversions.repository import ConversionEventRepository
 from krev.models import ConversionEvent
-from krev.runtime import Runtime, build_runtime
+from krev.platform.config import Settings
+from krev.platform.runtime import Runtime, build_runtime
 
 PIXEL_ID = "1234567890123456"
 ACCESS_TOKEN = "EAAGbenchaccesstoken0000"  # the fake server's, not a secret

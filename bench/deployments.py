@@ -22,8 +22,8 @@ from typing import Any
 
 from bench.jobs import run_fixture_job
 from bench.processes import KREV, ProcessGroup, clean_env, free_port, run_cli
-from krev.config import DEFAULT_PLANS, Plan, Settings
-from krev.runtime import Runtime, build_runtime
+from krev.platform.config import DEFAULT_PLANS, Plan, Settings
+from krev.platform.runtime import Runtime, build_runtime
 
 EMAIL = "bench@krev.local"
 PASSWORD = "bench-password-not-secret"  # a throwaway account on a throwaway database

@@ -20,10 +20,10 @@ import numpy as np
 from PIL import Image
 from tests.support.product_photos import make_photo
 
-from krev.config import Settings
 from krev.engines.base import ProductCutout, SceneComposer, SceneRequest, Upscaler
 from krev.images import engines, service, tasks
-from krev.imaging import encode_webp
+from krev.platform.config import Settings
+from krev.platform.imaging import encode_webp
 
 PRODUCT_PHOTO = 4  # a blue box on white, from the shared rendered photos
 PROMPT = "Premium product on dark marble, soft window light"

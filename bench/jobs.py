@@ -25,7 +25,7 @@ from bench.pipelines import KIND
 from krev.generations import service
 from krev.models import Generation
 from krev.models.generation import TERMINAL_STATUSES
-from krev.runtime import Runtime
+from krev.platform.runtime import Runtime
 
 COST = 40  # a standard image's price, so every job reserves and settles credits
 

@@ -191,7 +191,7 @@ def render(results: Results) -> str:
         "moves less than req/s when other work shares the machine (see the load average; "
         f"this machine has {os.cpu_count()} cores). "
         "Each API process keeps API keys' owners and started generations in memory, dropped "
-        "the moment they change (`krev.readcache`: a change feed over Redis in scale-out "
+        "the moment they change (`krev.platform.readcache`: a change feed over Redis in scale-out "
         "mode, SQLite's `PRAGMA data_version` checked before each read in embedded mode); in "
         "scale-out mode it sends the rate-limit hits of requests in flight together to Redis "
         "as one script call. The *read cache off* rows run the scale-out stack with "

@@ -20,9 +20,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from krev.config import Settings
-from krev.migrate import upgrade
-from krev.runtime import Runtime, build_runtime
+from krev.platform.config import Settings
+from krev.platform.migrate import upgrade
+from krev.platform.runtime import Runtime, build_runtime
 
 REQUIRE_SERVICES = os.environ.get("KREV_TEST_REQUIRE_SERVICES") == "1"
 POSTGRES_URL = os.environ.get(

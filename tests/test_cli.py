@@ -20,7 +20,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from krev.cli import app as cli
-from krev.config import Settings
+from krev.platform.config import Settings
 from tests.accounts.dashboard import login
 from tests.conftest import TEST_SECRET, Account
 

@@ -8,7 +8,7 @@ import typer
 from typer.core import TyperGroup
 
 from krev.cli import app
-from krev.config_docs import render
+from krev.platform.config_docs import render
 
 ROOT = Path(__file__).parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("**/*.md"))]

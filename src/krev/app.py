@@ -16,7 +16,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from krev import __version__
-from krev.config import Settings
 from krev.errors import (
     BadRequest,
     Conflict,
@@ -33,14 +32,15 @@ from krev.errors import (
 from krev.hotpath import HotPathMiddleware
 from krev.idempotency.middleware import IdempotencyMiddleware
 from krev.kit.validation import describe_validation_error
-from krev.observability import (
+from krev.platform.config import Settings
+from krev.platform.observability import (
     BodySizeLimitMiddleware,
     HeadAsGetMiddleware,
     Metrics,
     RequestContextMiddleware,
     configure_logging,
 )
-from krev.runtime import Runtime, build_runtime
+from krev.platform.runtime import Runtime, build_runtime
 
 log = structlog.get_logger("krev.app")
 
@@ -143,7 +143,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from krev.workers import EmbeddedWorkers
+        from krev.platform.workers import EmbeddedWorkers
 
         workers = EmbeddedWorkers(runtime).start() if settings.embedded_workers else None
         if runtime.changes is not None:
@@ -205,10 +205,10 @@ def _include_routers(app: FastAPI) -> None:
     from krev.conversions.endpoints import router as conversions_router
     from krev.dashboard.endpoints import router as dashboard_router
     from krev.dashboard.endpoints import static_files
+    from krev.files.endpoints import router as storage_router
     from krev.generations.endpoints import router as generations_router
     from krev.health.endpoints import router as health_router
     from krev.images.endpoints import router as images_router
-    from krev.storage_routes import router as storage_router
 
     # FastAPI tries routes in order, matching each path: the hot polling paths (and the load
     # balancer's probes) come first, where a request finds its route in a few comparisons.

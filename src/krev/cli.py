@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from krev.config import Settings
-from krev.kit.private_files import private_dir
+from krev.platform.config import Settings
+from krev.platform.private_files import private_dir
 
 app = typer.Typer(help="Krev API server, workers and administration.", no_args_is_help=True)
 admin = typer.Typer(help="Administer users, keys and credits.", no_args_is_help=True)
@@ -29,7 +29,7 @@ def _settings() -> Settings:
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date."""
-    from krev.migrate import upgrade
+    from krev.platform.migrate import upgrade
 
     settings = _settings()
     if settings.is_sqlite:
@@ -54,7 +54,7 @@ def _serve_settings(host: str | None, port: int | None) -> Settings:
 
 def _bootstrap(settings: Settings) -> None:
     from krev.accounts.service import bootstrap_admin
-    from krev.db import Database
+    from krev.platform.db import Database
 
     db = Database(settings.resolved_database_url, pool_size=1)
     try:
@@ -100,7 +100,7 @@ def serve(
     """Run the API (and, unless KREV_EMBEDDED_WORKERS=0, worker threads in-process)."""
     import uvicorn
 
-    from krev.migrate import upgrade
+    from krev.platform.migrate import upgrade
 
     settings = _serve_settings(host, port)
     if migrate_first if migrate_first is not None else settings.is_sqlite:
@@ -119,7 +119,7 @@ def serve(
         log_level="warning",
         access_log=False,
         # The client's address is read from X-Forwarded-For by Krev itself, and only from the
-        # peers in KREV_TRUSTED_PROXIES (krev.client_address); uvicorn's own rewrite would
+        # peers in KREV_TRUSTED_PROXIES (krev.platform.client_address); uvicorn's own rewrite would
         # trust any local peer's header.
         proxy_headers=False,
     )
@@ -130,9 +130,9 @@ def worker(
     threads: Annotated[int | None, typer.Option(help="Worker threads.")] = None,
 ) -> None:
     """Run a job worker: takes generations off the queue until stopped (SIGTERM is graceful)."""
-    from krev.observability import configure_logging
-    from krev.runtime import build_runtime
-    from krev.workers import run_worker
+    from krev.platform.observability import configure_logging
+    from krev.platform.runtime import build_runtime
+    from krev.platform.workers import run_worker
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_format)
@@ -143,7 +143,7 @@ def worker(
 def sweep() -> None:
     """Settle lost and overdue jobs once (workers also do this continuously)."""
     from krev.generations.sweeper import sweep as run_sweep
-    from krev.runtime import build_runtime
+    from krev.platform.runtime import build_runtime
 
     runtime = build_runtime(_settings())
     report = run_sweep(runtime)
@@ -297,9 +297,9 @@ def meta_config(
 
 class _admin_transaction:  # noqa: N801 - reads as a context manager name
     def __init__(self, settings: Settings) -> None:
-        from krev.db import Database
-        from krev.readcache import ReadCache
-        from krev.runtime import change_feed
+        from krev.platform.db import Database
+        from krev.platform.readcache import ReadCache
+        from krev.platform.runtime import change_feed
 
         self.db = Database(settings.resolved_database_url, pool_size=1)
         # A grant or a revocation here must reach the running API processes' caches.

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from krev.runtime import Runtime
+from krev.platform.runtime import Runtime
 from tests.accounts.dashboard import CREDITS, Dashboard, assert_error, bearer, login
 from tests.conftest import Account
 

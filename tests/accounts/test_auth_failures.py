@@ -14,9 +14,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from krev.client_address import client_address, parse_networks
-from krev.config import Settings
-from krev.runtime import build_runtime
+from krev.platform.client_address import client_address, parse_networks
+from krev.platform.config import Settings
+from krev.platform.runtime import build_runtime
 from tests.accounts.dashboard import CREDITS, LOGIN, assert_error, crc32_base62
 from tests.conftest import Account, build_app
 

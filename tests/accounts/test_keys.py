@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from krev.runtime import Runtime
+from krev.platform.runtime import Runtime
 from tests.accounts.dashboard import (
     ALL_SCOPES,
     CREDITS,

@@ -8,10 +8,10 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from krev.config import Settings
 from krev.kit.clock import utcnow
 from krev.models import DashboardSession
-from krev.runtime import Runtime, build_runtime
+from krev.platform.config import Settings
+from krev.platform.runtime import Runtime, build_runtime
 from tests.accounts.dashboard import (
     CREDITS,
     KEYS,

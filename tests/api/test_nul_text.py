@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import func, select
 
 from krev.models import ApiKey, ConversionEvent, Generation, MetaPixelConfig, Product
-from krev.runtime import Runtime
+from krev.platform.runtime import Runtime
 from tests.accounts.dashboard import assert_error, login
 from tests.catalog.conftest import data_url, photo_bytes
 from tests.conftest import Account

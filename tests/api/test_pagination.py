@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from krev.config import Settings
 from krev.models import ConversionEvent, Generation, LedgerEntry, Product
-from krev.runtime import Runtime
+from krev.platform.config import Settings
+from krev.platform.runtime import Runtime
 from tests.accounts.dashboard import login
 from tests.catalog.conftest import data_url, photo_bytes
 from tests.conftest import Account

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from krev.app import create_app
 from krev.kit.body import StrictBody
-from krev.runtime import Runtime
+from krev.platform.runtime import Runtime
 
 # Checked field by field by krev.conversions.events (Meta's rules name each event's index); the
 # documented models only describe it.

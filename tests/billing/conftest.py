@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from krev.runtime import Runtime
+from krev.platform.runtime import Runtime
 from tests.support.live_server import LiveServer
 
 

@@ -18,9 +18,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
 from krev.billing.service import refund_credits
-from krev.config import Settings
 from krev.models import LedgerEntry
-from krev.runtime import Runtime
+from krev.platform.config import Settings
+from krev.platform.runtime import Runtime
 from tests.conftest import Account
 from tests.support.billing import (
     assert_ledger_matches_balance,

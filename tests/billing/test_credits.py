@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from krev.config import Plan, Settings
 from krev.kit.clock import next_month_start
-from krev.runtime import Runtime
+from krev.platform.config import Plan, Settings
+from krev.platform.runtime import Runtime
 from tests.conftest import Account
 from tests.support.billing import (
     assert_ledger_matches_balance,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from krev.runtime import Runtime
+from krev.platform.runtime import Runtime
 from tests.conftest import Account
 from tests.support.billing import (
     assert_ledger_matches_balance,

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from krev.config import Settings
+from krev.platform.config import Settings
 from tests.conftest import Account
 from tests.generations.stack import JOB_PLANS
 from tests.support.product_photos import make_photo

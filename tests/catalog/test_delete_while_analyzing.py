@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from krev.config import Settings
+from krev.platform.config import Settings
 from tests.catalog.conftest import PRODUCTS, data_url, photo_bytes, storage_used, upload_json
 from tests.conftest import Account
 from tests.generations.stack import JOB_PLANS, POLL_SECONDS, WAIT_SECONDS

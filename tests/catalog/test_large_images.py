@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 
-from krev.kit.memory import release_free_memory
+from krev.platform.memory import release_free_memory
 from tests.catalog.conftest import PRODUCTS, list_products
 from tests.conftest import Account
 

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from krev.config import Settings
+from krev.platform.config import Settings
 from tests.catalog.conftest import data_url, photo_bytes, upload_json
 from tests.conftest import Account
 from tests.generations.stack import JOB_PLANS

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from pydantic import ValidationError
 
-from krev.config import Settings
 from krev.engines.studio.segment import iou
+from krev.platform.config import Settings
 from tests.catalog.conftest import data_url, photo_bytes, upload_json
 from tests.conftest import Account
 from tests.generations.stack import JOB_PLANS

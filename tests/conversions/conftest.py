@@ -15,9 +15,9 @@ from tests.accounts.dashboard import login
 from tests.conftest import Account
 from tests.support.fake_graph import FakeGraph
 
-from krev.config import Settings
 from krev.models import ConversionEvent
-from krev.runtime import Runtime
+from krev.platform.config import Settings
+from krev.platform.runtime import Runtime
 
 SEND = "/api/v1/conversions/meta"
 EVENTS = "/api/v1/conversions/meta/events"

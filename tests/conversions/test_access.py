@@ -12,9 +12,9 @@ from tests.conftest import Account
 from tests.conversions.conftest import EVENTS, configure, list_events, send, website_event
 from tests.support.fake_graph import FakeGraph
 
-from krev.config import Plan
 from krev.models import User
-from krev.runtime import Runtime
+from krev.platform.config import Plan
+from krev.platform.runtime import Runtime
 
 
 def test_a_key_without_the_conversions_scope_is_refused(

@@ -14,7 +14,7 @@ from tests.conftest import Account
 from tests.conversions.conftest import SEND, send, stored_events, website_event
 from tests.support.fake_graph import FakeGraph
 
-from krev.runtime import Runtime
+from krev.platform.runtime import Runtime
 
 NOW = int(time.time())
 

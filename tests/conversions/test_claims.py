@@ -19,12 +19,12 @@ from tests.conftest import Account
 from tests.conversions.conftest import send, stored_events, website_event
 from tests.support.fake_graph import FakeGraph
 
-from krev.config import Settings
 from krev.conversions.delivery import deliver_claimed, deliver_pending
 from krev.conversions.repository import ConversionEventRepository
 from krev.kit.clock import utcnow
 from krev.models import ConversionEvent
-from krev.runtime import Runtime
+from krev.platform.config import Settings
+from krev.platform.runtime import Runtime
 
 pytestmark = pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 

@@ -21,8 +21,8 @@ from tests.support.fake_graph import FakeGraph
 from typer.testing import CliRunner
 
 from krev.cli import app as cli
-from krev.config import Settings
-from krev.runtime import Runtime
+from krev.platform.config import Settings
+from krev.platform.runtime import Runtime
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)

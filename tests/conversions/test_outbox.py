@@ -18,11 +18,11 @@ from tests.conftest import Account
 from tests.conversions.conftest import list_events, send, stored_events, website_event
 from tests.support.fake_graph import FakeGraph
 
-from krev.config import Settings
 from krev.conversions.delivery import deliver_claimed, deliver_pending
 from krev.kit.clock import utcnow
 from krev.models import ConversionEvent
-from krev.runtime import Runtime
+from krev.platform.config import Settings
+from krev.platform.runtime import Runtime
 
 
 @pytest.fixture

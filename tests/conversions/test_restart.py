@@ -19,10 +19,10 @@ from tests.conversions.conftest import (
 )
 from tests.support.fake_graph import FakeGraph
 
-from krev.config import Settings
 from krev.conversions import service
 from krev.conversions.events import parse_body
-from krev.runtime import Runtime, build_runtime
+from krev.platform.config import Settings
+from krev.platform.runtime import Runtime, build_runtime
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)

@@ -30,7 +30,7 @@ from krev.conversions.delivery import deliver_pending
 from krev.conversions.normalize import sha256_hex
 from krev.kit.clock import utcnow
 from krev.models import ConversionEvent
-from krev.runtime import Runtime
+from krev.platform.runtime import Runtime
 
 # Meta's published examples (REFERENCES.md): the normalised value's SHA-256.
 EMAIL_VECTOR = "62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f"

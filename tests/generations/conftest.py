@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from krev.config import Settings
-from krev.runtime import build_runtime
-from krev.workers import EmbeddedWorkers
+from krev.platform.config import Settings
+from krev.platform.runtime import build_runtime
+from krev.platform.workers import EmbeddedWorkers
 from tests.conftest import build_app
 from tests.generations.stack import BASE_URL, JOB_PLANS, Api, KrevProcess
 

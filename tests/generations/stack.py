@@ -21,8 +21,8 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 
-from krev.config import Plan, Settings
-from krev.runtime import Runtime
+from krev.platform.config import Plan, Settings
+from krev.platform.runtime import Runtime
 from tests.conftest import Account
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from krev.queue import queue_length
+from krev.platform.queue import queue_length
 from tests.generations.conftest import StartApi, StartWorkers
 from tests.generations.stack import WAIT_SECONDS
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from krev.config import Settings
+from krev.platform.config import Settings
 from tests.catalog.conftest import PRODUCTS, data_url, photo_bytes
 from tests.conftest import Account
 from tests.images.conftest import BLUE_BOX, GREEN_BOX, ORANGE_JAR, generated

@@ -14,9 +14,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from krev.config import Plan
 from krev.hotpath import HotPathMiddleware
-from krev.runtime import Runtime, build_runtime
+from krev.platform.config import Plan
+from krev.platform.runtime import Runtime, build_runtime
 from tests.conftest import Account, build_app
 from tests.generations.stack import BASE_URL, JOB_PLANS
 

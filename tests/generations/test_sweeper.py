@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from krev.generations.sweeper import sweep
-from krev.queue import queue_length
+from krev.platform.queue import queue_length
 from tests.generations.conftest import StartApi, StartProcess, StartWorkers
 from tests.generations.stack import WAIT_SECONDS
 

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from krev.config import Settings
+from krev.platform.config import Settings
 from tests.catalog.conftest import PRODUCTS, data_url, photo_bytes
 from tests.conftest import Account
 from tests.generations.stack import JOB_PLANS

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-import krev.fetch
-from krev.config import Settings
-from krev.runtime import build_runtime
+import krev.platform.fetch
+from krev.platform.config import Settings
+from krev.platform.runtime import build_runtime
 from tests.catalog.conftest import PRODUCTS, data_url, photo_bytes
 from tests.conftest import Account, build_app
 from tests.generations.stack import JOB_PLANS
@@ -207,7 +207,7 @@ def test_reference_urls_that_cannot_be_used(
             return ["10.0.0.7"]
         raise OSError(f"unexpected lookup of {host}")
 
-    monkeypatch.setattr(krev.fetch, "system_resolver", resolve)
+    monkeypatch.setattr(krev.platform.fetch, "system_resolver", resolve)
     with OriginServer() as origin:
         origin.put("/page.html", b"<!doctype html><html></html>", "text/html")
         good = origin.put("/ok.png", photo_bytes(BLUE_BOX, size=64), "image/png")

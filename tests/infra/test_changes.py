@@ -1,5 +1,5 @@
-"""Which cache tags a write names, read off the ORM's own events (krev.changes): every write
-path is seen without naming anything, and a write whose rows cannot be named drops all."""
+"""Which cache tags a write names, read off the ORM's own events (krev.platform.changes): every
+write path is seen without naming anything, and a write whose rows cannot be named drops all."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.orm import Session
 
-from krev.changes import EVERYTHING, take_changes
 from krev.models import GENERATION_TAG, USER_TAG, ApiKey, Generation, User
-from krev.runtime import Runtime
+from krev.platform.changes import EVERYTHING, take_changes
+from krev.platform.runtime import Runtime
 from tests.conftest import Account
 
 USER = uuid.uuid4()

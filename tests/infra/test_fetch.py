@@ -20,8 +20,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from krev import fetch as fetch_module
-from krev.fetch import (
+from krev.platform import fetch as fetch_module
+from krev.platform.fetch import (
     FetchedResource,
     FetchError,
     FetchFailed,

@@ -10,7 +10,7 @@ import uuid
 import pytest
 import redis
 
-from krev.fetchpool import FetchConcurrencyExceeded, MemoryFetchSlots, RedisFetchSlots
+from krev.platform.fetchpool import FetchConcurrencyExceeded, MemoryFetchSlots, RedisFetchSlots
 
 
 @pytest.fixture

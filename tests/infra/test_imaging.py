@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from PIL import Image, ImageCms
 
-import krev.imaging as imaging
-from krev.imaging import (
+import krev.platform.imaging as imaging
+from krev.platform.imaging import (
     DecodedImage,
     ImageRejected,
     ImageTooLarge,

@@ -16,9 +16,9 @@ from sqlalchemy import Engine, create_engine, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from krev.migrate import alembic_config, upgrade
 from krev.models import Base, Generation, GenerationProduct, Product, User
-from krev.runtime import Runtime
+from krev.platform.migrate import alembic_config, upgrade
+from krev.platform.runtime import Runtime
 from tests.conftest import _pg_admin_url, _pg_execute, service_missing
 
 

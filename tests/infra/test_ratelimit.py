@@ -15,9 +15,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from krev.accounts import service as accounts
-from krev.config import Plan, Settings
-from krev.ratelimit import RateLimiter
-from krev.runtime import Runtime, build_runtime
+from krev.platform.config import Plan, Settings
+from krev.platform.ratelimit import RateLimiter
+from krev.platform.runtime import Runtime, build_runtime
 from tests.conftest import Account, build_app
 from tests.infra.test_ratelimit_batching import count_script_calls
 from tests.support.billing import (

@@ -17,7 +17,7 @@ import pytest
 from limits import parse
 from limits.strategies import MovingWindowRateLimiter
 
-from krev.ratelimit import RateLimiter, RateLimitState
+from krev.platform.ratelimit import RateLimiter, RateLimitState
 
 
 class _CountingScript:
@@ -202,7 +202,7 @@ def test_hits_that_left_the_window_are_dropped_so_a_high_limit_costs_no_more(
     key = limiter._redis.key(item, ("user", who))
     redis = limiter.storage.get_connection()  # type: ignore[union-attr]
     clock = _Clock(time.time())
-    monkeypatch.setattr("krev.ratelimit.time", clock)
+    monkeypatch.setattr("krev.platform.ratelimit.time", clock)
 
     _run(*(limiter.hit_async(rule, "user", who) for _ in range(5)))
     clock.now += 0.5

@@ -22,13 +22,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, update
 
 from krev.billing.service import grant_credits
-from krev.config import Settings
 from krev.generations import service as generations
 from krev.generations.repository import GenerationRepository
 from krev.kit.clock import utcnow
 from krev.models import User
-from krev.readcache import ChangeFeed, ReadCache
-from krev.runtime import Runtime, build_runtime
+from krev.platform.config import Settings
+from krev.platform.readcache import ChangeFeed, ReadCache
+from krev.platform.runtime import Runtime, build_runtime
 from tests.accounts.dashboard import login
 from tests.conftest import Account, build_app
 

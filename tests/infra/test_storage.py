@@ -14,8 +14,8 @@ import httpx
 import pytest
 from botocore.config import Config
 
-from krev import storage as storage_module
-from krev.storage import (
+from krev.platform import storage as storage_module
+from krev.platform.storage import (
     InvalidObjectKey,
     LocalStorage,
     ObjectNotFound,

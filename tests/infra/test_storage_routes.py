@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from krev.runtime import Runtime
+from krev.platform.runtime import Runtime
 from tests.accounts.dashboard import assert_error
 
 CONTENT = bytes(range(256)) * 4  # 1024 bytes, every offset telling

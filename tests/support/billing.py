@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from krev.config import DEFAULT_PLANS, Plan
 from krev.models import Generation, LedgerEntry, User
-from krev.runtime import Runtime
+from krev.platform.config import DEFAULT_PLANS, Plan
+from krev.platform.runtime import Runtime
 
 # Generous enough that 429 never interferes with a test about something else.
 UNLIMITED = "10000/minute"

@@ -10,10 +10,10 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from krev.accounts.auth import Principal, require_scope
-from krev.db import commit
-from krev.deps import RuntimeDep, SessionDep
 from krev.generations import service
 from krev.generations.responses import job_response
+from krev.platform.db import commit
+from krev.platform.deps import RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/api/v1/test-jobs", tags=["test-jobs"])
 

@@ -23,7 +23,7 @@ import uvicorn
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
-    from krev.runtime import Runtime
+    from krev.platform.runtime import Runtime
 
 # How long start() waits for uvicorn to report it is serving before giving up. A guard
 # against a hung test, not a performance expectation: startup normally takes milliseconds.

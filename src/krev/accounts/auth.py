@@ -28,8 +28,6 @@ from sqlalchemy.orm import Session
 from krev.accounts import service
 from krev.accounts.keys import SCOPES
 from krev.accounts.repository import AccountSnapshot
-from krev.client_address import client_address
-from krev.deps import SAFE_METHODS
 from krev.errors import (
     BadRequest,
     CsrfFailed,
@@ -39,8 +37,10 @@ from krev.errors import (
     Unauthorized,
 )
 from krev.kit.clock import utcnow
-from krev.readcache import ReadCache
-from krev.runtime import Runtime
+from krev.platform.client_address import client_address
+from krev.platform.deps import SAFE_METHODS
+from krev.platform.readcache import ReadCache
+from krev.platform.runtime import Runtime
 
 SESSION_COOKIE = "krev_session"
 CSRF_COOKIE = "krev_csrf"

@@ -25,12 +25,12 @@ from krev.accounts.schemas import (
     SessionOut,
     UserOut,
 )
-from krev.client_address import client_address
-from krev.deps import RuntimeDep, SessionDep
 from krev.errors import RateLimited
 from krev.kit.clock import isoformat
 from krev.kit.envelope import ERROR_RESPONSES, Envelope, ErrorEnvelope, ok
 from krev.models import ApiKey, User
+from krev.platform.client_address import client_address
+from krev.platform.deps import RuntimeDep, SessionDep
 
 keys_router = APIRouter(prefix="/api/v1/keys", tags=["keys"], responses=ERROR_RESPONSES)
 auth_router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=ERROR_RESPONSES)

@@ -26,11 +26,11 @@ from krev.accounts.repository import (
 )
 from krev.accounts.schemas import MIN_PASSWORD_LENGTH
 from krev.billing.service import open_first_period
-from krev.config import Settings
 from krev.errors import BadRequest, Conflict, NotFound, Unauthorized, WrongPassword
 from krev.kit.clock import utcnow
 from krev.models import USER_TAG, ApiKey, DashboardSession, User
-from krev.readcache import ReadCache
+from krev.platform.config import Settings
+from krev.platform.readcache import ReadCache
 
 
 @functools.lru_cache(maxsize=4)
@@ -184,7 +184,7 @@ def resolve_key(
 
     With a ``cache`` (the API process's, made current for this read) the owner comes from
     memory when this process read it before and nothing about the user has changed since
-    (krev.readcache): a revoked key, a new balance or a touched key drops it as the change
+    (krev.platform.readcache): a revoked key, a new balance or a touched key drops it as the change
     commits.
     """
     if not keys.is_well_formed(presented):

@@ -16,12 +16,12 @@ from krev.accounts.auth import Principal, require_scope
 from krev.accounts.repository import AccountSnapshot
 from krev.billing import service
 from krev.billing.schemas import CreditsOut, LedgerEntryOut
-from krev.deps import PageDep, SessionDep
 from krev.hotpath import HotRoute
 from krev.kit.clock import isoformat, utcnow
 from krev.kit.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok
 from krev.models import User
-from krev.runtime import Runtime
+from krev.platform.deps import PageDep, SessionDep
+from krev.platform.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/credits", tags=["credits"], responses=ERROR_RESPONSES)
 CreditsScope = Annotated[Principal, Depends(require_scope("credits"))]

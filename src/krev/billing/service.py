@@ -9,11 +9,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from krev.billing.repository import LedgerRepository
-from krev.config import Plan, Settings
 from krev.errors import BadRequest, InsufficientCredits
 from krev.kit.clock import next_month_start, utcnow
 from krev.kit.pagination import Page, PageRequest
 from krev.models import LedgerEntry, User
+from krev.platform.config import Plan, Settings
 
 
 def reserve_credits(

@@ -17,16 +17,16 @@ from starlette.datastructures import UploadFile
 from krev.accounts.auth import Principal, require_scope
 from krev.catalog import service
 from krev.catalog.schemas import DeletedProduct, ProductAccepted, ProductOut, ProductUpload
-from krev.db import commit
-from krev.deps import PageDep, RuntimeDep, SessionDep
 from krev.errors import BadRequest, UnsupportedMediaType
 from krev.generations.repository import GenerationRepository
 from krev.generations.responses import poll_url, prefers_async, wait_until_finished
-from krev.imaging import OriginalImage
 from krev.kit.envelope import ERROR_RESPONSES, Envelope, ErrorEnvelope, ListEnvelope, ok
 from krev.kit.openapi import schema_ref
 from krev.kit.validation import describe_validation_error
-from krev.runtime import Runtime
+from krev.platform.db import commit
+from krev.platform.deps import PageDep, RuntimeDep, SessionDep
+from krev.platform.imaging import OriginalImage
+from krev.platform.runtime import Runtime
 
 router = APIRouter(
     prefix="/api/v1/products",

@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from krev.catalog.repository import ProductRepository
-from krev.config import Settings
 from krev.errors import (
     Conflict,
     GenerationFailed,
@@ -20,11 +19,16 @@ from krev.errors import (
     NotFound,
     StorageQuotaExceeded,
 )
-from krev.fetch import FetchError, InvalidDataUrl, decode_data_url
-from krev.fetchpool import FetchPool
 from krev.files.service import delete_objects, record_objects
 from krev.generations import service as generations
-from krev.imaging import (
+from krev.kit.clock import isoformat
+from krev.kit.pagination import Page, PageRequest
+from krev.models import Product
+from krev.models.generation import TERMINAL_STATUSES
+from krev.platform.config import Settings
+from krev.platform.fetch import FetchError, InvalidDataUrl, decode_data_url
+from krev.platform.fetchpool import FetchPool
+from krev.platform.imaging import (
     DecodedImage,
     ImageFormat,
     ImageRejected,
@@ -33,11 +37,7 @@ from krev.imaging import (
     decode_image,
     encode_original,
 )
-from krev.kit.clock import isoformat
-from krev.kit.pagination import Page, PageRequest
-from krev.models import Product
-from krev.models.generation import TERMINAL_STATUSES
-from krev.storage import Storage
+from krev.platform.storage import Storage
 
 ANALYSIS_KIND = "product_analysis"
 WEBP = "image/webp"
@@ -50,7 +50,7 @@ Enqueue = Callable[[uuid.UUID], None]
 
 class ImageInputRejected(KrevError):
     """An image the caller sent or pointed at that we will not use; status and code are those
-    of the fetcher's or the decoder's refusal (see ``krev.fetch`` and ``krev.imaging``)."""
+    of the fetcher's or the decoder's refusal (``krev.platform.fetch``, ``.imaging``)."""
 
 
 @functools.cache

@@ -18,7 +18,6 @@ from PIL import Image
 
 from krev.catalog import service
 from krev.catalog.repository import ProductRepository
-from krev.config import Settings
 from krev.engines.base import (
     AlphaMask,
     ColorAnalysis,
@@ -37,9 +36,10 @@ from krev.generations.pipelines import (
     PipelineError,
     register_pipeline,
 )
-from krev.imaging import decode_stored, encode_webp
-from krev.runtime import Runtime
-from krev.storage import StoredObject
+from krev.platform.config import Settings
+from krev.platform.imaging import decode_stored, encode_webp
+from krev.platform.runtime import Runtime
+from krev.platform.storage import StoredObject
 
 log = structlog.get_logger("krev.catalog")
 

@@ -19,10 +19,10 @@ from krev.conversions import service
 from krev.conversions.events import non_finite_numbers
 from krev.conversions.graph import GraphError, encode_event
 from krev.conversions.repository import ClaimedEvent, ConversionEventRepository
-from krev.db import lock_conflict
 from krev.kit.clock import utcnow
 from krev.models import ConversionEvent
-from krev.runtime import Runtime
+from krev.platform.db import lock_conflict
+from krev.platform.runtime import Runtime
 
 log = structlog.get_logger("krev.conversions")
 

@@ -35,13 +35,13 @@ from krev.conversions.schemas import (
     MetaConfigIn,
     MetaConfigOut,
 )
-from krev.db import commit
-from krev.deps import PageDep, RuntimeDep, SessionDep
 from krev.errors import BadRequest, UnsupportedMediaType
 from krev.generations.responses import prefers_async
 from krev.kit.envelope import ERROR_RESPONSES, Envelope, ErrorEnvelope, ListEnvelope, ok
 from krev.kit.openapi import schema_ref
-from krev.runtime import Runtime
+from krev.platform.db import commit
+from krev.platform.deps import PageDep, RuntimeDep, SessionDep
+from krev.platform.runtime import Runtime
 
 log = structlog.get_logger("krev.conversions")
 

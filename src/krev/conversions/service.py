@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from krev.config import Settings
 from krev.conversions.crypto import decrypt_token, encrypt_token, token_hint
 from krev.conversions.events import ConversionBatchIn
 from krev.conversions.repository import ConversionEventRepository, MetaPixelConfigRepository
@@ -19,6 +18,7 @@ from krev.errors import BadRequest
 from krev.kit.clock import isoformat, utcnow
 from krev.kit.pagination import Page, PageRequest
 from krev.models import ConversionEvent, MetaPixelConfig
+from krev.platform.config import Settings
 
 # Meta counts an (event_name, event_id) pair once within 48 hours; we send it once too.
 DEDUP_WINDOW = timedelta(hours=48)

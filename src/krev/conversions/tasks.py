@@ -14,9 +14,9 @@ import structlog
 from sqlalchemy.orm import Session
 
 from krev.conversions.graph import GraphClient
-from krev.db import after_commit
 from krev.kit.clock import utcnow
-from krev.runtime import Runtime
+from krev.platform.db import after_commit
+from krev.platform.runtime import Runtime
 
 log = structlog.get_logger("krev.conversions")
 

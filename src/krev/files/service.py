@@ -7,11 +7,11 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from krev.db import after_commit
 from krev.errors import StorageQuotaExceeded
 from krev.files.repository import StorageObjectRepository
 from krev.models import StorageObject
-from krev.storage import Storage, StoredObject
+from krev.platform.db import after_commit
+from krev.platform.storage import Storage, StoredObject
 
 
 def record_objects(

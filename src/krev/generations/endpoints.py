@@ -13,7 +13,6 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from krev.accounts.auth import CurrentPrincipal, Principal
-from krev.deps import PageDep, RuntimeDep, SessionDep
 from krev.errors import NotFound
 from krev.generations import service
 from krev.generations.schemas import GenerationOut
@@ -21,7 +20,8 @@ from krev.generations.service import GenerationRecord
 from krev.hotpath import HotRoute
 from krev.kit.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok
 from krev.models.generation import GenerationStatus
-from krev.runtime import Runtime
+from krev.platform.deps import PageDep, RuntimeDep, SessionDep
+from krev.platform.runtime import Runtime
 
 router = APIRouter(
     prefix="/api/v1/generations",

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from krev.storage import Storage
+from krev.platform.storage import Storage
 
 
 class JobCancelled(Exception):

@@ -19,7 +19,7 @@ from krev.errors import Conflict, GenerationFailed, KrevError, StorageQuotaExcee
 from krev.generations.repository import GenerationRepository
 from krev.models import Generation
 from krev.models.generation import TERMINAL_STATUSES
-from krev.runtime import Runtime
+from krev.platform.runtime import Runtime
 
 Render = Callable[[Session, Generation], dict[str, Any]]
 

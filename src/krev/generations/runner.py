@@ -26,9 +26,9 @@ from krev.generations.pipelines import (
 )
 from krev.generations.repository import GenerationRepository
 from krev.kit.clock import utcnow
-from krev.kit.memory import release_free_memory
-from krev.runtime import Runtime
-from krev.storage import Storage, StoredObject
+from krev.platform.memory import release_free_memory
+from krev.platform.runtime import Runtime
+from krev.platform.storage import Storage, StoredObject
 
 log = structlog.get_logger("krev.jobs")
 

@@ -11,8 +11,6 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from krev.billing.service import refund_credits, reserve_credits, roll_period_if_due
-from krev.config import Settings
-from krev.db import after_commit
 from krev.errors import BadRequest, Conflict, MissingScope, NotFound
 from krev.files.service import record_objects
 from krev.generations.pipelines import get_pipeline, kinds_for_scopes, registered_kinds, scope_of
@@ -25,8 +23,10 @@ from krev.kit.clock import isoformat, utcnow
 from krev.kit.pagination import Page, PageRequest
 from krev.models import GENERATION_TAG, Generation
 from krev.models.generation import TERMINAL_STATUSES
-from krev.readcache import ReadCache
-from krev.storage import Storage, StoredObject
+from krev.platform.config import Settings
+from krev.platform.db import after_commit
+from krev.platform.readcache import ReadCache
+from krev.platform.storage import Storage, StoredObject
 
 Enqueue = Callable[[uuid.UUID], None]
 
@@ -105,8 +105,8 @@ def get_owned_record(
     """Like ``get_owned``, as plain columns: for the polling path on the loop's connection.
 
     With a ``cache`` (the API process's, made current for this read), a started generation
-    comes from memory until its next write (krev.readcache). A queued one is always read: its
-    view counts the queue ahead of it in the database anyway.
+    comes from memory until its next write (krev.platform.readcache). A queued one is always
+    read: its view counts the queue ahead of it in the database anyway.
     """
 
     def load() -> tuple[uuid.UUID, Any] | None:

@@ -23,7 +23,7 @@ from krev.generations import service
 from krev.generations.repository import GenerationRepository
 from krev.idempotency import service as idempotency
 from krev.kit.clock import utcnow
-from krev.runtime import Runtime
+from krev.platform.runtime import Runtime
 
 log = structlog.get_logger("krev.sweeper")
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from krev.db import after_commit
 from krev.generations.runner import execute_generation
-from krev.runtime import Runtime
+from krev.platform.db import after_commit
+from krev.platform.runtime import Runtime
 
 
 @dataclass

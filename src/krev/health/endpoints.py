@@ -10,12 +10,12 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, select, text
 
-from krev.deps import RuntimeDep
 from krev.errors import NotFound
 from krev.models import Generation
-from krev.observability import CallbackCollector, Metrics
-from krev.queue import queue_length
-from krev.runtime import Runtime
+from krev.platform.deps import RuntimeDep
+from krev.platform.observability import CallbackCollector, Metrics
+from krev.platform.queue import queue_length
+from krev.platform.runtime import Runtime
 
 router = APIRouter(tags=["health"])
 

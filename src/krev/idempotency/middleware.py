@@ -20,7 +20,7 @@ from krev.accounts import service as accounts
 from krev.accounts.auth import only_authorization, parse_bearer
 from krev.errors import BadRequest, Conflict, KrevError, PayloadTooLarge, Unauthorized
 from krev.idempotency import service
-from krev.runtime import Runtime
+from krev.platform.runtime import Runtime
 
 HEADER = b"idempotency-key"
 REPLAYED_HEADER = "idempotent-replayed"

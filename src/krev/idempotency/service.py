@@ -16,10 +16,10 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from krev.config import Settings
 from krev.idempotency.repository import IdempotencyRepository
 from krev.kit.clock import utcnow
 from krev.models import IdempotencyRecord
+from krev.platform.config import Settings
 
 
 @dataclass(frozen=True)

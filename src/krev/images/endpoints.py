@@ -12,8 +12,6 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from krev.accounts.auth import Principal, require_scope
-from krev.db import commit
-from krev.deps import RuntimeDep, SessionDep
 from krev.errors import NotFound
 from krev.generations.responses import job_response
 from krev.generations.schemas import JOB_ACCEPTED_RESPONSE
@@ -21,6 +19,8 @@ from krev.images import engines, presets, service
 from krev.images.schemas import ImageRequest, ImagesOut, PresetOut
 from krev.kit.envelope import ERROR_RESPONSES, Envelope, ErrorEnvelope, ListEnvelope, ok
 from krev.models import Generation
+from krev.platform.db import commit
+from krev.platform.deps import RuntimeDep, SessionDep
 
 ImagesScope = Annotated[Principal, Depends(require_scope("images"))]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import functools
 
-from krev.config import Settings
 from krev.engines.base import SceneComposer, Upscaler
+from krev.platform.config import Settings
 
 
 @functools.cache

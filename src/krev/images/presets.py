@@ -9,7 +9,7 @@ import threading
 from PIL import Image
 
 from krev.engines.base import SceneComposer, SceneRequest
-from krev.imaging import encode_webp
+from krev.platform.imaging import encode_webp
 
 THUMBNAIL_SIDE = 256
 THUMBNAIL_QUALITY = 85

@@ -16,16 +16,16 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from krev.catalog import service as catalog
-from krev.config import Settings
 from krev.engines.base import SceneComposer
 from krev.errors import BadRequest, Conflict, NotFound
-from krev.fetchpool import FetchPool
 from krev.generations import service as generations
 from krev.generations.service import GenerationRecord
 from krev.images.schemas import ImageRequest
-from krev.imaging import encode_webp
 from krev.models import Generation, Product
-from krev.storage import Storage
+from krev.platform.config import Settings
+from krev.platform.fetchpool import FetchPool
+from krev.platform.imaging import encode_webp
+from krev.platform.storage import Storage
 
 KIND = "image"
 

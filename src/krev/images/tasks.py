@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from krev.config import Settings
 from krev.engines.base import (
     ProductCutout,
     RenderedImage,
@@ -28,8 +27,9 @@ from krev.engines.base import (
 from krev.generations.pipelines import JobContext, JobOutcome, PipelineError, register_pipeline
 from krev.images import engines, service
 from krev.images.service import ProductInput
-from krev.imaging import encode_webp
-from krev.storage import ObjectNotFound
+from krev.platform.config import Settings
+from krev.platform.imaging import encode_webp
+from krev.platform.storage import ObjectNotFound
 
 WEBP = "image/webp"
 # Quality 90 for standard sizes. HD pixels are upsampled from a standard render and carry no

@@ -12,8 +12,8 @@ is readable by whoever holds the cursor: it holds the position of a row of their
 else, and the signature is what makes it ours.
 
 A new list (chat conversations, say) declares a ``Keyset`` in its repository, returns
-``self.paginate(stmt, KEYSET, page)``, and takes ``page: PageDep`` (krev.deps) in its endpoint,
-which answers the returned ``Page``'s items as ``data`` and its ``meta``.
+``self.paginate(stmt, KEYSET, page)``, and takes ``page: PageDep`` (krev.platform.deps) in its
+endpoint, which answers the returned ``Page``'s items as ``data`` and its ``meta``.
 """
 
 from __future__ import annotations

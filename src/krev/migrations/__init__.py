@@ -1,1 +1,1 @@
-"""Alembic migrations; run with ``krev migrate`` (``krev.migrate.upgrade``)."""
+"""Alembic migrations; run with ``krev migrate`` (``krev.platform.migrate.upgrade``)."""

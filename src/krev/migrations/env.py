@@ -1,4 +1,4 @@
-"""Alembic environment: the URL comes from the Config (set by krev.migrate), never a file."""
+"""Alembic environment: the URL comes from the Config (krev.platform.migrate), never a file."""
 
 from __future__ import annotations
 

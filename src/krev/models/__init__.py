@@ -1,6 +1,5 @@
 """ORM tables, one module per aggregate. Importing this package registers them all."""
 
-from krev.changes import CacheTag
 from krev.models.api_key import ApiKey
 from krev.models.base import Base
 from krev.models.conversion import ConversionEvent, MetaPixelConfig
@@ -11,9 +10,10 @@ from krev.models.product import Product
 from krev.models.session import DashboardSession
 from krev.models.storage_object import StorageObject
 from krev.models.user import User
+from krev.platform.changes import CacheTag
 
-# What API processes keep in memory (krev.readcache) is named by these tags; a write to any
-# row they name drops it, in every process (krev.changes reads the writes off the ORM).
+# What API processes keep in memory (krev.platform.readcache) is named by these tags; a write to any
+# row they name drops it, in every process (krev.platform.changes reads the writes off the ORM).
 USER_TAG = CacheTag("user", User.id, ApiKey.user_id)
 """A user's account and everything read through it (their keys' owners)."""
 GENERATION_TAG = CacheTag("generation", Generation.id)

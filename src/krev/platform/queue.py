@@ -1,7 +1,7 @@
 """The task queue: Huey on SQLite (embedded) or Redis (scale-out).
 
 Task arguments are ids, never objects, and jobs are enqueued only after the transaction
-that created them has committed (see ``krev.db.after_commit``).
+that created them has committed (see ``krev.platform.db.after_commit``).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 from huey import Huey, RedisHuey, SqliteHuey
 from huey.consumer import Consumer
 
-from krev.config import Settings
-from krev.kit.private_files import create_private_file, private_dir
+from krev.platform.config import Settings
+from krev.platform.private_files import create_private_file, private_dir
 
 
 def create_huey(settings: Settings) -> Huey:
@@ -44,7 +44,7 @@ class EmbeddedConsumer(Consumer):  # type: ignore[misc]
 def start_embedded_consumer(huey: Huey, workers: int, **options: Any) -> EmbeddedConsumer:
     consumer = EmbeddedConsumer(huey, workers=workers, worker_type="thread", **options)
     consumer.start()
-    logging.getLogger("krev.queue").info("embedded worker threads started: %s", workers)
+    logging.getLogger("krev.platform.queue").info("embedded worker threads started: %s", workers)
     return consumer
 
 

@@ -15,9 +15,9 @@ from limits import parse as parse_rate_limit
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from krev.client_address import IPNetwork, parse_networks
-from krev.fetch import parse_allowlist_entry
-from krev.kit.private_files import private_dir, write_private_file_once
+from krev.platform.client_address import IPNetwork, parse_networks
+from krev.platform.fetch import parse_allowlist_entry
+from krev.platform.private_files import private_dir, write_private_file_once
 
 
 class Plan(BaseModel):

@@ -17,7 +17,7 @@ after it commits:
 
 Nobody announces by hand: each entry is kept under a tag (``user:<id>``, ``generation:<id>``,
 declared with the ORM models), the ORM's own events name the tags of every row a session
-writes (``krev.changes``), and the database layer sends them after the outermost COMMIT and
+writes (``krev.platform.changes``), and the database layer sends them after the outermost COMMIT and
 forgets them on ROLLBACK.
 
 Exactness rules, in order of what could go wrong:
@@ -54,9 +54,9 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 from sqlalchemy import Connection
 
-from krev.changes import EVERYTHING
+from krev.platform.changes import EVERYTHING
 
-log = structlog.get_logger("krev.readcache")
+log = structlog.get_logger("krev.platform.readcache")
 V = TypeVar("V")
 
 

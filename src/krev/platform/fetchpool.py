@@ -40,12 +40,12 @@ from typing import Protocol
 import redis
 import structlog
 
-from krev.config import Settings
 from krev.errors import RateLimited
-from krev.fetch import FetchError, SafeFetcher
-from krev.ratelimit import REDIS_OPTIONS
+from krev.platform.config import Settings
+from krev.platform.fetch import FetchError, SafeFetcher
+from krev.platform.ratelimit import REDIS_OPTIONS
 
-log = structlog.get_logger("krev.fetchpool")
+log = structlog.get_logger("krev.platform.fetchpool")
 
 __all__ = [
     "FetchConcurrencyExceeded",

@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 
 from huey import Huey
 
-from krev.config import Settings
-from krev.db import Database
-from krev.fetchpool import FetchPool, build_fetch_pool
-from krev.kit.private_files import private_dir
-from krev.queue import create_huey
-from krev.ratelimit import RateLimiter
-from krev.readcache import ChangeFeed, ReadCache, sqlite_data_version
-from krev.storage import LocalStorage, S3Storage, Storage, parse_storage_url
+from krev.platform.config import Settings
+from krev.platform.db import Database
+from krev.platform.fetchpool import FetchPool, build_fetch_pool
+from krev.platform.private_files import private_dir
+from krev.platform.queue import create_huey
+from krev.platform.ratelimit import RateLimiter
+from krev.platform.readcache import ChangeFeed, ReadCache, sqlite_data_version
+from krev.platform.storage import LocalStorage, S3Storage, Storage, parse_storage_url
 
 if TYPE_CHECKING:
     from krev.conversions.tasks import ConversionTasks
@@ -56,10 +56,10 @@ class Runtime:
     storage: Storage
     limiter: RateLimiter
     huey: Huey
-    # Where users' URLs are fetched (krev.fetchpool): threads no other request waits for.
+    # Where users' URLs are fetched (krev.platform.fetchpool): threads no other request waits for.
     fetch_pool: FetchPool
     # What API processes keep of hot reads, and how committed changes reach every process
-    # (krev.readcache): a feed over Redis, or SQLite's own change counter.
+    # (krev.platform.readcache): a feed over Redis, or SQLite's own change counter.
     cache: ReadCache = field(default_factory=lambda: ReadCache(ttl=0))
     changes: ChangeFeed | None = None
     tasks: GenerationTasks = field(init=False)

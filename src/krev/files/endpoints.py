@@ -19,9 +19,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse
 from starlette.types import Receive, Scope, Send
 
-from krev.deps import RuntimeDep
 from krev.errors import BadRequest, Forbidden, NotFound, RangeNotSatisfiable
-from krev.storage import InvalidObjectKey, LocalStorage, ObjectNotFound, SignatureCheck
+from krev.platform.deps import RuntimeDep
+from krev.platform.storage import InvalidObjectKey, LocalStorage, ObjectNotFound, SignatureCheck
 
 router = APIRouter(tags=["storage"])
 

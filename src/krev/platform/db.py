@@ -25,8 +25,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-from krev.changes import take_changes, track_changes
-from krev.kit.private_files import create_sqlite_file
+from krev.platform.changes import take_changes, track_changes
+from krev.platform.private_files import create_sqlite_file
 
 log = structlog.get_logger("krev.db")
 T = TypeVar("T")
@@ -114,8 +114,8 @@ class Database:
         writer = self.engine.execution_options(**{_WRITE_OPTION: True})
         self._readers = sessionmaker(self.engine, expire_on_commit=False)
         self._writers = sessionmaker(writer, expire_on_commit=False)
-        # Who hears about committed changes (krev.readcache, named by krev.changes): set by
-        # the runtime.
+        # Who hears about committed changes (krev.platform.readcache, named by
+        # krev.platform.changes): set by the runtime.
         self.announce: Callable[[set[str]], None] | None = None
         for factory in (self._readers, self._writers):
             track_changes(factory)

@@ -1,6 +1,6 @@
 """What a transaction changed, named as the read cache's tags, read off the ORM's own events.
 
-API processes keep some rows in memory (``krev.readcache``) under tags such as
+API processes keep some rows in memory (``krev.platform.readcache``) under tags such as
 ``user:<id>``; a ``CacheTag`` says which columns carry the value a tag names (a user's id is
 ``users.id`` and ``api_keys.user_id``). Every statement a ``Session`` executes passes through
 its ``do_orm_execute`` event and every unit-of-work write through ``after_flush``; there the

@@ -9,9 +9,9 @@ from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
-from krev.config import Settings
 from krev.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, cursor_signer
-from krev.runtime import Runtime
+from krev.platform.config import Settings
+from krev.platform.runtime import Runtime
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from krev.config import Settings
+from krev.platform.config import Settings
 
 
 def _plain(value: Any) -> Any:
@@ -30,7 +30,7 @@ def render() -> str:
         "# Configuration",
         "",
         "Every setting is an environment variable with the `KREV_` prefix. Nested values "
-        "(plans, prices) are JSON. Generated from `src/krev/config.py` by `make docs`.",
+        "(plans, prices) are JSON. Generated from `src/krev/platform/config.py` by `make docs`.",
         "",
         "| Variable | Default | Description |",
         "|---|---|---|",

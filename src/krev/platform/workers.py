@@ -8,11 +8,11 @@ import structlog
 from huey.consumer import Consumer
 
 from krev.generations.sweeper import Sweeper
-from krev.kit.memory import limit_malloc_arenas
-from krev.queue import EmbeddedConsumer
-from krev.runtime import Runtime
+from krev.platform.memory import limit_malloc_arenas
+from krev.platform.queue import EmbeddedConsumer
+from krev.platform.runtime import Runtime
 
-log = structlog.get_logger("krev.workers")
+log = structlog.get_logger("krev.platform.workers")
 
 
 class EmbeddedWorkers:

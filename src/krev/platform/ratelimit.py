@@ -30,7 +30,7 @@ from limits.util import WindowStats
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-log = structlog.get_logger("krev.ratelimit")
+log = structlog.get_logger("krev.platform.ratelimit")
 
 
 @functools.lru_cache(maxsize=64)

@@ -22,7 +22,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from krev.kit.private_files import private_dir
+from krev.platform.private_files import private_dir
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -1,0 +1,1 @@
+"""The shared infrastructure every domain stands on; it imports no domain."""
