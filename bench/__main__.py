@@ -64,8 +64,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--output", type=Path, default=RESULTS, help="Where to write results.")
     parser.add_argument(
         "--only",
-        choices=["large-image"],
-        help="Run only this part and print its rows (bench/RESULTS.md is left as it is).",
+        choices=["large-image", "http-embedded", "http-scale-out"],
+        help="Run only this part and print its rows (bench/RESULTS.md is left as it is): "
+        "the largest-image rows, or one mode's HTTP rows paired with the bare app.",
     )
     return parser.parse_args()
 
@@ -199,11 +200,37 @@ def _only_large_image() -> int:
     return 0
 
 
+def _only_http(args: argparse.Namespace, mode: str) -> int:
+    """One deployment's HTTP rows, for comparing changes on the hot paths without the rest."""
+    settings = LoadSettings(args.connections, args.duration, args.warmup, args.rounds)
+    generator = load_generator()
+    services, skipped = _services()
+    if mode == "scale-out" and skipped:
+        _say(skipped)
+        return 1
+    results = report.Results(machine.describe(generator.name, services), settings)
+    with tempfile.TemporaryDirectory(prefix="krev-bench-") as tmp:
+        workdir = Path(tmp)
+        with http.bare_server(workdir) as bare:
+            _say(f"{mode} mode, HTTP rows only ({generator.name})")
+            with (
+                deployments.embedded(workdir)
+                if mode == "embedded"
+                else deployments.scale_out(workdir, POSTGRES_URL, REDIS_URL, 1)
+            ) as deployment:
+                results.http += http.bench_deployment(generator, settings, deployment, bare)
+                results.notes += deployment.notes
+    print("\n".join(report.http_section(results) + [f"- {note}" for note in results.notes]))
+    return 0
+
+
 def main() -> int:
     _stop_on_sigterm()
     args = _arguments()
     if args.only == "large-image":
         return _only_large_image()
+    if args.only in ("http-embedded", "http-scale-out"):
+        return _only_http(args, args.only.removeprefix("http-"))
     results = run(args)
     report.write(results, args.output)
     _say(f"wrote {args.output}")

@@ -160,17 +160,9 @@ def _analysis_targets(a: AnalysisResults, worker: WorkerMemory | None) -> list[s
     ]
 
 
-def render(results: Results) -> str:
+def http_section(results: Results) -> list[str]:
     load = results.load
     lines = [
-        "# Krev benchmarks",
-        "",
-        "Written by `make bench` (`python -m bench`); every number below comes from one run.",
-        "",
-        "## Machine",
-        "",
-        *(f"- {name}: {value}" for name, value in results.machine.items()),
-        "",
         "## HTTP: GET with a valid bearer key, versus a bare FastAPI app",
         "",
         f"One uvicorn process per server, started as `krev serve` starts it (factory, uvloop + "
@@ -207,6 +199,21 @@ def render(results: Results) -> str:
     for row in results.http:
         ratios = (_ratio(results.ratio(row)), _ratio(results.cpu_ratio(row)))
         lines.append(_http_line(row, ratios, _yes(results.http_target_met(row))))
+    return lines
+
+
+def render(results: Results) -> str:
+    lines = [
+        "# Krev benchmarks",
+        "",
+        "Written by `make bench` (`python -m bench`); every number below comes from one run.",
+        "",
+        "## Machine",
+        "",
+        *(f"- {name}: {value}" for name, value in results.machine.items()),
+        "",
+        *http_section(results),
+    ]
     lines += [
         "",
         "## Queue: trivial jobs through the real queue",
