@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -16,10 +17,10 @@ from fastapi.testclient import TestClient
 
 from krev.accounts import service as accounts
 from krev.platform.config import Plan, Settings
-from krev.platform.ratelimit import RateLimiter
+from krev.platform.ratelimit import RateLimiter, RateLimitState
 from krev.platform.runtime import Runtime, build_runtime
 from tests.conftest import Account, build_app
-from tests.infra.test_ratelimit_batching import count_script_calls
+from tests.infra.test_ratelimit_batching import count_script_calls, drive_clock, unique_prefix
 from tests.support.billing import (
     assert_ledger_matches_balance,
     generation_count,
@@ -172,6 +173,28 @@ def test_api_instances_sharing_redis_share_each_users_budget(
 
 
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_deployments_with_their_own_queue_name_on_one_redis_keep_their_own_budgets(
+    settings: Settings, runtime: Runtime, make_account: Callable[..., Account]
+) -> None:
+    account = make_account(plan="trickle")
+    other = build_runtime(settings.model_copy(update={"queue_name": f"{settings.queue_name}-b"}))
+    try:
+        with (
+            TestClient(build_app(runtime), base_url="http://127.0.0.1:8000") as first,
+            TestClient(build_app(other), base_url="http://127.0.0.1:8000") as second,
+        ):
+            ours = [first.get(CREDITS, headers=account.headers).status_code for _ in range(4)]
+            theirs = second.get(CREDITS, headers=account.headers)
+    finally:
+        other.limiter.reset()
+        other.close()
+
+    assert ours == [200, 200, 200, 429]
+    assert theirs.status_code == 200
+    assert _remaining(theirs) == 2
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 def test_concurrent_requests_of_one_user_get_exactly_the_plans_limit(
     app: FastAPI, client: TestClient, make_account: Callable[..., Account]
 ) -> None:
@@ -240,33 +263,77 @@ def test_limiters_on_one_redis_share_budgets_and_in_memory_ones_do_not(redis_url
     assert [s.allowed for s in separate_states] == [True, True, True]
 
 
-def test_the_one_round_trip_redis_hit_keeps_limits_own_moving_window(redis_url: str) -> None:
-    """Our single-script hit and limits' own strategy read and write the same window."""
-    from limits import parse
+def test_a_counted_hit_leaves_the_window_exactly_one_window_later(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limiter = RateLimiter(redis_url, prefix=unique_prefix())
+    clock = drive_clock(monkeypatch)
+    start, who = clock.now, uuid.uuid4().hex
 
-    limiter = RateLimiter(redis_url)
-    item = parse("5/minute")
+    def hit_at(seconds: float) -> RateLimitState:
+        clock.now = start + seconds
+        return limiter.hit("2/minute", "user", who)
+
+    first, second = hit_at(0), hit_at(10)
+    just_before_the_edge = hit_at(59.75)
+    at_the_edge, right_after_it = hit_at(60), hit_at(60)
+    when_the_second_leaves = hit_at(70)
+
+    def seen(state: RateLimitState) -> tuple[bool, int, int]:
+        return state.allowed, state.remaining, state.reset_after
+
+    assert [seen(first), seen(second)] == [(True, 1, 60), (True, 0, 50)]
+    assert seen(just_before_the_edge) == (False, 0, 1)
+    assert just_before_the_edge.headers()["Retry-After"] == "1"
+    # At 60 s the first hit has left: one request fits, and the window is full again.
+    assert [seen(at_the_edge), seen(right_after_it)] == [(True, 0, 10), (False, 0, 10)]
+    assert seen(when_the_second_leaves) == (True, 0, 50)
+    limiter.reset()
+
+
+def test_a_budget_is_named_by_its_policy_rule_and_identifiers(storage_uri: str) -> None:
+    limiter = RateLimiter(storage_uri, prefix=unique_prefix())
+    address = f"2001:db8::{uuid.uuid4().int % 65536:x}"
+
+    spent = limiter.hit("1/minute", "address", address, "x", policy="a")
+    elsewhere = [
+        limiter.hit("1/minute", "address", address, "x", policy="b"),
+        limiter.hit("2/minute", "address", address, "x", policy="a"),
+        # The same characters cut differently are other identifiers, ':' or not.
+        limiter.hit("1/minute", "address", f"{address}:x", policy="a"),
+        limiter.hit("1/minute", "address", address.replace(":", "%3A"), "x", policy="a"),
+    ]
+    again = limiter.hit("1/minute", "address", address, "x", policy="a")
+
+    assert spent.allowed
+    assert [(s.allowed, s.remaining) for s in elsewhere] == [(True, 0), (True, 1)] + [(True, 0)] * 2
+    assert again.allowed is False
+    limiter.reset()
+
+
+def test_hits_from_many_threads_at_once_count_exactly_the_limit(storage_uri: str) -> None:
+    limiter = RateLimiter(storage_uri, prefix=unique_prefix())
     who = uuid.uuid4().hex
+    start = threading.Barrier(8)
+    answers: list[list[RateLimitState]] = []
 
-    ours = [limiter.hit("5/minute", "user", who) for _ in range(3)]
-    assert [s.remaining for s in ours] == [4, 3, 2]
-    # limits' own strategy sees our three hits...
-    stats = limiter.strategy.get_window_stats(item, "user", who)
-    assert stats.remaining == 2
-    # ...and ours sees its hits: 4th (ours), 5th (limits'), then refused.
-    assert limiter.hit("5/minute", "user", who).remaining == 1
-    assert limiter.strategy.hit(item, "user", who) is True
-    refused = limiter.hit("5/minute", "user", who)
-    assert (refused.allowed, refused.remaining) == (False, 0)
-    assert limiter.strategy.hit(item, "user", who) is False
-    # The window opened with the first hit: it frees a request within the minute.
-    assert 0 < refused.reset_after <= 60
-    limiter.strategy.clear(item, "user", who)
-    assert limiter.hit("5/minute", "user", who).remaining == 4
+    def requests() -> None:
+        start.wait()
+        answers.append([limiter.hit("100/minute", "user", who) for _ in range(30)])
+
+    threads = [threading.Thread(target=requests) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    allowed = [state for states in answers for state in states if state.allowed]
+    assert len(answers) == 8
+    assert sorted(state.remaining for state in allowed) == list(range(100))
+    limiter.reset()
 
 
 def test_the_memory_limiter_starts_no_thread_per_request_and_still_prunes() -> None:
-    import threading
     import time
 
     limiter = RateLimiter("memory://")
@@ -282,4 +349,5 @@ def test_the_memory_limiter_starts_no_thread_per_request_and_still_prunes() -> N
     # Once the window has passed, the next hit prunes the old entries (memory stays bounded).
     time.sleep(1.1)
     assert limiter.hit("1000/second", "user", who).remaining == 999
-    assert sum(len(entries) for entries in limiter.storage.events.values()) == 1  # type: ignore[attr-defined]
+    events = limiter._memory.storage.events  # type: ignore[union-attr]
+    assert sum(len(entries) for entries in events.values()) == 1

@@ -1,6 +1,6 @@
 """Rate-limit hits that reach Redis in the same turn of the event loop share one script call,
 and every answer is still the one a lone hit would get: each hit counted atomically, in call
-order, on the moving window and keys that limits itself reads."""
+order, in its own budget, on a window that holds only the hits still in it."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 import pytest
-from limits import parse
-from limits.strategies import MovingWindowRateLimiter
+import redis
 
 from krev.platform.ratelimit import RateLimiter, RateLimitState
 
@@ -50,6 +49,35 @@ def _run(*hits: Awaitable[RateLimitState]) -> list[RateLimitState]:
 
 def _user() -> str:
     return uuid.uuid4().hex
+
+
+def unique_prefix() -> str:
+    """A deployment of its own on the shared Redis, so that ``reset`` touches only the test's."""
+    return f"krev-test-{uuid.uuid4().hex[:12]}"
+
+
+class DrivenClock:
+    """The time the limiter reads, set by the test: ``time()`` (Redis) and ``monotonic()``
+    (memory); everything else is the real ``time`` module. It starts at a whole second and a
+    half, so that the tests' steps add up exactly in binary floating point."""
+
+    def __init__(self) -> None:
+        self.now = float(int(time.time())) + 0.5
+
+    def time(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+
+def drive_clock(monkeypatch: pytest.MonkeyPatch) -> DrivenClock:
+    clock = DrivenClock()
+    monkeypatch.setattr("krev.platform.ratelimit.time", clock)
+    return clock
 
 
 def test_concurrent_hits_of_one_user_are_counted_exactly_in_call_order(redis_url: str) -> None:
@@ -154,65 +182,63 @@ def test_users_on_different_plans_in_one_batch_each_get_their_own_answer(
     assert all(0 <= s.reset_after <= 1 for s in pro_states)
 
 
-def test_limits_own_strategy_reads_a_batch_and_reset_clears_it(redis_url: str) -> None:
-    limiter = RateLimiter(redis_url)
-    # Its own key prefix, so that reset() clears this test's keys and nobody else's.
-    limiter.storage.key_prefix = f"krev-test-{_user()}"  # type: ignore[union-attr]
-    item = parse("10/minute")
+def test_reset_forgets_every_budget_of_its_prefix_and_no_other(redis_url: str) -> None:
+    prefix = unique_prefix()
+    # A prefix that is also a glob pattern matching the other one: reset must not read it so.
+    mine = RateLimiter(redis_url, prefix=f"{prefix}-*")
+    same_deployment = RateLimiter(redis_url, prefix=f"{prefix}-*")
+    elsewhere = RateLimiter(redis_url, prefix=f"{prefix}-x")
+    client = redis.Redis.from_url(redis_url)
     who, other = _user(), _user()
 
-    _run(
-        *(limiter.hit_async("10/minute", "user", who) for _ in range(4)),
-        *(limiter.hit_async("10/minute", "user", other) for _ in range(2)),
+    batch = _run(
+        *(mine.hit_async("3/minute", "user", who) for _ in range(4)),
+        *(mine.hit_async("3/minute", "user", other) for _ in range(2)),
     )
-    theirs = MovingWindowRateLimiter(limiter.storage)
+    their_own = [elsewhere.hit("3/minute", "user", who) for _ in range(3)]
+    shared = same_deployment.hit("3/minute", "user", other)
+    keys = sorted(client.scan_iter(match=f"{prefix}*"))
 
-    assert theirs.get_window_stats(item, "user", who).remaining == 6
-    assert theirs.get_window_stats(item, "user", other).remaining == 8
-    # limits' own hit lands in the same window our next batch reads.
-    assert theirs.hit(item, "user", who) is True
-    assert _run(limiter.hit_async("10/minute", "user", who))[0].remaining == 4
+    mine.reset()
 
-    limiter.reset()
-
-    assert theirs.get_window_stats(item, "user", who).remaining == 10
-    assert _run(limiter.hit_async("10/minute", "user", other))[0].remaining == 9
-
-
-class _Clock:
-    """Wall-clock time the test sets (the script takes its timestamp from the caller);
-    everything else is the real ``time`` module."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def time(self) -> float:
-        return self.now
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(time, name)
+    assert [s.allowed for s in batch] == [True, True, True, False, True, True]
+    assert all(s.allowed for s in their_own)
+    assert (shared.allowed, shared.remaining) == (True, 0)
+    # Every budget lives under its deployment's prefix, one key each.
+    assert [key.decode().split(":ratelimit:")[0] for key in keys] == [
+        f"{prefix}-*",
+        f"{prefix}-*",
+        f"{prefix}-x",
+    ]
+    assert sorted(client.scan_iter(match=f"{prefix}*")) == [keys[-1]]
+    assert same_deployment.hit("3/minute", "user", who).remaining == 2
+    assert _run(mine.hit_async("3/minute", "user", other))[0].remaining == 2
+    assert elsewhere.hit("3/minute", "user", who).allowed is False
+    elsewhere.reset()
+    mine.reset()
 
 
 def test_hits_that_left_the_window_are_dropped_so_a_high_limit_costs_no_more(
     redis_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    limiter = RateLimiter(redis_url)
-    rule, item, who = "1000000/second", parse("1000000/second"), _user()
-    assert limiter._redis is not None
-    key = limiter._redis.key(item, ("user", who))
-    redis = limiter.storage.get_connection()  # type: ignore[union-attr]
-    clock = _Clock(time.time())
-    monkeypatch.setattr("krev.platform.ratelimit.time", clock)
+    prefix = unique_prefix()
+    limiter = RateLimiter(redis_url, prefix=prefix)
+    rule, who = "1000000/second", _user()
+    client = redis.Redis.from_url(redis_url)
+    clock = drive_clock(monkeypatch)
 
     _run(*(limiter.hit_async(rule, "user", who) for _ in range(5)))
     clock.now += 0.5
     _run(*(limiter.hit_async(rule, "user", who) for _ in range(5)))
-    clock.now += 0.7  # the first five have left the one-second window, the next five not
+    clock.now += 0.5  # the first five have left the one-second window, the next five not
     state = _run(limiter.hit_async(rule, "user", who))[0]
 
-    # The list holds the window only, not every hit the key has seen.
-    assert redis.llen(key) == 6
+    # The budget's list holds the window only, not every hit the budget has seen.
+    [key] = client.scan_iter(match=f"{prefix}:ratelimit:*")
+    assert client.llen(key) == 6
     assert state.allowed and state.remaining == 1_000_000 - 6
+    assert state.reset_after == 1  # the oldest hit left was made half a second ago
+    limiter.reset()
 
 
 def test_event_loops_in_different_threads_batch_apart_and_share_the_budget(
@@ -312,14 +338,14 @@ def test_the_memory_limiter_answers_hit_async_like_hit() -> None:
 
     assert [s.allowed for s in states] == [True, True, False]
     assert [s.remaining for s in states] == [1, 0, 0]
-    assert limiter.hit("2/minute", "user", who).allowed is False
+    assert limiter.hit("2/minute", "user", who, policy="p").allowed is False
 
 
 @pytest.mark.parametrize("rule", ["1/second", "3/hour"])
 def test_sync_and_async_hits_count_against_one_budget(redis_url: str, rule: str) -> None:
     limiter = RateLimiter(redis_url)
     who = _user()
-    amount = parse(rule).amount
+    amount = int(rule.split("/")[0])
 
     first = limiter.hit(rule, "user", who)
     rest = _run(*(limiter.hit_async(rule, "user", who) for _ in range(amount)))

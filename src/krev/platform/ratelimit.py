@@ -1,14 +1,20 @@
-"""Per-user rate limits with the `limits` library (moving window), in memory or Redis.
+"""Per-user rate limits: a moving window per budget, in this process's memory or in Redis.
 
-With Redis (scale-out mode) every authenticated request has to be counted in Redis, and a
-script call costs the event loop a round trip plus about 50 µs of client work. Under load
-many requests reach their rate-limit check in the same turn of the event loop, so
-``hit_async`` gathers those hits and sends them as one script call: the per-request cost
-falls as the load rises. Batching changes no answer: Redis runs the script atomically and
-the script takes the hits one by one in arrival order, each doing exactly what a lone hit
-does (acquire if the window allows, then read the window), on the same keys and list
-layout as limits' own moving window, so ``clear``, ``reset`` and other processes' limiters
-see the same counts.
+A budget is named by its policy, its rule and the caller's identifiers (``hit("120/minute",
+"user", id, policy="pro")``); a hit is counted if fewer than the rule's amount were counted
+in the window before it, and each counted hit stays in the window for exactly the window's
+length. Rules are parsed with the `limits` package's notation (``limits.parse``).
+
+In memory (embedded mode) the counting is limits' moving window on its ``MemoryStorage``.
+
+In Redis (scale-out mode) each budget is a list under ``<prefix>:ratelimit:``, its hits'
+timestamps newest first, holding only the window, kept by one small script (``_HIT``).
+Every authenticated request has to be counted there, and a script call costs the event loop
+a round trip plus about 50 µs of client work. Under load many requests reach their
+rate-limit check in the same turn of the event loop, so ``hit_async`` gathers those hits and
+sends them as one script call: the per-request cost falls as the load rises. Batching
+changes no answer: Redis runs the script atomically and the script takes the hits one by
+one in arrival order, each doing exactly what a lone hit does.
 """
 
 from __future__ import annotations
@@ -20,23 +26,38 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
+import redis
 import structlog
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage, RedisClusterStorage, RedisStorage, storage_from_string
+from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
-from limits.util import WindowStats
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 log = structlog.get_logger("krev.platform.ratelimit")
 
 
+class Rule(NamedTuple):
+    amount: int  # hits allowed in the window
+    window: int  # seconds
+
+
 @functools.lru_cache(maxsize=64)
-def _parse(rule: str) -> RateLimitItem:
-    # Rules come from the plans: a handful of strings, parsed once instead of per request.
-    return parse(rule)
+def _parse(rule: str) -> Rule:
+    # Rules come from the plans and settings: a handful of strings, parsed once each.
+    item: RateLimitItem = parse(rule)
+    return Rule(item.amount, item.get_expiry())
+
+
+class Window(NamedTuple):
+    """A budget's window right after a hit: whether the hit counted, how many hits the
+    window holds (that one included), and when the oldest of them was made."""
+
+    counted: bool
+    held: int
+    oldest: float
 
 
 @dataclass(frozen=True)
@@ -49,22 +70,20 @@ class RateLimitState:
     policy: str
 
     @classmethod
-    def of_window(
-        cls, item: RateLimitItem, policy: str, allowed: bool, stats: WindowStats
-    ) -> RateLimitState:
+    def of_window(cls, rule: Rule, policy: str, window: Window, now: float) -> RateLimitState:
         return cls(
-            allowed=allowed,
-            limit=item.amount,
-            remaining=max(0, stats.remaining),
-            reset_after=max(0, math.ceil(stats.reset_time - time.time())),
-            window=item.get_expiry(),
+            allowed=window.counted,
+            limit=rule.amount,
+            remaining=max(0, rule.amount - window.held),
+            reset_after=max(0, math.ceil(window.oldest + rule.window - now)),
+            window=rule.window,
             policy=policy,
         )
 
     @classmethod
-    def store_unavailable(cls, item: RateLimitItem, policy: str) -> RateLimitState:
+    def store_unavailable(cls, rule: Rule, policy: str) -> RateLimitState:
         """The answer when the store cannot be reached: allowed, with the whole budget left."""
-        return cls(True, item.amount, item.amount, 0, item.get_expiry(), policy)
+        return cls(True, rule.amount, rule.amount, 0, rule.window, policy)
 
     def headers(self) -> dict[str, str]:
         """IETF draft-ietf-httpapi-ratelimit-headers, plus Retry-After when refused."""
@@ -75,6 +94,95 @@ class RateLimitState:
         if not self.allowed:
             headers["Retry-After"] = str(max(1, self.reset_after))
         return headers
+
+
+# The rate-limit call runs on the event loop, so an unreachable Redis must fail fast:
+# redis-py's defaults (three retries with backoff) held every request ~5.6 s when the
+# server refused connections. One immediate retry still rides over a connection the server
+# closed (a restart).
+REDIS_OPTIONS: dict[str, Any] = {
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 0.5,
+    "retry": Retry(NoBackoff(), 1),
+}
+
+
+class RateLimiter:
+    """Counts hits against budgets in memory (``memory://``) or in Redis (a redis:// URL).
+
+    ``prefix`` names the deployment in Redis: limiters with the same prefix on one Redis
+    share every budget, and ``reset`` deletes only that prefix's.
+    """
+
+    # After the store fails, requests are let through without trying it for this long, so
+    # an outage costs one timeout a second rather than one per request.
+    OUTAGE_BACKOFF_SECONDS = 1.0
+
+    def __init__(self, storage_uri: str = "memory://", *, prefix: str = "krev") -> None:
+        self._memory = (
+            MovingWindowRateLimiter(_MemoryStorage())
+            if storage_uri.startswith("memory://")
+            else None
+        )
+        self._redis = _RedisWindows(storage_uri, prefix) if self._memory is None else None
+        self._batches = (
+            _Batches(self._redis, self._store_failed) if self._redis is not None else None
+        )
+        self._down_until = 0.0
+
+    def hit(self, rule: str, *identifiers: str, policy: str = "default") -> RateLimitState:
+        """Count one request against ``rule`` (e.g. '120/minute') unless it is already spent.
+
+        If the store cannot be reached the request is let through (and logged): a Redis blip
+        should slow nobody's integration down to errors.
+        """
+        parsed = _parse(rule)
+        if self._memory is not None:
+            item = parse(rule)
+            counted = self._memory.hit(item, policy, *identifiers)
+            stats = self._memory.get_window_stats(item, policy, *identifiers)
+            held = parsed.amount - stats.remaining
+            window = Window(counted, held, stats.reset_time - parsed.window)
+            return RateLimitState.of_window(parsed, policy, window, time.time())
+        assert self._redis is not None
+        if self._store_down():
+            return RateLimitState.store_unavailable(parsed, policy)
+        now = time.time()
+        try:
+            [window] = self._redis.hit_many(
+                [self._redis.key(policy, parsed, identifiers)], [parsed], now
+            )
+        except Exception:
+            log.warning("rate_limit_store_unavailable", exc_info=True)
+            self._store_failed()
+            return RateLimitState.store_unavailable(parsed, policy)
+        return RateLimitState.of_window(parsed, policy, window, now)
+
+    def _store_down(self) -> bool:
+        return self._down_until > 0 and time.monotonic() < self._down_until
+
+    def _store_failed(self) -> None:
+        self._down_until = time.monotonic() + self.OUTAGE_BACKOFF_SECONDS
+
+    async def hit_async(
+        self, rule: str, *identifiers: str, policy: str = "default"
+    ) -> RateLimitState:
+        """``hit`` for code on an event loop: with Redis, the hits that reach this point in
+        the same turn of the loop share one script call (see the module docstring)."""
+        if self._batches is None or self._store_down():
+            return self.hit(rule, *identifiers, policy=policy)
+        return await self._batches.add(_parse(rule), identifiers, policy)
+
+    def check(self) -> None:
+        if self._redis is not None:
+            self._redis.client.ping()
+
+    def reset(self) -> None:
+        """Forget every budget (in Redis: every budget under this limiter's prefix)."""
+        if self._memory is not None:
+            self._memory.storage.reset()
+        if self._redis is not None:
+            self._redis.reset()
 
 
 class _MemoryStorage(MemoryStorage):
@@ -100,169 +208,105 @@ class _MemoryStorage(MemoryStorage):
             self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
 
 
-# The rate-limit call runs on the event loop, so an unreachable Redis must fail fast:
-# redis-py's defaults (three retries with backoff) held every request ~5.6 s when the
-# server refused connections. One immediate retry still rides over a connection the server
-# closed (a restart).
-REDIS_OPTIONS: dict[str, Any] = {
-    "socket_connect_timeout": 0.5,
-    "socket_timeout": 0.5,
-    "retry": Retry(NoBackoff(), 1),
-}
-
-
-class RateLimiter:
-    # After the store fails, requests are let through without trying it for this long, so
-    # an outage costs one timeout a second rather than one per request.
-    OUTAGE_BACKOFF_SECONDS = 1.0
-
-    def __init__(self, storage_uri: str = "memory://") -> None:
-        self.storage = (
-            _MemoryStorage(storage_uri)
-            if storage_uri.startswith("memory://")
-            else storage_from_string(storage_uri, **REDIS_OPTIONS)
-        )
-        self._down_until = 0.0
-        self.strategy = MovingWindowRateLimiter(self.storage)
-        self._redis = (
-            _OneRoundTrip(self.storage) if isinstance(self.storage, RedisStorage) else None
-        )
-        # A cluster refuses a script whose keys live in different hash slots, and users'
-        # keys do; there each hit keeps its own call.
-        self._batches = (
-            _Batches(self._redis, self._store_failed)
-            if self._redis is not None and not isinstance(self.storage, RedisClusterStorage)
-            else None
-        )
-
-    def hit(self, rule: str, *identifiers: str, policy: str = "default") -> RateLimitState:
-        """Count one request against ``rule`` (e.g. '120/minute') unless it is already spent.
-
-        If the store cannot be reached the request is let through (and logged): a Redis blip
-        should slow nobody's integration down to errors.
-        """
-        item = _parse(rule)
-        if self._store_down():
-            return RateLimitState.store_unavailable(item, policy)
-        try:
-            if self._redis is not None:
-                allowed, stats = self._redis.hit(item, identifiers)
-            else:
-                allowed = self.strategy.hit(item, *identifiers)
-                stats = self.strategy.get_window_stats(item, *identifiers)
-        except Exception:
-            log.warning("rate_limit_store_unavailable", exc_info=True)
-            self._store_failed()
-            return RateLimitState.store_unavailable(item, policy)
-        return RateLimitState.of_window(item, policy, allowed, stats)
-
-    def _store_down(self) -> bool:
-        return self._down_until > 0 and time.monotonic() < self._down_until
-
-    def _store_failed(self) -> None:
-        self._down_until = time.monotonic() + self.OUTAGE_BACKOFF_SECONDS
-
-    async def hit_async(
-        self, rule: str, *identifiers: str, policy: str = "default"
-    ) -> RateLimitState:
-        """``hit`` for code on an event loop: with Redis, the hits that reach this point in
-        the same turn of the loop share one script call (see the module docstring)."""
-        if self._batches is None or self._store_down():
-            return self.hit(rule, *identifiers, policy=policy)
-        return await self._batches.add(_parse(rule), identifiers, policy)
-
-    def check(self) -> None:
-        if not self.storage.check():
-            raise ConnectionError("rate-limit storage is not reachable")
-
-    def reset(self) -> None:
-        self.storage.reset()
-
-
-# limits' acquire_moving_window.lua then moving_window.lua as one script (amount is always
-# 1 here), for each key in turn: the same list per key, newest timestamp first, at most the
-# limit long and expiring with the window, so limits' own strategy, `clear` and `reset` keep
-# working on it. ARGV is the timestamp, then the limit and expiry of each key; the reply is
-# (acquired, oldest timestamp in the window, entries in the window) for each key. A key may
-# come many times (one busy user): each hit sees the ones before it.
+# One budget per key: a list of its hits' timestamps (seconds, as the caller sent them),
+# newest first, holding only the window. For each hit in turn: drop the hits that have left
+# the window from the old end (each is dropped once), count the rest (the list's length),
+# and add this one if there is room: a few list operations per hit, whatever the limit. A
+# key may come many times in one call (one busy user): each hit sees the ones before it.
 #
-# Where limits counts the window by reading the list up to the limit, this first drops the
-# entries that have left the window from the old end (each is dropped once), so what is
-# left is the window and the count is its length: a few list operations per hit, however
-# high the limit. limits never counts an entry older than the window, so dropping them
-# changes nothing it reads; and with the list holding only the window, "the entry at
-# limit - 1 is in the window" (limits' refusal) is "the list is limit long".
-_HIT_AND_STATS = """
-local timestamp = tonumber(ARGV[1])
+# A list rather than a sorted set: hits arrive in time order (a batch shares one
+# timestamp), so the oldest is always at the end; and a list costs Redis less (5-11 against
+# 8-15 µs a hit in a micro-benchmark, 1-50 budgets) and a fifth to three quarters of the
+# memory; a sorted set would also need a unique member for each hit. The timestamps are
+# the API processes' clocks, so those should agree (NTP): where they differ, the window's
+# edge moves by the difference, and a hit stamped earlier than the one before it leaves the
+# window with that one.
+#
+# KEYS: the budget of each hit, in arrival order. ARGV: now, then each hit's limit and
+# window (seconds). Reply, for each hit: 1 if counted else 0, the hits in the window, the
+# oldest of them.
+_HIT = """
+local stamp = ARGV[1]
+local now = tonumber(stamp)
 local replies = {}
 for i, key in ipairs(KEYS) do
     local limit = tonumber(ARGV[2 * i])
-    local expiry = tonumber(ARGV[2 * i + 1])
-    local count = redis.call('llen', key)
+    local window = tonumber(ARGV[2 * i + 1])
     local oldest = redis.call('lindex', key, -1)
-    while oldest and tonumber(oldest) < timestamp - expiry do
+    while oldest and now - tonumber(oldest) >= window do
         redis.call('rpop', key)
-        count = count - 1
         oldest = redis.call('lindex', key, -1)
     end
-    local acquired = 0
+    local count = redis.call('llen', key)
+    local counted = 0
     if count < limit then
-        redis.call('lpush', key, timestamp)
-        redis.call('expire', key, expiry)
+        redis.call('lpush', key, stamp)
+        redis.call('pexpire', key, math.ceil(window * 1000))
         count = count + 1
-        oldest = oldest or timestamp
-        acquired = 1
+        counted = 1
+        oldest = oldest or stamp
     end
-    replies[#replies + 1] = acquired
-    replies[#replies + 1] = tostring(oldest or timestamp)
+    replies[#replies + 1] = counted
     replies[#replies + 1] = count
+    replies[#replies + 1] = oldest or stamp
 end
 return replies
 """
 
 
-class _OneRoundTrip:
-    """``strategy.hit`` then ``strategy.get_window_stats`` in a single Redis script call,
-    for one hit or for a batch of them.
+def _key_part(text: str) -> str:
+    # Identifiers may hold ':' (an IPv6 address): escaped, no two budgets share a key.
+    return text.replace("%", "%25").replace(":", "%3A")
 
-    limits sends them as two scripts, i.e. two round trips and twice the client work on
-    every request; this is the same moving window over the same key in one call.
-    """
 
-    def __init__(self, storage: RedisStorage) -> None:
-        self.storage = storage
-        self.script = storage.get_connection().register_script(_HIT_AND_STATS.encode())
+def _glob_escaped(text: str) -> str:
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
 
-    def key(self, item: RateLimitItem, identifiers: tuple[str, ...]) -> str:
-        return self.storage.prefixed_key(item.key_for(*identifiers))
 
-    def hit(self, item: RateLimitItem, identifiers: tuple[str, ...]) -> tuple[bool, WindowStats]:
-        return self.hit_many([item], [self.key(item, identifiers)])[0]
+class _RedisWindows:
+    """The budgets of one prefix in Redis, hit through ``_HIT``."""
 
-    def hit_many(
-        self, items: list[RateLimitItem], keys: list[str]
-    ) -> list[tuple[bool, WindowStats]]:
-        """Each hit in order, all at one timestamp, in one call."""
-        args: list[float] = [time.time()]
-        for item in items:
-            args += (item.amount, item.get_expiry())
+    def __init__(self, url: str, prefix: str) -> None:
+        self.client = redis.Redis.from_url(url, **REDIS_OPTIONS)
+        self.script = self.client.register_script(_HIT)
+        self.namespace = f"{prefix}:ratelimit:"
+
+    def key(self, policy: str, rule: Rule, identifiers: tuple[str, ...]) -> str:
+        parts = [_key_part(policy), f"{rule.amount}/{rule.window}s"]
+        parts += map(_key_part, identifiers)
+        return self.namespace + ":".join(parts)
+
+    def hit_many(self, keys: list[str], rules: list[Rule], now: float) -> list[Window]:
+        """Each hit in order, all at one time, in one call."""
+        args: list[float | int] = [now]
+        for rule in rules:
+            args += rule
         reply = self.script(keys, args)
-        if len(reply) != 3 * len(items):
-            raise RuntimeError(f"rate-limit script answered {len(reply)} values for {len(items)}")
-        results = []
-        for n, item in enumerate(items):
-            acquired, start, count = reply[3 * n : 3 * n + 3]
-            stats = WindowStats(float(start) + item.get_expiry(), item.amount - int(count))
-            results.append((bool(acquired), stats))
-        return results
+        if len(reply) != 3 * len(keys):
+            raise RuntimeError(f"rate-limit script answered {len(reply)} values for {len(keys)}")
+        return [
+            Window(bool(reply[n]), int(reply[n + 1]), float(reply[n + 2]))
+            for n in range(0, len(reply), 3)
+        ]
+
+    def reset(self) -> None:
+        match = _glob_escaped(self.namespace) + "*"
+        batch: list[bytes] = []
+        for key in self.client.scan_iter(match=match, count=1000):
+            batch.append(key)
+            if len(batch) == 1000:
+                self.client.unlink(*batch)
+                batch.clear()
+        if batch:
+            self.client.unlink(*batch)
 
 
 @dataclass(eq=False)
 class _Batch:
     """The hits waiting, on one event loop, for the flush that turn has scheduled."""
 
-    items: list[RateLimitItem] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)
     policies: list[str] = field(default_factory=list)
     futures: list[asyncio.Future[RateLimitState]] = field(default_factory=list)
 
@@ -279,7 +323,7 @@ class _Batches:
     # start a batch of their own, flushed right after this one.
     MAX_HITS = 256
 
-    def __init__(self, redis: _OneRoundTrip, on_failure: Callable[[], None]) -> None:
+    def __init__(self, redis: _RedisWindows, on_failure: Callable[[], None]) -> None:
         self.redis = redis
         self.on_failure = on_failure
         # The dict holds only a weak reference to each batch: the batch's futures refer to
@@ -290,7 +334,7 @@ class _Batches:
         )
 
     def add(
-        self, item: RateLimitItem, identifiers: tuple[str, ...], policy: str
+        self, rule: Rule, identifiers: tuple[str, ...], policy: str
     ) -> asyncio.Future[RateLimitState]:
         loop = asyncio.get_running_loop()
         found = self.pending.get(loop)
@@ -302,8 +346,8 @@ class _Batches:
             # request that reaches its rate-limit check now; they all join this batch.
             loop.call_soon(self.flush, loop, batch)
         future: asyncio.Future[RateLimitState] = loop.create_future()
-        batch.items.append(item)
-        batch.keys.append(self.redis.key(item, identifiers))
+        batch.keys.append(self.redis.key(policy, rule, identifiers))
+        batch.rules.append(rule)
         batch.policies.append(policy)
         batch.futures.append(future)
         return future
@@ -312,13 +356,14 @@ class _Batches:
         found = self.pending.get(loop)
         if found is not None and found() is batch:
             del self.pending[loop]
+        now = time.time()
         try:
             states = [
-                RateLimitState.of_window(item, policy, allowed, stats)
-                for item, policy, (allowed, stats) in zip(
-                    batch.items,
+                RateLimitState.of_window(rule, policy, window, now)
+                for rule, policy, window in zip(
+                    batch.rules,
                     batch.policies,
-                    self.redis.hit_many(batch.items, batch.keys),
+                    self.redis.hit_many(batch.keys, batch.rules, now),
                     strict=True,
                 )
             ]
@@ -327,8 +372,8 @@ class _Batches:
             log.warning("rate_limit_store_unavailable", hits=len(batch.futures), exc_info=True)
             self.on_failure()
             states = [
-                RateLimitState.store_unavailable(item, policy)
-                for item, policy in zip(batch.items, batch.policies, strict=True)
+                RateLimitState.store_unavailable(rule, policy)
+                for rule, policy in zip(batch.rules, batch.policies, strict=True)
             ]
         for future, state in zip(batch.futures, states, strict=True):
             # A request whose client went away has cancelled its future; the rest still wait.

@@ -92,7 +92,7 @@ def build_runtime(settings: Settings) -> Runtime:
         settings=settings,
         db=Database(settings.resolved_database_url),
         storage=create_storage(settings),
-        limiter=RateLimiter(settings.redis_url or "memory://"),
+        limiter=RateLimiter(settings.redis_url or "memory://", prefix=settings.queue_name),
         huey=create_huey(settings),
         cache=cache,
         changes=changes,
