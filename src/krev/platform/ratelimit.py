@@ -3,9 +3,12 @@
 A budget is named by its policy, its rule and the caller's identifiers (``hit("120/minute",
 "user", id, policy="pro")``); a hit is counted if fewer than the rule's amount were counted
 in the window before it, and each counted hit stays in the window for exactly the window's
-length. Rules are parsed with the `limits` package's notation (``limits.parse``).
+length. Rules are parsed with the `limits` package's notation (``limits.parse``); the
+counting is ours.
 
-In memory (embedded mode) the counting is limits' moving window on its ``MemoryStorage``.
+In memory (embedded mode) each budget is a deque of its hits' times under one lock, pruned
+as it is read; a budget nobody has hit for a whole window is forgotten, so memory holds only
+the budgets hit within their last window.
 
 In Redis (scale-out mode) each budget is a list under ``<prefix>:ratelimit:``, its hits'
 timestamps newest first, holding only the window, kept by one small script (``_HIT``).
@@ -22,8 +25,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import math
+import threading
 import time
 import weakref
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -31,8 +36,6 @@ from typing import Any, NamedTuple
 import redis
 import structlog
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -119,11 +122,7 @@ class RateLimiter:
     OUTAGE_BACKOFF_SECONDS = 1.0
 
     def __init__(self, storage_uri: str = "memory://", *, prefix: str = "krev") -> None:
-        self._memory = (
-            MovingWindowRateLimiter(_MemoryStorage())
-            if storage_uri.startswith("memory://")
-            else None
-        )
+        self._memory = _MemoryWindows() if storage_uri.startswith("memory://") else None
         self._redis = _RedisWindows(storage_uri, prefix) if self._memory is None else None
         self._batches = (
             _Batches(self._redis, self._store_failed) if self._redis is not None else None
@@ -138,12 +137,9 @@ class RateLimiter:
         """
         parsed = _parse(rule)
         if self._memory is not None:
-            item = parse(rule)
-            counted = self._memory.hit(item, policy, *identifiers)
-            stats = self._memory.get_window_stats(item, policy, *identifiers)
-            held = parsed.amount - stats.remaining
-            window = Window(counted, held, stats.reset_time - parsed.window)
-            return RateLimitState.of_window(parsed, policy, window, time.time())
+            now = time.monotonic()
+            window = self._memory.hit((policy, *parsed, *identifiers), parsed, now)
+            return RateLimitState.of_window(parsed, policy, window, now)
         assert self._redis is not None
         if self._store_down():
             return RateLimitState.store_unavailable(parsed, policy)
@@ -180,32 +176,57 @@ class RateLimiter:
     def reset(self) -> None:
         """Forget every budget (in Redis: every budget under this limiter's prefix)."""
         if self._memory is not None:
-            self._memory.storage.reset()
+            self._memory.reset()
         if self._redis is not None:
             self._redis.reset()
 
 
-class _MemoryStorage(MemoryStorage):
-    """limits' in-memory storage, pruning old entries on the caller's thread once a second.
+class _MemoryWindows:
+    """Every budget's hits in its window, oldest first, for one process.
 
-    The stock one starts a ``threading.Timer`` thread for its 10 ms pruning pass whenever the
-    previous one has finished: under load, a new thread every few requests, and the caller
-    (the event loop) waits for each to start, i.e. for the GIL to come round. Pruning only
-    bounds memory (a moving window reads entry timestamps itself), so doing it inline once a
-    second changes no answer.
+    Budgets are grouped by window length, each group in order of last use. A budget's hits
+    have all left the window one window after its last use at the latest, so each hit
+    forgets the idle budgets at the front of its group (stopping at the first that is not):
+    memory holds only the budgets used within about their last window, however many
+    users, addresses or emails come and go.
     """
 
-    PRUNE_INTERVAL = 1.0
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # sync hits run on request threads as well
+        self._groups: dict[int, OrderedDict[tuple[Any, ...], deque[float]]] = {}
 
-    def __init__(self, uri: str | None = None, **options: Any) -> None:
-        super().__init__(uri, **options)
-        self._next_prune = 0.0
+    def hit(self, key: tuple[Any, ...], rule: Rule, now: float) -> Window:
+        with self._lock:
+            group = self._groups.get(rule.window)
+            if group is None:
+                group = self._groups[rule.window] = OrderedDict()
+            hits = group.get(key)
+            if hits is None:
+                hits = group[key] = deque()
+            else:
+                group.move_to_end(key)
+            while hits and now - hits[0] >= rule.window:
+                hits.popleft()
+            counted = len(hits) < rule.amount
+            if counted:
+                hits.append(now)
+            window = Window(counted, len(hits), hits[0] if hits else now)
+            while group:
+                oldest_key = next(iter(group))
+                held = group[oldest_key]
+                if held and now - held[-1] < rule.window:
+                    break
+                del group[oldest_key]
+            return window
 
-    def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802 (limits' private hook)
-        now = time.monotonic()
-        if now >= self._next_prune:
-            self._next_prune = now + self.PRUNE_INTERVAL
-            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+    def budgets(self) -> int:
+        """How many budgets are held (tests check that idle ones are forgotten)."""
+        with self._lock:
+            return sum(len(group) for group in self._groups.values())
+
+    def reset(self) -> None:
+        with self._lock:
+            self._groups.clear()
 
 
 # One budget per key: a list of its hits' timestamps (seconds, as the caller sent them),
