@@ -119,7 +119,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, description="Port `.venv/bin/krev serve` binds.")
     api_processes: int = Field(default=1, ge=1, description="Uvicorn worker processes for serve.")
     queue_name: str = Field(
-        default="krev", description="Queue name; processes sharing one queue use the same name."
+        default="krev",
+        description="Queue name; processes sharing one queue use the same name. It also names "
+        "the deployment's rate-limit, fetch-slot and change-feed keys in Redis.",
     )
     embedded_workers: int = Field(
         default=2,
