@@ -32,12 +32,14 @@ from tests.support.fake_graph import FakeGraph
 from bench.deployments import EMAIL, as_env, create_bench_user, setting_values
 from bench.load import read_response
 from bench.processes import KREV, ProcessGroup, clean_env, cpu_seconds, free_port, run_cli
+from krev.composition import build_runtime
 from krev.conversions import service
+from krev.conversions.delivery import DELIVER_CONVERSIONS
 from krev.conversions.events import parse_body
 from krev.conversions.repository import ConversionEventRepository
 from krev.models import ConversionEvent
 from krev.platform.config import Settings
-from krev.platform.runtime import Runtime, build_runtime
+from krev.platform.runtime import Runtime
 
 PIXEL_ID = "1234567890123456"
 ACCESS_TOKEN = "EAAGbenchaccesstoken0000"  # the fake server's, not a secret
@@ -187,7 +189,7 @@ def _deliver_backlog(runtime: Runtime, graph: FakeGraph, user_id: uuid.UUID) -> 
         for token in tokens:
             assert token is not None
             repo.finish_claimed(token, claim_token=None, claimed_until=None)
-    runtime.conversions.enqueue(user_id)
+    runtime.queue.enqueue(DELIVER_CONVERSIONS, str(user_id))
     deadline = started + 600
     sent = 0
     while time.perf_counter() < deadline:

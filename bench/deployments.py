@@ -22,8 +22,9 @@ from typing import Any
 
 from bench.jobs import run_fixture_job
 from bench.processes import KREV, ProcessGroup, clean_env, free_port, run_cli
+from krev.composition import build_runtime
 from krev.platform.config import DEFAULT_PLANS, Plan, Settings
-from krev.platform.runtime import Runtime, build_runtime
+from krev.platform.runtime import Runtime
 
 EMAIL = "bench@krev.local"
 PASSWORD = "bench-password-not-secret"  # a throwaway account on a throwaway database
@@ -217,7 +218,7 @@ def _pg_execute(admin_url: str, statement: str) -> None:
 
 def _clear_redis(runtime: Runtime, user_id: uuid.UUID | None) -> None:
     """Leave the shared Redis as found: this run's queue and the bench user's counters."""
-    runtime.huey.flush()
+    runtime.queue.huey.flush()
     if user_id is None or not runtime.settings.redis_url:
         return
     import redis

@@ -52,7 +52,7 @@ def _submit(
     generation = service.submit(
         session,
         runtime.settings,
-        runtime.tasks.enqueue,
+        runtime.queue,
         user_id=user_id,
         kind=KIND,
         params=params,

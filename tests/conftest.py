@@ -20,9 +20,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from krev.composition import build_runtime
 from krev.platform.config import Settings
 from krev.platform.migrate import upgrade
-from krev.platform.runtime import Runtime, build_runtime
+from krev.platform.runtime import Runtime
 
 REQUIRE_SERVICES = os.environ.get("KREV_TEST_REQUIRE_SERVICES") == "1"
 POSTGRES_URL = os.environ.get(
@@ -168,7 +169,7 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 
 def _clear_queue(runtime: Runtime) -> None:
     with contextlib.suppress(Exception):  # the queue's own teardown is best effort
-        runtime.huey.flush()
+        runtime.queue.huey.flush()
 
 
 def build_app(runtime: Runtime) -> FastAPI:

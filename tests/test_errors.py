@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from krev.composition import build_runtime
 from krev.platform.config import Settings
-from krev.platform.runtime import build_runtime
 from tests.accounts.dashboard import CREDITS, KEYS, LOGIN, Dashboard, assert_error, login
 from tests.conftest import Account, build_app
 

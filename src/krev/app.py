@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from krev import __version__
+from krev.composition import build_janitor, build_runtime, routers
 from krev.errors import (
     BadRequest,
     Conflict,
@@ -29,7 +30,6 @@ from krev.errors import (
     Unauthorized,
     UnsupportedMediaType,
 )
-from krev.hotpath import HotPathMiddleware
 from krev.idempotency.middleware import IdempotencyMiddleware
 from krev.kit.validation import describe_validation_error
 from krev.platform.config import Settings
@@ -40,7 +40,8 @@ from krev.platform.observability import (
     RequestContextMiddleware,
     configure_logging,
 )
-from krev.platform.runtime import Runtime, build_runtime
+from krev.platform.routing import add_routes, operation_id
+from krev.platform.runtime import Runtime
 
 log = structlog.get_logger("krev.app")
 
@@ -48,11 +49,6 @@ DESCRIPTION = """Generate studio-quality product images, videos, ads, and async 
 programmatically. Authenticate every request with `Authorization: Bearer sk_live_…`.
 Responses always include a `success` boolean; failures carry an `error` sentence and a
 machine-readable `code`."""
-
-
-def _operation_id(route: APIRoute) -> str:
-    tag = route.tags[0] if route.tags else "default"
-    return f"{tag}-{route.name}"
 
 
 def _error_response(error: KrevError) -> JSONResponse:
@@ -145,7 +141,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from krev.platform.workers import EmbeddedWorkers
 
-        workers = EmbeddedWorkers(runtime).start() if settings.embedded_workers else None
+        workers = (
+            EmbeddedWorkers(runtime, build_janitor(runtime)).start()
+            if settings.embedded_workers
+            else None
+        )
         if runtime.changes is not None:
             runtime.changes.listen()  # serve hot reads from memory, kept true by the feed
         try:
@@ -168,7 +168,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         # Nor may the page show Swagger's online validator badge, which sends the document's
         # URL to a third party.
         swagger_ui_parameters={"validatorUrl": None},
-        generate_unique_id_function=_operation_id,
+        generate_unique_id_function=operation_id,
         lifespan=lifespan,
     )
     app.state.runtime = runtime
@@ -176,55 +176,22 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.metrics = metrics
     _install_error_handlers(app)
     _include_routers(app)
-    _add_hot_paths(app)
     _use_api_error_statuses_in_openapi(app)
     app.add_middleware(IdempotencyMiddleware, runtime=runtime)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     if metrics is not None:
-        from krev.health.endpoints import register_runtime_gauges
+        from krev.health.service import register_runtime_gauges
 
         register_runtime_gauges(metrics, runtime)
     return app
 
 
-def _add_hot_paths(app: FastAPI) -> None:
-    from krev.billing import endpoints as billing
-    from krev.generations import endpoints as generations
-
-    # Innermost of our middleware: request ids, metrics, HEAD and body limits still apply.
-    routes = [generations.HOT_ROUTE, billing.HOT_ROUTE]
-    app.add_middleware(HotPathMiddleware, routes=routes, render_error=_error_response)
-
-
 def _include_routers(app: FastAPI) -> None:
-    from krev.accounts.endpoints import auth_router, keys_router
-    from krev.billing.endpoints import router as credits_router
-    from krev.catalog.endpoints import router as products_router
-    from krev.conversions.endpoints import router as conversions_router
-    from krev.dashboard.endpoints import router as dashboard_router
     from krev.dashboard.endpoints import static_files
-    from krev.files.endpoints import router as storage_router
-    from krev.generations.endpoints import router as generations_router
-    from krev.health.endpoints import router as health_router
-    from krev.images.endpoints import router as images_router
 
-    # FastAPI tries routes in order, matching each path: the hot polling paths (and the load
-    # balancer's probes) come first, where a request finds its route in a few comparisons.
-    for router in (
-        health_router,
-        generations_router,
-        credits_router,
-        keys_router,
-        auth_router,
-        products_router,
-        conversions_router,
-        images_router,
-        storage_router,
-        dashboard_router,
-    ):
-        app.include_router(router)
+    add_routes(app, routers())
     app.mount("/dashboard/static", static_files, name="dashboard-static")
 
 
@@ -289,7 +256,7 @@ def _document_security(app: FastAPI, spec: dict[str, Any]) -> None:
             "also need the X-CSRF-Token header.",
         },
     }
-    by_operation = {_operation_id(route): auth_of(route.dependant) for route in _api_routes(app)}
+    by_operation = {operation_id(route): auth_of(route.dependant) for route in _api_routes(app)}
     for path in spec.get("paths", {}).values():
         for method, operation in path.items():
             auth = by_operation.get(operation.get("operationId", ""))

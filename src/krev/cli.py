@@ -130,27 +130,28 @@ def worker(
     threads: Annotated[int | None, typer.Option(help="Worker threads.")] = None,
 ) -> None:
     """Run a job worker: takes generations off the queue until stopped (SIGTERM is graceful)."""
+    from krev.composition import build_janitor, build_runtime
     from krev.platform.observability import configure_logging
-    from krev.platform.runtime import build_runtime
     from krev.platform.workers import run_worker
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_format)
-    run_worker(build_runtime(settings), threads or settings.worker_threads)
+    runtime = build_runtime(settings)
+    run_worker(runtime, build_janitor(runtime), threads or settings.worker_threads)
 
 
 @app.command()
 def sweep() -> None:
-    """Settle lost and overdue jobs once (workers also do this continuously)."""
-    from krev.generations.sweeper import sweep as run_sweep
-    from krev.platform.runtime import build_runtime
+    """Run every janitor duty once: settle lost and overdue jobs, re-send lost deliveries,
+    purge expired idempotency keys (workers also do this continuously)."""
+    from krev.composition import build_janitor, build_runtime
 
     runtime = build_runtime(_settings())
-    report = run_sweep(runtime)
-    runtime.close()
-    console.print(
-        f"requeued {report.requeued}, re-enqueued {report.reenqueued}, failed {report.failed}"
-    )
+    try:
+        done = build_janitor(runtime).sweep()
+    finally:
+        runtime.close()
+    console.print(", ".join(f"{name}: {count}" for name, count in done.items()))
 
 
 @admin.command("create-user")

@@ -14,15 +14,15 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from krev.composition import build_runtime
 from krev.platform.client_address import client_address, parse_networks
 from krev.platform.config import Settings
-from krev.platform.runtime import build_runtime
 from tests.accounts.dashboard import CREDITS, LOGIN, assert_error, crc32_base62
 from tests.conftest import Account, build_app
 
 BOTH_MODES = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 BASE_URL = "http://127.0.0.1:8000"
-LISTING = "/api/v1/generations"  # served by FastAPI's router, CREDITS by the hot path
+LISTING = "/api/v1/generations"  # through FastAPI's solver, CREDITS called directly
 POLICY = '"auth-failures";q=3;w=60'
 RATELIMIT = re.compile(r'^"auth-failures";r=(\d+);t=(\d+)$')
 
@@ -66,7 +66,7 @@ def _assert_throttled(response: httpx.Response) -> None:
 
 
 def _fail(client: TestClient, n: int, **headers: str) -> httpx.Response:
-    """The n-th kind of failure, alternating between the hot path and the router."""
+    """The n-th kind of failure, alternating between a directly called endpoint and a solved one."""
     path = CREDITS if n % 2 == 0 else LISTING
     response: httpx.Response = client.get(path, headers={**FAILURES[n % 4], **headers})
     return response

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from krev.composition import build_runtime
 from krev.platform.config import Settings
-from krev.platform.runtime import build_runtime
 from tests.accounts.dashboard import (
     KEYS,
     LOGIN,

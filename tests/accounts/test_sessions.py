@@ -8,10 +8,11 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
+from krev.composition import build_runtime
 from krev.kit.clock import utcnow
 from krev.models import DashboardSession
 from krev.platform.config import Settings
-from krev.platform.runtime import Runtime, build_runtime
+from krev.platform.runtime import Runtime
 from tests.accounts.dashboard import (
     CREDITS,
     KEYS,

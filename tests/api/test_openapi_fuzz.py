@@ -15,8 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from krev.app import create_app
+from krev.composition import build_runtime
 from krev.platform.config import DEFAULT_PLANS, Settings
-from krev.platform.runtime import Runtime, build_runtime
+from krev.platform.runtime import Runtime
 from tests.accounts.dashboard import login
 from tests.conftest import Account
 from tests.conversions.conftest import ACCESS_TOKEN, PIXEL_ID, configure

@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from krev.composition import build_runtime
 from krev.platform.config import Settings
-from krev.platform.runtime import build_runtime
 from tests.catalog.conftest import PRODUCTS, data_url, list_products, photo_bytes, storage_used
 from tests.conftest import Account, build_app
 from tests.generations.stack import JOB_PLANS

@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from krev.composition import build_runtime
 from krev.platform.config import Settings
-from krev.platform.runtime import Runtime, build_runtime
+from krev.platform.runtime import Runtime
 from tests.catalog.conftest import PRODUCTS, list_products, storage_used
 from tests.conftest import Account, build_app
 from tests.generations.stack import JOB_PLANS

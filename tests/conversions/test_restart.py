@@ -19,10 +19,11 @@ from tests.conversions.conftest import (
 )
 from tests.support.fake_graph import FakeGraph
 
+from krev.composition import build_runtime
 from krev.conversions import service
 from krev.conversions.events import parse_body
 from krev.platform.config import Settings
-from krev.platform.runtime import Runtime, build_runtime
+from krev.platform.runtime import Runtime
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
@@ -63,7 +64,7 @@ def test_queued_events_survive_a_restart(
         with TestClient(build_app(restarted), base_url="http://127.0.0.1:8000") as second:
             wait_for_events(second, account, all_status("sent", 5))
     finally:
-        restarted.huey.flush()
+        restarted.queue.huey.flush()
         restarted.close()
     assert sorted(e["event_id"] for e in graph.events()) == [f"r{i}" for i in range(5)]
     assert graph.problems == []

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from krev.composition import build_janitor, build_runtime
 from krev.platform.config import Settings
-from krev.platform.runtime import build_runtime
 from krev.platform.workers import EmbeddedWorkers
 from tests.conftest import build_app
 from tests.generations.stack import BASE_URL, JOB_PLANS, Api, KrevProcess
@@ -50,7 +50,7 @@ def start_api(job_settings: Callable[..., Settings]) -> Iterator[StartApi]:
             runtime = build_runtime(settings)
             stack = stacks.enter_context(contextlib.ExitStack())
             # Registered first so it runs last: the queue is emptied once the app has stopped.
-            stack.callback(_flush_queue, runtime.huey)
+            stack.callback(_flush_queue, runtime.queue.huey)
             client = stack.enter_context(
                 TestClient(build_app(runtime), base_url=BASE_URL, raise_server_exceptions=False)
             )
@@ -67,7 +67,7 @@ def start_workers(start_api: StartApi) -> Iterator[StartWorkers]:
     started: list[EmbeddedWorkers] = []
 
     def factory(api: Api) -> EmbeddedWorkers:
-        workers = EmbeddedWorkers(api.runtime, threads=2).start()
+        workers = EmbeddedWorkers(api.runtime, build_janitor(api.runtime), threads=2).start()
         started.append(workers)
         return workers
 

@@ -101,7 +101,7 @@ def test_unknown_and_malformed_generation_ids(start_api: StartApi, make_account:
     real = api.submit_async(account)
 
     unknown = api.client.get(f"/api/v1/generations/{uuid.uuid4()}", headers=account.headers)
-    # Not a UUID at all (FastAPI's route), and one that looks like one (the hot path's).
+    # Not a UUID at all, and one that looks like one.
     malformed = [f"/api/v1/generations/{text}" for text in ("not-a-uuid", real[:-1], "1", "%20")]
     answers = [api.client.get(path, headers=account.headers) for path in malformed]
     answers += [api.client.post(f"{path}/cancel", headers=account.headers) for path in malformed]

@@ -223,7 +223,7 @@ def test_expired_keys_are_purged_by_the_sweeper_and_free_again(
 
     from sqlalchemy import func, select, update
 
-    from krev.generations.sweeper import sweep
+    from krev.composition import build_janitor
     from krev.kit.clock import utcnow
     from krev.models import IdempotencyRecord
 
@@ -236,9 +236,36 @@ def test_expired_keys_are_purged_by_the_sweeper_and_free_again(
             update(IdempotencyRecord).values(expires_at=utcnow() - timedelta(seconds=1))
         )
 
-    assert sweep(api.runtime).expired_idempotency_keys == 1
+    assert build_janitor(api.runtime).sweep()["idempotency_keys"] == 1
 
     with api.runtime.db.transaction(write=False) as session:
         assert session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0
     fresh = post(api, account, key, {"count": 1, "size": 32})
     assert fresh.status_code == 200 and "idempotent-replayed" not in fresh.headers
+
+
+@BOTH_MODES
+def test_a_post_with_a_key_looks_its_caller_up_once(start_api: StartApi, make_account: Any) -> None:
+    """The idempotency layer needs the caller (it scopes keys per user) before the route runs;
+    the route's authentication takes the same answer instead of looking the key up again."""
+    from sqlalchemy import event
+
+    # No read cache, so every lookup of the key's owner reaches the database.
+    api = start_api(read_cache_seconds=0, embedded_workers=0)
+    account = make_account(plan="pro")
+    lookups: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "FROM api_keys" in statement:
+            lookups.append(statement)
+
+    engines = (api.runtime.db.engine, api.runtime.db.loop_engine)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
+    try:
+        answer = post(api, account, str(uuid.uuid4()), {"size": 16}, Prefer="respond-async")
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)
+    assert answer.status_code == 202, answer.text
+    assert len(lookups) == 1, lookups

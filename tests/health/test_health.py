@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
+from krev.composition import build_runtime
 from krev.platform.config import Settings
-from krev.platform.runtime import build_runtime
 from tests.conftest import Account, build_app
 
 

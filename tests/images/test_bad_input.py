@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 import krev.platform.fetch
+from krev.composition import build_runtime
 from krev.platform.config import Settings
-from krev.platform.runtime import build_runtime
 from tests.catalog.conftest import PRODUCTS, data_url, photo_bytes
 from tests.conftest import Account, build_app
 from tests.generations.stack import JOB_PLANS

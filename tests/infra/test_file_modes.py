@@ -15,10 +15,10 @@ from fastapi.testclient import TestClient
 
 from krev.accounts import service as accounts
 from krev.accounts.keys import SCOPES
+from krev.composition import build_runtime
 from krev.platform.config import Settings
 from krev.platform.db import Database
 from krev.platform.migrate import upgrade
-from krev.platform.runtime import build_runtime
 from tests.conftest import build_app
 
 

@@ -16,9 +16,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from krev.accounts import service as accounts
+from krev.composition import build_runtime
 from krev.platform.config import Plan, Settings
 from krev.platform.ratelimit import RateLimiter, RateLimitState
-from krev.platform.runtime import Runtime, build_runtime
+from krev.platform.runtime import Runtime
 from tests.conftest import Account, build_app
 from tests.infra.test_ratelimit_batching import count_script_calls, drive_clock, unique_prefix
 from tests.support.billing import (

@@ -22,13 +22,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, update
 
 from krev.billing.service import grant_credits
+from krev.composition import build_runtime
 from krev.generations import service as generations
 from krev.generations.repository import GenerationRepository
 from krev.kit.clock import utcnow
 from krev.models import User
 from krev.platform.config import Settings
 from krev.platform.readcache import ChangeFeed, ReadCache
-from krev.platform.runtime import Runtime, build_runtime
+from krev.platform.runtime import Runtime
 from tests.accounts.dashboard import login
 from tests.conftest import Account, build_app
 
@@ -180,7 +181,7 @@ def test_a_refund_is_announced_when_its_transaction_commits_not_at_its_savepoint
         generation_id = generations.submit(
             session,
             runtime.settings,
-            lambda _id: None,
+            runtime.queue,
             user_id=account.user_id,
             kind="test_render",
             params={},
@@ -229,7 +230,7 @@ def test_polls_follow_a_job_run_elsewhere_and_stay_private(
         generation_id = generations.submit(
             session,
             runtime.settings,
-            lambda _id: None,  # the test plays the worker below
+            runtime.queue,  # nothing consumes it: the test plays the worker below
             user_id=account.user_id,
             kind="test_render",
             params={},
@@ -515,7 +516,7 @@ def _started_generation(runtime: Runtime, account: Account) -> uuid.UUID:
         generation_id = generations.submit(
             session,
             runtime.settings,
-            lambda _id: None,
+            runtime.queue,
             user_id=account.user_id,
             kind="test_render",
             params={},

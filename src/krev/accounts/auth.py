@@ -1,8 +1,9 @@
 """Who is calling: a bearer API key, or a dashboard session cookie (+ CSRF on writes).
 
-Endpoints declare what they need with ``require_scope("images")`` or ``DashboardUser``.
-Rate limits are counted here, per user and before any work, so a refused request costs
-nothing.
+Endpoints declare what they need with ``require_scope("images")``, ``CurrentPrincipal``,
+``PollingPrincipal`` or ``DashboardPrincipal``. Who is calling is resolved once per request
+(``identify``) and shared with the idempotency layer. Rate limits are counted here, per user
+and before any work, so a refused request costs nothing.
 
 Failed authentications are counted too, per client address (``KREV_AUTH_FAILURE_RATE_LIMIT``):
 past the limit a failure is answered 429 with Retry-After instead of 401, which stops a
@@ -27,16 +28,17 @@ from sqlalchemy.orm import Session
 
 from krev.accounts import service
 from krev.accounts.keys import SCOPES
-from krev.accounts.repository import AccountSnapshot
 from krev.errors import (
     BadRequest,
     CsrfFailed,
+    KrevError,
     MissingScope,
     RateLimited,
     SessionRequired,
     Unauthorized,
 )
 from krev.kit.clock import utcnow
+from krev.models import AccountSnapshot
 from krev.platform.client_address import client_address
 from krev.platform.deps import SAFE_METHODS
 from krev.platform.readcache import ReadCache
@@ -93,19 +95,21 @@ def _from_key(
     return Principal(user=owner.account, scopes=frozenset(owner.scopes), key_id=owner.key_id), due
 
 
-def _resolve(
-    session: Session, runtime: Runtime, request: Request, key: str | None
-) -> tuple[Principal | None, uuid.UUID | None]:
-    if key is not None:
-        return _from_key(session, runtime, key, runtime.cache.shared())
-    return _from_cookie(request, session, runtime), None
-
-
-def _resolve_in_thread(
-    runtime: Runtime, request: Request, key: str | None
-) -> tuple[Principal | None, uuid.UUID | None]:
+def _session_principal(runtime: Runtime, request: Request, token: str) -> Principal:
+    """The dashboard session's user (every scope); 401 when expired, 403 without CSRF on a
+    write. A rarer path with more to read: it runs in a thread, in a transaction of its own."""
     with runtime.db.transaction(write=False) as session:
-        return _resolve(session, runtime, request, key)
+        found = service.resolve_session(session, token)
+        if found is None:
+            raise Unauthorized("Your dashboard session has expired. Log in again.")
+        record, user = found
+        account = AccountSnapshot.of(user)
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        expected = service.csrf_token_for(runtime.settings, token)
+        if not hmac.compare_digest(sent.encode(), expected.encode()):
+            raise CsrfFailed()
+    return Principal(user=account, scopes=frozenset(SCOPES), session_id=record.id)
 
 
 def _touch_key(runtime: Runtime, key_id: uuid.UUID, user_id: uuid.UUID) -> None:
@@ -113,59 +117,74 @@ def _touch_key(runtime: Runtime, key_id: uuid.UUID, user_id: uuid.UUID) -> None:
         service.touch_key(session, key_id, user_id)
 
 
-def _from_cookie(request: Request, session: Session, runtime: Runtime) -> Principal | None:
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        return None
-    found = service.resolve_session(session, token)
+async def _key_principal(runtime: Runtime, key: str) -> Principal:
+    """The key's owner, resolved right on the event loop: the process's read cache, or one
+    indexed read (``Database.run_on_loop``), so no request takes a thread-pool round trip to
+    learn who is calling. The rare ``last_used_at`` write (at most once a minute a key) runs
+    in a thread, in a transaction of its own."""
+    principal, due = runtime.db.run_on_loop(
+        lambda c: _from_key(c, runtime, key, runtime.cache.current_for(c))
+    )
+    if due is not None:
+        await run_in_threadpool(_touch_key, runtime, due, principal.user.id)
+    return principal
+
+
+_IDENTITY = "krev.identity"  # where a request keeps who it is from, in its ASGI state
+_ANONYMOUS = object()
+
+
+async def identify(request: Request) -> Principal | None:
+    """Who is calling: the bearer key, else the dashboard session cookie; None with neither.
+
+    Resolved once per request and kept on it, so the idempotency layer (which needs the owner
+    to scope its keys) and the endpoint's dependency share one lookup; a refusal (401 for a
+    bad key, 400 for two Authorization headers) is kept too and raised to each that asks.
+    """
+    state = request.scope.setdefault("state", {})
+    found = state.get(_IDENTITY)
     if found is None:
-        raise Unauthorized("Your dashboard session has expired. Log in again.")
-    record, user = found
-    if request.method not in SAFE_METHODS:
-        sent = request.headers.get(CSRF_HEADER, "")
-        expected = service.csrf_token_for(runtime.settings, token)
-        if not hmac.compare_digest(sent.encode(), expected.encode()):
-            raise CsrfFailed()
-    return Principal(user=AccountSnapshot.of(user), scopes=frozenset(SCOPES), session_id=record.id)
+        runtime: Runtime = request.app.state.runtime
+        try:
+            key = _bearer(request)
+            token = request.cookies.get(SESSION_COOKIE) if key is None else None
+            if key is not None:
+                found = await _key_principal(runtime, key)
+            elif token:
+                found = await run_in_threadpool(_session_principal, runtime, request, token)
+            else:
+                found = _ANONYMOUS
+        except KrevError as error:
+            found = error
+        state[_IDENTITY] = found
+    if isinstance(found, KrevError):
+        raise found
+    return found if isinstance(found, Principal) else None
 
 
-async def _count_request(request: Request, runtime: Runtime, user: AccountSnapshot) -> None:
+async def _admit(request: Request, principal: Principal, *, poll: bool = False) -> None:
+    """Count the request in the user's window (all of a user's keys and sessions share it):
+    the plan's, or for polls of a job's state their own, wider one (``KREV_POLL_RATE_LIMIT``),
+    so a client waiting on a job never spends the budget its real calls need."""
+    runtime: Runtime = request.app.state.runtime
+    user = principal.user
     plan = runtime.settings.plan(user.plan)
-    state = await runtime.limiter.hit_async(plan.rate_limit, "user", str(user.id), policy=user.plan)
+    rule = runtime.settings.poll_rate_limit_of(plan) if poll else plan.rate_limit
+    policy = f"{user.plan}-polls" if poll else user.plan
+    state = await runtime.limiter.hit_async(rule, "user", str(user.id), policy=policy)
     request.state.ratelimit = state
     if not state.allowed:
+        what = "polls of job status" if poll else "requests"
         raise RateLimited(
-            f"Rate limit exceeded: your plan allows {plan.rate_limit} requests. "
+            f"Rate limit exceeded: your plan allows {rule} {what}. "
             f"Retry in {max(1, state.reset_after)} seconds.",
             headers=state.headers(),
         )
 
 
-async def _authenticate(request: Request, runtime: Runtime, key: str | None) -> Principal | None:
-    """Authentication runs in a short transaction of its own, never the request's.
-
-    A bearer key is resolved right on the event loop: a read of the process's cache, or one
-    indexed read (see ``Database.run_on_loop``), so no request takes a thread-pool round trip
-    to learn who is calling. A dashboard session is resolved in a thread (a rarer path with
-    more to read), and so is the rare ``last_used_at`` write, which keeps the request's own
-    write transaction (SQLite's write lock) as short as its real work.
-    """
-    principal: Principal | None
-    if key is not None:
-        principal, due = runtime.db.run_on_loop(
-            lambda c: _from_key(c, runtime, key, runtime.cache.current_for(c))
-        )
-    else:
-        principal, due = await run_in_threadpool(_resolve_in_thread, runtime, request, key)
-    if due is not None and principal is not None:
-        await run_in_threadpool(_touch_key, runtime, due, principal.user.id)
-    if principal is not None:
-        await _count_request(request, runtime, principal.user)
-    return principal
-
-
-async def _count_failure(request: Request, runtime: Runtime) -> None:
+async def _count_failure(request: Request) -> None:
     """Count a failed authentication against the client's address; 429 once past the limit."""
+    runtime: Runtime = request.app.state.runtime
     settings = runtime.settings
     address = client_address(request.scope, settings.trusted_proxy_networks)
     state = await runtime.limiter.hit_async(
@@ -184,43 +203,52 @@ async def _count_failure(request: Request, runtime: Runtime) -> None:
         )
 
 
-# These take only the request (the runtime hangs off the app): FastAPI spends more time
-# solving each nested dependency than authentication itself takes on the hot paths.
-async def get_principal(request: Request) -> Principal:
-    runtime: Runtime = request.app.state.runtime
+async def _caller(request: Request) -> Principal:
     try:
-        principal = await _authenticate(request, runtime, _bearer(request))
+        principal = await identify(request)
         if principal is None:
             raise Unauthorized("Missing API key: send 'Authorization: Bearer sk_live_…'.")
     except Unauthorized:
-        await _count_failure(request, runtime)
+        await _count_failure(request)
         raise
+    return principal
+
+
+# The dependencies take only the request (the runtime hangs off the app): ``ApiRoute`` then
+# calls them itself, without FastAPI's solver (krev.platform.routing).
+async def get_principal(request: Request) -> Principal:
+    """An API key (or the dashboard's session), counted in the user's window."""
+    principal = await _caller(request)
+    await _admit(request, principal)
+    return principal
+
+
+async def get_polling_principal(request: Request) -> Principal:
+    """As ``get_principal``, counted in the user's window for polls instead."""
+    principal = await _caller(request)
+    await _admit(request, principal, poll=True)
     return principal
 
 
 async def get_dashboard_principal(request: Request) -> Principal:
-    """Dashboard-only endpoints (/keys): a bearer key is refused even if valid."""
-    runtime: Runtime = request.app.state.runtime
+    """Dashboard-only endpoints (/keys): the session cookie; a bearer key is refused even if
+    valid."""
+    token = request.cookies.get(SESSION_COOKIE)
     try:
-        principal = await _authenticate(request, runtime, None)
-        if principal is None:
+        if not token:
             raise SessionRequired()
+        runtime: Runtime = request.app.state.runtime
+        principal = await run_in_threadpool(_session_principal, runtime, request, token)
     except Unauthorized:
-        await _count_failure(request, runtime)
+        await _count_failure(request)
         raise
+    await _admit(request, principal)
     return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+PollingPrincipal = Annotated[Principal, Depends(get_polling_principal)]
 DashboardPrincipal = Annotated[Principal, Depends(get_dashboard_principal)]
-
-
-async def authorize(request: Request, scope: str | None) -> Principal:
-    """The caller, counted against their rate limit, holding ``scope`` (if one is needed)."""
-    principal = await get_principal(request)
-    if scope is not None and not principal.has_scope(scope):
-        raise MissingScope(f"This API key lacks the '{scope}' scope this endpoint needs.")
-    return principal
 
 
 def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
@@ -228,7 +256,11 @@ def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
         raise ValueError(f"unknown scope {scope}")
 
     async def dependency(request: Request) -> Principal:
-        return await authorize(request, scope)
+        principal = await _caller(request)
+        if not principal.has_scope(scope):
+            raise MissingScope(f"This API key lacks the '{scope}' scope this endpoint needs.")
+        await _admit(request, principal)
+        return principal
 
     dependency.__name__ = f"require_{scope}_scope"
     dependency.krev_scope = scope  # type: ignore[attr-defined]  # read by the OpenAPI document
@@ -242,7 +274,7 @@ def auth_of(dependant: Any) -> tuple[str, str | None] | None:
         call = sub.call
         if call is get_dashboard_principal:
             return ("session", None)
-        if call is get_principal or hasattr(call, "krev_scope"):
+        if call in (get_principal, get_polling_principal) or hasattr(call, "krev_scope"):
             return ("bearer", getattr(call, "krev_scope", None))
         found = auth_of(sub)
         if found is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from krev.accounts import service
 from krev.accounts.auth import (
@@ -13,7 +13,6 @@ from krev.accounts.auth import (
     SESSION_COOKIE,
     DashboardPrincipal,
 )
-from krev.accounts.repository import AccountSnapshot
 from krev.accounts.schemas import (
     KeyCreate,
     KeyCreated,
@@ -28,12 +27,13 @@ from krev.accounts.schemas import (
 from krev.errors import RateLimited
 from krev.kit.clock import isoformat
 from krev.kit.envelope import ERROR_RESPONSES, Envelope, ErrorEnvelope, ok
-from krev.models import ApiKey, User
+from krev.models import AccountSnapshot, ApiKey, User
 from krev.platform.client_address import client_address
 from krev.platform.deps import RuntimeDep, SessionDep
+from krev.platform.routing import api_router
 
-keys_router = APIRouter(prefix="/api/v1/keys", tags=["keys"], responses=ERROR_RESPONSES)
-auth_router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=ERROR_RESPONSES)
+keys_router = api_router(prefix="/api/v1/keys", tags=["keys"], responses=ERROR_RESPONSES)
+auth_router = api_router(prefix="/api/v1/auth", tags=["auth"], responses=ERROR_RESPONSES)
 
 
 def _key_out(api_key: ApiKey) -> dict[str, Any]:

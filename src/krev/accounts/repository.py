@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from krev.kit.repository import Repository
-from krev.models import ApiKey, DashboardSession, User
+from krev.models import AccountSnapshot, ApiKey, DashboardSession, User
 
 
 class UserRepository(Repository[User]):
@@ -22,32 +21,6 @@ class UserRepository(Repository[User]):
 
     def count(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(User)) or 0)
-
-
-@dataclass(frozen=True)
-class AccountSnapshot:
-    """The caller's account as read when the request was authenticated."""
-
-    id: uuid.UUID
-    email: str
-    plan: str
-    is_admin: bool
-    credits_balance: int
-    credits_resets_at: datetime
-    storage_used_bytes: int
-
-    @classmethod
-    def of(cls, user: User | Row[Any]) -> AccountSnapshot:
-        """From the ORM user or a row carrying the same columns."""
-        return cls(
-            id=user.id,
-            email=user.email,
-            plan=user.plan,
-            is_admin=user.is_admin,
-            credits_balance=user.credits_balance,
-            credits_resets_at=user.credits_resets_at,
-            storage_used_bytes=user.storage_used_bytes,
-        )
 
 
 @dataclass(frozen=True)

@@ -2,94 +2,34 @@
 
 from __future__ import annotations
 
-import functools
-import json
-import re
-from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse
 
 from krev.accounts.auth import Principal, require_scope
-from krev.accounts.repository import AccountSnapshot
 from krev.billing import service
 from krev.billing.schemas import CreditsOut, LedgerEntryOut
-from krev.hotpath import HotRoute
 from krev.kit.clock import isoformat, utcnow
 from krev.kit.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok
-from krev.models import User
-from krev.platform.deps import PageDep, SessionDep
-from krev.platform.runtime import Runtime
+from krev.platform.deps import PageDep, RuntimeDep, SessionDep
+from krev.platform.routing import api_router
 
-router = APIRouter(prefix="/api/v1/credits", tags=["credits"], responses=ERROR_RESPONSES)
+router = api_router(prefix="/api/v1/credits", tags=["credits"], responses=ERROR_RESPONSES)
 CreditsScope = Annotated[Principal, Depends(require_scope("credits"))]
 
 
 @router.get("", name="get", response_model=Envelope[CreditsOut])
-async def get_credits(principal: CreditsScope, request: Request) -> Response:
+async def get_credits(principal: CreditsScope, runtime: RuntimeDep) -> JSONResponse:
     """Your credit balance, plan and storage usage."""
-    return await credits_response(request, principal)
-
-
-async def credits_response(
-    request: Request, principal: Principal, _path: Mapping[str, Any] | None = None
-) -> Response:
-    """The endpoint's work, shared with the hot-path dispatcher (see ``HOT_ROUTE``)."""
     # Authentication already read the user's row: the common case needs no more I/O. The
     # body goes out as plain JSON: response_model documents it, and re-validating the dict
-    # built here would cost a good share of this hot endpoint's time.
-    runtime: Runtime = request.app.state.runtime
-    user = principal.user
-    if user.credits_resets_at <= utcnow():
-        user = await run_in_threadpool(_start_new_period, runtime, user)
-    plan = runtime.settings.plan(user.plan)
-    body = _credits_body(user, plan.name, plan.monthly_credits, plan.storage_bytes)
-    return Response(body, media_type="application/json")
-
-
-@functools.lru_cache(maxsize=4096)
-def _credits_body(
-    user: AccountSnapshot, plan_name: str, monthly_credits: int, storage_bytes: int
-) -> bytes:
-    """The body, rendered once per state of the account and its plan: clients poll this,
-    and between two changes every answer is the same bytes. (The account snapshot is the
-    read cache's, replaced whenever the row changes.)"""
-    data = {
-        "plan": user.plan,
-        "plan_name": plan_name,
-        "credits": {
-            "current": user.credits_balance,
-            "limit": monthly_credits,
-            "current_formatted": service.format_credits(user.credits_balance),
-            "limit_formatted": service.format_credits(monthly_credits),
-        },
-        "storage": {
-            "used_bytes": user.storage_used_bytes,
-            "limit_bytes": storage_bytes,
-            "used_formatted": service.format_bytes(user.storage_used_bytes),
-            "limit_formatted": service.format_bytes(storage_bytes),
-        },
-        "resets_at": isoformat(user.credits_resets_at),
-    }
-    # As JSONResponse renders it.
-    return json.dumps(ok(data), ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
-
-
-HOT_ROUTE = HotRoute(
-    path="/api/v1/credits",
-    pattern=re.compile(r"/api/v1/credits"),
-    scope="credits",
-    handler=credits_response,
-)
-
-
-def _start_new_period(runtime: Runtime, user: AccountSnapshot) -> AccountSnapshot:
-    with runtime.db.transaction() as write:
-        service.roll_period_if_due(write, runtime.settings, user.id)
-        rolled = write.get(User, user.id)
-        return AccountSnapshot.of(rolled) if rolled is not None else user
+    # built here would cost a good share of this endpoint's time.
+    account = principal.user
+    if account.credits_resets_at <= utcnow():
+        account = await run_in_threadpool(service.start_new_period, runtime, account)
+    return JSONResponse(ok(service.credits_view(account, runtime.settings.plan(account.plan))))
 
 
 @router.get("/history", name="history", response_model=ListEnvelope[LedgerEntryOut])

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from krev.billing.repository import LedgerRepository
 from krev.errors import BadRequest, InsufficientCredits
-from krev.kit.clock import next_month_start, utcnow
+from krev.kit.clock import isoformat, next_month_start, utcnow
 from krev.kit.pagination import Page, PageRequest
-from krev.models import LedgerEntry, User
+from krev.models import AccountSnapshot, LedgerEntry, User
 from krev.platform.config import Plan, Settings
+from krev.platform.runtime import Runtime
 
 
 def reserve_credits(
@@ -121,3 +123,33 @@ def format_bytes(size: int) -> str:
 
 def credit_history(session: Session, user_id: uuid.UUID, page: PageRequest) -> Page[LedgerEntry]:
     return LedgerRepository(session).history(user_id, page)
+
+
+def credits_view(account: AccountSnapshot, plan: Plan) -> dict[str, Any]:
+    """The reference's /credits shape for an account on its plan."""
+    return {
+        "plan": account.plan,
+        "plan_name": plan.name,
+        "credits": {
+            "current": account.credits_balance,
+            "limit": plan.monthly_credits,
+            "current_formatted": format_credits(account.credits_balance),
+            "limit_formatted": format_credits(plan.monthly_credits),
+        },
+        "storage": {
+            "used_bytes": account.storage_used_bytes,
+            "limit_bytes": plan.storage_bytes,
+            "used_formatted": format_bytes(account.storage_used_bytes),
+            "limit_formatted": format_bytes(plan.storage_bytes),
+        },
+        "resets_at": isoformat(account.credits_resets_at),
+    }
+
+
+def start_new_period(runtime: Runtime, account: AccountSnapshot) -> AccountSnapshot:
+    """Roll the account into its new month if that is due, in a unit of work of its own (a
+    read that finds the period over writes), and read the account back."""
+    with runtime.db.transaction() as session:
+        roll_period_if_due(session, runtime.settings, account.id)
+        rolled = session.get(User, account.id)
+        return AccountSnapshot.of(rolled) if rolled is not None else account

@@ -2,33 +2,29 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi import Depends, Query, Request
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from krev.accounts.auth import Principal, require_scope
 from krev.catalog import service
 from krev.catalog.schemas import DeletedProduct, ProductAccepted, ProductOut, ProductUpload
 from krev.errors import BadRequest, UnsupportedMediaType
-from krev.generations.repository import GenerationRepository
-from krev.generations.responses import poll_url, prefers_async, wait_until_finished
+from krev.generations.responses import JobAnswer, JobResponse, prefers_async
 from krev.kit.envelope import ERROR_RESPONSES, Envelope, ErrorEnvelope, ListEnvelope, ok
 from krev.kit.openapi import schema_ref
 from krev.kit.validation import describe_validation_error
-from krev.platform.db import commit
+from krev.models import Generation
 from krev.platform.deps import PageDep, RuntimeDep, SessionDep
-from krev.platform.imaging import OriginalImage
+from krev.platform.routing import api_router
 from krev.platform.runtime import Runtime
 
-router = APIRouter(
+router = api_router(
     prefix="/api/v1/products",
     tags=["products"],
     responses={**ERROR_RESPONSES, 404: {"description": "No such product of yours."}},
@@ -60,7 +56,7 @@ _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off", ""})
 
 
-async def _read_upload(request: Request) -> tuple[ProductUpload | None, bytes | None]:
+async def _read_upload(request: Request) -> tuple[ProductUpload, bytes | None]:
     """The upload's fields and, for multipart, the file's bytes."""
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type == "application/json":
@@ -119,80 +115,48 @@ async def _read_upload(request: Request) -> tuple[ProductUpload | None, bytes | 
 )
 async def upload_product(
     request: Request, principal: ProductsScope, session: SessionDep, runtime: RuntimeDep
-) -> Any:
+) -> JobResponse:
     """Upload a product image (JPG, PNG or WebP) and run background removal, metadata
     extraction and auto-naming. Answers 200 with the product when analysis finishes within the
     wait window, else 202 with the product still analyzing."""
-    fields, data = await _read_upload(request)
-    assert fields is not None
-    settings = runtime.settings
-
-    if data is None and not service.is_data_url(fields.image_url):
-        data = await service.fetch_image_url(
-            runtime.fetch_pool, principal.user.id, fields.image_url
-        )
-
-    def _intake() -> OriginalImage:
-        if data is None:
-            return service.original_data_image(settings, fields.image_url)
-        return service.original_upload(settings, data)
-
-    original = await asyncio.to_thread(_intake)
-
-    def _create() -> tuple[uuid.UUID, uuid.UUID]:
-        product = service.create_product(
-            session,
-            settings,
-            runtime.storage,
-            runtime.tasks.enqueue,
-            user_id=principal.user.id,
-            plan=principal.user.plan,
-            original=original,
-            name=fields.name,
-            skip_segmentation=fields.skip_segmentation,
-        )
-        try:
-            commit(session)
-        except BaseException:
-            service.discard_original(runtime.storage, product)
-            raise
-        assert product.generation_id is not None
-        return product.id, product.generation_id
-
-    product_id, generation_id = await run_in_threadpool(_create)
-    if not prefers_async(request) and await wait_until_finished(
-        runtime, generation_id, settings.sync_wait_seconds
-    ):
-        return await asyncio.to_thread(_finished, runtime, principal, product_id)
-    return await asyncio.to_thread(_accepted, runtime, principal, product_id, request)
-
-
-def _finished(runtime: Runtime, principal: Principal, product_id: uuid.UUID) -> JSONResponse:
-    with runtime.db.transaction(write=False) as session:
-        product = service.get_owned(session, principal.user.id, product_id)
-        view = _view(runtime, product, service.job_states(session, [product]))
-        if view["status"] == "ready":
-            return JSONResponse(ok(jsonable_encoder(view)))
-        generation = GenerationRepository(session).get(product.generation_id)
-        error = service.analysis_failure(
-            product, view, generation.error_code if generation else None
-        )
-    return JSONResponse(error.body(), status_code=error.status)
-
-
-def _accepted(
-    runtime: Runtime, principal: Principal, product_id: uuid.UUID, request: Request
-) -> JSONResponse:
-    with runtime.db.transaction(write=False) as session:
-        product = service.get_owned(session, principal.user.id, product_id)
-        view = _view(runtime, product)
+    upload, data = await _read_upload(request)
+    product = await service.upload_product(session, runtime, principal.user, upload, data)
     assert product.generation_id is not None
-    url = poll_url(runtime, product.generation_id)
-    view.update(generation_id=str(product.generation_id), poll_url=url)
-    headers = {"Location": url, "Retry-After": "2"}
-    if prefers_async(request):
-        headers["Preference-Applied"] = "respond-async"
-    return JSONResponse(ok(jsonable_encoder(view)), status_code=202, headers=headers)
+    return JobResponse(
+        runtime,
+        product.generation_id,
+        ProductAnswer(runtime, principal.user.id, product.id),
+        prefer_async=prefers_async(request),
+    )
+
+
+class ProductAnswer(JobAnswer):
+    """An upload answers with the product: ready, or still analyzing (with its job's poll
+    URL), or the analysis's failure."""
+
+    def __init__(self, runtime: Runtime, user_id: uuid.UUID, product_id: uuid.UUID) -> None:
+        self.runtime = runtime
+        self.user_id = user_id
+        self.product_id = product_id
+
+    def result(self, session: Session, generation: Generation) -> dict[str, Any]:
+        product = service.get_owned(session, self.user_id, self.product_id)
+        return _view(self.runtime, product, service.job_states(session, [product]))
+
+    def finished(self, session: Session, generation: Generation) -> dict[str, Any]:
+        view = self.result(session, generation)
+        if view["status"] != "ready":
+            product = service.get_owned(session, self.user_id, self.product_id)
+            raise service.analysis_failure(product, view, generation.error_code)
+        return view
+
+    def accepted(self, session: Session, generation: Generation, url: str) -> dict[str, Any]:
+        product = service.get_owned(session, self.user_id, self.product_id)
+        return {
+            **_view(self.runtime, product),
+            "generation_id": str(generation.id),
+            "poll_url": url,
+        }
 
 
 def _view(

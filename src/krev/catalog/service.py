@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from anyio import to_thread
 from sqlalchemy.orm import Session
 
 from krev.catalog.repository import ProductRepository
+from krev.catalog.schemas import ProductUpload
 from krev.errors import (
     Conflict,
     GenerationFailed,
@@ -23,9 +25,10 @@ from krev.files.service import delete_objects, record_objects
 from krev.generations import service as generations
 from krev.kit.clock import isoformat
 from krev.kit.pagination import Page, PageRequest
-from krev.models import Product
+from krev.models import AccountSnapshot, Product
 from krev.models.generation import TERMINAL_STATUSES
 from krev.platform.config import Settings
+from krev.platform.db import after_rollback
 from krev.platform.fetch import FetchError, InvalidDataUrl, decode_data_url
 from krev.platform.fetchpool import FetchPool
 from krev.platform.imaging import (
@@ -37,12 +40,12 @@ from krev.platform.imaging import (
     decode_image,
     encode_original,
 )
+from krev.platform.queue import TaskQueue
+from krev.platform.runtime import Runtime
 from krev.platform.storage import Storage
 
 ANALYSIS_KIND = "product_analysis"
 WEBP = "image/webp"
-
-Enqueue = Callable[[uuid.UUID], None]
 
 
 # --- errors ----------------------------------------------------------------------------
@@ -195,7 +198,7 @@ def create_product(
     session: Session,
     settings: Settings,
     storage: Storage,
-    enqueue: Enqueue,
+    queue: TaskQueue,
     *,
     user_id: uuid.UUID,
     plan: str,
@@ -205,44 +208,78 @@ def create_product(
 ) -> Product:
     """Store the re-encoded original, count it, record the product and submit its analysis.
 
-    The stored file is removed again if anything after it fails (the quota included); the
-    caller commits, and must call ``discard_original`` if the commit fails.
+    The stored file is removed again unless the transaction commits (the quota refused, the
+    commit failed): no file outlives its product row.
     """
     product_id = uuid.uuid4()
     key = original_key(user_id, product_id, original.extension)
     stored = storage.put(key, original.data, original.media_type)
-    try:
-        record_objects(session, user_id, [stored], settings.plan(plan).storage_bytes)
-        generation = generations.submit(
-            session,
-            settings,
-            enqueue,
-            user_id=user_id,
-            kind=ANALYSIS_KIND,
-            params={"product_id": str(product_id), "skip_segmentation": skip_segmentation},
-            cost=0,
-            product_ids=[product_id],
-        )
-        product = Product(
-            id=product_id,
-            user_id=user_id,
-            name=name,
-            name_source="user" if name else "auto",
-            metadata_={},
-            image_key=key,
-            status="analyzing",
-            source="api",
-            generation_id=generation.id,
-        )
-        ProductRepository(session).add(product)
-    except BaseException:
-        storage.delete(key)
-        raise
+    after_rollback(session, lambda: storage.delete(key))
+    record_objects(session, user_id, [stored], settings.plan(plan).storage_bytes)
+    generation = generations.submit(
+        session,
+        settings,
+        queue,
+        user_id=user_id,
+        kind=ANALYSIS_KIND,
+        params={"product_id": str(product_id), "skip_segmentation": skip_segmentation},
+        cost=0,
+        product_ids=[product_id],
+    )
+    product = Product(
+        id=product_id,
+        user_id=user_id,
+        name=name,
+        name_source="user" if name else "auto",
+        metadata_={},
+        image_key=key,
+        status="analyzing",
+        source="api",
+        generation_id=generation.id,
+    )
+    ProductRepository(session).add(product)
     return product
 
 
-def discard_original(storage: Storage, product: Product) -> None:
-    storage.delete(product.image_key)
+async def upload_product(
+    session: Session,
+    runtime: Runtime,
+    account: AccountSnapshot,
+    upload: ProductUpload,
+    data: bytes | None,
+) -> Product:
+    """Take a product image in (``data`` from a multipart file, else ``upload.image_url``),
+    store it and submit its analysis in the request's transaction.
+
+    The URL is fetched and the image decoded before the transaction is first used: on SQLite
+    that first use takes the database's write lock, which a slow origin or a 40 MP decode must
+    not hold.
+    """
+    settings = runtime.settings
+    if data is None and not is_data_url(upload.image_url):
+        data = await fetch_image_url(runtime.fetch_pool, account.id, upload.image_url)
+
+    def intake() -> OriginalImage:
+        if data is None:
+            return original_data_image(settings, upload.image_url)
+        return original_upload(settings, data)
+
+    original = await to_thread.run_sync(intake)
+
+    def create() -> Product:
+        return create_product(
+            session,
+            settings,
+            runtime.storage,
+            runtime.queue,
+            user_id=account.id,
+            plan=account.plan,
+            original=original,
+            name=upload.name,
+            skip_segmentation=upload.skip_segmentation,
+        )
+
+    return await to_thread.run_sync(create)
 
 
 # --- the analysis result -----------------------------------------------------------------

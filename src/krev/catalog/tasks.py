@@ -119,7 +119,9 @@ def _runtime_of(ctx: JobContext) -> Runtime:
     return ctx.runtime
 
 
-@register_pipeline(service.ANALYSIS_KIND, scope="products")
+# The studio engine analyses a photo in about half a second (bench/RESULTS.md); larger
+# photos and a busy worker take longer.
+@register_pipeline(service.ANALYSIS_KIND, scope="products", expected_seconds=2.0)
 def analyze_product(ctx: JobContext) -> JobOutcome:
     runtime = _runtime_of(ctx)
     product_id = uuid.UUID(str(ctx.params["product_id"]))

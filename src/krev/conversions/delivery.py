@@ -5,7 +5,9 @@ until the give-up bound. Used by the POST endpoint right after commit and by the
 
 from __future__ import annotations
 
+import functools
 import random
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,20 +15,46 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
+from anyio import to_thread
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from krev.conversions import service
-from krev.conversions.events import non_finite_numbers
-from krev.conversions.graph import GraphError, encode_event
+from krev.conversions.events import non_finite_numbers, parse_body
+from krev.conversions.graph import GraphClient, GraphError, encode_event
 from krev.conversions.repository import ClaimedEvent, ConversionEventRepository
 from krev.kit.clock import utcnow
 from krev.models import ConversionEvent
-from krev.platform.db import lock_conflict
+from krev.platform.config import Settings
+from krev.platform.db import after_commit, lock_conflict
+from krev.platform.queue import TaskQueue
 from krev.platform.runtime import Runtime
 
 log = structlog.get_logger("krev.conversions")
 
+# The queue's name for delivering one account's due events (krev.conversions.tasks).
+DELIVER_CONVERSIONS = "krev.deliver_conversions"
+# Events accepted without waiting are delivered together a moment later: one task and one
+# Graph request for everything a busy account sent meanwhile, not one per request.
+COALESCE_SECONDS = 1.0
+
 MAX_BATCH = 1000
+
+
+def graph_client(settings: Settings) -> GraphClient:
+    """The process's client for the Graph API these settings name: one connection pool each."""
+    return _graph_client(
+        settings.meta_graph_url,
+        settings.meta_graph_version,
+        settings.conversions_delivery_timeout_seconds,
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _graph_client(url: str, version: str, timeout: float) -> GraphClient:
+    return GraphClient(url, version, timeout=timeout)
+
+
 # A claim outlives the Graph request by this much; after it the rows are anyone's again.
 CLAIM_MARGIN_SECONDS = 60.0
 
@@ -73,7 +101,7 @@ def deliver_claimed(runtime: Runtime, token: uuid.UUID, *, timeout: float) -> Ba
         log.warning("conversions_claim_over_limit", events=len(rows), limit=MAX_BATCH)
         surplus = [row.id for row in rows[MAX_BATCH:]]
         _record(runtime, lambda repo: repo.release(token, surplus))
-        runtime.conversions.enqueue(user_id)
+        runtime.queue.enqueue(DELIVER_CONVERSIONS, str(user_id))
         rows = rows[:MAX_BATCH]
     if config is None:
         return _fail(runtime, token, len(rows), "The Meta pixel configuration was removed.")
@@ -93,7 +121,7 @@ def deliver_claimed(runtime: Runtime, token: uuid.UUID, *, timeout: float) -> Ba
         if not rows:
             return BatchResult("failed", len(unsendable), error=unsendable[0][1])
     try:
-        result = runtime.conversions.graph.send_events(
+        result = graph_client(settings).send_events(
             config.pixel_id, access_token, events, rows[0].test_event_code, timeout=timeout
         )
     except GraphError as error:
@@ -211,7 +239,7 @@ def _retry_or_give_up(
         fbtrace_id=error.fbtrace_id,
         next_attempt_at=now + timedelta(seconds=delay),
     )
-    runtime.conversions.schedule(rows[0].user_id, delay)
+    runtime.queue.schedule(DELIVER_CONVERSIONS, str(rows[0].user_id), delay)
     log.info("conversions_retry", events=len(rows), attempt=attempt, retry_in=round(delay, 2))
     return BatchResult("queued", len(rows), retry_in=delay, error=error.message)
 
@@ -248,3 +276,66 @@ def deliver_pending(runtime: Runtime, user_id: uuid.UUID) -> int:
         if result.status == "queued":
             return done  # Meta is unwell: the retry is scheduled, do not hammer it now
         done += result.events
+
+
+def deliver_soon_after_commit(session: Session, queue: TaskQueue, user_id: uuid.UUID) -> None:
+    """Have the account's events delivered shortly after this transaction commits, by one task
+    for everything this process accepts for it meanwhile (``TaskQueue.run_soon``)."""
+    after_commit(
+        session, lambda: queue.run_soon(DELIVER_CONVERSIONS, str(user_id), COALESCE_SECONDS)
+    )
+
+
+async def accept(
+    session: Session, runtime: Runtime, user_id: uuid.UUID, body: Any, *, inline: bool
+) -> service.AcceptedEvents:
+    """Check and store a request's events in its transaction (the outbox). With ``inline``
+    they are claimed for a delivery right after the commit (``outcome``); otherwise one task
+    delivers them a moment after it."""
+    # Normalising and hashing a big batch is worth a thread; one event is not.
+    data = body.get("data") if isinstance(body, dict) else None
+    batch = (
+        await to_thread.run_sync(parse_body, body, time.time())
+        if isinstance(data, list)
+        else parse_body(body, time.time())
+    )
+    wait = runtime.settings.conversions_wait_seconds
+
+    def store() -> service.AcceptedEvents:
+        accepted = service.accept_events(
+            session,
+            user_id,
+            batch,
+            claim_seconds=wait + CLAIM_MARGIN_SECONDS if inline else None,
+        )
+        if not inline and accepted.new_ids:
+            deliver_soon_after_commit(session, runtime.queue, user_id)
+        return accepted
+
+    return await to_thread.run_sync(store)
+
+
+async def outcome(
+    runtime: Runtime, accepted: service.AcceptedEvents, *, inline: bool
+) -> service.RequestOutcome:
+    """What became of a request's events, once its transaction committed: delivered now when
+    they were claimed for it, else queued; a repeat of earlier events answers as they did."""
+    result: BatchResult | None = None
+    if accepted.claim_token is not None:
+        try:
+            token, wait = accepted.claim_token, runtime.settings.conversions_wait_seconds
+            result = await to_thread.run_sync(lambda: deliver_claimed(runtime, token, timeout=wait))
+        except Exception:
+            # Stored and claimed: when the claim lapses the janitor hands them to a worker.
+            log.exception("conversions_inline_delivery_failed")
+    only_new = len(accepted.new_ids) == len(accepted.event_ids)
+    if only_new and not inline:
+        return service.RequestOutcome("queued", None)
+    if only_new and result is not None and result.status != "none":
+        return service.RequestOutcome(result.status, result.error)
+
+    def earlier() -> service.RequestOutcome:  # duplicates: their delivery answers for them
+        with runtime.db.transaction(write=False) as session:
+            return service.request_outcome(session, accepted.event_ids)
+
+    return await to_thread.run_sync(earlier)

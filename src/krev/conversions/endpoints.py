@@ -7,25 +7,21 @@ transaction, claimed by the request itself. After the commit the request sends t
 ``queued`` when Meta could not be reached or asked us to retry (the worker delivers them
 later, with backoff), 400 ``meta_rejected`` when Meta refused them for good (recorded as
 failed). ``Prefer: respond-async`` skips the wait: 202 at once, the worker delivers.
-If the process dies before it is done, the claim expires and the sweeper re-enqueues them.
+If the process dies before it is done, the claim expires and the janitor re-enqueues them.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
-import uuid
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Depends, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi import Depends, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
 
 from krev.accounts.auth import DashboardPrincipal, Principal, require_scope
 from krev.conversions import delivery, service
-from krev.conversions.events import ConversionBatchIn, parse_body
 from krev.conversions.schemas import (
     ConversionBatchBody,
     ConversionEventBody,
@@ -39,13 +35,13 @@ from krev.errors import BadRequest, UnsupportedMediaType
 from krev.generations.responses import prefers_async
 from krev.kit.envelope import ERROR_RESPONSES, Envelope, ErrorEnvelope, ListEnvelope, ok
 from krev.kit.openapi import schema_ref
-from krev.platform.db import commit
 from krev.platform.deps import PageDep, RuntimeDep, SessionDep
+from krev.platform.routing import api_router
 from krev.platform.runtime import Runtime
 
 log = structlog.get_logger("krev.conversions")
 
-router = APIRouter(
+router = api_router(
     prefix="/api/v1/conversions/meta", tags=["conversions"], responses={**ERROR_RESPONSES}
 )
 
@@ -75,10 +71,6 @@ async def _read_json(request: Request) -> Any:
         raise BadRequest("The request body is not valid JSON.") from error
 
 
-def _parse(body: Any) -> ConversionBatchIn:
-    return parse_body(body, time.time())
-
-
 @router.post(
     "",
     name="send",
@@ -94,59 +86,43 @@ async def send_events(
     principal: ConversionsScope,
     session: SessionDep,
     runtime: RuntimeDep,
-) -> Any:
+) -> Response:
     """Send one server event, or Meta's batch ``{"data": [...]}`` of up to 1000, through your
     configured Meta pixel. Answers ``sent`` (200) once Meta has them, or ``queued`` (202)
     when Meta cannot take them now; they are delivered later either way."""
     body = await _read_json(request)
-    # Normalising and hashing a big batch is worth a thread; one event is not.
-    data = body.get("data") if isinstance(body, dict) else None
-    batch = await asyncio.to_thread(_parse, body) if isinstance(data, list) else _parse(body)
-    settings = runtime.settings
-    wait = settings.conversions_wait_seconds
-    inline = wait > 0 and not prefers_async(request)
-    user_id = principal.user.id
+    inline = runtime.settings.conversions_wait_seconds > 0 and not prefers_async(request)
+    accepted = await delivery.accept(session, runtime, principal.user.id, body, inline=inline)
+    return DeliveryResponse(runtime, accepted, inline=inline)
 
-    def _store() -> service.AcceptedEvents:
-        accepted = service.accept_events(
-            session,
-            user_id,
-            batch,
-            claim_seconds=wait + delivery.CLAIM_MARGIN_SECONDS if inline else None,
-        )
-        if not inline and accepted.new_ids:
-            runtime.conversions.deliver_soon_after_commit(session, user_id)
-        commit(session)
-        return accepted
 
-    accepted = await run_in_threadpool(_store)
-    result: delivery.BatchResult | None = None
-    if accepted.claim_token is not None:
-        try:
-            result = await asyncio.to_thread(
-                delivery.deliver_claimed, runtime, accepted.claim_token, timeout=wait
+class DeliveryResponse(Response):
+    """The answer to ``send_events``, decided as it is sent: after the dependency that owns
+    the request's transaction has committed the events, so a delivery made right here (the
+    default) sends what is already safely stored."""
+
+    def __init__(self, runtime: Runtime, accepted: service.AcceptedEvents, *, inline: bool):
+        super().__init__(status_code=202)
+        self.runtime = runtime
+        self.accepted = accepted
+        self.inline = inline
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        outcome = await delivery.outcome(self.runtime, self.accepted, inline=self.inline)
+        response: Response
+        if outcome.status == "failed":
+            error = service.MetaRejected(f"Meta refused the events: {outcome.error}")
+            response = JSONResponse(error.body(), status_code=error.status)
+        else:
+            response = JSONResponse(
+                {
+                    "success": True,
+                    "status": outcome.status,
+                    "events_received": self.accepted.events_received,
+                },
+                status_code=200 if outcome.status == "sent" else 202,
             )
-        except Exception:
-            # Stored and claimed: when the claim lapses the sweeper hands them to a worker.
-            log.exception("conversions_inline_delivery_failed")
-    only_new = len(accepted.new_ids) == len(accepted.event_ids)
-    if only_new and not inline:
-        outcome = service.RequestOutcome("queued", None)
-    elif only_new and result is not None and result.status != "none":
-        outcome = service.RequestOutcome(result.status, result.error)
-    else:  # duplicates of earlier events: their delivery is this answer's too
-        outcome = await asyncio.to_thread(_outcome, runtime, accepted.event_ids)
-    if outcome.status == "failed":
-        raise service.MetaRejected(f"Meta refused the events: {outcome.error}")
-    return JSONResponse(
-        {"success": True, "status": outcome.status, "events_received": accepted.events_received},
-        status_code=200 if outcome.status == "sent" else 202,
-    )
-
-
-def _outcome(runtime: Runtime, event_ids: list[uuid.UUID]) -> service.RequestOutcome:
-    with runtime.db.transaction(write=False) as session:
-        return service.request_outcome(session, event_ids)
+        await response(scope, receive, send)
 
 
 @router.get("/events", name="list-events", response_model=ListEnvelope[ConversionEventOut])

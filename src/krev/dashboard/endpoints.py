@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from krev.platform.routing import api_router
+
 STATIC_DIR = Path(__file__).parent / "static"
 
-router = APIRouter(tags=["dashboard"], include_in_schema=False)
+router = api_router(tags=["dashboard"], include_in_schema=False)
 static_files = StaticFiles(directory=STATIC_DIR)
 
 # The page is static; its security rests on the API (session cookie + CSRF header).

@@ -15,15 +15,16 @@ import stat
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import FileResponse
 from starlette.types import Receive, Scope, Send
 
 from krev.errors import BadRequest, Forbidden, NotFound, RangeNotSatisfiable
 from krev.platform.deps import RuntimeDep
+from krev.platform.routing import api_router
 from krev.platform.storage import InvalidObjectKey, LocalStorage, ObjectNotFound, SignatureCheck
 
-router = APIRouter(tags=["storage"])
+router = api_router(tags=["storage"])
 
 _REFUSALS = {
     SignatureCheck.MISSING: "This storage URL is not signed. Use the signed URL from the API.",

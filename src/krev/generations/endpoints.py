@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-import re
 import uuid
-from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from krev.accounts.auth import CurrentPrincipal, Principal
-from krev.errors import NotFound
+from krev.accounts.auth import CurrentPrincipal, PollingPrincipal
 from krev.generations import service
 from krev.generations.schemas import GenerationOut
 from krev.generations.service import GenerationRecord
-from krev.hotpath import HotRoute
 from krev.kit.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok
 from krev.models.generation import GenerationStatus
 from krev.platform.deps import PageDep, RuntimeDep, SessionDep
+from krev.platform.routing import api_router
 from krev.platform.runtime import Runtime
 
-router = APIRouter(
+router = api_router(
     prefix="/api/v1/generations",
     tags=["generations"],
     responses={**ERROR_RESPONSES, 404: {"description": "No such generation of yours."}},
@@ -45,52 +42,15 @@ GenerationId = Annotated[
 ]
 
 
-def generation_id(text: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        raise NotFound("Generation not found.") from None
-
-
 @router.get("/{id}", name="get", response_model=Envelope[GenerationOut])
 async def get_generation(
-    id: GenerationId, principal: CurrentPrincipal, request: Request
+    id: GenerationId, principal: PollingPrincipal, runtime: RuntimeDep
 ) -> JSONResponse:
-    """Poll a generation: status, progress (0-100) and, once succeeded, signed output URLs."""
-    return await generation_response(request, principal, {"id": id})
-
-
-async def generation_response(
-    request: Request, principal: Principal, path: Mapping[str, Any]
-) -> JSONResponse:
-    """The endpoint's work, shared with the hot-path dispatcher (see ``HOT_ROUTE``)."""
-    # Clients poll this in loops: one indexed read on the event loop, no thread round trip,
-    # and the body is built as plain JSON (response_model documents it; re-validating a
-    # dict the service just built would cost as much as the read).
-    runtime: Runtime = request.app.state.runtime
-    wanted = generation_id(path["id"])
-
-    def read(connection: Connection) -> dict[str, Any]:
-        return service.poll_view(
-            connection,
-            principal.user.id,
-            wanted,
-            principal.scopes,
-            runtime.storage,
-            runtime.settings.signed_url_ttl_seconds,
-            runtime.cache.current_for(connection),
-        )
-
-    return JSONResponse(ok(runtime.db.run_on_loop(read)))
-
-
-HOT_ROUTE = HotRoute(
-    path="/api/v1/generations/{id}",
-    # Every id, as the route takes it: the handler answers 404 for one that is not a UUID.
-    pattern=re.compile(r"/api/v1/generations/(?P<id>[^/]+)"),
-    scope=None,  # any key: the generation's kind decides the scope (service.check_scope)
-    handler=generation_response,
-)
+    """Poll a generation: status, progress (0-100) and, once succeeded, signed output URLs.
+    Polls count in a rate-limit window of their own, wider than the plan's."""
+    # The body goes out as plain JSON: response_model documents it, and re-validating the
+    # dict the service built would cost as much as the read.
+    return JSONResponse(ok(service.poll(runtime, principal.user.id, id, principal.scopes)))
 
 
 @router.get("", name="list", response_model=ListEnvelope[GenerationOut])
@@ -143,6 +103,6 @@ def cancel_generation(
     runtime: RuntimeDep,
 ) -> dict[str, Any]:
     """Cancel a queued generation (refunded now) or stop a running one at its next step."""
-    generation = service.get_owned(session, principal.user.id, generation_id(id))
+    generation = service.get_owned(session, principal.user.id, service.generation_id(id))
     service.check_scope(generation, principal.scopes)
     return ok(_view(session, service.cancel(session, generation), runtime))

@@ -61,6 +61,8 @@ class JobOutcome:
 
 
 Pipeline = Callable[[JobContext], JobOutcome]
+Estimate = Callable[[Mapping[str, Any]], float]
+"""Seconds a job of this kind is expected to take on the engine, given its parameters."""
 
 
 @dataclass(frozen=True)
@@ -68,17 +70,33 @@ class PipelineSpec:
     kind: str
     scope: str
     run: Pipeline
+    estimate: Estimate
 
 
 _REGISTRY: dict[str, PipelineSpec] = {}
+DEFAULT_EXPECTED_SECONDS = 5.0
 
 
-def register_pipeline(kind: str, *, scope: str) -> Callable[[Pipeline], Pipeline]:
+def register_pipeline(
+    kind: str, *, scope: str, expected_seconds: float | Estimate = DEFAULT_EXPECTED_SECONDS
+) -> Callable[[Pipeline], Pipeline]:
+    """Register ``run`` for generations of ``kind``, readable with ``scope``; ``expected_seconds``
+    (a number, or a function of the job's parameters) is what a client is told to wait before
+    polling (Retry-After on a 202)."""
+    estimate: Estimate = (
+        expected_seconds if callable(expected_seconds) else lambda _params: expected_seconds
+    )
+
     def decorator(run: Pipeline) -> Pipeline:
-        _REGISTRY[kind] = PipelineSpec(kind=kind, scope=scope, run=run)
+        _REGISTRY[kind] = PipelineSpec(kind=kind, scope=scope, run=run, estimate=estimate)
         return run
 
     return decorator
+
+
+def expected_seconds(kind: str, params: Mapping[str, Any] | None) -> float:
+    spec = _REGISTRY.get(kind)
+    return DEFAULT_EXPECTED_SECONDS if spec is None else spec.estimate(params or {})
 
 
 def get_pipeline(kind: str) -> PipelineSpec | None:

@@ -113,7 +113,7 @@ class GenerationRepository(Repository[Generation]):
         return self._update(
             generation_id,
             *_owned_by_attempt(generation_id, attempt),
-            # A cancelled job queued again could never be claimed; the sweeper ends it.
+            # A cancelled job queued again could never be claimed; the janitor's sweep ends it.
             Generation.cancel_requested.is_(False),
             status="queued",
             queued_at=now,
@@ -197,6 +197,11 @@ def find_owned_record(
 ) -> Row[Any] | None:
     """The generation's columns if ``user_id`` owns it; another user's id reads as missing."""
     return executor.execute(_OWNED, {"id": generation_id, "user_id": user_id}).first()
+
+
+def count_by_status(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Generation.status, func.count()).group_by(Generation.status))
+    return {status: int(count) for status, count in rows}
 
 
 def queue_position(executor: Connection | Session, queued_at: datetime) -> int:

@@ -1,7 +1,7 @@
 """Runs one generation in a worker: claim, run its pipeline with a heartbeat, finish.
 
 Whatever happens, the job ends in a terminal state with credits settled or refunded,
-or stays claimed by this attempt until the sweeper sees its heartbeat stop.
+or stays claimed by this attempt until the janitor's sweep sees its heartbeat stop.
 """
 
 from __future__ import annotations

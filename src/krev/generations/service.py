@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from krev.billing.service import refund_credits, reserve_credits, roll_period_if_due
 from krev.errors import BadRequest, Conflict, MissingScope, NotFound
 from krev.files.service import record_objects
+from krev.generations import repository
 from krev.generations.pipelines import get_pipeline, kinds_for_scopes, registered_kinds, scope_of
 from krev.generations.repository import (
     GenerationRepository,
@@ -24,11 +25,13 @@ from krev.kit.pagination import Page, PageRequest
 from krev.models import GENERATION_TAG, Generation
 from krev.models.generation import TERMINAL_STATUSES
 from krev.platform.config import Settings
-from krev.platform.db import after_commit
+from krev.platform.queue import TaskQueue
 from krev.platform.readcache import ReadCache
+from krev.platform.runtime import Runtime
 from krev.platform.storage import Storage, StoredObject
 
-Enqueue = Callable[[uuid.UUID], None]
+# The queue's name for running one generation (registered by krev.generations.tasks).
+RUN_GENERATION = "krev.run_generation"
 
 
 class GenerationRecord(Protocol):
@@ -51,7 +54,7 @@ class GenerationRecord(Protocol):
 def submit(
     session: Session,
     settings: Settings,
-    enqueue: Enqueue,
+    queue: TaskQueue,
     *,
     user_id: uuid.UUID,
     kind: str,
@@ -85,7 +88,7 @@ def submit(
     repo.link_products(generation.id, product_ids)
     if cost:
         reserve_credits(session, user_id, cost, generation.id)
-    after_commit(session, lambda: enqueue(generation.id))
+    queue.enqueue_after_commit(session, RUN_GENERATION, str(generation.id))
     return generation
 
 
@@ -164,6 +167,34 @@ def poll_view(
         raise NotFound("Generation not found.")
     check_scope(generation, scopes)
     return body
+
+
+def generation_id(text: str) -> uuid.UUID:
+    """A generation id as a client wrote it; one that cannot be an id names no generation."""
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise NotFound("Generation not found.") from None
+
+
+def poll(
+    runtime: Runtime, user_id: uuid.UUID, text_id: str, scopes: frozenset[str]
+) -> dict[str, Any]:
+    """``poll_view`` of the caller's generation, read on the event loop's own connection:
+    clients poll this in loops, and a thread round trip would cost more than the read."""
+    wanted = generation_id(text_id)
+    ttl = runtime.settings.signed_url_ttl_seconds
+
+    def read(connection: Connection) -> dict[str, Any]:
+        cache = runtime.cache.current_for(connection)
+        return poll_view(connection, user_id, wanted, scopes, runtime.storage, ttl, cache)
+
+    return runtime.db.run_on_loop(read)
+
+
+def count_by_status(session: Session) -> dict[str, int]:
+    """How many generations are in each status (a /metrics gauge)."""
+    return repository.count_by_status(session)
 
 
 def check_scope(generation: GenerationRecord, scopes: frozenset[str]) -> None:

@@ -6,22 +6,20 @@
   wiped) is enqueued again; claiming is conditional, so a duplicate message is harmless.
 - Any job past its deadline is failed and refunded.
 
-Every worker (and the embedded API process) runs one; the writes are conditional, so
-several sweepers at once do each thing once.
+It is the generations' duty for the janitor (``krev.platform.janitor``), which every worker
+(and the embedded API process) runs; the writes are conditional, so several janitors at once
+do each thing once.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
 
-from krev.conversions.tasks import enqueue_lost_deliveries
 from krev.generations import service
 from krev.generations.repository import GenerationRepository
-from krev.idempotency import service as idempotency
 from krev.kit.clock import utcnow
 from krev.platform.runtime import Runtime
 
@@ -33,7 +31,10 @@ class SweepReport:
     requeued: int = 0
     reenqueued: int = 0
     failed: int = 0
-    expired_idempotency_keys: int = 0
+
+    @property
+    def settled(self) -> int:
+        return self.requeued + self.reenqueued + self.failed
 
 
 def sweep(runtime: Runtime) -> SweepReport:
@@ -75,7 +76,9 @@ def sweep(runtime: Runtime) -> SweepReport:
             elif attempts < settings.job_max_attempts:
                 if repo.requeue(generation_id, attempts, utcnow()):
                     report.requeued += 1
-                    runtime.tasks.enqueue_after_commit(session, generation_id)
+                    runtime.queue.enqueue_after_commit(
+                        session, service.RUN_GENERATION, str(generation_id)
+                    )
             elif service.fail(
                 session,
                 generation_id,
@@ -89,44 +92,11 @@ def sweep(runtime: Runtime) -> SweepReport:
         with runtime.db.transaction() as session:
             if GenerationRepository(session).touch_queued(generation_id, utcnow()):
                 report.reenqueued += 1
-                runtime.tasks.enqueue_after_commit(session, generation_id)
-    with runtime.db.transaction() as session:
-        report.expired_idempotency_keys = idempotency.purge_expired(session)
-    if report.requeued or report.reenqueued or report.failed or report.expired_idempotency_keys:
+                runtime.queue.enqueue_after_commit(
+                    session, service.RUN_GENERATION, str(generation_id)
+                )
+    if report.settled:
         log.info(
-            "sweep",
-            requeued=report.requeued,
-            reenqueued=report.reenqueued,
-            failed=report.failed,
-            expired_idempotency_keys=report.expired_idempotency_keys,
+            "sweep", requeued=report.requeued, reenqueued=report.reenqueued, failed=report.failed
         )
     return report
-
-
-class Sweeper:
-    """Runs ``sweep`` every ``interval`` seconds in a daemon thread."""
-
-    def __init__(self, runtime: Runtime, interval: float) -> None:
-        self.runtime = runtime
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="krev-sweeper", daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                sweep(self.runtime)
-            except Exception:
-                log.exception("sweep_failed")
-            try:
-                enqueue_lost_deliveries(self.runtime)  # Meta conversions: their own outbox
-            except Exception:
-                log.exception("conversions_sweep_failed")
-
-    def start(self) -> Sweeper:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)

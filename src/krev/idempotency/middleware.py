@@ -2,8 +2,9 @@
 
 It sits inside the body-size limit (so the body it buffers is bounded) and inside the
 request-context middleware (so replays get their own request id and rate-limit headers).
-Only bearer-key requests are covered: the key's owner scopes the idempotency key, and
-finding the owner here costs one indexed read on the requests that send the header.
+Only bearer-key requests are covered: the key's owner scopes the idempotency key. The owner
+is the request's one identity (``krev.accounts.auth.identify``), resolved here and then
+shared with the route, which does not look it up again.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ import re
 from typing import Any
 
 from fastapi.concurrency import run_in_threadpool
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from krev.accounts import service as accounts
-from krev.accounts.auth import only_authorization, parse_bearer
+from krev.accounts.auth import identify, only_authorization, parse_bearer
 from krev.errors import BadRequest, Conflict, KrevError, PayloadTooLarge, Unauthorized
 from krev.idempotency import service
 from krev.platform.runtime import Runtime
@@ -79,12 +80,15 @@ class IdempotencyMiddleware:
         except PayloadTooLarge as error:  # over the body limit: the limit's own 413
             await _send_error(send, error)
             return
-        owner = await run_in_threadpool(self._owner, bearer)
-        if owner is None:  # a bad key: the route answers 401 as it always does
+        try:
+            principal = await identify(Request(scope))
+        except KrevError:  # a bad key: the route answers it (the same refusal, kept)
+            principal = None
+        if principal is None:
             await self.app(scope, _replaying(body, receive), send)
             return
         claim = await run_in_threadpool(
-            self._claim, owner, key, _fingerprint(scope, headers, body), scope
+            self._claim, principal.user.id, key, _fingerprint(scope, headers, body), scope
         )
         if isinstance(claim, service.Replay):
             await _replay(send, claim)
@@ -94,13 +98,6 @@ class IdempotencyMiddleware:
             await _send_error(send, IdempotencyInProgress(headers={"Retry-After": "1"}))
         else:
             await self._run_and_keep(scope, _replaying(body, receive), send, claim)
-
-    def _owner(self, bearer: str) -> Any:
-        with self.runtime.db.transaction(write=False) as session:
-            try:
-                return accounts.resolve_key(session, self.runtime.settings, bearer).account.id
-            except Unauthorized:
-                return None
 
     def _claim(self, user_id: Any, key: str, fingerprint: str, scope: Scope) -> service.Claim:
         with self.runtime.db.transaction() as session:

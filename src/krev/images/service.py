@@ -3,15 +3,15 @@ and accepting the job (reserve, record, enqueue after commit). No HTTP types her
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import functools
 import io
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from anyio import to_thread
 from PIL import Image
 from sqlalchemy.orm import Session
 
@@ -20,11 +20,14 @@ from krev.engines.base import SceneComposer
 from krev.errors import BadRequest, Conflict, NotFound
 from krev.generations import service as generations
 from krev.generations.service import GenerationRecord
+from krev.images import engines, presets
 from krev.images.schemas import ImageRequest
 from krev.models import Generation, Product
 from krev.platform.config import Settings
 from krev.platform.fetchpool import FetchPool
 from krev.platform.imaging import encode_webp
+from krev.platform.queue import TaskQueue
+from krev.platform.runtime import Runtime
 from krev.platform.storage import Storage
 
 KIND = "image"
@@ -50,8 +53,6 @@ HD_SIZES: dict[str, tuple[int, int]] = {
 # The studio engine reads only a reference's palette, brightness and contrast, which a
 # thumbnail keeps; it travels in the job's parameters, so there is no stored input to orphan.
 REFERENCE_SIDE = 256
-
-Enqueue = Callable[[uuid.UUID], None]
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -232,7 +233,7 @@ async def read_references(
     remote = [url for url in urls if not catalog.is_data_url(url)]
     fetched = iter(await catalog.fetch_image_urls(fetch_pool, user_id, remote))
     contents = [url if catalog.is_data_url(url) else next(fetched) for url in urls]
-    return await asyncio.to_thread(_thumbnails, settings, contents)
+    return await to_thread.run_sync(_thumbnails, settings, contents)
 
 
 def _thumbnails(
@@ -270,10 +271,67 @@ def decode_reference(text: str) -> Image.Image:
 # --- accepting -------------------------------------------------------------------------------
 
 
+async def create_images(
+    session: Session, runtime: Runtime, user_id: uuid.UUID, body: ImageRequest
+) -> uuid.UUID:
+    """Accept an image job: check the preset, fetch the references, then, in the request's
+    transaction, check the products, read the prompt, reserve the credits and record the job
+    (enqueued after commit).
+
+    The references are fetched before the transaction is first used: on SQLite that first use
+    takes the database's write lock, which a slow origin must not hold.
+    """
+    settings = runtime.settings
+    # Off the loop: the first call in a process imports and builds the engine.
+    composer = await to_thread.run_sync(engines.scene_composer, settings)
+    check_preset(composer, body.preset_id)
+    references = await read_references(
+        settings, runtime.fetch_pool, user_id, body.reference_images or []
+    )
+
+    def accept() -> uuid.UUID:
+        products = usable_products(session, user_id, requested_product_ids(body))
+        scene = composer.understand(body.prompt, body.preset_id)
+        generation = submit_images(
+            session,
+            settings,
+            runtime.queue,
+            user_id=user_id,
+            body=body,
+            products=products,
+            references=references,
+            scene=scene,
+        )
+        return generation.id
+
+    return await to_thread.run_sync(accept)
+
+
+def list_presets(settings: Settings) -> list[dict[str, Any]]:
+    """The presets ``preset_id`` accepts, each with a description and its thumbnail's URL."""
+    return [
+        {
+            "id": preset.id,
+            "description": preset.description,
+            "thumbnail_url": f"{settings.base_url}/api/v1/presets/{preset.id}/thumbnail.webp",
+        }
+        for preset in engines.scene_composer(settings).presets()
+    ]
+
+
+def preset_thumbnail(settings: Settings, preset_id: str) -> bytes:
+    """A small rendering of the preset with no product (cached by the engine); 404 for a
+    preset that does not exist."""
+    data = presets.thumbnail(engines.scene_composer(settings), preset_id)
+    if data is None:
+        raise NotFound(f"Preset '{preset_id}' not found.")
+    return data
+
+
 def submit_images(
     session: Session,
     settings: Settings,
-    enqueue: Enqueue,
+    queue: TaskQueue,
     *,
     user_id: uuid.UUID,
     body: ImageRequest,
@@ -286,7 +344,7 @@ def submit_images(
     return generations.submit(
         session,
         settings,
-        enqueue,
+        queue,
         user_id=user_id,
         kind=KIND,
         params={

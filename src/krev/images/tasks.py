@@ -9,7 +9,7 @@ queue or database around them; the benchmark times exactly these.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
@@ -180,7 +180,14 @@ def _load_cutout(ctx: JobContext, product: ProductInput) -> ProductCutout:
     )
 
 
-@register_pipeline(service.KIND, scope="images")
+def _expected_seconds(params: Mapping[str, Any]) -> float:
+    # The studio engine renders a 1024² image in about 0.15 s and a 4K one in about 1 s
+    # (bench/RESULTS.md), plus loading the products and storing the outputs.
+    count = int(params.get("image_count") or 1)
+    return 1.0 + count * (1.5 if params.get("hd") else 0.3)
+
+
+@register_pipeline(service.KIND, scope="images", expected_seconds=_expected_seconds)
 def generate_images(ctx: JobContext) -> JobOutcome:
     settings = _settings_of(ctx)
     params = ctx.params

@@ -9,7 +9,7 @@ from krev.models.ledger import LedgerEntry
 from krev.models.product import Product
 from krev.models.session import DashboardSession
 from krev.models.storage_object import StorageObject
-from krev.models.user import User
+from krev.models.user import AccountSnapshot, User
 from krev.platform.changes import CacheTag
 
 # What API processes keep in memory (krev.platform.readcache) is named by these tags; a write to any
@@ -21,6 +21,7 @@ GENERATION_TAG = CacheTag("generation", Generation.id)
 __all__ = [
     "GENERATION_TAG",
     "USER_TAG",
+    "AccountSnapshot",
     "ApiKey",
     "Base",
     "ConversionEvent",

@@ -5,6 +5,7 @@ One class, every field described; secrets are required outside development.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import secrets
 from functools import cached_property
@@ -151,7 +152,8 @@ class Settings(BaseSettings):
         default=1800.0, gt=0, description="No job stays unfinished longer than this."
     )
     sweep_interval_seconds: float = Field(
-        default=15.0, gt=0, description="How often the sweeper looks for lost or overdue jobs."
+        default=15.0, gt=0, description="How often the janitor settles what a dying process left behind (lost or "
+        "overdue jobs, lost deliveries, expired idempotency keys)."
     )
     max_body_bytes: int = Field(
         default=25 * 1024**2, gt=0, description="Largest request body accepted (413 beyond)."
@@ -244,6 +246,12 @@ class Settings(BaseSettings):
         "an expired dashboard session) answered 401 per client address; past it they are "
         "answered 429 with Retry-After until the window frees. A valid key is served whatever "
         "its address's failures.",
+    )
+    poll_rate_limit: str | None = Field(
+        default=None,
+        description="Polls of a job's state (GET /api/v1/generations/{id}) allowed per user, in "
+        "a window of their own so that waiting on a job never spends the budget of real calls. "
+        "Default: ten times the plan's rate limit.",
     )
     trusted_proxies: list[str] = Field(
         default_factory=list,
@@ -378,7 +386,10 @@ class Settings(BaseSettings):
             raise ValueError("KREV_LLM_BASE_URL is required when KREV_PRODUCT_ANALYZER=openai")
         if self.llm_base_url and not self.llm_base_url.startswith(("http://", "https://")):
             raise ValueError("KREV_LLM_BASE_URL must be an http:// or https:// URL")
-        for rule in (self.login_rate_limit, self.auth_failure_rate_limit):
+        rules = (self.login_rate_limit, self.auth_failure_rate_limit, self.poll_rate_limit)
+        for rule in (*rules, *(plan.rate_limit for plan in self.plans.values())):
+            if rule is None:
+                continue
             try:
                 parse_rate_limit(rule)
             except ValueError:
@@ -440,3 +451,13 @@ class Settings(BaseSettings):
 
     def plan(self, plan_id: str) -> Plan:
         return self.plans[plan_id]
+
+    def poll_rate_limit_of(self, plan: Plan) -> str:
+        """The rule for a plan's job polls: ``poll_rate_limit``, else ten times the plan's."""
+        return self.poll_rate_limit or _poll_rule(plan.rate_limit)
+
+
+@functools.lru_cache(maxsize=64)
+def _poll_rule(plan_rule: str) -> str:
+    item = parse_rate_limit(plan_rule)
+    return f"{item.amount * 10} per {item.multiples} {item.GRANULARITY.name}"

@@ -32,6 +32,7 @@ log = structlog.get_logger("krev.db")
 T = TypeVar("T")
 
 _AFTER_COMMIT = "krev_after_commit"
+_AFTER_ROLLBACK = "krev_after_rollback"
 _WRITE_OPTION = "krev_write"
 LOOP_CONNECTION_MAX_AGE = 300.0  # seconds, like the main pool's recycling
 
@@ -41,7 +42,24 @@ def after_commit(session: Session, action: Callable[[], Any]) -> None:
     session.info.setdefault(_AFTER_COMMIT, []).append(action)
 
 
+def after_rollback(session: Session, action: Callable[[], Any]) -> None:
+    """Run ``action`` if the session's transaction does not commit (an error in the unit of
+    work, or the COMMIT itself failing): to undo what was done outside the database, such
+    as a file stored for a row that will never exist."""
+    session.info.setdefault(_AFTER_ROLLBACK, []).append(action)
+
+
+def _run_after_rollback(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
+    for action in session.info.pop(_AFTER_ROLLBACK, []):
+        try:
+            action()
+        except Exception:
+            log.exception("after_rollback_failed", action=getattr(action, "__name__", repr(action)))
+
+
 def _run_after_commit(session: Session) -> None:
+    session.info.pop(_AFTER_ROLLBACK, None)
     actions = session.info.pop(_AFTER_COMMIT, [])
     for action in actions:
         try:
@@ -49,7 +67,7 @@ def _run_after_commit(session: Session) -> None:
         except Exception:
             # The transaction is committed: failing the request now would tell the client
             # nothing happened when it did (and a retry would pay twice). Work that must
-            # happen is recoverable from the database (the sweeper re-enqueues jobs).
+            # happen is recoverable from the database (the janitor re-enqueues jobs).
             log.exception("after_commit_failed", action=getattr(action, "__name__", repr(action)))
 
 
@@ -62,10 +80,6 @@ def lock_conflict(error: BaseException) -> bool:
     """Whether ``error`` is PostgreSQL giving up on a lock conflict (safe to run again)."""
     orig = getattr(error, "orig", None)
     return getattr(orig, "sqlstate", None) in _CONFLICT_SQLSTATES
-
-
-def _drop_after_commit(session: Session) -> None:
-    session.info.pop(_AFTER_COMMIT, None)
 
 
 def _configure_sqlite(
@@ -169,11 +183,16 @@ class Database:
             session.commit()
         except BaseException:
             session.rollback()
-            _drop_after_commit(session)
+            _run_after_rollback(session)
             raise
         finally:
             session.close()
         _run_after_commit(session)
+
+    def check(self) -> None:
+        """Raise unless the database answers a trivial query (readiness probes)."""
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
 
     def run_on_loop(self, read: Callable[[Connection], T]) -> T:
         """``read(connection)`` for single-statement reads directly on the event loop thread.
@@ -254,14 +273,3 @@ def _close_quietly(connection: Connection) -> None:
 def disposable_engine(url: str) -> Engine:
     """An engine without a pool, for one-off maintenance (migrations, health checks)."""
     return create_engine(url, poolclass=NullPool)
-
-
-def commit(session: Session) -> None:
-    """Commit now and run the after-commit work (for endpoints that wait on a job they queued)."""
-    try:
-        session.commit()
-    except BaseException:
-        session.rollback()
-        _drop_after_commit(session)
-        raise
-    _run_after_commit(session)

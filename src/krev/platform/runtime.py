@@ -1,29 +1,22 @@
-"""The long-lived collaborators of one process, built once from settings.
+"""The long-lived infrastructure of one process, built once from settings.
 
-The API keeps one on ``app.state.runtime``; ``krev worker`` builds its own. Nothing here is
-global: tests build as many as they like.
+It knows no domain: the composition root (``krev.composition``) builds one and registers each
+domain's tasks on its queue. The API keeps it on ``app.state.runtime``; ``krev worker`` builds
+its own. Nothing here is global: tests build as many as they like.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-from huey import Huey
 
 from krev.platform.config import Settings
 from krev.platform.db import Database
 from krev.platform.fetchpool import FetchPool, build_fetch_pool
 from krev.platform.private_files import private_dir
-from krev.platform.queue import create_huey
+from krev.platform.queue import TaskQueue, create_huey
 from krev.platform.ratelimit import RateLimiter
 from krev.platform.readcache import ChangeFeed, ReadCache, sqlite_data_version
 from krev.platform.storage import LocalStorage, S3Storage, Storage, parse_storage_url
-
-if TYPE_CHECKING:
-    from krev.conversions.tasks import ConversionTasks
-    from krev.generations.tasks import GenerationTasks
 
 
 def create_storage(settings: Settings) -> Storage:
@@ -55,15 +48,13 @@ class Runtime:
     db: Database
     storage: Storage
     limiter: RateLimiter
-    huey: Huey
+    queue: TaskQueue
     # Where users' URLs are fetched (krev.platform.fetchpool): threads no other request waits for.
     fetch_pool: FetchPool
     # What API processes keep of hot reads, and how committed changes reach every process
     # (krev.platform.readcache): a feed over Redis, or SQLite's own change counter.
     cache: ReadCache = field(default_factory=lambda: ReadCache(ttl=0))
     changes: ChangeFeed | None = None
-    tasks: GenerationTasks = field(init=False)
-    conversions: ConversionTasks = field(init=False)
 
     def close(self) -> None:
         self.fetch_pool.close()
@@ -72,12 +63,8 @@ class Runtime:
         self.db.dispose()
 
 
-def build_runtime(settings: Settings) -> Runtime:
-    # Pipelines register themselves on import; plugins and tests add modules by setting.
-    from krev.pipelines import BUILTIN_PIPELINE_MODULES
-
-    for module in (*BUILTIN_PIPELINE_MODULES, *settings.pipeline_modules):
-        importlib.import_module(module)
+def create_runtime(settings: Settings) -> Runtime:
+    """The infrastructure alone; ``krev.composition.build_runtime`` wires the domains in."""
     if settings.is_sqlite:
         private_dir(settings.data_dir)
     changes = change_feed(settings, ReadCache(ttl=settings.read_cache_seconds))
@@ -93,16 +80,10 @@ def build_runtime(settings: Settings) -> Runtime:
         db=Database(settings.resolved_database_url),
         storage=create_storage(settings),
         limiter=RateLimiter(settings.redis_url or "memory://", prefix=settings.queue_name),
-        huey=create_huey(settings),
+        queue=TaskQueue(create_huey(settings)),
         cache=cache,
         changes=changes,
         fetch_pool=build_fetch_pool(settings),
     )
     runtime.db.announce = changes.announce if changes is not None else cache.drop
-    from krev.generations.tasks import register_tasks
-
-    runtime.tasks = register_tasks(runtime)
-    from krev.conversions.tasks import register_tasks as register_conversion_tasks
-
-    runtime.conversions = register_conversion_tasks(runtime)
     return runtime

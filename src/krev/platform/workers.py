@@ -1,4 +1,4 @@
-"""Job workers: Huey consumer threads plus the sweeper, inside the API process
+"""Job workers: Huey consumer threads plus the janitor, inside the API process
 (embedded default) or as ``krev worker`` processes on any machine (scale-out).
 """
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import structlog
 from huey.consumer import Consumer
 
-from krev.generations.sweeper import Sweeper
+from krev.platform.janitor import Janitor
 from krev.platform.memory import limit_malloc_arenas
 from krev.platform.queue import EmbeddedConsumer
 from krev.platform.runtime import Runtime
@@ -16,17 +16,16 @@ log = structlog.get_logger("krev.platform.workers")
 
 
 class EmbeddedWorkers:
-    def __init__(self, runtime: Runtime, threads: int | None = None) -> None:
+    def __init__(self, runtime: Runtime, janitor: Janitor, threads: int | None = None) -> None:
         self.runtime = runtime
+        self.janitor = janitor
         self.threads = threads or runtime.settings.embedded_workers
         self.consumer: EmbeddedConsumer | None = None
-        self.sweeper: Sweeper | None = None
 
     def start(self) -> EmbeddedWorkers:
-        settings = self.runtime.settings
         limit_malloc_arenas()
         self.consumer = EmbeddedConsumer(
-            self.runtime.huey,
+            self.runtime.queue.huey,
             workers=self.threads,
             worker_type="thread",
             periodic=False,
@@ -35,23 +34,22 @@ class EmbeddedWorkers:
             backoff=1.5,
         )
         self.consumer.start()
-        self.sweeper = Sweeper(self.runtime, settings.sweep_interval_seconds).start()
+        self.janitor.start()
         log.info("workers_started", threads=self.threads)
         return self
 
     def stop(self) -> None:
-        if self.sweeper is not None:
-            self.sweeper.stop()
+        self.janitor.stop()
         if self.consumer is not None:
             self.consumer.stop(graceful=True)
 
 
-def run_worker(runtime: Runtime, threads: int) -> None:
+def run_worker(runtime: Runtime, janitor: Janitor, threads: int) -> None:
     """The ``krev worker`` main loop: blocks, and stops gracefully on SIGINT/SIGTERM."""
     settings = runtime.settings
     limit_malloc_arenas()
     consumer = Consumer(
-        runtime.huey,
+        runtime.queue.huey,
         workers=threads,
         worker_type="thread",
         periodic=False,
@@ -61,10 +59,10 @@ def run_worker(runtime: Runtime, threads: int) -> None:
         graceful_signal="TERM",
         shutdown_timeout=settings.job_stale_after_seconds,
     )
-    sweeper = Sweeper(runtime, settings.sweep_interval_seconds).start()
+    janitor.start()
     log.info("worker_started", threads=threads)
     try:
         consumer.run()
     finally:
-        sweeper.stop()
+        janitor.stop()
         runtime.close()
