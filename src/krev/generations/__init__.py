@@ -1,1 +1,1 @@
-"""Generation jobs: records, lifecycle, the job runner, its janitor duty (the sweep) and /generations."""
+"""Generation jobs: records, lifecycle, the runner, its janitor duty and /generations."""

@@ -152,8 +152,10 @@ class Settings(BaseSettings):
         default=1800.0, gt=0, description="No job stays unfinished longer than this."
     )
     sweep_interval_seconds: float = Field(
-        default=15.0, gt=0, description="How often the janitor settles what a dying process left behind (lost or "
-        "overdue jobs, lost deliveries, expired idempotency keys)."
+        default=15.0,
+        gt=0,
+        description="How often the janitor settles what a dying process left behind (lost or "
+        "overdue jobs, lost deliveries, expired idempotency keys).",
     )
     max_body_bytes: int = Field(
         default=25 * 1024**2, gt=0, description="Largest request body accepted (413 beyond)."
