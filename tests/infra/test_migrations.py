@@ -12,11 +12,11 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, select
+from sqlalchemy import Engine, create_engine, event, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from krev.models import Base, Generation, GenerationProduct, Product, User
+from krev.models import Base, Generation, GenerationEvent, GenerationProduct, Product, User
 from krev.platform.migrate import alembic_config, upgrade
 from krev.platform.runtime import Runtime
 from tests.conftest import _pg_admin_url, _pg_execute, service_missing
@@ -109,3 +109,73 @@ def _links(engine: Engine) -> list[tuple[uuid.UUID, uuid.UUID]]:
     with Session(engine) as session:
         rows = session.execute(select(GenerationProduct)).scalars().all()
         return sorted((row.generation_id, row.product_id) for row in rows)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+def test_0006_adds_the_generation_events_outbox_and_takes_it_away_again(
+    empty_database_url: str,
+) -> None:
+    upgrade(empty_database_url, "0005")
+    now = datetime.now(UTC)
+    user = uuid.uuid4()
+    kept, deleted = uuid.uuid4(), uuid.uuid4()
+    engine = create_engine(empty_database_url, poolclass=NullPool)
+    if engine.dialect.name == "sqlite":  # as the app's engine does (krev.platform.db)
+        event.listen(engine, "connect", lambda dbapi, _: dbapi.execute("PRAGMA foreign_keys=ON"))
+    try:
+        with Session(engine) as session, session.begin():
+            session.add(
+                User(
+                    id=user,
+                    email="old@example.com",
+                    password_hash="x",
+                    plan="pro",
+                    credits_resets_at=now,
+                )
+            )
+            session.flush()
+            for generation_id in (kept, deleted):
+                session.add(
+                    Generation(
+                        id=generation_id, user_id=user, kind="image", params={}, deadline_at=now
+                    )
+                )
+
+        upgrade(empty_database_url, "head")
+        # Generations from before have no past made up for them.
+        assert _events(engine) == []
+        with Session(engine) as session, session.begin():
+            for generation_id in (kept, deleted):
+                session.add(_event(generation_id, user, "queued"))
+        with Session(engine) as session, session.begin():
+            session.delete(session.get(Generation, deleted))  # its events go with it
+        with Session(engine) as session, session.begin():
+            session.add(_event(kept, user, "processing"))
+        events = _events(engine)
+        # The newest row was deleted, and its id is still never given again.
+        assert [(e[1], e[2]) for e in events] == [(kept, "queued"), (kept, "processing")]
+        assert events[1][0] > events[0][0] + 1
+
+        command.downgrade(alembic_config(empty_database_url), "0005")
+        with engine.connect() as connection:
+            assert "generation_events" not in inspect(connection).get_table_names()
+        upgrade(empty_database_url, "head")
+        assert _events(engine) == []
+    finally:
+        engine.dispose()
+
+
+def _event(generation_id: uuid.UUID, user_id: uuid.UUID, status: str) -> GenerationEvent:
+    return GenerationEvent(
+        generation_id=generation_id,
+        user_id=user_id,
+        type=f"generation.{status}",
+        status=status,
+        progress=0,
+    )
+
+
+def _events(engine: Engine) -> list[tuple[int, uuid.UUID, str]]:
+    with Session(engine) as session:
+        rows = session.execute(select(GenerationEvent).order_by(GenerationEvent.id)).scalars()
+        return [(row.id, row.generation_id, row.status) for row in rows]

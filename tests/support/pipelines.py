@@ -1,17 +1,52 @@
 """Pipelines the test suite plugs into the real job machinery (KREV_PIPELINE_MODULES).
 
 ``test_render`` renders a solid-colour image, encodes it as WebP and stores it, reporting
-progress as it goes; its parameters make it slow, fail, crash, or use fewer credits.
+progress as it goes; its parameters make it slow, fail, crash, or use fewer credits, or
+(``gate``, in-process runs only) hold it after its first step until the test opens its ``Gate``.
 """
 
 from __future__ import annotations
 
 import io
+import threading
 import time
+import uuid
 
 from PIL import Image
 
 from krev.generations.pipelines import JobContext, JobOutcome, PipelineError, register_pipeline
+
+GATE_SECONDS = 60.0  # generous: only a test that forgot to open its gate waits this long
+
+
+class Gate:
+    """Holds a ``test_render`` job after its first step's progress, so a test can act on a
+    running job (cancel it, sweep it) at a known point and then let it go on."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.reached = threading.Event()
+        self.opened = threading.Event()
+
+    def open(self) -> None:
+        self.opened.set()
+
+
+GATES: dict[str, Gate] = {}
+
+
+def gate() -> Gate:
+    """A new gate; pass ``{"gate": gate.name}`` in the job's params."""
+    held = Gate(uuid.uuid4().hex)
+    GATES[held.name] = held
+    return held
+
+
+def _wait_at_gate(name: str) -> None:
+    held = GATES[name]
+    held.reached.set()
+    if not held.opened.wait(GATE_SECONDS):
+        raise RuntimeError(f"test gate {name!r} was never opened")
 
 
 @register_pipeline("test_render", scope="images")
@@ -21,6 +56,8 @@ def render(ctx: JobContext) -> JobOutcome:
     for step in range(steps):
         time.sleep(float(params.get("step_seconds", 0)))
         ctx.progress(int(100 * (step + 1) / (steps + 1)))
+        if step == 0 and params.get("gate"):
+            _wait_at_gate(str(params["gate"]))
     if params.get("fail"):
         raise PipelineError("The test pipeline was asked to fail.", "test_failure")
     if params.get("crash"):

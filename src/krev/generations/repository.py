@@ -3,6 +3,10 @@
 A worker owns a job for one attempt: every write it makes is guarded by
 ``status = 'processing' AND attempts = :attempt``, so a worker that was presumed dead and
 comes back cannot overwrite the attempt that replaced it.
+
+Every change of ``status`` goes through ``_change_status``, which writes the change's
+``generation_events`` row in the same transaction (the outbox, docs/jobs.md); ``_update``
+refuses to touch ``status``, so no other method can change it without its event.
 """
 
 from __future__ import annotations
@@ -15,12 +19,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Row, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, defer
 
+from krev.kit.clock import utcnow
 from krev.kit.pagination import Keyset, Page, PageRequest
 from krev.kit.repository import Repository
-from krev.models import Generation, GenerationProduct
-from krev.models.generation import ACTIVE_STATUSES
+from krev.models import Generation, GenerationEvent, GenerationProduct, User
+from krev.models.generation import ACTIVE_STATUSES, EVENT_TYPES
 
 GENERATIONS = Keyset("generations", (Generation.created_at, Generation.id))
+# Oldest first: readers follow the outbox in the order it was written.
+USER_EVENTS = Keyset("generation-events", (GenerationEvent.id,), ascending=True)
 
 
 def _owned_by_attempt(generation_id: uuid.UUID, attempt: int) -> tuple[ColumnElement[bool], ...]:
@@ -37,7 +44,10 @@ class GenerationRepository(Repository[Generation]):
     def _update(
         self, generation_id: uuid.UUID, *conditions: ColumnElement[bool], **values: Any
     ) -> bool:
-        """One conditional UPDATE of the generation; True when it changed the row."""
+        """One conditional UPDATE of the generation; True when it changed the row. Not for
+        ``status``: that changes through ``_change_status``, with its event."""
+        if "status" in values:
+            raise ValueError("status changes go through _change_status, which writes the event")
         stmt = (
             update(Generation)
             .where(Generation.id == generation_id, *conditions)
@@ -46,28 +56,71 @@ class GenerationRepository(Repository[Generation]):
         )
         return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
+    def _change_status(
+        self, generation_id: uuid.UUID, *conditions: ColumnElement[bool], **values: Any
+    ) -> Generation | None:
+        """Move the generation to ``values["status"]`` with one conditional UPDATE and, when it
+        changed the row, write the change's event in the same transaction; the generation as
+        it now is, or None when the conditions did not hold (no change, no event)."""
+        if "status" not in values:
+            raise ValueError("a status change names the status it moves to")
+        stmt = (
+            update(Generation)
+            .where(Generation.id == generation_id, *conditions)
+            .values(**values)
+            .returning(Generation)
+            # The returned row replaces whatever this session had loaded: the event and the
+            # callers read the generation as the UPDATE left it.
+            .execution_options(synchronize_session=False, populate_existing=True)
+        )
+        generation = self.session.scalars(stmt).first()
+        if generation is not None:
+            self._record_event(generation)
+        return generation
+
+    def _record_event(self, generation: Generation) -> None:
+        """The event of the generation's status as it now is, with its progress at this moment.
+
+        Written under the user's row lock (held to commit): the id is drawn after any other
+        transaction writing this user's events has committed, so one user's events become
+        visible in id order and a reader that remembers the last id it saw misses none. A
+        status change already serialises on the generation's row, so a generation's events
+        are in order too. (On SQLite, writers are serialised anyway.)"""
+        self.session.execute(
+            select(User.id).where(User.id == generation.user_id).with_for_update(key_share=True)
+        )
+        self.session.execute(
+            insert(GenerationEvent).values(
+                generation_id=generation.id,
+                user_id=generation.user_id,
+                type=EVENT_TYPES[generation.status],
+                status=generation.status,
+                progress=generation.progress,
+                error_code=generation.error_code,
+                created_at=utcnow(),
+            )
+        )
+
+    def accept(self, generation: Generation) -> Generation:
+        """Record a new queued job and its ``generation.queued`` event."""
+        self.add(generation)
+        self._record_event(generation)
+        return generation
+
     def _find(self, *conditions: ColumnElement[bool], limit: int) -> list[Generation]:
         return list(self.session.scalars(select(Generation).where(*conditions).limit(limit)))
 
     def claim(self, generation_id: uuid.UUID, now: datetime) -> Generation | None:
-        stmt = (
-            update(Generation)
-            .where(
-                Generation.id == generation_id,
-                Generation.status == "queued",
-                Generation.cancel_requested.is_(False),
-            )
-            .values(
-                status="processing",
-                attempts=Generation.attempts + 1,
-                started_at=func.coalesce(Generation.started_at, now),
-                heartbeat_at=now,
-                progress=0,
-            )
-            .returning(Generation)
-            .execution_options(synchronize_session=False)
+        return self._change_status(
+            generation_id,
+            Generation.status == "queued",
+            Generation.cancel_requested.is_(False),
+            status="processing",
+            attempts=Generation.attempts + 1,
+            started_at=func.coalesce(Generation.started_at, now),
+            heartbeat_at=now,
+            progress=0,
         )
-        return self.session.scalars(stmt).first()
 
     def heartbeat(
         self, generation_id: uuid.UUID, attempt: int, now: datetime, progress: int | None = None
@@ -85,14 +138,18 @@ class GenerationRepository(Repository[Generation]):
         )
         return self.session.execute(stmt).scalar_one_or_none()
 
-    def finish_attempt(self, generation_id: uuid.UUID, attempt: int, **values: Any) -> bool:
-        return self._update(generation_id, *_owned_by_attempt(generation_id, attempt), **values)
+    def finish_attempt(
+        self, generation_id: uuid.UUID, attempt: int, **values: Any
+    ) -> Generation | None:
+        return self._change_status(
+            generation_id, *_owned_by_attempt(generation_id, attempt), **values
+        )
 
-    def finish_if_active(self, generation_id: uuid.UUID, **values: Any) -> bool:
-        return self._update(generation_id, Generation.status.in_(ACTIVE_STATUSES), **values)
+    def finish_if_active(self, generation_id: uuid.UUID, **values: Any) -> Generation | None:
+        return self._change_status(generation_id, Generation.status.in_(ACTIVE_STATUSES), **values)
 
-    def cancel_if_queued(self, generation_id: uuid.UUID, now: datetime) -> bool:
-        return self._update(
+    def cancel_if_queued(self, generation_id: uuid.UUID, now: datetime) -> Generation | None:
+        return self._change_status(
             generation_id,
             Generation.status == "queued",
             status="cancelled",
@@ -109,8 +166,8 @@ class GenerationRepository(Repository[Generation]):
             cancel_requested=True,
         )
 
-    def requeue(self, generation_id: uuid.UUID, attempt: int, now: datetime) -> bool:
-        return self._update(
+    def requeue(self, generation_id: uuid.UUID, attempt: int, now: datetime) -> Generation | None:
+        return self._change_status(
             generation_id,
             *_owned_by_attempt(generation_id, attempt),
             # A cancelled job queued again could never be claimed; the janitor's sweep ends it.
@@ -171,6 +228,31 @@ class GenerationRepository(Repository[Generation]):
 
     def status_of(self, generation_id: uuid.UUID) -> str | None:
         return self.session.scalar(select(Generation.status).where(Generation.id == generation_id))
+
+
+class GenerationEventRepository(Repository[GenerationEvent]):
+    """Reads of the outbox; its rows are written by ``GenerationRepository._change_status``."""
+
+    model = GenerationEvent
+
+    def of_generation(self, generation_id: uuid.UUID) -> list[GenerationEvent]:
+        """The generation's events, oldest first: its status history."""
+        stmt = (
+            select(GenerationEvent)
+            .where(GenerationEvent.generation_id == generation_id)
+            .order_by(GenerationEvent.id)
+        )
+        return list(self.session.scalars(stmt))
+
+    def for_user(
+        self, user_id: uuid.UUID, page: PageRequest, *, after_id: int = 0
+    ) -> Page[GenerationEvent]:
+        """A page of the user's events with ids above ``after_id``, oldest first; the
+        page's cursor (or its last id) continues from there."""
+        stmt = select(GenerationEvent).where(
+            GenerationEvent.user_id == user_id, GenerationEvent.id > after_id
+        )
+        return self.paginate(stmt, USER_EVENTS, page)
 
 
 # Module-level, Core-only reads: they run on an ORM session or, for the hot polling path,

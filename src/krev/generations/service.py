@@ -1,4 +1,5 @@
-"""Generation rules: accept (reserve + record + enqueue after commit), cancel, finish, view."""
+"""Generation rules: accept (reserve + record + enqueue after commit), cancel, finish, view,
+and the events each status change leaves (the outbox; the repository writes them)."""
 
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ from krev.files.service import record_objects
 from krev.generations import repository
 from krev.generations.pipelines import get_pipeline, kinds_for_scopes, registered_kinds, scope_of
 from krev.generations.repository import (
+    GenerationEventRepository,
     GenerationRepository,
     find_owned_record,
     queue_position,
 )
 from krev.kit.clock import isoformat, utcnow
 from krev.kit.pagination import Page, PageRequest
-from krev.models import GENERATION_TAG, Generation
+from krev.models import GENERATION_TAG, Generation, GenerationEvent
 from krev.models.generation import TERMINAL_STATUSES
 from krev.platform.config import Settings
 from krev.platform.queue import TaskQueue
@@ -84,7 +86,7 @@ def submit(
         deadline_at=now + timedelta(seconds=settings.job_deadline_seconds),
     )
     repo = GenerationRepository(session)
-    repo.add(generation)
+    repo.accept(generation)
     repo.link_products(generation.id, product_ids)
     if cost:
         reserve_credits(session, user_id, cost, generation.id)
@@ -271,19 +273,17 @@ def fail(
         "completed_at": utcnow(),
         "credits_used": 0,
     }
-    done = (
+    generation = (
         repo.finish_attempt(generation_id, attempt, **values)
         if attempt is not None
         else repo.finish_if_active(generation_id, **values)
     )
-    if done:
-        generation = repo.get(generation_id)
-        assert generation is not None
-        session.refresh(generation)
-        refund_credits(
-            session, generation.user_id, generation.credits_reserved, generation_id, note=code
-        )
-    return done
+    if generation is None:
+        return False
+    refund_credits(
+        session, generation.user_id, generation.credits_reserved, generation_id, note=code
+    )
+    return True
 
 
 def succeed(
@@ -303,7 +303,7 @@ def succeed(
     used = generation.credits_reserved if credits_used is None else credits_used
     used = max(0, min(used, generation.credits_reserved))
     output = {"files": [{"key": f.key, "content_type": f.content_type} for f in files], **extra}
-    done = repo.finish_attempt(
+    finished = repo.finish_attempt(
         generation_id,
         attempt,
         status="succeeded",
@@ -312,7 +312,7 @@ def succeed(
         credits_used=used,
         completed_at=utcnow(),
     )
-    if not done:
+    if finished is None:
         return False
     plan = settings.plan(_owner_plan(session, generation.user_id))
     record_objects(session, generation.user_id, files, plan.storage_bytes, generation_id)
@@ -332,6 +332,25 @@ def _owner_plan(session: Session, user_id: uuid.UUID) -> str:
     user = session.get(User, user_id)
     assert user is not None
     return user.plan
+
+
+def events_of(
+    session: Session, user_id: uuid.UUID, generation_id: uuid.UUID, scopes: frozenset[str]
+) -> list[GenerationEvent]:
+    """The caller's generation's events, oldest first, on the rules of reading the generation
+    itself: another user's is a 404, one of a kind the key's scopes do not cover a 403."""
+    generation = get_owned(session, user_id, generation_id)
+    check_scope(generation, scopes)
+    return GenerationEventRepository(session).of_generation(generation.id)
+
+
+def events_for_user(
+    session: Session, user_id: uuid.UUID, page: PageRequest, *, after_id: int = 0
+) -> Page[GenerationEvent]:
+    """A page of the user's events after ``after_id``, oldest first: what an outbox reader
+    (webhooks) follows, remembering the last id it handled. One user's events become
+    visible in id order, so it misses none (docs/jobs.md)."""
+    return GenerationEventRepository(session).for_user(user_id, page, after_id=after_id)
 
 
 def output_urls(generation: GenerationRecord, storage: Storage, ttl: int) -> list[str]:

@@ -11,6 +11,9 @@ with a secret since rotated) is a 400 ``invalid_cursor``, never a 500 nor a gues
 is readable by whoever holds the cursor: it holds the position of a row of theirs, nothing
 else, and the signature is what makes it ours.
 
+A feed read in the order it was written (the generations' event outbox) declares its keyset
+``ascending``: oldest first, the cursor then being the key of the last row read.
+
 A new list (chat conversations, say) declares a ``Keyset`` in its repository, returns
 ``self.paginate(stmt, KEYSET, page)``, and takes ``page: PageDep`` (krev.platform.deps) in its
 endpoint, which answers the returned ``Page``'s items as ``data`` and its ``meta``.
@@ -55,11 +58,12 @@ class InvalidCursor(BadRequest):
 
 @dataclass(frozen=True)
 class Keyset:
-    """How one list is ordered: its name in cursors and its key, newest first. The last
-    column is unique, so the key names one row."""
+    """How one list is ordered: its name in cursors and its key, newest first (oldest first
+    when ``ascending``). The last column is unique, so the key names one row."""
 
     listing: str
     columns: tuple[InstrumentedAttribute[Any], ...]
+    ascending: bool = False
 
 
 class CursorSigner:

@@ -35,22 +35,24 @@ class Repository(Generic[M]):
         return obj
 
     def paginate(self, stmt: Select[M], keyset: Keyset, page: PageRequest) -> Page[M]:
-        """One page of ``stmt``'s rows, newest first on ``keyset``, and the next page's cursor.
+        """One page of ``stmt``'s rows, newest first on ``keyset`` (oldest first if it is
+        ascending), and the next page's cursor.
 
         One row more than the page is read, so the last page says so (no cursor to an empty
         page)."""
         after = page.after(keyset)
         if after is not None:
-            stmt = stmt.where(_before(keyset, after))
-        stmt = stmt.order_by(*(column.desc() for column in keyset.columns)).limit(page.limit + 1)
+            stmt = stmt.where(_beyond(keyset, after))
+        order = [column.asc() if keyset.ascending else column.desc() for column in keyset.columns]
+        stmt = stmt.order_by(*order).limit(page.limit + 1)
         rows = list(self.session.scalars(stmt))
         items = rows[: page.limit]
         more = len(rows) > page.limit
         return Page(items, page.signer.issue(keyset, items[-1]) if more else None)
 
 
-def _before(keyset: Keyset, key: tuple[Any, ...]) -> ColumnElement[bool]:
-    """Rows after ``key`` in the newest-first order. A row-value comparison: both databases
+def _beyond(keyset: Keyset, key: tuple[Any, ...]) -> ColumnElement[bool]:
+    """Rows after ``key`` in the keyset's order. A row-value comparison: both databases
     read it as one range of the list's index, where an OR of the columns' comparisons would
     scan every row before the page. The values bind with their columns' types (UTC
     timestamps are stored without an offset on SQLite)."""
@@ -60,7 +62,9 @@ def _before(keyset: Keyset, key: tuple[Any, ...]) -> ColumnElement[bool]:
         for column, value in zip(columns, key, strict=True)
     ]
     if len(columns) == 1:
-        return columns[0] < values[0]
+        return columns[0] > values[0] if keyset.ascending else columns[0] < values[0]
+    if keyset.ascending:
+        return tuple_(*columns) > tuple_(*values)
     return tuple_(*columns) < tuple_(*values)
 
 

@@ -3,7 +3,7 @@
 from krev.models.api_key import ApiKey
 from krev.models.base import Base
 from krev.models.conversion import ConversionEvent, MetaPixelConfig
-from krev.models.generation import Generation, GenerationProduct
+from krev.models.generation import Generation, GenerationEvent, GenerationProduct
 from krev.models.idempotency import IdempotencyRecord
 from krev.models.ledger import LedgerEntry
 from krev.models.product import Product
@@ -27,6 +27,7 @@ __all__ = [
     "ConversionEvent",
     "DashboardSession",
     "Generation",
+    "GenerationEvent",
     "GenerationProduct",
     "IdempotencyRecord",
     "LedgerEntry",

@@ -1,4 +1,5 @@
-"""Generation jobs: queued → processing → succeeded | failed | cancelled."""
+"""Generation jobs: queued → processing → succeeded | failed | cancelled, and the event each
+status change leaves behind."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from krev.kit.clock import utcnow
@@ -15,6 +16,8 @@ from krev.models.base import Base
 GenerationStatus = Literal["queued", "processing", "succeeded", "failed", "cancelled"]
 ACTIVE_STATUSES = ("queued", "processing")
 TERMINAL_STATUSES = ("succeeded", "failed", "cancelled")
+EVENT_TYPES = {status: f"generation.{status}" for status in (*ACTIVE_STATUSES, *TERMINAL_STATUSES)}
+"""The type of the event a change to each status writes (``generation.queued``, …)."""
 
 
 class Generation(Base):
@@ -62,3 +65,38 @@ class GenerationProduct(Base):
         ForeignKey("generations.id", ondelete="CASCADE"), primary_key=True
     )
     product_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, index=True)
+
+
+class GenerationEvent(Base):
+    """One status change of a generation, written in the transaction that made it: the outbox
+    that webhooks and progress streams read (docs/jobs.md).
+
+    ``id`` is the order readers follow. Every event is written under its user's row lock
+    (``GenerationRepository._change_status``), so one user's events become visible in ``id``
+    order: a reader that remembers the last id it saw of a user misses none. Ids of different
+    users may commit out of order on PostgreSQL. On SQLite, AUTOINCREMENT keeps an id from
+    being given again after the newest row is deleted.
+
+    ``user_id`` is the generation's (not a foreign key: the generation's own cascade removes
+    the events with the account, and the insert takes no second lock on the user's row)."""
+
+    __tablename__ = "generation_events"
+    __table_args__ = (
+        # A generation's events in order; a user's events after an id.
+        Index("ix_generation_events_generation_id", "generation_id", "id"),
+        Index("ix_generation_events_user_id", "user_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    generation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("generations.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[uuid.UUID]
+    type: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    progress: Mapped[int]
+    error_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
