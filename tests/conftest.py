@@ -181,6 +181,13 @@ def build_app(runtime: Runtime) -> FastAPI:
     return app
 
 
+def runtime_of(client: TestClient) -> Runtime:
+    """The runtime serving ``client``'s app (TestClient types its app as any ASGI app)."""
+    assert isinstance(client.app, FastAPI)
+    runtime: Runtime = client.app.state.runtime
+    return runtime
+
+
 @pytest.fixture
 def app(runtime: Runtime) -> FastAPI:
     return build_app(runtime)

@@ -12,6 +12,7 @@ import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
+from schemathesis.core.result import Err
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from krev.app import create_app
@@ -74,6 +75,8 @@ def test_every_operation_conforms_to_the_schema(
         schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
         statuses: dict[str, collections.Counter[int]] = {}
         for result in schema.get_all_operations():
+            if isinstance(result, Err):
+                raise result.err()
             operation = result.ok()
             security = operation.definition.raw.get("security", [])
             if security == [{"dashboardSession": []}]:

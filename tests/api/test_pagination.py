@@ -69,7 +69,7 @@ def created_in_one_instant(runtime: Runtime, account: Account) -> None:
         for model in (Generation, Product, ConversionEvent, LedgerEntry):
             session.execute(
                 update(model)
-                .where(model.user_id == account.user_id)  # type: ignore[attr-defined]
+                .where(model.user_id == account.user_id)
                 .values(created_at=SAME_INSTANT)
             )
 

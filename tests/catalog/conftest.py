@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,8 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from krev.platform.config import Settings
-from tests.conftest import Account
+from krev.platform.storage import LocalStorage
+from tests.conftest import Account, runtime_of
 from tests.generations.stack import JOB_PLANS
 from tests.support.product_photos import make_photo
 
@@ -47,6 +49,13 @@ def data_url(content: bytes, media_type: str = "image/png") -> str:
 
 def upload_json(client: TestClient, account: Account, body: dict[str, Any], **headers: str) -> Any:
     return client.post(PRODUCTS, json=body, headers={**account.headers, **headers})
+
+
+def storage_root(client: TestClient) -> Path:
+    """Where the app's local storage keeps its files."""
+    storage = runtime_of(client).storage
+    assert isinstance(storage, LocalStorage)
+    return storage.root
 
 
 def storage_used(client: TestClient, account: Account) -> int:

@@ -15,7 +15,14 @@ from PIL import Image
 
 from krev.composition import build_runtime
 from krev.platform.config import Settings
-from tests.catalog.conftest import PRODUCTS, data_url, list_products, photo_bytes, storage_used
+from tests.catalog.conftest import (
+    PRODUCTS,
+    data_url,
+    list_products,
+    photo_bytes,
+    storage_root,
+    storage_used,
+)
 from tests.conftest import Account, build_app
 from tests.generations.stack import JOB_PLANS
 from tests.support.origin_server import OriginServer
@@ -68,8 +75,8 @@ def _assert_refused(
         assert body["code"] == code
     assert list_products(client, account)["meta"]["count"] == 0
     assert storage_used(client, account) == 0
-    storage_root = client.app.state.runtime.storage.root  # type: ignore[attr-defined]
-    assert not list((storage_root / "users" / str(account.user_id)).rglob("*")), "nothing stored"
+    root = storage_root(client)
+    assert not list((root / "users" / str(account.user_id)).rglob("*")), "nothing stored"
 
 
 @pytest.mark.parametrize(

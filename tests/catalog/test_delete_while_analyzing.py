@@ -12,7 +12,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from krev.platform.config import Settings
-from tests.catalog.conftest import PRODUCTS, data_url, photo_bytes, storage_used, upload_json
+from tests.catalog.conftest import (
+    PRODUCTS,
+    data_url,
+    photo_bytes,
+    storage_root,
+    storage_used,
+    upload_json,
+)
 from tests.conftest import Account
 from tests.generations.stack import JOB_PLANS, POLL_SECONDS, WAIT_SECONDS
 from tests.support.fake_openai import FakeOpenAI
@@ -65,7 +72,7 @@ def _accept(client: TestClient, account: Account, index: int) -> dict[str, Any]:
 
 
 def _files_of(client: TestClient, account: Account) -> list[str]:
-    root = client.app.state.runtime.storage.root  # type: ignore[attr-defined]
+    root = storage_root(client)
     # Stored objects, whatever their format; not local storage's "~content-type" sidecars.
     files = (root / "users" / str(account.user_id)).rglob("*")
     return sorted(str(path) for path in files if path.is_file() and "~" not in path.name)

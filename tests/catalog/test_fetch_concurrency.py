@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from krev.composition import build_runtime
 from krev.platform.config import Settings
 from krev.platform.runtime import Runtime
-from tests.catalog.conftest import PRODUCTS, list_products, storage_used
+from tests.catalog.conftest import PRODUCTS, list_products, storage_root, storage_used
 from tests.conftest import Account, build_app
 from tests.generations.stack import JOB_PLANS
 from tests.support.held_fetches import BUDGET, CAP, hold_fetches
@@ -64,8 +64,8 @@ def assert_refused_for_concurrency(response: Any) -> None:
 def assert_nothing_stored(client: TestClient, account: Account) -> None:
     assert list_products(client, account)["meta"]["count"] == 0
     assert storage_used(client, account) == 0
-    storage_root = client.app.state.runtime.storage.root  # type: ignore[attr-defined]
-    assert not list((storage_root / "users" / str(account.user_id)).rglob("*")), "nothing stored"
+    root = storage_root(client)
+    assert not list((root / "users" / str(account.user_id)).rglob("*")), "nothing stored"
 
 
 @BOTH_MODES

@@ -8,6 +8,7 @@ import io
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,7 +16,7 @@ from PIL import Image, ImageDraw
 
 from krev.platform.memory import release_free_memory
 from tests.catalog.conftest import PRODUCTS, list_products
-from tests.conftest import Account
+from tests.conftest import Account, runtime_of
 
 # Pillow holds an RGB or RGBA pixel in 4 bytes: one full-size decode is 4 bytes a pixel.
 DECODED_BYTES_PER_PIXEL = 4
@@ -48,12 +49,10 @@ def _studio_shot(size: tuple[int, int], fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def _wait_until_analysed(
-    client: TestClient, account: Account, product_id: str
-) -> dict[str, object]:
+def _wait_until_analysed(client: TestClient, account: Account, product_id: str) -> dict[str, Any]:
     deadline = time.monotonic() + 120
     while True:
-        product: dict[str, object] = list_products(client, account, id=product_id)["data"]
+        product: dict[str, Any] = list_products(client, account, id=product_id)["data"]
         if product["status"] != "analyzing" or time.monotonic() > deadline:
             return product
         time.sleep(0.1)
@@ -64,7 +63,7 @@ def test_an_image_at_the_pixel_cap_is_taken_in_with_one_full_size_decode(
     client: TestClient, account: Account, fmt: str, size: tuple[int, int]
 ) -> None:
     pixels = size[0] * size[1]
-    cap = client.app.state.runtime.settings.max_image_pixels  # type: ignore[attr-defined]
+    cap = runtime_of(client).settings.max_image_pixels
     assert 0.99 * cap <= pixels <= cap, "near the cap, and under it"
     content = _studio_shot(size, fmt)
     assert len(content) < 1_000_000, "small in bytes"
@@ -87,7 +86,7 @@ def test_an_image_at_the_pixel_cap_is_taken_in_with_one_full_size_decode(
 
     product = _wait_until_analysed(client, account, response.json()["data"]["id"])
     assert product["status"] == "ready", product
-    assert product["metadata"]["colors"]  # type: ignore[index]
+    assert product["metadata"]["colors"]
     assert product["segmented_image_url"]
     original = client.get(str(product["image_url"]))
     assert original.status_code == 200

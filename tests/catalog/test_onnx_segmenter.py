@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from krev.engines.studio.segment import iou
 from krev.platform.config import Settings
-from tests.catalog.conftest import data_url, photo_bytes, upload_json
+from tests.catalog.conftest import data_url, photo_bytes, storage_root, upload_json
 from tests.conftest import Account
 from tests.generations.stack import JOB_PLANS
 from tests.support.product_photos import make_photo
@@ -76,8 +76,8 @@ def test_a_model_file_that_is_not_onnx_fails_the_analysis_clearly(
     assert body["code"] == "generation_failed"
     assert "segmentation model could not be loaded" in body["error"]
     assert str(model_path) not in body["error"], "the server's paths are for the operator"
-    storage_root = client.app.state.runtime.storage.root  # type: ignore[attr-defined]
-    assert not list(storage_root.rglob("cutout.webp"))
+    root = storage_root(client)
+    assert not list(root.rglob("cutout.webp"))
 
 
 def test_settings_refuse_onnx_without_a_model_file(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Callable
 
 import numpy as np
 from fastapi.testclient import TestClient
@@ -15,6 +16,7 @@ from tests.catalog.conftest import (
     data_url,
     list_products,
     photo_bytes,
+    storage_root,
     storage_used,
     upload_json,
 )
@@ -140,14 +142,14 @@ def test_respond_async_answers_202_then_get_shows_it_completing(
 
 
 def test_upload_over_the_storage_quota_is_413_and_stores_nothing(
-    client: TestClient, make_account: object
+    client: TestClient, make_account: Callable[..., Account]
 ) -> None:
-    tiny = make_account(plan="tiny")  # type: ignore[operator]
+    tiny = make_account(plan="tiny")
     response = upload_json(client, tiny, {"image_url": data_url(photo_bytes(0))})
 
     assert response.status_code == 413, response.text
     assert response.json()["code"] == "storage_quota_exceeded"
     assert list_products(client, tiny)["meta"]["count"] == 0
     assert storage_used(client, tiny) == 0
-    storage_root = client.app.state.runtime.storage.root  # type: ignore[attr-defined]
-    assert not [p for p in (storage_root / "users" / str(tiny.user_id)).rglob("*") if p.is_file()]
+    root = storage_root(client)
+    assert not [p for p in (root / "users" / str(tiny.user_id)).rglob("*") if p.is_file()]

@@ -10,10 +10,11 @@ import json
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any, cast
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text, update
+from sqlalchemy import CursorResult, text, update
 from tests.conftest import Account
 from tests.conversions.conftest import list_events, send, stored_events, website_event
 from tests.support.fake_graph import FakeGraph
@@ -35,11 +36,14 @@ def store_raw_payload(runtime: Runtime, event_id: str, payload: str) -> None:
     postgres = runtime.db.engine.dialect.name == "postgresql"
     value = "CAST(:payload AS jsonb)" if postgres else ":payload"
     with runtime.db.transaction() as session:
-        updated = session.execute(
-            text(f"UPDATE conversion_events SET payload = {value} WHERE event_id = :event_id"),
-            {"payload": payload, "event_id": event_id},
+        updated = cast(
+            CursorResult[Any],  # what an UPDATE answers; Session.execute types any Result
+            session.execute(
+                text(f"UPDATE conversion_events SET payload = {value} WHERE event_id = :event_id"),
+                {"payload": payload, "event_id": event_id},
+            ),
         )
-        assert updated.rowcount == 1  # type: ignore[attr-defined]
+        assert updated.rowcount == 1
 
 
 POISON = [

@@ -73,7 +73,9 @@ def test_noisy_jpeg_product_is_still_named() -> None:
     noisy = np.clip(image.astype(np.float64) + noise, 0, 255).astype(np.uint8)
     ok, encoded = cv2.imencode(".jpg", cv2.cvtColor(noisy, cv2.COLOR_RGB2BGR), [95, 60])
     assert ok
-    decoded = cv2.cvtColor(cv2.imdecode(encoded, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    bgr = cv2.imdecode(encoded, cv2.IMREAD_COLOR)
+    assert bgr is not None
+    decoded = np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), np.uint8)
     assert names(analyze(decoded, alpha))[:2] == ["black", "gold"]
 
 

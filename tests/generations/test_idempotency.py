@@ -158,7 +158,7 @@ def test_a_malformed_key_is_a_400(start_api: StartApi, make_account: Any, key: s
     response = api.client.post(
         "/api/v1/test-jobs",
         json={"params": {}},
-        headers={**account.headers, "Idempotency-Key": key.encode()},  # type: ignore[dict-item]
+        headers={**account.headers, "Idempotency-Key": key.encode()},
     )
 
     assert response.status_code == 400, response.text

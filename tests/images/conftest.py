@@ -16,7 +16,7 @@ from PIL import Image
 
 from krev.platform.config import Settings
 from tests.catalog.conftest import PRODUCTS, data_url, photo_bytes
-from tests.conftest import Account
+from tests.conftest import Account, runtime_of
 from tests.generations.stack import JOB_PLANS
 
 IMAGES = "/api/v1/images"
@@ -119,7 +119,7 @@ def image_generations(client: TestClient, account: Account) -> list[Any]:
 def stored_outputs(client: TestClient, generation_id: str) -> list[str]:
     """The WebP files local storage holds for this generation (its content-type sidecars
     aside)."""
-    root = client.app.state.runtime.settings.data_dir / "storage"  # type: ignore[attr-defined]
+    root = runtime_of(client).settings.data_dir / "storage"
     return sorted(str(path) for path in root.glob(f"users/*/generations/{generation_id}/*.webp"))
 
 

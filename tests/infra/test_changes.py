@@ -4,10 +4,11 @@ write path is seen without naming anything, and a write whose rows cannot be nam
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, delete, select, text, update
+from sqlalchemy import Executable, bindparam, delete, select, text, update
 from sqlalchemy.orm import Session
 
 from krev.models import GENERATION_TAG, USER_TAG, ApiKey, Generation, User
@@ -27,8 +28,10 @@ def session(runtime: Runtime) -> Iterator[Session]:
         session.rollback()
 
 
-def _named(session: Session, statement: object, parameters: object = None) -> set[str]:
-    session.execute(statement, parameters)  # type: ignore[arg-type]
+def _named(
+    session: Session, statement: Executable, parameters: Mapping[str, Any] | None = None
+) -> set[str]:
+    session.execute(statement, parameters)
     return take_changes(session)
 
 
@@ -39,10 +42,9 @@ def test_updates_and_deletes_name_the_rows_their_where_clause_pins(session: Sess
     assert _named(
         session, update(ApiKey).where(ApiKey.user_id.in_([USER, OTHER])).values(name="k")
     ) == {USER_TAG(USER), USER_TAG(OTHER)}
+    users = User.metadata.tables["users"]
     assert _named(
-        session,
-        update(User.__table__).where(User.__table__.c.id == bindparam("u")).values(plan="x"),
-        {"u": OTHER},
+        session, update(users).where(users.c.id == bindparam("u")).values(plan="x"), {"u": OTHER}
     ) == {USER_TAG(OTHER)}
     assert _named(session, delete(Generation).where(Generation.id == USER)) == {
         GENERATION_TAG(USER)
@@ -60,7 +62,7 @@ def test_a_write_whose_rows_cannot_be_named_drops_everything(session: Session) -
 def test_reads_inserts_and_untagged_tables_name_nothing(session: Session) -> None:
     assert _named(session, select(User).where(User.id == USER)) == set()
     assert _named(session, text("SELECT 1")) == set()
-    assert _named(session, delete(Generation.__table__.metadata.tables["products"])) == set()
+    assert _named(session, delete(Generation.metadata.tables["products"])) == set()
 
 
 def test_unit_of_work_changes_name_the_objects_they_flush(

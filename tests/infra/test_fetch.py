@@ -13,8 +13,9 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
+from typing import TypedDict, Unpack
 from urllib.parse import quote
 
 import httpx
@@ -28,6 +29,7 @@ from krev.platform.fetch import (
     FetchTimeout,
     FetchTooLarge,
     InvalidDataUrl,
+    Resolver,
     SafeFetcher,
     UrlNotAllowed,
     decode_data_url,
@@ -96,8 +98,22 @@ def origin() -> Iterator[OriginServer]:
         yield server
 
 
-def fetcher(**options: object) -> SafeFetcher:
-    settings: dict[str, object] = {"max_bytes": MAX_BYTES, "timeout": 3.0, **options}
+class FetcherOptions(TypedDict, total=False):
+    """SafeFetcher's keyword arguments."""
+
+    max_bytes: int
+    timeout: float
+    max_redirects: int
+    allowed_schemes: Collection[str]
+    allow_loopback: bool
+    allowlist: Collection[str]
+    resolver: Resolver | None
+    transport: httpx.BaseTransport | None
+    user_agent: str
+
+
+def fetcher(**options: Unpack[FetcherOptions]) -> SafeFetcher:
+    settings: FetcherOptions = {"max_bytes": MAX_BYTES, "timeout": 3.0, **options}
     if "transport" not in settings:  # built only when needed: loading CA certificates is slow
         settings["transport"] = LoopbackOnlyTransport()
     return SafeFetcher(**settings)
@@ -146,7 +162,7 @@ def test_each_error_has_its_own_code_and_a_4xx_status() -> None:
         {"max_bytes": 10, "allowed_schemes": ()},
     ],
 )
-def test_constructor_refuses_nonsense_limits(options: dict[str, object]) -> None:
+def test_constructor_refuses_nonsense_limits(options: FetcherOptions) -> None:
     with pytest.raises(ValueError):
         SafeFetcher(**options)
 

@@ -11,10 +11,11 @@ import threading
 import time
 import uuid
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import redis
+from redis.commands.core import Script
 
 from krev.platform.ratelimit import RateLimiter, RateLimitState
 
@@ -22,7 +23,7 @@ from krev.platform.ratelimit import RateLimiter, RateLimitState
 class _CountingScript:
     """The limiter's real Redis script, counting the calls made to it."""
 
-    def __init__(self, script: Any) -> None:
+    def __init__(self, script: Script) -> None:
         self.script = script
         self.calls = 0
 
@@ -34,7 +35,7 @@ class _CountingScript:
 def count_script_calls(limiter: RateLimiter) -> _CountingScript:
     assert limiter._redis is not None
     counting = _CountingScript(limiter._redis.script)
-    limiter._redis.script = counting
+    limiter._redis.script = cast(Script, counting)  # called the way the script is
     return counting
 
 

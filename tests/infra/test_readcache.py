@@ -13,7 +13,8 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -35,9 +36,15 @@ from tests.conftest import Account, build_app
 
 CREDITS = "/api/v1/credits"
 PROPAGATION_SECONDS = 10.0  # a bound for a broken feed to fail on, not a speed target
+T = TypeVar("T")
 
 # PostgreSQL and Redis: the scale-out mode, the only one with a cache.
 scale_out = pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+
+
+def _constant(value: T) -> Callable[..., T]:
+    """A loader or tagger that gives ``value`` whatever it is asked."""
+    return lambda *_: value
 
 
 def _wait_for(condition: Callable[[], bool], what: str) -> None:
@@ -252,10 +259,14 @@ def test_polls_follow_a_job_run_elsewhere_and_stay_private(
         assert claimed is not None
         attempt = claimed.attempts
     _wait_for(lambda: poll()["status"] == "processing", "the claim")
+
+    def at_progress(expected: int) -> bool:
+        return poll()["progress"] == expected
+
     for progress in (30, 70):
         with runtime.db.transaction() as session:
             GenerationRepository(session).heartbeat(generation_id, attempt, utcnow(), progress)
-        _wait_for(lambda p=progress: poll()["progress"] == p, f"progress {progress}")
+        _wait_for(partial(at_progress, progress), f"progress {progress}")
     assert poll()["progress"] == 70  # read again: from memory, still right
 
     # Another user's key never sees it, cached for its owner or not.
@@ -387,7 +398,7 @@ def test_a_read_that_overlaps_a_change_is_not_kept() -> None:
 def test_a_change_drops_every_entry_it_names_and_nothing_else() -> None:
     cache = _enabled()
     for key, tag in (("key-a", "u:1"), ("key-b", "u:1"), ("gen", "g:9"), ("key-c", "u:2")):
-        cache.fetch(key, lambda key=key: key, lambda _v, tag=tag: tag)
+        cache.fetch(key, _constant(key), _constant(tag))
     cache.drop(["u:1"])
     assert [cache.get(k) for k in ("key-a", "key-b", "gen", "key-c")] == [
         None,
@@ -418,7 +429,7 @@ def test_nothing_is_kept_while_disabled_and_values_not_tagged_are_never_kept() -
 def test_entries_expire_and_the_size_is_bounded() -> None:
     cache = _enabled(ttl=0.05, max_entries=3)
     for n in range(5):
-        cache.fetch(n, lambda n=n: n, lambda _v: "u:1")
+        cache.fetch(n, _constant(n), lambda _v: "u:1")
     assert len(cache) == 3
     assert [cache.get(n) for n in range(5)] == [None, None, 2, 3, 4]
     time.sleep(0.06)

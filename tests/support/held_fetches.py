@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -61,7 +62,7 @@ def hold_fetches(
     for n in range(count):
         url = origin.url(f"/hold?upload={n}")
         background.start(
-            lambda url=url: client.post(PRODUCTS, json={"image_url": url}, headers=account.headers)
+            partial(client.post, PRODUCTS, json={"image_url": url}, headers=account.headers)
         )
     assert origin.wait_held(count), "the uploads' fetches never reached the origin"
     return background

@@ -71,14 +71,18 @@ def test_lighting_words_are_not_colors_or_tones() -> None:
     spec = understand_prompt("Bottle on a wooden table, soft window light, navy wall")
     assert spec["lighting"] == "soft_window"
     assert spec["tone"] is None
-    assert [c["name"] for c in spec["colors"]] == ["navy"]  # type: ignore[union-attr]
+    colors = spec["colors"]
+    assert isinstance(colors, list)
+    assert [c["name"] for c in colors] == ["navy"]
 
 
 def test_props() -> None:
     spec = understand_prompt(
         "Serum on a podium with eucalyptus leaves, pebbles, a sphere and draped fabric"
     )
-    assert set(spec["props"]) >= {"podium", "plants", "stones", "sphere", "fabric_drape"}  # type: ignore[arg-type]
+    props = spec["props"]
+    assert isinstance(props, list)
+    assert set(props) >= {"podium", "plants", "stones", "sphere", "fabric_drape"}
 
 
 def test_unknown_words_are_ignored() -> None:

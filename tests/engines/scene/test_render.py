@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypedDict, Unpack
 
 import cv2
 import numpy as np
@@ -13,6 +14,7 @@ import pytest
 from krev.engines.base import (
     ProductCutout,
     RenderedImage,
+    RGBImage,
     SceneComposer,
     SceneRequest,
     Upscaler,
@@ -40,17 +42,32 @@ PRESET_IDS = (
 )
 
 
+class _SceneOptions(TypedDict, total=False):
+    """The rest of a SceneRequest, as tests pass it."""
+
+    style_references: list[RGBImage]
+    seed: int
+    variant: int
+
+
 def _render(
     composer: StudioSceneComposer,
     products: list[ProductCutout],
     preset: str | None,
     size: tuple[int, int] = (384, 384),
     prompt: str = "Product photo",
-    **kwargs: object,
+    **options: Unpack[_SceneOptions],
 ) -> RenderedImage:
     return composer.render(
-        SceneRequest(prompt, size[0], size[1], preset=preset, products=products, **kwargs)
-    )  # type: ignore[arg-type]
+        SceneRequest(prompt, size[0], size[1], preset=preset, products=products, **options)
+    )
+
+
+def _chosen(image: RenderedImage) -> dict[str, Any]:
+    """What the composer chose for ``image``: the ``render`` part of its scene."""
+    render = image.scene["render"]
+    assert isinstance(render, dict)
+    return render
 
 
 def test_public_surface() -> None:
@@ -174,15 +191,15 @@ def test_flat_lay_is_top_down(
     composer: StudioSceneComposer, products: dict[str, ProductCutout]
 ) -> None:
     flat = _render(composer, [], "flat_lay", (320, 320))
-    assert flat.scene["render"]["camera"] == "top_down"  # type: ignore[index]
-    assert flat.scene["render"]["horizon"] is None  # type: ignore[index]
+    assert _chosen(flat)["camera"] == "top_down"
+    assert _chosen(flat)["horizon"] is None
     eye = _render(composer, [], "lifestyle", (320, 320))
-    assert eye.scene["render"]["horizon"] is not None  # type: ignore[index]
+    assert _chosen(eye)["horizon"] is not None
     # The eye-level set has a wall/floor line; the flat lay has none.
     assert _row_step(eye.rgb) > 3 * _row_step(flat.rgb)
     # Products in a flat lay sit inside the frame on the surface, not on a floor line.
     image = _render(composer, [products["shoe"], products["box"]], "flat_lay", (320, 320))
-    assert image.scene["render"]["camera"] == "top_down"  # type: ignore[index]
+    assert _chosen(image)["camera"] == "top_down"
 
 
 def test_same_inputs_same_bytes_even_on_threads(
@@ -245,7 +262,7 @@ def test_style_reference_steers_palette(
     before = np.linalg.norm(_background_mean(plain) - target)
     after = np.linalg.norm(_background_mean(styled) - target)
     assert after < 0.6 * before, (before, after)
-    assert styled.scene["render"]["style"]["colors"]  # type: ignore[index]
+    assert _chosen(styled)["style"]["colors"]
     # The product itself is not restyled.
     assert styled.placements[0].fidelity >= 0.85
 
@@ -267,17 +284,17 @@ def test_text_only_renders_the_described_scene(composer: StudioSceneComposer) ->
     )
     assert image.placements == []
     assert image.scene["surface"] == "marble"
-    assert image.scene["render"]["props"] == []  # type: ignore[index]
+    assert _chosen(image)["props"] == []
     assert image.rgb.mean() < 90  # dark, as asked
     # Gold is for the veins, not the whole set.
-    assert image.scene["render"]["palette"]["accent"] == "#ffd700"  # type: ignore[index]
+    assert _chosen(image)["palette"]["accent"] == "#ffd700"
     hue = cv2.cvtColor(image.rgb, cv2.COLOR_RGB2HSV)
     assert ((hue[..., 1] > 120) & (hue[..., 2] > 60)).mean() < 0.1
     light = _render(composer, [], None, (320, 240), prompt="Bright white linen, high-key")
     assert light.rgb.mean() > 170
     # Props come only when asked for, and nothing stands where a product would be.
     staged = _render(composer, [], None, (320, 240), prompt="Wooden table with a plant")
-    assert staged.scene["render"]["props"] == ["plants"]  # type: ignore[index]
+    assert _chosen(staged)["props"] == ["plants"]
     centre = staged.rgb[60:200, 140:180].astype(np.float32)
     green = (centre[..., 1] > centre[..., 0] + 20) & (centre[..., 1] > centre[..., 2] + 20)
     assert green.mean() < 0.02
