@@ -27,8 +27,8 @@ migrate: setup
 test: setup ## The whole suite (PostgreSQL/Redis tests skip when absent unless required)
 	$(VENV)/bin/pytest -n 2 --dist loadfile
 
-test-fast: setup
-	$(VENV)/bin/pytest -x -q
+test-fast: setup ## The suite less the model-quality evaluations (-m quality), stopping at the first failure
+	$(VENV)/bin/pytest -n 2 --dist loadfile -m "not quality" -x -q
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench scripts

@@ -116,6 +116,7 @@ def test_materials_are_matched_as_whole_words_without_double_counting() -> None:
 BRAND_ACCURACY_FLOOR = 0.93
 
 
+@pytest.mark.quality
 def test_brand_accuracy_on_the_rendered_evaluation_set() -> None:
     analyzer = StudioProductAnalyzer()
     labelled = [photo for photo in evaluation_set(40, 512) if photo.label_text]
@@ -207,6 +208,7 @@ def test_the_outline_names_the_form_only_when_the_label_says_nothing() -> None:
 # photos 40-239 (never used to tune the rules) with true masks at 256 px: 198/200 answered,
 # 0 wrong. A wrong form is worse than none, so wrong answers must stay at zero here; the
 # floors on answers catch a rule that quietly stops firing.
+@pytest.mark.quality
 def test_visual_cues_are_rarely_silent_and_never_wrong_on_the_evaluation_set() -> None:
     segmenter = ClassicalSegmenter()
     tallies: dict[str, Counter[str]] = {"true mask": Counter(), "segmenter": Counter()}

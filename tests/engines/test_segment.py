@@ -62,6 +62,7 @@ def _mean(values: list[float]) -> float:
     return float(np.mean(values))
 
 
+@pytest.mark.quality
 def test_evaluation_set_is_deterministic_and_varied(photos: list[ProductPhoto]) -> None:
     again = evaluation_set(3, SIZE)
     for first, second in zip(photos[:3], again, strict=True):
@@ -74,6 +75,7 @@ def test_evaluation_set_is_deterministic_and_varied(photos: list[ProductPhoto]) 
     assert sum(bool(p.label_text) for p in photos) >= 30
 
 
+@pytest.mark.quality
 def test_alpha_has_the_image_shape_and_range(outcomes: list[Outcome]) -> None:
     for outcome in outcomes:
         alpha = outcome.alpha
@@ -84,6 +86,7 @@ def test_alpha_has_the_image_shape_and_range(outcomes: list[Outcome]) -> None:
         assert 0.0 <= outcome.confidence <= 1.0
 
 
+@pytest.mark.quality
 def test_mean_iou_meets_target_and_beats_grabcut(outcomes: list[Outcome]) -> None:
     ours = _mean([o.iou for o in outcomes])
     baseline = _mean([iou(_grabcut_baseline(o.photo.image), o.photo.mask) for o in outcomes])
@@ -92,6 +95,7 @@ def test_mean_iou_meets_target_and_beats_grabcut(outcomes: list[Outcome]) -> Non
     assert ours > baseline + 0.1
 
 
+@pytest.mark.quality
 @pytest.mark.parametrize("background", ["white", "gradient", "colored", "textured"])
 def test_every_background_kind_is_handled(outcomes: list[Outcome], background: str) -> None:
     scores = [o.iou for o in outcomes if o.photo.background == background]
@@ -99,12 +103,14 @@ def test_every_background_kind_is_handled(outcomes: list[Outcome], background: s
     assert min(scores) >= 0.75
 
 
+@pytest.mark.quality
 def test_white_product_on_light_background(outcomes: list[Outcome]) -> None:
     scores = [o.iou for o in outcomes if o.photo.white_product and o.photo.background != "colored"]
     assert len(scores) >= 6
     assert _mean(scores) >= MIN_KIND_IOU
 
 
+@pytest.mark.quality
 def test_cast_shadows_are_left_out(outcomes: list[Outcome]) -> None:
     per_photo = [float(o.alpha[o.photo.shadow].mean()) for o in outcomes]
     assert _mean(per_photo) < 0.2
@@ -112,6 +118,7 @@ def test_cast_shadows_are_left_out(outcomes: list[Outcome]) -> None:
     assert sum(value > 0.5 for value in per_photo) <= 2
 
 
+@pytest.mark.quality
 def test_alpha_is_soft_at_the_outline(outcomes: list[Outcome]) -> None:
     for outcome in outcomes:
         alpha = outcome.alpha
