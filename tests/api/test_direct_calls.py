@@ -86,7 +86,7 @@ def test_the_hot_gets_are_called_directly_and_endpoints_with_inputs_to_check_are
         ((route.path, method), route)
         for route in build_app(runtime).routes
         if isinstance(route, APIRoute)
-        for method in route.methods
+        for method in route.methods or ()
     ]
     # Each path is declared once: one route per path and method.
     assert len(declared) == len(dict(declared))
@@ -176,7 +176,7 @@ def test_the_endpoints_own_code_runs_and_metrics_name_its_route(
             assert missing.status_code == 404
             text = client.get("/metrics").text
     finally:
-        threading.setprofile(None)  # type: ignore[arg-type]
+        threading.setprofile(None)
         runtime.close()
     assert seen.count(get_credits.__code__) >= 3
     assert get_generation.__code__ in seen
