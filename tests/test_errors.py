@@ -309,3 +309,29 @@ def test_an_unusable_client_request_id_is_replaced(
     echoed = response.headers["x-request-id"]
     assert echoed and echoed != sent
     assert re.fullmatch(r"[A-Za-z0-9._-]{1,64}", echoed)
+
+
+def test_one_error_tree_the_platforms_refusals_are_krev_errors() -> None:
+    """The fetcher's and image intake's refusals are domain errors with their own status, not
+    a parallel tree mapped at each use."""
+    import inspect
+
+    from krev.errors import KrevError
+    from krev.platform import fetch, fetchpool, imaging
+
+    refusals = [
+        member
+        for module in (fetch, imaging, fetchpool)
+        for name, member in inspect.getmembers(module, inspect.isclass)
+        # Private ones never leave their module (a connect failure retried inside the fetch).
+        if issubclass(member, Exception)
+        and member.__module__ == module.__name__
+        and not name.startswith("_")
+    ]
+    assert {"FetchTimeout", "UnsupportedImageType", "FetchConcurrencyExceeded"} <= {
+        refusal.__name__ for refusal in refusals
+    }
+    assert all(issubclass(refusal, KrevError) for refusal in refusals), refusals
+    assert (fetch.FetchTimeout.status, fetch.FetchTimeout.code) == (400, "fetch_timeout")
+    assert fetch.FetchTooLarge.status == imaging.ImageTooLarge.status == 413
+    assert imaging.UnsupportedImageType.status == 415

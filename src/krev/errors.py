@@ -22,6 +22,15 @@
 
 Services raise these; one handler in ``krev.app`` renders the envelope
 ``{"success": false, "error": message, "code": code}``. Nothing else raises HTTPException.
+
+The errors of each domain and of the platform derive from these, so every refusal anywhere is
+one of them. Two families group the refusals of an input that are also one of the kinds above
+(a subclass names the family and its kind, e.g. ``FetchTimeout(FetchError, BadRequest)``):
+
+    FetchError (krev.platform.fetch: a user-supplied URL)
+        UrlNotAllowed, InvalidDataUrl, FetchTimeout, FetchFailed (400); FetchTooLarge (413)
+    ImageRejected (krev.platform.imaging: an image in)
+        InvalidImage (400); ImageTooLarge (413); UnsupportedImageType (415)
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ from krev.errors import (
 from krev.kit.clock import utcnow
 from krev.models import AccountSnapshot
 from krev.platform.client_address import client_address
-from krev.platform.deps import SAFE_METHODS
+from krev.platform.deps import SAFE_METHODS, runtime_of
 from krev.platform.readcache import ReadCache
 from krev.platform.runtime import Runtime
 
@@ -144,7 +144,7 @@ async def identify(request: Request) -> Principal | None:
     state = request.scope.setdefault("state", {})
     found = state.get(_IDENTITY)
     if found is None:
-        runtime: Runtime = request.app.state.runtime
+        runtime = runtime_of(request)
         try:
             key = _bearer(request)
             token = request.cookies.get(SESSION_COOKIE) if key is None else None
@@ -166,7 +166,7 @@ async def _admit(request: Request, principal: Principal, *, poll: bool = False) 
     """Count the request in the user's window (all of a user's keys and sessions share it):
     the plan's, or for polls of a job's state their own, wider one (``KREV_POLL_RATE_LIMIT``),
     so a client waiting on a job never spends the budget its real calls need."""
-    runtime: Runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     user = principal.user
     plan = runtime.settings.plan(user.plan)
     rule = runtime.settings.poll_rate_limit_of(plan) if poll else plan.rate_limit
@@ -184,7 +184,7 @@ async def _admit(request: Request, principal: Principal, *, poll: bool = False) 
 
 async def _count_failure(request: Request) -> None:
     """Count a failed authentication against the client's address; 429 once past the limit."""
-    runtime: Runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     settings = runtime.settings
     address = client_address(request.scope, settings.trusted_proxy_networks)
     state = await runtime.limiter.hit_async(
@@ -237,7 +237,7 @@ async def get_dashboard_principal(request: Request) -> Principal:
     try:
         if not token:
             raise SessionRequired()
-        runtime: Runtime = request.app.state.runtime
+        runtime = runtime_of(request)
         principal = await run_in_threadpool(_session_principal, runtime, request, token)
     except Unauthorized:
         await _count_failure(request)

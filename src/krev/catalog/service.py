@@ -3,7 +3,6 @@ analysis job, apply the analysis, view, list and delete. No HTTP types here."""
 
 from __future__ import annotations
 
-import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,7 +33,6 @@ from krev.platform.fetchpool import FetchPool
 from krev.platform.imaging import (
     DecodedImage,
     ImageFormat,
-    ImageRejected,
     OriginalImage,
     UnsupportedImageType,
     decode_image,
@@ -46,29 +44,6 @@ from krev.platform.storage import Storage
 
 ANALYSIS_KIND = "product_analysis"
 WEBP = "image/webp"
-
-
-# --- errors ----------------------------------------------------------------------------
-
-
-class ImageInputRejected(KrevError):
-    """An image the caller sent or pointed at that we will not use; status and code are those
-    of the fetcher's or the decoder's refusal (``krev.platform.fetch``, ``.imaging``)."""
-
-
-@functools.cache
-def _rejection_kind(status: int, code: str) -> type[ImageInputRejected]:
-    # One subclass per (status, code): KrevError's status and code are class attributes.
-    return type(
-        f"ImageInputRejected_{code}", (ImageInputRejected,), {"status": status, "code": code}
-    )
-
-
-def _rejected(error: FetchError | ImageRejected) -> ImageInputRejected:
-    # The API's statuses are the reference's table, which has no 422: a URL that could not be
-    # fetched is invalid input (400), told apart by its code (fetch_failed, fetch_timeout).
-    status = 400 if error.status == 422 else error.status
-    return _rejection_kind(status, error.code)(error.message)
 
 
 # --- intake ----------------------------------------------------------------------------
@@ -95,17 +70,12 @@ def _data_url_image(settings: Settings, url: str) -> tuple[bytes, ImageFormat, s
     The declared type must be one we accept (415 unsupported_image_type otherwise); callers
     check that it says what the bytes are (``_check_declared``).
     """
-    try:
-        content, media_type = decode_data_url(url, settings.max_image_bytes)
-    except FetchError as error:
-        raise _rejected(error) from error
+    content, media_type = decode_data_url(url, settings.max_image_bytes)
     declared = _DATA_URL_TYPES.get(media_type)
     if declared is None:
-        raise _rejected(
-            UnsupportedImageType(
-                f"The data URL declares {media_type}; JPG, PNG and WebP images are accepted "
-                "(image/jpeg, image/png or image/webp)."
-            )
+        raise UnsupportedImageType(
+            f"The data URL declares {media_type}; JPG, PNG and WebP images are accepted "
+            "(image/jpeg, image/png or image/webp)."
         )
     return content, declared, media_type
 
@@ -114,11 +84,9 @@ def _check_declared(actual: ImageFormat, declared: ImageFormat, media_type: str)
     # A URL that says text/plain, or a PNG labelled image/jpeg, is a client bug to be told
     # about, not guessed around.
     if actual != declared:
-        raise _rejected(
-            InvalidDataUrl(
-                f"The data URL declares {media_type} but holds a {_FORMAT_WORDS[actual]} "
-                "image; declare the type the bytes are."
-            )
+        raise InvalidDataUrl(
+            f"The data URL declares {media_type} but holds a {_FORMAT_WORDS[actual]} "
+            "image; declare the type the bytes are."
         )
 
 
@@ -142,19 +110,16 @@ def decode_data_image(settings: Settings, url: str, *, working_side: int) -> Dec
 
 async def fetch_image_urls(
     fetch_pool: FetchPool, user_id: uuid.UUID, urls: Sequence[str]
-) -> list[bytes | ImageInputRejected]:
+) -> list[bytes | FetchError]:
     """The bytes behind each http(s) URL, fetched safely on the fetch pool's own threads, or
     why not; 429 fetch_concurrency (nothing fetched) when the user has too many under way."""
-    outcomes = await fetch_pool.fetch(user_id, urls)
-    return [
-        _rejected(outcome) if isinstance(outcome, FetchError) else outcome for outcome in outcomes
-    ]
+    return await fetch_pool.fetch(user_id, urls)
 
 
 async def fetch_image_url(fetch_pool: FetchPool, user_id: uuid.UUID, url: str) -> bytes:
     """``fetch_image_urls`` for one URL, its refusal raised."""
     (outcome,) = await fetch_image_urls(fetch_pool, user_id, [url])
-    if isinstance(outcome, ImageInputRejected):
+    if isinstance(outcome, FetchError):
         raise outcome
     return outcome
 
@@ -162,26 +127,20 @@ async def fetch_image_url(fetch_pool: FetchPool, user_id: uuid.UUID, url: str) -
 def decode_upload(settings: Settings, data: bytes, *, working_side: int) -> DecodedImage:
     """Validate and decode to a working image whose long side is at most ``working_side``; the
     type is judged from the bytes, never a declared media type."""
-    try:
-        return decode_image(
-            data,
-            max_bytes=settings.max_image_bytes,
-            max_pixels=settings.max_image_pixels,
-            working_side=working_side,
-        )
-    except ImageRejected as error:
-        raise _rejected(error) from error
+    return decode_image(
+        data,
+        max_bytes=settings.max_image_bytes,
+        max_pixels=settings.max_image_pixels,
+        working_side=working_side,
+    )
 
 
 def original_upload(settings: Settings, data: bytes) -> OriginalImage:
     """Validate as ``decode_upload`` does and re-encode the whole image for storage: full
     resolution, JPEG or (with transparency) PNG, no metadata."""
-    try:
-        return encode_original(
-            data, max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels
-        )
-    except ImageRejected as error:
-        raise _rejected(error) from error
+    return encode_original(
+        data, max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels
+    )
 
 
 def original_key(user_id: uuid.UUID, product_id: uuid.UUID, extension: str) -> str:

@@ -24,8 +24,9 @@ from krev.images import engines, presets
 from krev.images.schemas import ImageRequest
 from krev.models import Generation, Product
 from krev.platform.config import Settings
+from krev.platform.fetch import FetchError
 from krev.platform.fetchpool import FetchPool
-from krev.platform.imaging import encode_webp
+from krev.platform.imaging import ImageRejected, encode_webp
 from krev.platform.queue import TaskQueue
 from krev.platform.runtime import Runtime
 from krev.platform.storage import Storage
@@ -236,9 +237,7 @@ async def read_references(
     return await to_thread.run_sync(_thumbnails, settings, contents)
 
 
-def _thumbnails(
-    settings: Settings, contents: Sequence[str | bytes | catalog.ImageInputRejected]
-) -> list[str]:
+def _thumbnails(settings: Settings, contents: Sequence[str | bytes | FetchError]) -> list[str]:
     """Each reference (a data: URL, fetched bytes, or why it could not be fetched) as a
     thumbnail; CPU work, off the event loop."""
     encoded = []
@@ -246,14 +245,14 @@ def _thumbnails(
     # that suffices): a request holds at most one reference at full size.
     for index, content in enumerate(contents):
         try:
-            if isinstance(content, catalog.ImageInputRejected):
+            if isinstance(content, FetchError):
                 raise content
             decoded = (
                 catalog.decode_data_image(settings, content, working_side=REFERENCE_SIDE)
                 if isinstance(content, str)
                 else catalog.decode_upload(settings, content, working_side=REFERENCE_SIDE)
             )
-        except catalog.ImageInputRejected as error:
+        except (FetchError, ImageRejected) as error:
             kind = _reference_rejection(error.code)
             raise kind(f"reference_images[{index}]: {error.message}") from error
         small = decoded.image.convert("RGB")

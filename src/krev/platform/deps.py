@@ -16,7 +16,8 @@ from krev.platform.runtime import Runtime
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _runtime(request: Request) -> Runtime:
+def runtime_of(request: Request) -> Runtime:
+    """The process's runtime, which the app keeps (``krev.app.create_app``)."""
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -24,11 +25,11 @@ def _runtime(request: Request) -> Runtime:
 # Dependencies that do no I/O are async: FastAPI runs a sync one in its thread pool, and
 # each such hop costs more CPU than the work itself (see bench/RESULTS.md).
 async def get_runtime(request: Request) -> Runtime:
-    return _runtime(request)
+    return runtime_of(request)
 
 
 async def get_settings(request: Request) -> Settings:
-    return _runtime(request).settings
+    return runtime_of(request).settings
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -40,7 +41,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     the shared thread pool, requests blocked on SQLite's write lock could hold every
     thread while the one holding the lock waits for a thread to commit.
     """
-    transaction = _runtime(request).db.transaction(write=request.method not in SAFE_METHODS)
+    transaction = runtime_of(request).db.transaction(write=request.method not in SAFE_METHODS)
     session = transaction.__enter__()
     own_limiter = CapacityLimiter(1)
     try:
@@ -77,7 +78,7 @@ async def get_page(
 ) -> PageRequest:
     """``limit`` and ``cursor``, the same on every list (see krev.kit.pagination)."""
     # An empty cursor (``?cursor=`` from a client that had none) asks for the first page.
-    return PageRequest(limit, cursor or None, cursor_signer(_runtime(request).settings.secret))
+    return PageRequest(limit, cursor or None, cursor_signer(runtime_of(request).settings.secret))
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

@@ -1,12 +1,15 @@
 """The one way Krev fetches a URL a user gave it: SSRF-safe, size-capped and time-boxed, plus
 the decoder for the ``data:`` URLs the API accepts in the same fields.
 
-    FetchError (code, message, status)
+    FetchError (a krev.errors.KrevError; each refusal is also the API error it answers as)
     ├── UrlNotAllowed (400 url_not_allowed)    scheme, credentials, unresolvable, blocked address
     ├── InvalidDataUrl (400 invalid_data_url)  a data: URL that is not base64 of a media type
     ├── FetchTooLarge (413 fetch_too_large)    over max_bytes, declared or streamed
-    ├── FetchTimeout (422 fetch_timeout)       the whole fetch ran past its time budget
-    └── FetchFailed (422 fetch_failed)         connection/TLS errors, non-2xx, redirect loops
+    ├── FetchTimeout (400 fetch_timeout)       the whole fetch ran past its time budget
+    └── FetchFailed (400 fetch_failed)         connection/TLS errors, non-2xx, redirect loops
+
+A URL that could not be fetched is invalid input: the API's statuses are the reference's table,
+which has no 422 (it means a reused Idempotency-Key), so those are 400s told apart by code.
 
 How a fetch stays on the public internet: the host is resolved once, here; every answer is
 checked (loopback, private, link-local and metadata, CGNAT, multicast, reserved, and IPv6 forms
@@ -31,9 +34,11 @@ import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import httpx
+
+from krev.errors import BadRequest, KrevError, PayloadTooLarge
 
 __all__ = [
     "FetchError",
@@ -100,41 +105,29 @@ _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 # --- errors --------------------------------------------------------------------------------
 
 
-class FetchError(Exception):
+class FetchError(KrevError):
     """Why a user-supplied URL could not be used. ``message`` is safe to show the user: it
-    never names an address the user did not send."""
-
-    code: ClassVar[str] = "fetch_failed"
-    status: ClassVar[int] = 422
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
+    never names an address the user did not send. The status and code are each subclass's."""
 
 
-class UrlNotAllowed(FetchError):
+class UrlNotAllowed(FetchError, BadRequest):
     code = "url_not_allowed"
-    status = 400
 
 
-class InvalidDataUrl(FetchError):
+class InvalidDataUrl(FetchError, BadRequest):
     code = "invalid_data_url"
-    status = 400
 
 
-class FetchTooLarge(FetchError):
+class FetchTooLarge(FetchError, PayloadTooLarge):
     code = "fetch_too_large"
-    status = 413
 
 
-class FetchTimeout(FetchError):
+class FetchTimeout(FetchError, BadRequest):
     code = "fetch_timeout"
-    status = 422
 
 
-class FetchFailed(FetchError):
+class FetchFailed(FetchError, BadRequest):
     code = "fetch_failed"
-    status = 422
 
 
 # --- results -------------------------------------------------------------------------------

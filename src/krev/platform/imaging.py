@@ -29,9 +29,11 @@ import warnings
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from PIL import ExifTags, Image, ImageCms, ImageFile, UnidentifiedImageError
+
+from krev.errors import BadRequest, KrevError, PayloadTooLarge, UnsupportedMediaType
 
 __all__ = [
     "ACCEPTED_FORMATS",
@@ -108,31 +110,21 @@ _DECODE_ERRORS: tuple[type[BaseException], ...] = (
 _T = TypeVar("_T")
 
 
-class ImageRejected(Exception):
-    """Why an image was refused. ``message`` is safe to show the user; ``status`` is the HTTP
-    status it should render as."""
-
-    code: ClassVar[str] = "invalid_image"
-    status: ClassVar[int] = 400
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
+class ImageRejected(KrevError):
+    """Why an image was refused (a krev.errors.KrevError; each refusal is also the API error it
+    answers as). ``message`` is safe to show the user."""
 
 
-class UnsupportedImageType(ImageRejected):
+class UnsupportedImageType(ImageRejected, UnsupportedMediaType):
     code = "unsupported_image_type"
-    status = 415
 
 
-class ImageTooLarge(ImageRejected):
+class ImageTooLarge(ImageRejected, PayloadTooLarge):
     code = "image_too_large"
-    status = 413
 
 
-class InvalidImage(ImageRejected):
+class InvalidImage(ImageRejected, BadRequest):
     code = "invalid_image"
-    status = 400
 
 
 @dataclass(frozen=True, slots=True)
