@@ -33,13 +33,12 @@ from krev.errors import (
 from krev.idempotency.middleware import IdempotencyMiddleware
 from krev.kit.validation import describe_validation_error
 from krev.platform.config import Settings
-from krev.platform.observability import (
+from krev.platform.middleware import (
     BodySizeLimitMiddleware,
     HeadAsGetMiddleware,
-    Metrics,
     RequestContextMiddleware,
-    configure_logging,
 )
+from krev.platform.observability import Metrics, configure_logging
 from krev.platform.routing import add_routes, operation_id
 from krev.platform.runtime import Runtime
 
