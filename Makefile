@@ -30,9 +30,10 @@ test: setup ## The whole suite (PostgreSQL/Redis tests skip when absent unless r
 test-fast: setup ## The suite less the model-quality evaluations (-m quality), stopping at the first failure
 	$(VENV)/bin/pytest -n 2 --dist loadfile -m "not quality" -x -q
 
-lint: setup
+lint: setup ## Style, formatting and the import contracts between layers (pyproject.toml)
 	$(VENV)/bin/ruff check src tests bench scripts
 	$(VENV)/bin/ruff format --check src tests bench scripts
+	$(VENV)/bin/lint-imports
 
 format: setup
 	$(VENV)/bin/ruff format src tests bench scripts
