@@ -66,8 +66,8 @@ def routers() -> list[APIRouter]:
     from krev.images.endpoints import router as images_router
 
     return [
-        generations_router,
         credits_router,
+        generations_router,
         health_router,
         keys_router,
         auth_router,

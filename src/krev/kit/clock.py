@@ -13,7 +13,8 @@ def isoformat(moment: datetime | None) -> str | None:
     """RFC 3339 with a Z, as the reference's examples show (2026-02-14T12:00:00Z)."""
     if moment is None:
         return None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat is C all the way; strftime formats through the C library's locale machinery.
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def next_month_start(moment: datetime) -> datetime:

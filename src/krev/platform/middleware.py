@@ -57,8 +57,7 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             if self.metrics is not None:
-                self.metrics.requests.labels(scope["method"], route, str(status)).inc()
-                self.metrics.latency.labels(scope["method"], route).observe(elapsed)
+                self.metrics.observe_request(scope["method"], route, status, elapsed)
             access_log.info(
                 "request",
                 method=scope["method"],

@@ -56,12 +56,16 @@ def api_router(**options: Any) -> APIRouter:
 
 
 def add_routes(app: FastAPI, routers: list[APIRouter]) -> None:
-    """Every router's routes, in order, in the app's own route list (see the module
-    docstring); a router with dependencies of its own would need FastAPI's nesting."""
+    """Every router's routes, in order, at the head of the app's own route list (see the module
+    docstring): Starlette tries routes in order, so the API's come before the framework's own
+    (the OpenAPI document, the docs page). A router with dependencies of its own would need
+    FastAPI's nesting."""
+    routes = []
     for router in routers:
         if router.dependencies:
             raise ValueError("add_routes takes routers without router-level dependencies")
-        app.router.routes.extend(router.routes)
+        routes.extend(router.routes)
+    app.router.routes[0:0] = routes
 
 
 def direct_call(dependant: Dependant) -> Handler | None:
