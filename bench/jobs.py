@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from bench.pipelines import KIND
 from krev.generations import service
-from krev.models import Generation
+from krev.models import Cause, Generation
 from krev.models.generation import TERMINAL_STATUSES
 from krev.platform.runtime import Runtime
 
@@ -57,6 +57,7 @@ def _submit(
         kind=KIND,
         params=params,
         cost=COST,
+        cause=Cause.admin(),  # an operator's benchmark, not a client's request
     )
     return generation.id
 

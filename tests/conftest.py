@@ -219,6 +219,7 @@ def make_account(runtime: Runtime) -> Callable[..., Account]:
     from krev.accounts import service
     from krev.accounts.keys import SCOPES
     from krev.billing.service import grant_credits
+    from krev.models import Cause
 
     def factory(
         plan: str = "pro",
@@ -231,7 +232,13 @@ def make_account(runtime: Runtime) -> Callable[..., Account]:
         with runtime.db.transaction() as session:
             user = service.create_user(session, runtime.settings, email, password, plan)
             if credits is not None and credits != user.credits_balance:
-                grant_credits(session, user.id, credits - user.credits_balance, "test setup")
+                grant_credits(
+                    session,
+                    user.id,
+                    credits - user.credits_balance,
+                    "test setup",
+                    cause=Cause.admin(),
+                )
             _, key = service.create_key(
                 session, runtime.settings, user.id, "test", scopes or list(SCOPES)
             )

@@ -130,6 +130,23 @@ def test_grant_credits_takes_a_negative_amount(
     assert code == 2 and "amount" in out
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+def test_an_admin_grant_is_recorded_as_the_admins_doing(
+    cli_env: dict[str, str], settings: Settings, client: TestClient, account: Account
+) -> None:
+    env = {**cli_env, **({"KREV_REDIS_URL": settings.redis_url} if settings.redis_url else {})}
+
+    assert run(env, "admin", "grant-credits", account.email, "300")[0] == 0
+    assert run(env, "admin", "grant-credits", account.email, "-100")[0] == 0
+
+    history = client.get("/api/v1/credits/history", headers=account.headers).json()["data"]
+    assert [(e["kind"], e["source"], e["api_key_id"]) for e in history] == [
+        ("adjustment", "admin", None),
+        ("grant", "admin", None),
+        ("monthly_reset", "system", None),  # the opening balance
+    ]
+
+
 def test_set_password_from_stdin_logs_out_every_session(
     cli_env: dict[str, str], client: TestClient, account: Account
 ) -> None:

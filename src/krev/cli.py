@@ -234,11 +234,12 @@ def grant_credits(
     """Add (or with a negative amount, remove) credits, recorded in the ledger."""
     from krev.accounts import service
     from krev.billing.service import grant_credits as grant
+    from krev.models import Cause
 
     settings = _settings()
     with _admin_transaction(settings) as session:
         user = service.find_user(session, email)
-        balance = grant(session, user.id, amount, note or "granted by admin")
+        balance = grant(session, user.id, amount, note or "granted by admin", cause=Cause.admin())
     console.print(f"{email}: balance is now {balance:,} credits.")
 
 

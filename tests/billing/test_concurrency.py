@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
 from krev.billing.service import refund_credits
-from krev.models import LedgerEntry
+from krev.models import Cause, LedgerEntry
 from krev.platform.config import Settings
 from krev.platform.runtime import Runtime
 from tests.conftest import Account
@@ -118,13 +118,18 @@ def test_a_refund_lands_once_when_two_transactions_race(
     assert accepted.status_code == 202, accepted.text
     generation_id = uuid.UUID(accepted.json()["data"]["generation_id"])
     results: dict[str, bool] = {}
+    cause = Cause.system()  # the refunds' cause plays no part in which one wins
 
     def refund(name: str) -> None:
         with runtime.db.transaction() as session:
-            results[name] = refund_credits(session, account.user_id, JOB_COST, generation_id)
+            results[name] = refund_credits(
+                session, account.user_id, JOB_COST, generation_id, cause=cause
+            )
 
     with runtime.db.transaction() as first:
-        results["first"] = refund_credits(first, account.user_id, JOB_COST, generation_id)
+        results["first"] = refund_credits(
+            first, account.user_id, JOB_COST, generation_id, cause=cause
+        )
         second = threading.Thread(target=refund, args=("second",))
         second.start()
         _wait_until_a_transaction_waits_for_a_lock(runtime, second)

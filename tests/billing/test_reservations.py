@@ -165,6 +165,8 @@ def test_history_is_newest_first_and_pages_with_a_cursor(
             "generation_id",
             "note",
             "created_at",
+            "source",
+            "api_key_id",
         }
     assert assert_ledger_matches_balance(runtime, account.user_id) == 920
 

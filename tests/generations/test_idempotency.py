@@ -127,8 +127,9 @@ def test_a_refused_request_is_not_kept(start_api: StartApi, make_account: Any) -
 
     with api.runtime.db.transaction() as session:
         from krev.billing.service import grant_credits
+        from krev.models import Cause
 
-        grant_credits(session, account.user_id, 100, "top-up")
+        grant_credits(session, account.user_id, 100, "top-up", cause=Cause.admin())
     paid = post(api, account, key, {"count": 1, "size": 16})
     assert paid.status_code == 200, paid.text
     assert "idempotent-replayed" not in paid.headers

@@ -4,22 +4,37 @@ change without its migration (or the reverse) fails here, not in someone's deplo
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, event, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from krev.models import Base, Generation, GenerationEvent, GenerationProduct, Product, User
+from krev.accounts.service import create_key
+from krev.composition import build_runtime
+from krev.models import (
+    Base,
+    Generation,
+    GenerationEvent,
+    GenerationProduct,
+    LedgerEntry,
+    Product,
+    User,
+)
+from krev.platform.config import Settings
 from krev.platform.migrate import alembic_config, upgrade
 from krev.platform.runtime import Runtime
-from tests.conftest import _pg_admin_url, _pg_execute, service_missing
+from tests.conftest import _pg_admin_url, _pg_execute, build_app, service_missing
+from tests.generations.stack import JOB_PLANS
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
@@ -54,7 +69,7 @@ def test_0005_links_existing_generations_to_the_products_in_their_params(
     now = datetime.now(UTC)
     user, gone = uuid.uuid4(), uuid.uuid4()  # ``gone``: a product deleted since
     bag, box = uuid.uuid4(), uuid.uuid4()
-    jobs = {
+    jobs: dict[str, tuple[str, dict[str, Any]]] = {
         "analysis": ("product_analysis", {"product_id": str(bag), "skip_segmentation": False}),
         "image": ("image", {"prompt": "p", "products": [{"id": str(bag), "name": "Bag"}]}),
         "multi": ("image", {"products": [{"id": str(box)}, {"id": str(gone)}]}),
@@ -79,10 +94,7 @@ def test_0005_links_existing_generations_to_the_products_in_their_params(
             for product_id in (bag, box):
                 session.add(Product(id=product_id, user_id=user, image_key=f"{product_id}.webp"))
             for name, (kind, params) in jobs.items():
-                generation = Generation(
-                    id=ids[name], user_id=user, kind=kind, params=params, deadline_at=now
-                )
-                session.add(generation)
+                _add_old_generation(session, ids[name], user, kind, params, now)
 
         upgrade(empty_database_url, "head")
         links = _links(engine)
@@ -102,6 +114,58 @@ def test_0005_links_existing_generations_to_the_products_in_their_params(
             (ids["by_ids"], box),
             (ids["by_ids"], bag),
         }
+    )
+
+
+# The generations table as migrations 0001-0006 left it: the model has grown columns since.
+_OLD_GENERATIONS = sa.table(
+    "generations",
+    *(
+        sa.column(name, Generation.__table__.c[name].type)
+        for name in (
+            "id",
+            "user_id",
+            "kind",
+            "status",
+            "progress",
+            "params",
+            "credits_reserved",
+            "credits_used",
+            "attempts",
+            "cancel_requested",
+            "created_at",
+            "queued_at",
+            "deadline_at",
+        )
+    ),
+)
+
+
+def _add_old_generation(
+    session: Session,
+    generation_id: uuid.UUID,
+    user_id: uuid.UUID,
+    kind: str,
+    params: dict[str, Any],
+    now: datetime,
+) -> None:
+    """A queued generation written as the code before migration 0007 wrote one."""
+    session.execute(
+        sa.insert(_OLD_GENERATIONS).values(
+            id=generation_id,
+            user_id=user_id,
+            kind=kind,
+            status="queued",
+            progress=0,
+            params=params,
+            credits_reserved=0,
+            credits_used=0,
+            attempts=0,
+            cancel_requested=False,
+            created_at=now,
+            queued_at=now,
+            deadline_at=now,
+        )
     )
 
 
@@ -135,11 +199,7 @@ def test_0006_adds_the_generation_events_outbox_and_takes_it_away_again(
             )
             session.flush()
             for generation_id in (kept, deleted):
-                session.add(
-                    Generation(
-                        id=generation_id, user_id=user, kind="image", params={}, deadline_at=now
-                    )
-                )
+                _add_old_generation(session, generation_id, user, "image", {}, now)
 
         upgrade(empty_database_url, "head")
         # Generations from before have no past made up for them.
@@ -179,3 +239,104 @@ def _events(engine: Engine) -> list[tuple[int, uuid.UUID, str]]:
     with Session(engine) as session:
         rows = session.execute(select(GenerationEvent).order_by(GenerationEvent.id)).scalars()
         return [(row.id, row.generation_id, row.status) for row in rows]
+
+
+# The ledger as migrations 0001-0006 left it.
+_OLD_LEDGER = sa.table(
+    "credit_ledger",
+    *(
+        sa.column(name, LedgerEntry.__table__.c[name].type)
+        for name in ("user_id", "kind", "delta", "balance_after", "generation_id", "created_at")
+    ),
+)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+def test_0007_records_causes_and_old_rows_read_as_unknown(
+    empty_database_url: str, make_settings: Callable[..., Settings]
+) -> None:
+    upgrade(empty_database_url, "0006")
+    now = datetime.now(UTC)
+    user, old, product = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    engine = create_engine(empty_database_url, poolclass=NullPool)
+    try:
+        with Session(engine) as session, session.begin():
+            session.add(
+                User(
+                    id=user,
+                    email="old@example.com",
+                    password_hash="x",
+                    plan="pro",
+                    credits_resets_at=now + timedelta(days=30),
+                    credits_balance=2460,
+                )
+            )
+            session.flush()
+            _add_old_generation(session, old, user, "test_render", {}, now)
+            session.add(GenerationProduct(generation_id=old, product_id=product))
+            session.add(_event(old, user, "queued"))
+            for kind, delta, balance, generation_id in (
+                ("monthly_reset", 2500, 2500, None),
+                ("reservation", -40, 2460, old),
+            ):
+                session.execute(
+                    sa.insert(_OLD_LEDGER).values(
+                        user_id=user,
+                        kind=kind,
+                        delta=delta,
+                        balance_after=balance,
+                        generation_id=generation_id,
+                        created_at=now,
+                    )
+                )
+
+        upgrade(empty_database_url, "head")
+        # SQLite rebuilt the tables: what hangs off an old generation is all still there.
+        assert _links(engine) == [(old, product)]
+        assert [(e[1], e[2]) for e in _events(engine)] == [(old, "queued")]
+        assert _causes(engine) == [("unknown", None, None)] * 3
+
+        # The API shows old rows as unknown; new ones say who made them.
+        runtime = build_runtime(make_settings(database_url=empty_database_url, plans=JOB_PLANS))
+        try:
+            with runtime.db.transaction() as session:
+                scopes = ["images", "credits"]
+                key, plaintext = create_key(session, runtime.settings, user, "new", scopes)
+                key_id = str(key.id)
+            headers = {"Authorization": f"Bearer {plaintext}"}
+            with TestClient(build_app(runtime), base_url="http://127.0.0.1:8000") as client:
+                view = client.get(f"/api/v1/generations/{old}", headers=headers).json()["data"]
+                assert (view["source"], view["api_key_id"]) == ("unknown", None)
+                new = client.post(
+                    "/api/v1/test-jobs", json={}, headers={**headers, "Prefer": "respond-async"}
+                ).json()["data"]["generation_id"]
+                history = client.get("/api/v1/credits/history", headers=headers).json()["data"]
+            assert [(e["generation_id"], e["source"], e["api_key_id"]) for e in history] == [
+                (new, "api", key_id),
+                (str(old), "unknown", None),
+                (None, "unknown", None),
+            ]
+        finally:
+            runtime.close()
+
+        # Down (with new rows there) and up again: the columns go, and come back unknown.
+        command.downgrade(alembic_config(empty_database_url), "0006")
+        with engine.connect() as connection:
+            for table in ("generations", "credit_ledger"):
+                columns = {c["name"] for c in inspect(connection).get_columns(table)}
+                assert not columns & {"source", "api_key_id", "dashboard_session_id"}
+        upgrade(empty_database_url, "head")
+        assert _causes(engine) == [("unknown", None, None)] * 5
+        assert _links(engine) == [(old, product)]
+    finally:
+        engine.dispose()
+
+
+def _causes(engine: Engine) -> list[tuple[str, uuid.UUID | None, uuid.UUID | None]]:
+    """(source, api_key_id, dashboard_session_id) of every generation, then every ledger entry."""
+    with Session(engine) as session:
+        rows = [
+            *session.execute(select(Generation).order_by(Generation.created_at)).scalars(),
+            *session.execute(select(LedgerEntry).order_by(LedgerEntry.id)).scalars(),
+        ]
+        return [(r.source, r.api_key_id, r.dashboard_session_id) for r in rows]

@@ -27,7 +27,7 @@ from krev.composition import build_runtime
 from krev.generations import service as generations
 from krev.generations.repository import GenerationRepository
 from krev.kit.clock import utcnow
-from krev.models import User
+from krev.models import Cause, User
 from krev.platform.config import Settings
 from krev.platform.readcache import ChangeFeed, ReadCache
 from krev.platform.runtime import Runtime
@@ -114,7 +114,9 @@ def _make_account(runtime: Runtime, credits: int) -> Account:
     email = f"user-{uuid.uuid4().hex[:10]}@example.com"
     with runtime.db.transaction() as session:
         user = service.create_user(session, runtime.settings, email, "correct horse battery", "pro")
-        grant_credits(session, user.id, credits - user.credits_balance, "test setup")
+        grant_credits(
+            session, user.id, credits - user.credits_balance, "test setup", cause=Cause.admin()
+        )
         _, key = service.create_key(session, runtime.settings, user.id, "test", list(SCOPES))
     return Account(user.id, email, "correct horse battery", key)
 
@@ -163,12 +165,12 @@ def test_balances_follow_writes_made_by_other_processes_and_by_the_admin_cli(
 
     # ...and an admin grant from a process of its own (krev admin grant-credits).
     with runtime.db.transaction() as session:
-        grant_credits(session, account.user_id, 1000, "granted by admin")
+        grant_credits(session, account.user_id, 1000, "granted by admin", cause=Cause.admin())
     _wait_for(lambda: _balance(other_client, account) == start - 40 + 1000, "the grant")
 
     # A change made through an instance is visible to its own next request with no wait.
     with other_runtime.db.transaction() as session:
-        grant_credits(session, account.user_id, 7, "granted by admin")
+        grant_credits(session, account.user_id, 7, "granted by admin", cause=Cause.admin())
     assert _balance(other_client, account) == start - 40 + 1000 + 7
 
 
@@ -193,6 +195,7 @@ def test_a_refund_is_announced_when_its_transaction_commits_not_at_its_savepoint
             kind="test_render",
             params={},
             cost=40,
+            cause=Cause.admin(),
         ).id
     reserved = _balance(client, account)
     assert _balance(other_client, account) == reserved
@@ -242,6 +245,7 @@ def test_polls_follow_a_job_run_elsewhere_and_stay_private(
             kind="test_render",
             params={},
             cost=40,
+            cause=Cause.admin(),
         ).id
     url = f"/api/v1/generations/{generation_id}"
 
@@ -499,7 +503,7 @@ def test_embedded_repeat_reads_send_no_sql_and_any_commit_is_seen_at_once(
     _set_balance_by_hand(runtime, account.user_id, start + 5)
     assert _balance(client, account) == start + 5
     with runtime.db.transaction() as session:
-        grant_credits(session, account.user_id, 10, "granted by admin")
+        grant_credits(session, account.user_id, 10, "granted by admin", cause=Cause.admin())
     assert _balance(client, account) == start + 15
 
 
@@ -532,6 +536,7 @@ def _started_generation(runtime: Runtime, account: Account) -> uuid.UUID:
             kind="test_render",
             params={},
             cost=40,
+            cause=Cause.admin(),
         ).id
         claimed = GenerationRepository(session).claim(generation_id, utcnow())
         assert claimed is not None

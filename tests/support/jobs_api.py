@@ -56,6 +56,7 @@ async def create_test_job(
             kind="test_render",
             params=body.params,
             cost=body.cost,
+            cause=principal.cause,
         ).id
 
     generation_id = await to_thread.run_sync(submit)

@@ -38,7 +38,7 @@ from krev.errors import (
     Unauthorized,
 )
 from krev.kit.clock import utcnow
-from krev.models import AccountSnapshot
+from krev.models import AccountSnapshot, Cause
 from krev.platform.client_address import client_address
 from krev.platform.deps import SAFE_METHODS, runtime_of
 from krev.platform.readcache import ReadCache
@@ -58,6 +58,15 @@ class Principal:
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
+
+    @property
+    def cause(self) -> Cause:
+        """What the caller's writes are recorded as caused by: their key, or their session."""
+        if self.key_id is not None:
+            return Cause.api(self.key_id)
+        if self.session_id is not None:
+            return Cause.dashboard(self.session_id)
+        raise AssertionError("a principal is a key or a dashboard session")
 
 
 def _bearer(request: Request) -> str | None:

@@ -34,7 +34,8 @@ async def get_credits(principal: CreditsScope, runtime: RuntimeDep) -> JSONRespo
 
 @router.get("/history", name="history", response_model=ListEnvelope[LedgerEntryOut])
 def credit_history(principal: CreditsScope, session: SessionDep, page: PageDep) -> dict[str, Any]:
-    """Every credit movement, newest first: reservations, refunds, grants, monthly resets."""
+    """Every credit movement, newest first: reservations, refunds, grants, monthly resets,
+    each with what caused it (``source``, and ``api_key_id`` for a key's)."""
     found = service.credit_history(session, principal.user.id, page)
     data = [
         {
@@ -45,6 +46,8 @@ def credit_history(principal: CreditsScope, session: SessionDep, page: PageDep) 
             "generation_id": str(e.generation_id) if e.generation_id else None,
             "note": e.note,
             "created_at": isoformat(e.created_at),
+            "source": e.source,
+            "api_key_id": str(e.api_key_id) if e.api_key_id else None,
         }
         for e in found.items
     ]

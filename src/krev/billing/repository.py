@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 
 from krev.kit.pagination import Keyset, Page, PageRequest
 from krev.kit.repository import Repository
-from krev.models import LedgerEntry, User
+from krev.models import Cause, LedgerEntry, User
 
 # Newest first by id alone: ids are given in the order the balance moved (each entry is
 # written under the user's row lock), which clocks on several machines need not agree on.
@@ -51,6 +51,8 @@ class LedgerRepository(Repository[LedgerEntry]):
         balance_after: int,
         generation_id: uuid.UUID | None = None,
         note: str | None = None,
+        *,
+        cause: Cause,
     ) -> LedgerEntry:
         return self.add(
             LedgerEntry(
@@ -60,6 +62,7 @@ class LedgerRepository(Repository[LedgerEntry]):
                 balance_after=balance_after,
                 generation_id=generation_id,
                 note=note,
+                **cause.columns(),
             )
         )
 

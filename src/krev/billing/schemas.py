@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from pydantic import BaseModel, Field
 
 
@@ -35,3 +37,13 @@ class LedgerEntryOut(BaseModel):
     generation_id: str | None
     note: str | None
     created_at: str
+    source: str = Field(
+        description="What caused the move: api (an API key, in api_key_id), dashboard (a "
+        "dashboard session), admin (krev admin grant-credits), system (a monthly reset or "
+        "the opening balance), or unknown for moves from before this was recorded. A "
+        "refund has the source and key of the job it refunds.",
+        examples=["api"],
+    )
+    api_key_id: uuid.UUID | None = Field(
+        description="The API key behind the move (an id from GET /api/v1/keys); null when none was."
+    )

@@ -1,4 +1,7 @@
-"""Credit rules: reserve on accept, refund exactly once, monthly resets, plan view."""
+"""Credit rules: reserve on accept, refund exactly once, monthly resets, plan view.
+
+Every move is written with its cause (``krev.models.cause``): a reservation and its refunds
+carry the job's, a grant the admin's, a monthly reset or an opening balance the system's."""
 
 from __future__ import annotations
 
@@ -13,15 +16,16 @@ from krev.billing.repository import LedgerRepository
 from krev.errors import BadRequest, InsufficientCredits
 from krev.kit.clock import isoformat, next_month_start, utcnow
 from krev.kit.pagination import Page, PageRequest
-from krev.models import AccountSnapshot, LedgerEntry, User
+from krev.models import AccountSnapshot, Cause, LedgerEntry, User
 from krev.platform.config import Plan, Settings
 from krev.platform.runtime import Runtime
 
 
 def reserve_credits(
-    session: Session, user_id: uuid.UUID, cost: int, generation_id: uuid.UUID
+    session: Session, user_id: uuid.UUID, cost: int, generation_id: uuid.UUID, *, cause: Cause
 ) -> int:
-    """Take ``cost`` for a job being accepted; 402 when the balance does not cover it."""
+    """Take ``cost`` for a job being accepted (``cause``: the job's); 402 when the balance does
+    not cover it."""
     ledger = LedgerRepository(session)
     balance = ledger.debit_if_covered(user_id, cost)
     if balance is None:
@@ -29,7 +33,7 @@ def reserve_credits(
             f"Insufficient credits: this generation costs {cost:,} credits. "
             "Check your balance with GET /api/v1/credits."
         )
-    ledger.record(user_id, "reservation", -cost, balance, generation_id)
+    ledger.record(user_id, "reservation", -cost, balance, generation_id, cause=cause)
     return balance
 
 
@@ -40,8 +44,13 @@ def refund_credits(
     generation_id: uuid.UUID,
     kind: str = "refund",
     note: str | None = None,
+    *,
+    cause: Cause,
 ) -> bool:
-    """Give ``amount`` back for a generation, once per (generation, kind); False if done before."""
+    """Give ``amount`` back for a generation, once per (generation, kind); False if done before.
+
+    ``cause`` is the generation's, whoever refunds it: the refund is part of that job, and one
+    key's entries then add up to what that key spent."""
     if amount <= 0:
         return False
     ledger = LedgerRepository(session)
@@ -50,7 +59,7 @@ def refund_credits(
     try:
         with session.begin_nested():
             balance = ledger.credit(user_id, amount)
-            ledger.record(user_id, kind, amount, balance, generation_id, note)
+            ledger.record(user_id, kind, amount, balance, generation_id, note, cause=cause)
     except IntegrityError:
         # A concurrent refund for the same generation won the unique (generation, kind).
         return False
@@ -58,8 +67,9 @@ def refund_credits(
 
 
 def grant_credits(
-    session: Session, user_id: uuid.UUID, amount: int, note: str | None = None
+    session: Session, user_id: uuid.UUID, amount: int, note: str | None = None, *, cause: Cause
 ) -> int:
+    """Add credits (a grant) or, with a negative ``amount``, take them (an adjustment)."""
     if amount == 0:
         raise BadRequest("A grant must move at least one credit.")
     ledger = LedgerRepository(session)
@@ -70,16 +80,19 @@ def grant_credits(
         if debited is None:
             raise BadRequest("The balance cannot go below zero.")
         balance = debited
-    ledger.record(user_id, "grant" if amount > 0 else "adjustment", amount, balance, note=note)
+    kind = "grant" if amount > 0 else "adjustment"
+    ledger.record(user_id, kind, amount, balance, note=note, cause=cause)
     return balance
 
 
 def open_first_period(session: Session, user: User, plan: Plan, now: datetime) -> None:
-    """Give a new user the plan's monthly credits, written to the ledger."""
+    """Give a new user the plan's monthly credits, written to the ledger (the system's doing,
+    whoever created the account)."""
     ledger = LedgerRepository(session)
     ledger.start_period(user.id, plan.monthly_credits, next_month_start(now))
     if plan.monthly_credits:
-        ledger.record(user.id, "monthly_reset", plan.monthly_credits, plan.monthly_credits)
+        credits = plan.monthly_credits
+        ledger.record(user.id, "monthly_reset", credits, credits, cause=Cause.system())
     session.refresh(user)
 
 
@@ -87,7 +100,8 @@ def roll_period_if_due(session: Session, settings: Settings, user_id: uuid.UUID)
     """Start a new monthly period if the current one ended.
 
     The balance is topped up to the plan's monthly credits; credits above it (grants,
-    purchases) are kept, so a reset never takes anything away.
+    purchases) are kept, so a reset never takes anything away. A reset is the calendar's
+    doing (``system``), whichever request noticed the period had ended.
     """
     now = utcnow()
     ledger = LedgerRepository(session)
@@ -101,7 +115,8 @@ def roll_period_if_due(session: Session, settings: Settings, user_id: uuid.UUID)
     resets_at = next_month_start(now)
     ledger.start_period(user.id, new_balance, resets_at)
     if new_balance != old_balance:
-        ledger.record(user.id, "monthly_reset", new_balance - old_balance, new_balance)
+        delta = new_balance - old_balance
+        ledger.record(user.id, "monthly_reset", delta, new_balance, cause=Cause.system())
     session.refresh(user)
     return True
 

@@ -120,7 +120,9 @@ async def upload_product(
     extraction and auto-naming. Answers 200 with the product when analysis finishes within the
     wait window, else 202 with the product still analyzing."""
     upload, data = await _read_upload(request)
-    product = await service.upload_product(session, runtime, principal.user, upload, data)
+    product = await service.upload_product(
+        session, runtime, principal.user, upload, data, principal.cause
+    )
     assert product.generation_id is not None
     return JobResponse(
         runtime,

@@ -24,7 +24,7 @@ from krev.files.service import delete_objects, record_objects
 from krev.generations import service as generations
 from krev.kit.clock import isoformat
 from krev.kit.pagination import Page, PageRequest
-from krev.models import AccountSnapshot, Product
+from krev.models import AccountSnapshot, Cause, Product
 from krev.models.generation import TERMINAL_STATUSES
 from krev.platform.config import Settings
 from krev.platform.db import after_rollback
@@ -164,8 +164,10 @@ def create_product(
     original: OriginalImage,
     name: str | None,
     skip_segmentation: bool,
+    cause: Cause,
 ) -> Product:
-    """Store the re-encoded original, count it, record the product and submit its analysis.
+    """Store the re-encoded original, count it, record the product and submit its analysis
+    (caused by ``cause``, the uploader's key or session).
 
     The stored file is removed again unless the transaction commits (the quota refused, the
     commit failed): no file outlives its product row.
@@ -183,6 +185,7 @@ def create_product(
         kind=ANALYSIS_KIND,
         params={"product_id": str(product_id), "skip_segmentation": skip_segmentation},
         cost=0,
+        cause=cause,
         product_ids=[product_id],
     )
     product = Product(
@@ -206,6 +209,7 @@ async def upload_product(
     account: AccountSnapshot,
     upload: ProductUpload,
     data: bytes | None,
+    cause: Cause,
 ) -> Product:
     """Take a product image in (``data`` from a multipart file, else ``upload.image_url``),
     store it and submit its analysis in the request's transaction.
@@ -236,6 +240,7 @@ async def upload_product(
             original=original,
             name=upload.name,
             skip_segmentation=upload.skip_segmentation,
+            cause=cause,
         )
 
     return await to_thread.run_sync(create)

@@ -79,9 +79,18 @@ def list_generations(
             "user's product matches nothing."
         ),
     ] = None,
+    api_key_id: Annotated[
+        uuid.UUID | None,
+        Query(
+            description="Only generations submitted with this API key of yours (an agency's "
+            "key for one client), also after the key is revoked. Another user's key "
+            "matches nothing."
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     """Your generations of the kinds your key's scopes cover, newest first, optionally
-    filtered by kind, status and product (filters combine)."""
+    filtered by kind, status, product and the API key that submitted them (filters
+    combine)."""
     found = service.list_owned(
         session,
         principal.user.id,
@@ -90,6 +99,7 @@ def list_generations(
         kind=kind,
         status=status,
         product_id=product_id,
+        api_key_id=api_key_id,
     )
     data = [_view(session, generation, runtime) for generation in found.items]
     return {"success": True, "data": data, "meta": found.meta}

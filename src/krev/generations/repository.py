@@ -210,6 +210,7 @@ class GenerationRepository(Repository[Generation]):
         *,
         status: str | None = None,
         product_id: uuid.UUID | None = None,
+        api_key_id: uuid.UUID | None = None,
     ) -> Page[Generation]:
         # A listing shows no parameters; an image job's carry its reference thumbnails.
         stmt = (
@@ -224,6 +225,8 @@ class GenerationRepository(Repository[Generation]):
                 GenerationProduct.product_id == product_id
             )
             stmt = stmt.where(Generation.id.in_(for_product))
+        if api_key_id is not None:
+            stmt = stmt.where(Generation.api_key_id == api_key_id)
         return self.paginate(stmt, GENERATIONS, page)
 
     def status_of(self, generation_id: uuid.UUID) -> str | None:
@@ -271,6 +274,8 @@ _OWNED = select(
     Generation.created_at,
     Generation.started_at,
     Generation.completed_at,
+    Generation.source,
+    Generation.api_key_id,
 ).where(Generation.id == bindparam("id"), Generation.user_id == bindparam("user_id"))
 
 

@@ -31,6 +31,15 @@ class GenerationOut(BaseModel):
     created_at: str
     started_at: str | None = None
     completed_at: str | None
+    source: str = Field(
+        description="What submitted the job: api (an API key, in api_key_id), dashboard (a "
+        "dashboard session), or unknown for jobs from before this was recorded.",
+        examples=["api"],
+    )
+    api_key_id: uuid.UUID | None = Field(
+        description="The API key that submitted the job (an id from GET /api/v1/keys); "
+        "null when it came from elsewhere."
+    )
 
 
 class JobAccepted(BaseModel):

@@ -24,7 +24,7 @@ from krev.generations.repository import (
 )
 from krev.kit.clock import isoformat, utcnow
 from krev.kit.pagination import Page, PageRequest
-from krev.models import GENERATION_TAG, Generation, GenerationEvent
+from krev.models import GENERATION_TAG, Cause, Generation, GenerationEvent
 from krev.models.generation import TERMINAL_STATUSES
 from krev.platform.config import Settings
 from krev.platform.queue import TaskQueue
@@ -51,6 +51,8 @@ class GenerationRecord(Protocol):
     created_at: datetime
     started_at: datetime | None
     completed_at: datetime | None
+    source: str
+    api_key_id: uuid.UUID | None
 
 
 def submit(
@@ -62,11 +64,14 @@ def submit(
     kind: str,
     params: dict[str, Any],
     cost: int,
+    cause: Cause,
     product_ids: Sequence[uuid.UUID] = (),
 ) -> Generation:
     """Accept a job: one record, its credits reserved, and the task sent after commit.
 
-    ``product_ids`` are the products the job is for, by which the list can be filtered."""
+    ``cause`` is what asked for it (a key, a session…), recorded on the job and its credit
+    moves; ``product_ids`` are the products the job is for, by which the list can be
+    filtered."""
     if get_pipeline(kind) is None:
         raise ValueError(f"no pipeline registered for kind {kind!r}")
     if cost:
@@ -84,12 +89,13 @@ def submit(
         queued_at=now,
         created_at=now,
         deadline_at=now + timedelta(seconds=settings.job_deadline_seconds),
+        **cause.columns(),
     )
     repo = GenerationRepository(session)
     repo.accept(generation)
     repo.link_products(generation.id, product_ids)
     if cost:
-        reserve_credits(session, user_id, cost, generation.id)
+        reserve_credits(session, user_id, cost, generation.id, cause=cause)
     queue.enqueue_after_commit(session, RUN_GENERATION, str(generation.id))
     return generation
 
@@ -214,10 +220,12 @@ def list_owned(
     kind: str | None = None,
     status: str | None = None,
     product_id: uuid.UUID | None = None,
+    api_key_id: uuid.UUID | None = None,
 ) -> Page[Generation]:
     """A page of the caller's generations of the kinds their scopes cover, newest first,
-    optionally of one kind, in one status, or submitted for one of their products (another
-    user's product matches none of the caller's generations: an empty page, never theirs)."""
+    optionally of one kind, in one status, submitted for one of their products, or with one of
+    their keys (another user's product or key matches none of the caller's generations: an
+    empty page, never theirs)."""
     kinds = kinds_for_scopes(scopes)
     if kind is not None:
         known = registered_kinds()
@@ -232,7 +240,7 @@ def list_owned(
             )
         kinds = [kind]
     return GenerationRepository(session).page_for_user(
-        user_id, kinds, page, status=status, product_id=product_id
+        user_id, kinds, page, status=status, product_id=product_id, api_key_id=api_key_id
     )
 
 
@@ -248,6 +256,7 @@ def cancel(session: Session, generation: Generation) -> Generation:
             generation.credits_reserved,
             generation.id,
             note="cancelled",
+            cause=generation.cause,
         )
     else:
         repo.request_cancel(generation.id)
@@ -281,7 +290,12 @@ def fail(
     if generation is None:
         return False
     refund_credits(
-        session, generation.user_id, generation.credits_reserved, generation_id, note=code
+        session,
+        generation.user_id,
+        generation.credits_reserved,
+        generation_id,
+        note=code,
+        cause=generation.cause,
     )
     return True
 
@@ -322,6 +336,7 @@ def succeed(
         generation.credits_reserved - used,
         generation_id,
         kind="partial_refund",
+        cause=generation.cause,
     )
     return True
 
@@ -362,7 +377,8 @@ def output_urls(generation: GenerationRecord, storage: Storage, ttl: int) -> lis
 def view(
     executor: Connection | Session, generation: GenerationRecord, storage: Storage, ttl: int
 ) -> dict[str, Any]:
-    """The reference's generation shape, plus credits and queue position."""
+    """The reference's generation shape, plus credits, queue position and what caused it
+    (``source``: ``unknown`` for jobs from before causes were recorded)."""
     output: dict[str, Any] | None = None
     if generation.status == "succeeded":
         extra = {k: v for k, v in (generation.output or {}).items() if k != "files"}
@@ -383,4 +399,6 @@ def view(
         "created_at": isoformat(generation.created_at),
         "started_at": isoformat(generation.started_at),
         "completed_at": isoformat(generation.completed_at),
+        "source": generation.source,
+        "api_key_id": str(generation.api_key_id) if generation.api_key_id else None,
     }

@@ -50,7 +50,9 @@ async def create_images(
     """Generate one or more product images (text-to-image, or with catalog products placed in
     the scene). Credits are reserved on accept and refunded if the generation fails. Answers
     200 with the images when they are done within the wait window, else 202 with a poll URL."""
-    generation_id = await service.create_images(session, runtime, principal.user.id, body)
+    generation_id = await service.create_images(
+        session, runtime, principal.user.id, body, principal.cause
+    )
     return JobResponse(
         runtime, generation_id, ImagesAnswer(runtime), prefer_async=prefers_async(request)
     )

@@ -22,7 +22,7 @@ from krev.generations import service as generations
 from krev.generations.service import GenerationRecord
 from krev.images import engines, presets
 from krev.images.schemas import ImageRequest
-from krev.models import Generation, Product
+from krev.models import Cause, Generation, Product
 from krev.platform.config import Settings
 from krev.platform.fetch import FetchError
 from krev.platform.fetchpool import FetchPool
@@ -271,11 +271,11 @@ def decode_reference(text: str) -> Image.Image:
 
 
 async def create_images(
-    session: Session, runtime: Runtime, user_id: uuid.UUID, body: ImageRequest
+    session: Session, runtime: Runtime, user_id: uuid.UUID, body: ImageRequest, cause: Cause
 ) -> uuid.UUID:
     """Accept an image job: check the preset, fetch the references, then, in the request's
     transaction, check the products, read the prompt, reserve the credits and record the job
-    (enqueued after commit).
+    (enqueued after commit) as caused by ``cause``.
 
     The references are fetched before the transaction is first used: on SQLite that first use
     takes the database's write lock, which a slow origin must not hold.
@@ -300,6 +300,7 @@ async def create_images(
             products=products,
             references=references,
             scene=scene,
+            cause=cause,
         )
         return generation.id
 
@@ -337,6 +338,7 @@ def submit_images(
     products: Sequence[ProductInput],
     references: Sequence[str],
     scene: dict[str, Any],
+    cause: Cause,
 ) -> Generation:
     """Reserve the credits (402 when short), record the job and enqueue it after commit."""
     width, height = render_size(body.aspect_ratio, body.hd)
@@ -359,6 +361,7 @@ def submit_images(
             "scene": scene,
         },
         cost=cost(settings, body.image_count, body.hd),
+        cause=cause,
         product_ids=[product.id for product in products],
     )
 

@@ -2,6 +2,7 @@
 
 from krev.models.api_key import ApiKey
 from krev.models.base import Base
+from krev.models.cause import Cause
 from krev.models.conversion import ConversionEvent, MetaPixelConfig
 from krev.models.generation import Generation, GenerationEvent, GenerationProduct
 from krev.models.idempotency import IdempotencyRecord
@@ -24,6 +25,7 @@ __all__ = [
     "AccountSnapshot",
     "ApiKey",
     "Base",
+    "Cause",
     "ConversionEvent",
     "DashboardSession",
     "Generation",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from krev.kit.clock import utcnow
 from krev.models.base import Base
+from krev.models.cause import CausedBy
 
 GenerationStatus = Literal["queued", "processing", "succeeded", "failed", "cancelled"]
 ACTIVE_STATUSES = ("queued", "processing")
@@ -20,12 +21,16 @@ EVENT_TYPES = {status: f"generation.{status}" for status in (*ACTIVE_STATUSES, *
 """The type of the event a change to each status writes (``generation.queued``, …)."""
 
 
-class Generation(Base):
+class Generation(CausedBy, Base):
+    """A job, and what caused it (``CausedBy``: the key or session that submitted it)."""
+
     __tablename__ = "generations"
     __table_args__ = (
         Index("ix_generations_status_heartbeat", "status", "heartbeat_at"),
         # Listing is newest first per user, with (created_at, id) as the cursor.
         Index("ix_generations_user_created", "user_id", "created_at", "id"),
+        # One client's generations (an agency runs a key per client).
+        Index("ix_generations_user_api_key", "user_id", "api_key_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)

@@ -10,9 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from krev.kit.clock import utcnow
 from krev.models.base import Base
+from krev.models.cause import CausedBy
 
 
-class LedgerEntry(Base):
+class LedgerEntry(CausedBy, Base):
+    """One credit move, and what caused it (``CausedBy``; a refund carries its job's cause)."""
+
     __tablename__ = "credit_ledger"
     # A generation is reserved once and refunded at most once, whatever retries happen.
     __table_args__ = (UniqueConstraint("generation_id", "kind"),)
