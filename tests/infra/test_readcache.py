@@ -186,17 +186,7 @@ def test_a_refund_is_announced_when_its_transaction_commits_not_at_its_savepoint
     and SQLAlchemy's after_commit fires when a savepoint is released: the change was
     announced before the transaction committed, a read in between stored the old balance
     with nothing left to drop it, and the real commit announced nothing."""
-    with runtime.db.transaction() as session:
-        generation_id = generations.submit(
-            session,
-            runtime.settings,
-            runtime.queue,
-            user_id=account.user_id,
-            kind="test_render",
-            params={},
-            cost=40,
-            cause=Cause.admin(),
-        ).id
+    generation_id = _queued_generation(runtime, account)
     reserved = _balance(client, account)
     assert _balance(other_client, account) == reserved
 
@@ -236,17 +226,7 @@ def test_polls_follow_a_job_run_elsewhere_and_stay_private(
     make_account: Callable[..., Account],
 ) -> None:
     stranger = make_account()
-    with runtime.db.transaction() as session:
-        generation_id = generations.submit(
-            session,
-            runtime.settings,
-            runtime.queue,  # nothing consumes it: the test plays the worker below
-            user_id=account.user_id,
-            kind="test_render",
-            params={},
-            cost=40,
-            cause=Cause.admin(),
-        ).id
+    generation_id = _queued_generation(runtime, account)  # the test plays the worker below
     url = f"/api/v1/generations/{generation_id}"
 
     def poll(who: Account = account) -> dict[str, Any]:
@@ -525,8 +505,8 @@ def test_embedded_revocation_and_job_progress_show_on_the_next_request(
     assert client.get(url, headers=account.headers).status_code == 401
 
 
-def _started_generation(runtime: Runtime, account: Account) -> uuid.UUID:
-    """A job accepted and claimed (attempt 1), as a worker in another process would."""
+def _queued_generation(runtime: Runtime, account: Account) -> uuid.UUID:
+    """A job accepted and left queued: nothing consumes the queue, the test plays the worker."""
     with runtime.db.transaction() as session:
         generation_id = generations.submit(
             session,
@@ -538,6 +518,13 @@ def _started_generation(runtime: Runtime, account: Account) -> uuid.UUID:
             cost=40,
             cause=Cause.admin(),
         ).id
+    return generation_id
+
+
+def _started_generation(runtime: Runtime, account: Account) -> uuid.UUID:
+    """A job accepted and claimed (attempt 1), as a worker in another process would."""
+    generation_id = _queued_generation(runtime, account)
+    with runtime.db.transaction() as session:
         claimed = GenerationRepository(session).claim(generation_id, utcnow())
         assert claimed is not None
     return generation_id
