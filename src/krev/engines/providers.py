@@ -1,0 +1,200 @@
+"""Providers: the backends behind each capability, with an identity, what they can do, and the
+errors they raise.
+
+A provider is pure engine code: it gets everything it needs in its constructor (a model
+directory, a base URL, a key, a timeout) and in each request, and it knows nothing of the
+database, the queue or the settings. ``krev.providers`` builds providers from the settings and
+the pipelines call them.
+
+Image generation comes in two shapes:
+
+- ``ImageGenerator`` answers within one call (the studio engine, a local diffusion model, an
+  OpenAI-compatible Images API).
+- ``RemoteImageGenerator`` is a hosted queue (fal, Replicate): ``submit`` returns the
+  provider's job id, which the pipeline stores before the first ``poll``; a retried or
+  restarted job polls that id again instead of paying for a second run. Polls are re-scheduled
+  tasks, so waiting never holds a worker thread; ``cancel`` reaches the provider.
+
+Either returns ``GeneratedImage``s; images given as a URL are copied into Krev's storage at
+once (provider URLs expire) by the pipeline, through the SSRF-safe fetcher.
+
+A product scene reaches a generative provider as a ``ProductCanvas``: the products already
+placed on the output-sized canvas and a mask of what to paint (everything but the products).
+The pipeline composites the products' own cutouts back over what the provider returns and
+checks every product's fidelity to its cutout, whoever generated the image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal, Protocol
+
+from krev.engines.base import AlphaMask, ProductCutout, RGBImage
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+class ProviderError(Exception):
+    """A provider could not do what was asked. ``message`` is for the user: it names the
+    provider's complaint in plain words and never carries a key or an internal address.
+
+    ``transient`` errors are retried with backoff inside the job's deadline (``retry_after``
+    seconds, when the provider said, else the pipeline's backoff); the others fail the job
+    and refund it."""
+
+    transient: ClassVar[bool] = False
+    code: ClassVar[str] = "provider_error"
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+class RateLimited(ProviderError):
+    """429 or the provider's own "slow down"."""
+
+    transient = True
+    code = "provider_rate_limited"
+
+
+class TemporarilyUnavailable(ProviderError):
+    """5xx, a refused or dropped connection, a provider queue that is full."""
+
+    transient = True
+    code = "provider_unavailable"
+
+
+class ProviderTimeout(ProviderError):
+    """No answer in the time allowed for one call."""
+
+    transient = True
+    code = "provider_timeout"
+
+
+class InvalidRequest(ProviderError):
+    """The provider refused the request's shape (a size, a model id, a parameter), or answered
+    with something that is not what it promised (not an image, a truncated one)."""
+
+    code = "provider_invalid_request"
+
+
+class ContentRefused(ProviderError):
+    """The provider's safety system refused the prompt or an image."""
+
+    code = "content_refused"
+
+
+# --- image generation ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImageCapabilities:
+    """What an image provider can do, for the capabilities endpoint and for accepting a job."""
+
+    text_only: bool
+    """Draws what a prompt asks for with no product (text-to-image)."""
+    product_scenes: bool
+    """Keeps catalog products faithful: paints a scene around their mask (or, for the studio
+    engine, composites their cutouts into its own set)."""
+    max_count: int = 1
+    """Images one call returns; more are asked for with several calls."""
+    sizes: tuple[tuple[int, int], ...] = ()
+    """The (width, height) sizes the provider renders; empty: any size. The pipeline asks for
+    the one nearest the requested aspect ratio and centre-crops to the exact output size."""
+    reference_images: bool = False
+    """Uses style reference images."""
+
+
+@dataclass(frozen=True)
+class ProductCanvas:
+    """Products placed on an output-sized canvas for a generative provider."""
+
+    image: RGBImage
+    """The canvas: the products over a neutral background, (height, width, 3)."""
+    mask: AlphaMask
+    """1.0 where the provider paints (the background), 0.0 where the products are."""
+    boxes: list[tuple[int, int, int, int]]
+    """Each product's (x, y, width, height) on the canvas, in ``products`` order."""
+
+
+@dataclass(frozen=True)
+class ImageGenerationRequest:
+    """Images to generate: ``count`` of ``width`` x ``height`` pixels."""
+
+    prompt: str
+    width: int
+    height: int
+    count: int = 1
+    seed: int = 0
+    """Same seed, same inputs: the same images where the provider is deterministic."""
+    first_variant: int = 0
+    """Index of the first of these images among the job's (a job of more images than one
+    call returns asks several times)."""
+    preset: str | None = None
+    products: list[ProductCutout] = field(default_factory=list)
+    """Catalog products to show; empty for a text-only prompt."""
+    canvas: ProductCanvas | None = None
+    """The products placed for a generative provider (None: text-only, or the studio engine,
+    which lays products out in its own set)."""
+    style_references: list[RGBImage] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class GeneratedImage:
+    """One image a provider made, in whichever form it has it: decoded pixels, encoded bytes,
+    or a URL to copy into Krev's storage now."""
+
+    rgb: RGBImage | None = None
+    data: bytes | None = None
+    url: str | None = None
+    boxes: list[tuple[int, int, int, int]] | None = None
+    """Where the provider put each product (the studio engine lays them out itself); None:
+    where the request's canvas put them."""
+    scene: dict[str, object] | None = None
+    """What the provider chose (the studio engine's set), JSON-serialisable."""
+
+
+class ImageGenerator(Protocol):
+    """An image provider that answers within one call."""
+
+    id: str
+    capabilities: ImageCapabilities
+
+    def generate(self, request: ImageGenerationRequest) -> list[GeneratedImage]:
+        """``request.count`` images, or a ``ProviderError``."""
+
+
+@dataclass(frozen=True)
+class RemoteStatus:
+    """A hosted job as the provider reports it."""
+
+    state: Literal["pending", "succeeded", "failed", "cancelled"]
+    images: list[GeneratedImage] = field(default_factory=list)
+    error: ProviderError | None = None
+    """Why it failed (state "failed")."""
+    poll_after: float | None = None
+    """Seconds the provider suggests before the next poll."""
+
+
+class RemoteImageGenerator(Protocol):
+    """An image provider that queues: submit, then poll until done."""
+
+    id: str
+    capabilities: ImageCapabilities
+
+    def submit(self, request: ImageGenerationRequest) -> str:
+        """Start ``request.count`` images; the provider's job id."""
+
+    def poll(self, job_id: str) -> RemoteStatus:
+        """Where the job stands."""
+
+    def cancel(self, job_id: str) -> None:
+        """Ask the provider to stop (and not bill) the job; quiet when it already ended."""
+
+
+AnyImageGenerator = ImageGenerator | RemoteImageGenerator
+
+
+def is_remote(provider: AnyImageGenerator) -> bool:
+    return hasattr(provider, "submit")
