@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Literal
 
 from limits import parse as parse_rate_limit
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from krev.platform.client_address import IPNetwork, parse_networks
@@ -73,8 +81,14 @@ class Settings(BaseSettings):
     """Configuration of the API and worker processes."""
 
     model_config = SettingsConfigDict(
-        env_prefix="KREV_", env_nested_delimiter="__", extra="ignore", frozen=False
+        env_prefix="KREV_",
+        env_nested_delimiter="__",
+        extra="ignore",
+        frozen=False,
+        populate_by_name=True,
     )
+    # Providers built from these settings (krev.providers.registry), one of each per process.
+    _built_providers: dict[str, object] = PrivateAttr(default_factory=dict)
 
     env: Literal["development", "test", "production"] = Field(
         default="development",
@@ -283,11 +297,19 @@ class Settings(BaseSettings):
         "is presumed dead and a retry may run it again; keep it above the longest request "
         "(SYNC_WAIT_SECONDS plus fetching).",
     )
-    product_analyzer: Literal["studio", "openai"] = Field(
+    analyze_engine: str = Field(
         default="studio",
+        validation_alias=AliasChoices(
+            "analyze_engine", "KREV_ANALYZE_ENGINE", "product_analyzer", "KREV_PRODUCT_ANALYZER"
+        ),
         description="Who reads a product's brand, name, type and materials: `studio` (embedded "
-        "OCR + taxonomy) or `openai` (a vision LLM behind an OpenAI-compatible API; falls back to "
-        "studio when the LLM fails).",
+        "OCR + taxonomy) or `openai` (a vision LLM behind an OpenAI-compatible API, "
+        "LLM_BASE_URL). KREV_PRODUCT_ANALYZER is an older name for it.",
+    )
+    analyze_fallback: str | None = Field(
+        default="studio",
+        description="Analyzer that answers when ANALYZE_ENGINE fails (an LLM that is down, slow "
+        "or talking nonsense); the product's analysis says so. Empty: none, the upload fails.",
     )
     llm_base_url: str | None = Field(
         default=None,
@@ -297,14 +319,29 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = Field(
         default=None, description="API key sent as a Bearer token to LLM_BASE_URL. Never logged."
     )
-    llm_model: str = Field(default="gpt-4o-mini", description="Vision model name for `openai`.")
+    llm_vision_model: str = Field(
+        default="gpt-4o-mini",
+        validation_alias=AliasChoices(
+            "llm_vision_model", "KREV_LLM_VISION_MODEL", "llm_model", "KREV_LLM_MODEL"
+        ),
+        description="Vision model the `openai` analyzer asks. KREV_LLM_MODEL is an older name "
+        "for it.",
+    )
     llm_timeout_seconds: float = Field(
         default=60.0, gt=0, description="Time allowed for one LLM request."
     )
-    segmenter: Literal["classical", "onnx"] = Field(
+    segment_engine: str = Field(
         default="classical",
+        validation_alias=AliasChoices(
+            "segment_engine", "KREV_SEGMENT_ENGINE", "segmenter", "KREV_SEGMENTER"
+        ),
         description="Background removal: `classical` (OpenCV, no model) or `onnx` (a "
-        "rembg/U2-Net-style saliency model from SEGMENTER_MODEL_PATH; never downloaded).",
+        "rembg/U2-Net-style saliency model from SEGMENTER_MODEL_PATH; never downloaded). "
+        "KREV_SEGMENTER is an older name for it.",
+    )
+    segment_fallback: str | None = Field(
+        default=None,
+        description="Segmenter used when SEGMENT_ENGINE's model cannot be loaded.",
     )
     segmenter_model_path: Path | None = Field(
         default=None, description="Local path of the .onnx segmentation model. Required for `onnx`."
@@ -315,10 +352,46 @@ class Settings(BaseSettings):
         le=2048,
         description="Square input side of the ONNX segmentation model (320 for u2net/u2netp).",
     )
-    image_engine: Literal["studio"] = Field(
+    image_engine: str = Field(
         default="studio",
-        description="Engine behind POST /api/v1/images: 'studio' renders procedural scenes on "
-        "the CPU and composites the product's own cutout (no model weights).",
+        description="Engine behind POST /api/v1/images: `studio` renders procedural sets on the "
+        "CPU and composites the product's own cutout (no model weights; a text-only prompt "
+        "must name a catalog product or no subject at all); `diffusers` (a local diffusion "
+        "model, DIFFUSERS_MODEL_DIR), `openai` (an OpenAI-compatible Images API), `fal` and "
+        "`replicate` (hosted FLUX) generate scenes and text-only subjects.",
+    )
+    image_fallback: str | None = Field(
+        default=None,
+        description="Image engine a job moves to when IMAGE_ENGINE keeps failing with a "
+        "transient error (rate limited, unavailable, timed out). A job that falls back to "
+        "`studio` with a subject it cannot render fails and is refunded.",
+    )
+    upscale_engine: str = Field(
+        default="studio",
+        description="Upscaler for hd: true: `studio` (resampling and sharpening) or "
+        "`diffusers` (a model upscaler from UPSCALER_MODEL_DIR).",
+    )
+    upscale_fallback: str | None = Field(
+        default=None, description="Upscaler used when UPSCALE_ENGINE's model cannot be loaded."
+    )
+    provider_retry_base_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="First wait before a provider call that failed transiently (429, 5xx, "
+        "timeout) is retried, when the provider named none; doubles each retry, within the "
+        "job's deadline.",
+    )
+    provider_max_retries: int = Field(
+        default=5,
+        ge=0,
+        description="Retries of a provider call that keeps failing transiently before the job "
+        "moves to the capability's fallback, or fails and is refunded.",
+    )
+    provider_poll_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="Seconds between two polls of a hosted provider's job, when the provider "
+        "suggests none.",
     )
     image_fidelity_threshold: float = Field(
         default=0.6,
@@ -384,8 +457,6 @@ class Settings(BaseSettings):
         for plan_id in (self.default_plan, self.bootstrap_plan):
             if plan_id not in self.plans:
                 raise ValueError(f"plan {plan_id!r} is not defined in KREV_PLANS")
-        if self.product_analyzer == "openai" and not self.llm_base_url:
-            raise ValueError("KREV_LLM_BASE_URL is required when KREV_PRODUCT_ANALYZER=openai")
         if self.llm_base_url and not self.llm_base_url.startswith(("http://", "https://")):
             raise ValueError("KREV_LLM_BASE_URL must be an http:// or https:// URL")
         rules = (self.login_rate_limit, self.auth_failure_rate_limit, self.poll_rate_limit)
@@ -400,13 +471,11 @@ class Settings(BaseSettings):
             parse_networks(self.trusted_proxies)
         except ValueError as error:
             raise ValueError(f"KREV_TRUSTED_PROXIES: {error}") from None
-        if self.segmenter == "onnx":
-            path = self.segmenter_model_path
-            if path is None:
-                raise ValueError("KREV_SEGMENTER_MODEL_PATH is required when KREV_SEGMENTER=onnx")
-            if not path.is_file():
-                raise ValueError(f"KREV_SEGMENTER_MODEL_PATH {str(path)!r} is not a file")
         return self
+
+    @property
+    def built_providers(self) -> dict[str, object]:
+        return self._built_providers
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,0 +1,1 @@
+"""The provider layer: which backend serves each capability, built from the settings."""
