@@ -19,8 +19,12 @@ console = Console(stderr=True)
 
 
 def _settings() -> Settings:
+    from krev.providers import registry
+
     try:
-        return Settings()
+        settings = Settings()
+        registry.check(settings)  # an unknown engine or a missing setting, named
+        return settings
     except Exception as error:
         console.print(f"[red]Configuration error:[/red] {error}")
         raise typer.Exit(2) from None

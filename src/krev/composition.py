@@ -25,6 +25,9 @@ def build_runtime(settings: Settings) -> Runtime:
     """The process's infrastructure, with every domain's tasks and pipelines registered."""
     from krev.conversions import tasks as conversions
     from krev.generations import tasks as generations
+    from krev.providers import registry
+
+    registry.check(settings)  # an unknown engine or a missing setting: refuse to start
 
     for module in (*PIPELINE_MODULES, *settings.pipeline_modules):
         importlib.import_module(module)

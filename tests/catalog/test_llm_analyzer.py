@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from krev.platform.config import Settings
+from krev.providers import registry
+from krev.providers.registry import ConfigurationError
 from tests.catalog.conftest import data_url, photo_bytes, upload_json
 from tests.conftest import Account
 from tests.generations.stack import JOB_PLANS
@@ -108,13 +110,15 @@ def test_a_failing_llm_falls_back_to_the_studio_analyzer(
     assert len(llm.requests) + len(llm.rejected) >= 1
 
 
-def test_settings_refuse_the_llm_analyzer_without_a_usable_base_url(
+def test_the_server_refuses_the_llm_analyzer_without_a_usable_base_url(
     make_settings: Callable[..., Settings],
 ) -> None:
-    with pytest.raises(ValidationError, match="KREV_LLM_BASE_URL is required"):
-        make_settings(product_analyzer="openai", llm_base_url=None)
+    with pytest.raises(ConfigurationError, match="KREV_LLM_BASE_URL is required"):
+        registry.check(make_settings(product_analyzer="openai", llm_base_url=None))
     with pytest.raises(ValidationError, match="must be an http"):
-        make_settings(product_analyzer="openai", llm_base_url="ftp://models.local/v1")
+        make_settings(analyze_engine="openai", llm_base_url="ftp://models.local/v1")
     configured = make_settings(product_analyzer="openai", llm_base_url="http://127.0.0.1:9/v1")
+    registry.check(configured)
+    assert configured.analyze_engine == "openai"
     assert KEY not in repr(make_settings(llm_api_key=KEY)), "the key stays out of reprs"
     assert configured.llm_api_key is None

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
-from pydantic import ValidationError
 
 from krev.engines.studio.segment import iou
 from krev.platform.config import Settings
+from krev.providers import registry
+from krev.providers.registry import ConfigurationError
 from tests.catalog.conftest import data_url, photo_bytes, storage_root, upload_json
 from tests.conftest import Account
 from tests.generations.stack import JOB_PLANS
@@ -80,11 +81,13 @@ def test_a_model_file_that_is_not_onnx_fails_the_analysis_clearly(
     assert not list(root.rglob("cutout.webp"))
 
 
-def test_settings_refuse_onnx_without_a_model_file(
+def test_the_server_refuses_onnx_without_a_model_file(
     make_settings: Callable[..., Settings], tmp_path: Path
 ) -> None:
-    with pytest.raises(ValidationError, match="KREV_SEGMENTER_MODEL_PATH is required"):
-        make_settings(segmenter="onnx")
-    with pytest.raises(ValidationError, match="is not a file"):
-        make_settings(segmenter="onnx", segmenter_model_path=tmp_path / "u2net.onnx")
+    with pytest.raises(ConfigurationError, match="KREV_SEGMENTER_MODEL_PATH is required"):
+        registry.check(make_settings(segmenter="onnx"))
+    with pytest.raises(ConfigurationError, match="is not a file"):
+        registry.check(
+            make_settings(segment_engine="onnx", segmenter_model_path=tmp_path / "u2net.onnx")
+        )
     assert not (tmp_path / "u2net.onnx").exists(), "nothing is downloaded"

@@ -59,14 +59,15 @@ def _studio_analyzer() -> ProductAnalyzer:
 
 
 def _configured_analyzer(settings: Settings) -> ProductAnalyzer:
-    if settings.product_analyzer == "openai":
+    if settings.analyze_engine == "openai":
         from krev.engines.openai_vision import OpenAIVisionAnalyzer
 
-        assert settings.llm_base_url is not None  # Settings refuses openai without one
+        if settings.llm_base_url is None:
+            raise PipelineError("KREV_LLM_BASE_URL is not set.", "engine_unavailable")
         key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
         return OpenAIVisionAnalyzer(
             settings.llm_base_url,
-            settings.llm_model,
+            settings.llm_vision_model,
             api_key=key,
             timeout=settings.llm_timeout_seconds,
         )
@@ -87,11 +88,12 @@ def _onnx_segmenter(path: str, input_size: int, _mtime_ns: int) -> Segmenter:
 
 def segmenter_for(settings: Settings) -> Segmenter:
     """The background remover ``KREV_SEGMENTER`` names; PipelineError if its model is unusable."""
-    if settings.segmenter == "onnx":
+    if settings.segment_engine == "onnx":
         from krev.engines.onnx_segment import SegmentationModelError
 
         path = settings.segmenter_model_path
-        assert path is not None  # Settings refuses onnx without a model file
+        if path is None:
+            raise PipelineError("KREV_SEGMENTER_MODEL_PATH is not set.", "engine_unavailable")
         try:
             return _onnx_segmenter(
                 str(path), settings.segmenter_input_size, path.stat().st_mtime_ns
@@ -217,19 +219,19 @@ def _read_product(
 
     small_rgb, small_alpha = _downscaled(rgb, alpha, ANALYSIS_SIDE)
     colors: ColorAnalysis = StudioColorAnalyzer().analyze(small_rgb, small_alpha)
-    analysis: dict[str, object] = {"analyzer": settings.product_analyzer}
+    analysis: dict[str, object] = {"analyzer": settings.analyze_engine}
     try:
         metadata = product_analyzer(settings).analyze(small_rgb, small_alpha, colors)
     except VisionAnalysisError as error:
         # A vision LLM that is down, slow or talking nonsense should not fail the upload: the
         # embedded analyzer answers instead, and the job's output says so.
         log.warning(
-            "product_analyzer_fallback", analyzer=settings.product_analyzer, error=error.message
+            "product_analyzer_fallback", analyzer=settings.analyze_engine, error=error.message
         )
         metadata = _studio_analyzer().analyze(small_rgb, small_alpha, colors)
         analysis = {
             "analyzer": "studio",
-            "fallback_from": settings.product_analyzer,
+            "fallback_from": settings.analyze_engine,
             "fallback_reason": error.message,
         }
     if not metadata.colors:
