@@ -8,9 +8,7 @@ they return.
 
 from __future__ import annotations
 
-import functools
 import uuid
-from collections.abc import Callable
 
 import numpy as np
 import structlog
@@ -40,6 +38,7 @@ from krev.platform.config import Settings
 from krev.platform.imaging import decode_stored, encode_webp
 from krev.platform.runtime import Runtime
 from krev.platform.storage import StoredObject
+from krev.providers import registry
 
 log = structlog.get_logger("krev.catalog")
 
@@ -48,67 +47,35 @@ ANALYSIS_SIDE = 1024
 UNEXPECTED = "The product analysis failed unexpectedly."
 
 
-@functools.cache
-def _studio_analyzer() -> ProductAnalyzer:
-    # Imported on first use: the OCR engine loads models and is not needed to serve the API.
-    # One per process: its OCR models load once and serve every worker thread.
-    from krev.engines.studio.analyze import StudioProductAnalyzer
-
-    analyzer: ProductAnalyzer = StudioProductAnalyzer()
-    return analyzer
-
-
-def _configured_analyzer(settings: Settings) -> ProductAnalyzer:
-    if settings.analyze_engine == "openai":
-        from krev.engines.openai_vision import OpenAIVisionAnalyzer
-
-        if settings.llm_base_url is None:
-            raise PipelineError("KREV_LLM_BASE_URL is not set.", "engine_unavailable")
-        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-        return OpenAIVisionAnalyzer(
-            settings.llm_base_url,
-            settings.llm_vision_model,
-            api_key=key,
-            timeout=settings.llm_timeout_seconds,
-        )
-    return _studio_analyzer()
-
-
-product_analyzer: Callable[[Settings], ProductAnalyzer] = _configured_analyzer
-"""The analyzer factory, chosen by ``KREV_PRODUCT_ANALYZER``."""
-
-
-@functools.cache
-def _onnx_segmenter(path: str, input_size: int, _mtime_ns: int) -> Segmenter:
-    # One session per model file and process; a replaced file (new mtime) loads afresh.
-    from krev.engines.onnx_segment import OnnxSegmenter
-
-    return OnnxSegmenter(path, input_size=input_size)
-
-
 def segmenter_for(settings: Settings) -> Segmenter:
-    """The background remover ``KREV_SEGMENTER`` names; PipelineError if its model is unusable."""
-    if settings.segment_engine == "onnx":
-        from krev.engines.onnx_segment import SegmentationModelError
+    """The background remover ``KREV_SEGMENT_ENGINE`` names."""
+    segmenter: Segmenter = registry.provider(
+        settings, "segment", registry.engine_of(settings, "segment")
+    )
+    return segmenter
 
-        path = settings.segmenter_model_path
-        if path is None:
-            raise PipelineError("KREV_SEGMENTER_MODEL_PATH is not set.", "engine_unavailable")
+
+def _segment(settings: Settings, rgb: RGBImage) -> AlphaMask:
+    """The product's alpha from the configured segmenter, else its fallback; PipelineError when
+    no segmenter can run (its model is unusable)."""
+    from krev.engines.onnx_segment import SegmentationModelError
+
+    names = registry.chain(settings, "segment")
+    for position, name in enumerate(names):
         try:
-            return _onnx_segmenter(
-                str(path), settings.segmenter_input_size, path.stat().st_mtime_ns
-            )
+            segmenter: Segmenter = registry.provider(settings, "segment", name)
+            return segmenter.segment(rgb).alpha
         except (OSError, SegmentationModelError) as error:
             # The details (the server's path, onnxruntime's complaint) are for the operator.
-            log.error("segmenter_unavailable", path=str(path), error=str(error))
+            log.error("segmenter_unavailable", segmenter=name, error=str(error))
+            if position + 1 < len(names):
+                continue
             raise PipelineError(
                 "Background removal is unavailable: the configured segmentation model could "
                 "not be loaded.",
                 "segmenter_unavailable",
             ) from error
-    from krev.engines.studio.segment import ClassicalSegmenter
-
-    return ClassicalSegmenter()
+    raise AssertionError("the chain always names an engine")
 
 
 def _runtime_of(ctx: JobContext) -> Runtime:
@@ -165,7 +132,7 @@ def _analyze(ctx: JobContext, runtime: Runtime, product_id: uuid.UUID) -> JobOut
         # The upload is already a cutout: its own transparency is the product's outline.
         alpha = (np.asarray(working.getchannel("A"), dtype=np.float32) / 255.0).astype(np.float32)
     elif not ctx.params.get("skip_segmentation"):
-        alpha = segmenter_for(runtime.settings).segment(rgb).alpha
+        alpha = _segment(runtime.settings, rgb)
     ctx.progress(50)
 
     metadata, analysis = _read_product(runtime.settings, rgb, alpha)
@@ -219,19 +186,23 @@ def _read_product(
 
     small_rgb, small_alpha = _downscaled(rgb, alpha, ANALYSIS_SIDE)
     colors: ColorAnalysis = StudioColorAnalyzer().analyze(small_rgb, small_alpha)
-    analysis: dict[str, object] = {"analyzer": settings.analyze_engine}
+    names = registry.chain(settings, "analyze")
+    analysis: dict[str, object] = {"analyzer": names[0]}
     try:
-        metadata = product_analyzer(settings).analyze(small_rgb, small_alpha, colors)
+        analyzer: ProductAnalyzer = registry.provider(settings, "analyze", names[0])
+        metadata = analyzer.analyze(small_rgb, small_alpha, colors)
     except VisionAnalysisError as error:
+        if len(names) < 2:
+            raise PipelineError(error.message, "analyzer_unavailable") from error
         # A vision LLM that is down, slow or talking nonsense should not fail the upload: the
-        # embedded analyzer answers instead, and the job's output says so.
-        log.warning(
-            "product_analyzer_fallback", analyzer=settings.analyze_engine, error=error.message
-        )
-        metadata = _studio_analyzer().analyze(small_rgb, small_alpha, colors)
+        # fallback (by default the embedded analyzer) answers instead, and the job's output
+        # says so.
+        log.warning("product_analyzer_fallback", analyzer=names[0], error=error.message)
+        fallback: ProductAnalyzer = registry.provider(settings, "analyze", names[1])
+        metadata = fallback.analyze(small_rgb, small_alpha, colors)
         analysis = {
-            "analyzer": "studio",
-            "fallback_from": settings.analyze_engine,
+            "analyzer": names[1],
+            "fallback_from": names[0],
             "fallback_reason": error.message,
         }
     if not metadata.colors:

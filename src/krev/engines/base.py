@@ -123,7 +123,6 @@ class SceneRequest:
 class PlacedProduct:
     index: int  # into SceneRequest.products
     box: tuple[int, int, int, int]  # x, y, width, height of the product in the output
-    fidelity: float  # 0..1: how closely the output's product region matches the cutout
 
 
 @dataclass(frozen=True)

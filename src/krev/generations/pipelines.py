@@ -14,8 +14,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
+from krev.platform.config import Settings
 from krev.platform.storage import Storage
 
 
@@ -25,6 +27,17 @@ class JobCancelled(Exception):
 
 class JobSuperseded(Exception):
     """Another worker owns this job now (this one was presumed dead); stop quietly."""
+
+
+class JobWaiting(Exception):
+    """Raised by a pipeline to be run again in ``delay`` seconds (a hosted provider's job to
+    poll, a transient failure to retry): the job stays processing, remembers what it put in
+    ``JobContext.remember``, and holds no worker thread meanwhile."""
+
+    def __init__(self, delay: float, reason: str = "waiting") -> None:
+        super().__init__(reason)
+        self.delay = max(0.0, delay)
+        self.reason = reason
 
 
 class PipelineError(Exception):
@@ -42,10 +55,24 @@ class JobContext(Protocol):
     kind: str
     params: Mapping[str, Any]
     attempt: int
+    deadline: datetime
+    """No run of the job may end later than this (the job fails there, refunded)."""
+
+    @property
+    def settings(self) -> Settings:
+        """This worker's settings (its engines, thresholds)."""
 
     @property
     def storage(self) -> Storage:
         """Read access to stored objects (product images, references)."""
+
+    @property
+    def state(self) -> Mapping[str, Any]:
+        """What earlier runs of this job remembered (empty on its first run)."""
+
+    def remember(self, state: Mapping[str, Any]) -> None:
+        """Store ``state`` on the job now, before anything that must not happen twice (paying a
+        provider) relies on it; later runs, retries and restarts read it back as ``state``."""
 
     def progress(self, percent: int) -> None:
         """Report progress 0-100; raises JobCancelled / JobSuperseded when the job must stop."""

@@ -138,6 +138,40 @@ class GenerationRepository(Repository[Generation]):
         )
         return self.session.execute(stmt).scalar_one_or_none()
 
+    def remember(self, generation_id: uuid.UUID, attempt: int, state: dict[str, Any]) -> bool:
+        """Store what the attempt must not forget (a provider's job id); False if it lost
+        the job."""
+        return self._update(
+            generation_id, *_owned_by_attempt(generation_id, attempt), provider_state=state
+        )
+
+    def suspend(
+        self, generation_id: uuid.UUID, attempt: int, now: datetime, wake_at: datetime
+    ) -> bool:
+        """The attempt waits, holding no thread, until ``wake_at``; False if it lost the job."""
+        return self._update(
+            generation_id,
+            *_owned_by_attempt(generation_id, attempt),
+            heartbeat_at=now,
+            wake_at=wake_at,
+        )
+
+    def wake(self, generation_id: uuid.UUID, now: datetime) -> Generation | None:
+        """Take a waiting job up again (same attempt); None if it is not waiting (already
+        woken by a duplicate task, finished, or taken over by another attempt)."""
+        stmt = (
+            update(Generation)
+            .where(
+                Generation.id == generation_id,
+                Generation.status == "processing",
+                Generation.wake_at.is_not(None),
+            )
+            .values(wake_at=None, heartbeat_at=now)
+            .returning(Generation)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        )
+        return self.session.scalars(stmt).first()
+
     def finish_attempt(
         self, generation_id: uuid.UUID, attempt: int, **values: Any
     ) -> Generation | None:
@@ -175,6 +209,7 @@ class GenerationRepository(Repository[Generation]):
             status="queued",
             queued_at=now,
             heartbeat_at=None,
+            wake_at=None,
             progress=0,
         )
 
@@ -182,8 +217,12 @@ class GenerationRepository(Repository[Generation]):
         return self._update(generation_id, Generation.status == "queued", queued_at=now)
 
     def silent_since(self, before: datetime, limit: int = 100) -> Sequence[Generation]:
+        """Processing jobs silent since ``before``: their worker stopped beating, or, for a
+        job waiting on a provider, its wake-up is that long overdue (the task was lost)."""
         return self._find(
-            Generation.status == "processing", Generation.heartbeat_at < before, limit=limit
+            Generation.status == "processing",
+            func.coalesce(Generation.wake_at, Generation.heartbeat_at) < before,
+            limit=limit,
         )
 
     def queued_since(self, before: datetime, limit: int = 100) -> Sequence[Generation]:

@@ -10,22 +10,27 @@ import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
 import structlog
 
+from krev.engines.providers import ProviderError
 from krev.errors import KrevError
 from krev.generations import service
 from krev.generations.pipelines import (
     JobCancelled,
     JobOutcome,
     JobSuperseded,
+    JobWaiting,
     PipelineError,
     get_pipeline,
 )
 from krev.generations.repository import GenerationRepository
 from krev.kit.clock import utcnow
+from krev.models import Generation
+from krev.platform.config import Settings
 from krev.platform.memory import release_free_memory
 from krev.platform.runtime import Runtime
 from krev.platform.storage import Storage, StoredObject
@@ -45,6 +50,8 @@ class WorkerJobContext:
     kind: str
     params: Mapping[str, Any]
     attempt: int
+    deadline: datetime
+    state: dict[str, Any] = field(default_factory=dict)
     files: list[StoredObject] = field(default_factory=list)
     cancelled: threading.Event = field(default_factory=threading.Event)
     superseded: threading.Event = field(default_factory=threading.Event)
@@ -52,6 +59,33 @@ class WorkerJobContext:
     @property
     def storage(self) -> Storage:
         return self.runtime.storage
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    @classmethod
+    def of(cls, runtime: Runtime, generation: Generation) -> WorkerJobContext:
+        return cls(
+            runtime=runtime,
+            generation_id=generation.id,
+            user_id=generation.user_id,
+            kind=generation.kind,
+            params=dict(generation.params),
+            attempt=generation.attempts,
+            deadline=generation.deadline_at,
+            state=dict(generation.provider_state or {}),
+        )
+
+    def remember(self, state: Mapping[str, Any]) -> None:
+        with self.runtime.db.transaction() as session:
+            kept = GenerationRepository(session).remember(
+                self.generation_id, self.attempt, dict(state)
+            )
+        if not kept:
+            self.superseded.set()
+            raise JobSuperseded()
+        self.state = dict(state)
 
     def beat(self, progress: int | None = None) -> None:
         with self.runtime.db.transaction() as session:
@@ -129,44 +163,87 @@ def execute_generation(runtime: Runtime, generation_id: uuid.UUID) -> str | None
         release_free_memory()  # what the job freed goes back, not into this thread's arena
 
 
+def resume_generation(runtime: Runtime, generation_id: uuid.UUID) -> str | None:
+    """Run a job that was waiting on a provider again, if it still waits (same attempt)."""
+    try:
+        with runtime.db.transaction() as session:
+            woken = GenerationRepository(session).wake(generation_id, utcnow())
+            if woken is None:
+                return None
+            ctx = WorkerJobContext.of(runtime, woken)
+        log.info("job_resumed", generation_id=str(generation_id), attempt=ctx.attempt)
+        return _run(ctx)
+    finally:
+        release_free_memory()
+
+
 def _execute(runtime: Runtime, generation_id: uuid.UUID) -> str | None:
     with runtime.db.transaction() as session:
         claimed = GenerationRepository(session).claim(generation_id, utcnow())
         if claimed is None:
             return None
-        ctx = WorkerJobContext(
-            runtime=runtime,
-            generation_id=claimed.id,
-            user_id=claimed.user_id,
-            kind=claimed.kind,
-            params=dict(claimed.params),
-            attempt=claimed.attempts,
-        )
-    bound = log.bind(generation_id=str(generation_id), kind=ctx.kind, attempt=ctx.attempt)
-    bound.info("job_started")
+        ctx = WorkerJobContext.of(runtime, claimed)
+    log.info("job_started", generation_id=str(generation_id), kind=ctx.kind, attempt=ctx.attempt)
+    return _run(ctx)
+
+
+def _run(ctx: WorkerJobContext) -> str | None:
+    bound = log.bind(generation_id=str(ctx.generation_id), kind=ctx.kind, attempt=ctx.attempt)
     spec = get_pipeline(ctx.kind)
     if spec is None:
         return _finish_failed(
             ctx, f"No pipeline for generations of kind {ctx.kind!r}.", "no_pipeline"
         )
     try:
-        with Heartbeat(ctx, runtime.settings.job_heartbeat_seconds):
+        with Heartbeat(ctx, ctx.settings.job_heartbeat_seconds):
             outcome = spec.run(ctx)
             ctx.raise_if_stopped()
     except JobSuperseded:
         bound.warning("job_superseded")
         ctx.discard_outputs()
         return None
+    except JobWaiting as waiting:
+        ctx.discard_outputs()  # a run that waits delivers nothing; the last run stores all
+        return _suspend(ctx, waiting)
     except JobCancelled:
         bound.info("job_cancelled")
         return _finish_failed(ctx, "Cancelled by the user.", "cancelled", status="cancelled")
     except PipelineError as error:
         bound.info("job_failed", error=error.message, code=error.code)
         return _finish_failed(ctx, error.message, error.code)
+    except ProviderError as error:  # a pipeline that let a provider's refusal through
+        bound.info("job_failed", error=error.message, code=error.code)
+        return _finish_failed(ctx, f"{error.message} Your credits were refunded.", error.code)
     except Exception:
         bound.exception("job_crashed")
         return _finish_failed(ctx, UNEXPECTED, "internal_error")
     return _finish_succeeded(ctx, outcome)
+
+
+def _suspend(ctx: WorkerJobContext, waiting: JobWaiting) -> str | None:
+    """Let the job wait ``waiting.delay`` seconds without a thread, then run it again; or fail
+    it now when it would wake past its deadline."""
+    now = utcnow()
+    wake_at = now + timedelta(seconds=waiting.delay)
+    if wake_at >= ctx.deadline:
+        return _finish_failed(
+            ctx,
+            "The generation did not finish in time. Your credits were refunded.",
+            "deadline_exceeded",
+        )
+    with ctx.runtime.db.transaction() as session:
+        if not GenerationRepository(session).suspend(ctx.generation_id, ctx.attempt, now, wake_at):
+            return None  # another attempt owns the job now
+        ctx.runtime.queue.schedule_after_commit(
+            session, service.RESUME_GENERATION, str(ctx.generation_id), waiting.delay
+        )
+    log.info(
+        "job_waiting",
+        generation_id=str(ctx.generation_id),
+        reason=waiting.reason,
+        delay=round(waiting.delay, 3),
+    )
+    return "processing"
 
 
 def _finish_failed(

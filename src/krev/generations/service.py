@@ -34,6 +34,8 @@ from krev.platform.storage import Storage, StoredObject
 
 # The queue's name for running one generation (registered by krev.generations.tasks).
 RUN_GENERATION = "krev.run_generation"
+RESUME_GENERATION = "krev.resume_generation"
+"""Runs a job again that waits on a provider (a poll, a retry), same attempt."""
 
 
 class GenerationRecord(Protocol):

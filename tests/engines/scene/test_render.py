@@ -19,7 +19,7 @@ from krev.engines.base import (
     SceneRequest,
     Upscaler,
 )
-from krev.engines.studio.scene import FIDELITY_THRESHOLD, StudioSceneComposer
+from krev.engines.studio.scene import FIDELITY_THRESHOLD, StudioSceneComposer, product_fidelity
 from krev.engines.studio.scene.composite import resize_quality, trim_box
 
 # Small frames keep the suite quick; the layout is resolution independent.
@@ -131,7 +131,8 @@ def test_products_stay_faithful(
         cutout = products[name]
         image = _render(composer, [cutout], preset)
         (placed,) = image.placements
-        assert placed.fidelity >= 0.85, (preset, name, placed.fidelity)
+        fidelity = product_fidelity(image.rgb, placed.box, cutout.rgba)
+        assert fidelity >= 0.85, (preset, name, fidelity)
         # The product's own color is what the box shows (no restyling of the product).
         x, y, w, h = placed.box
         region = image.rgb[y : y + h, x : x + w].reshape(-1, 3).astype(np.float32)
@@ -178,7 +179,10 @@ def test_multi_product_layout(
             for i in range(count):
                 for j in range(i + 1, count):
                     assert _overlap(boxes[i], boxes[j]) < 0.05, (preset, count, boxes)
-            assert min(p.fidelity for p in image.placements) > FIDELITY_THRESHOLD
+            scores = [
+                product_fidelity(image.rgb, p.box, chosen[p.index].rgba) for p in image.placements
+            ]
+            assert min(scores) > FIDELITY_THRESHOLD
 
 
 def _row_step(rgb: np.ndarray) -> float:
@@ -264,7 +268,8 @@ def test_style_reference_steers_palette(
     assert after < 0.6 * before, (before, after)
     assert _chosen(styled)["style"]["colors"]
     # The product itself is not restyled.
-    assert styled.placements[0].fidelity >= 0.85
+    placed = styled.placements[0]
+    assert product_fidelity(styled.rgb, placed.box, products["box"].rgba) >= 0.85
 
 
 def test_dark_reference_darkens_the_scene(composer: StudioSceneComposer) -> None:

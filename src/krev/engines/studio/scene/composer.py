@@ -28,7 +28,6 @@ from krev.engines.studio.scene.composite import (
     scaled_cutout,
     trim_box,
 )
-from krev.engines.studio.scene.fidelity import product_fidelity
 from krev.engines.studio.scene.layout import LayoutStyle, Placement, solve_layout
 from krev.engines.studio.scene.lighting import Light, light_fields, scene_light
 from krev.engines.studio.scene.palette import mix, scene_palette, shift_palette
@@ -209,14 +208,8 @@ class StudioSceneComposer:
 
         np.clip(canvas, 0.0, 1.0, out=canvas)
         rgb = np.asarray(cv2.convertScaleAbs(canvas, alpha=255.0), np.uint8)
-        placed = [
-            PlacedProduct(
-                index=p.index,
-                box=p.box,
-                fidelity=product_fidelity(rgb, p.box, request.products[p.index].rgba),
-            )
-            for p in placements
-        ]
+        # Whether each product stayed faithful is checked after any engine, by the pipeline.
+        placed = [PlacedProduct(index=p.index, box=p.box) for p in placements]
         placed.sort(key=lambda p: p.index)
         scene: dict[str, object] = {
             **spec,
