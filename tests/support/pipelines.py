@@ -2,7 +2,9 @@
 
 ``test_render`` renders a solid-colour image, encodes it as WebP and stores it, reporting
 progress as it goes; its parameters make it slow, fail, crash, or use fewer credits, or
-(``gate``, in-process runs only) hold it after its first step until the test opens its ``Gate``.
+(``gate``, in-process runs only) hold it after its first step until the test opens its ``Gate``;
+``waits`` makes it wait that many times (``wait_seconds`` each, holding no thread, as a job
+polling a hosted provider does), remembering its runs and attempts across them.
 """
 
 from __future__ import annotations
@@ -14,7 +16,13 @@ import uuid
 
 from PIL import Image
 
-from krev.generations.pipelines import JobContext, JobOutcome, PipelineError, register_pipeline
+from krev.generations.pipelines import (
+    JobContext,
+    JobOutcome,
+    JobWaiting,
+    PipelineError,
+    register_pipeline,
+)
 
 GATE_SECONDS = 60.0  # generous: only a test that forgot to open its gate waits this long
 
@@ -52,6 +60,14 @@ def _wait_at_gate(name: str) -> None:
 @register_pipeline("test_render", scope="images")
 def render(ctx: JobContext) -> JobOutcome:
     params = ctx.params
+    remembered: dict[str, object] = {}
+    if params.get("waits"):
+        runs = int(ctx.state.get("runs", 0)) + 1
+        remembered = {"runs": runs, "attempts": [*ctx.state.get("attempts", []), ctx.attempt]}
+        ctx.remember(remembered)
+        if runs <= int(params["waits"]):
+            ctx.progress(min(90, 10 * runs))  # where a cancel is seen
+            raise JobWaiting(float(params.get("wait_seconds", 0.05)), "test_wait")
     steps = int(params.get("steps", 1))
     for step in range(steps):
         time.sleep(float(params.get("step_seconds", 0)))
@@ -72,6 +88,6 @@ def render(ctx: JobContext) -> JobOutcome:
         outputs.append(ctx.save_output(buffer.getvalue(), "image/webp", "webp"))
         del index
     return JobOutcome(
-        extra={"label": params.get("label", "rendered")},
+        extra={"label": params.get("label", "rendered"), **remembered},
         credits_used=params.get("credits_used"),
     )
