@@ -60,6 +60,7 @@ def routers() -> list[APIRouter]:
     order)."""
     from krev.accounts.endpoints import auth_router, keys_router
     from krev.billing.endpoints import router as credits_router
+    from krev.capabilities.endpoints import router as capabilities_router
     from krev.catalog.endpoints import router as products_router
     from krev.conversions.endpoints import router as conversions_router
     from krev.dashboard.endpoints import router as dashboard_router
@@ -77,6 +78,7 @@ def routers() -> list[APIRouter]:
         products_router,
         conversions_router,
         images_router,
+        capabilities_router,
         files_router,
         dashboard_router,
     ]

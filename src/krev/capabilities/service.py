@@ -1,0 +1,49 @@
+"""What this server's engines can do, from the provider registry (nothing is loaded)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from krev.platform.config import Settings
+from krev.providers import registry
+
+STUDIO_NOTE = (
+    "The studio engine composites your catalog products into rendered studio sets. A prompt "
+    "without product_id must either name a product in your catalog (it is used) or describe "
+    "only the set; a prompt asking for anything else (the reference's text-only examples, such "
+    "as a wallet on marble) needs a generative engine: KREV_IMAGE_ENGINE=diffusers, openai, fal "
+    "or replicate."
+)
+GENERATIVE_NOTE = (
+    "A prompt without product_id is generated from its text alone; with product_id the "
+    "products' own cutouts are kept in the generated scene and checked for fidelity."
+)
+
+
+def capabilities(settings: Settings) -> dict[str, Any]:
+    engine = registry.engine_of(settings, "image")
+    image = registry.image_capabilities(engine)
+    return {
+        "image": {
+            "engine": engine,
+            "fallback": registry.fallback_of(settings, "image"),
+            "text_only_subjects": image.text_only,
+            "product_scenes": image.product_scenes,
+            "reference_images": image.reference_images,
+            "upscale_engine": registry.engine_of(settings, "upscale"),
+            "engines": [
+                {
+                    "id": spec.id,
+                    "configured": not spec.missing(settings),
+                    "description": spec.description,
+                }
+                for spec in registry.specs("image")
+            ],
+            "note": GENERATIVE_NOTE if image.text_only else STUDIO_NOTE,
+        },
+        "product_analysis": {
+            "engine": registry.engine_of(settings, "analyze"),
+            "fallback": registry.fallback_of(settings, "analyze"),
+            "segment_engine": registry.engine_of(settings, "segment"),
+        },
+    }
