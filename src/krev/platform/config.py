@@ -433,6 +433,31 @@ class Settings(BaseSettings):
         description="Deliveries still failing this long after the events arrived are recorded "
         "as failed (Meta refuses events older than 7 days).",
     )
+    openai_images_base_url: str | None = Field(
+        default=None,
+        description="Base URL of the OpenAI-compatible Images API behind IMAGE_ENGINE=`openai`, "
+        "up to /v1 (e.g. https://api.openai.com/v1). Required for `openai`.",
+    )
+    openai_images_api_key: SecretStr | None = Field(
+        default=None,
+        description="API key sent as a Bearer token to OPENAI_IMAGES_BASE_URL. Never logged.",
+    )
+    openai_images_model: str = Field(
+        default="gpt-image-1", description="Image model the `openai` image engine asks."
+    )
+    openai_images_timeout_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="Time allowed for one Images API request (a gpt-image edit can take a "
+        "minute); past it the call is retried like any transient failure.",
+    )
+    openai_images_max_n: int = Field(
+        default=1,
+        ge=1,
+        le=10,
+        description="Images one Images API call may ask for (n); more are asked for with "
+        "several calls. DALL-E 3 takes 1.",
+    )
     pipeline_modules: list[str] = Field(
         default_factory=list,
         description="Extra modules to import that register job pipelines (plugins, tests).",
@@ -459,6 +484,10 @@ class Settings(BaseSettings):
                 raise ValueError(f"plan {plan_id!r} is not defined in KREV_PLANS")
         if self.llm_base_url and not self.llm_base_url.startswith(("http://", "https://")):
             raise ValueError("KREV_LLM_BASE_URL must be an http:// or https:// URL")
+        if self.openai_images_base_url and not self.openai_images_base_url.startswith(
+            ("http://", "https://")
+        ):
+            raise ValueError("KREV_OPENAI_IMAGES_BASE_URL must be an http:// or https:// URL")
         rules = (self.login_rate_limit, self.auth_failure_rate_limit, self.poll_rate_limit)
         for rule in (*rules, *(plan.rate_limit for plan in self.plans.values())):
             if rule is None:
