@@ -35,8 +35,11 @@ def _upscaler(engine: str) -> Upscaler:
 
 
 def scene_composer(settings: Settings) -> SceneComposer:
-    return _composer(settings.image_engine)
+    # The prompt's reading (scene grammar, subject) and the presets are the studio's, whichever
+    # provider renders: a generative engine gets the prompt as written.
+    del settings
+    return _composer("studio")
 
 
 def upscaler(settings: Settings) -> Upscaler:
-    return _upscaler(settings.image_engine)
+    return _upscaler(settings.upscale_engine)
