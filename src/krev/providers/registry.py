@@ -118,7 +118,7 @@ def check(settings: Settings) -> None:
             known = [s.id for s in specs(capability)]
             if provider_id not in known:
                 problems.append(
-                    f"{setting}={provider_id!r} is not a {capability} engine; "
+                    f"{setting}={provider_id!r} is not one of the {capability} engines; "
                     f"choose one of {', '.join(known)}."
                 )
                 continue
