@@ -17,9 +17,11 @@ from typer.testing import CliRunner
 
 from krev.cli import app as cli
 from krev.models import Generation
+from tests.catalog.conftest import data_url, photo_bytes
 from tests.conftest import TEST_SECRET
 from tests.generations.conftest import StartApi, StartProcess, StartWorkers
 from tests.support.fake_openai_images import FakeOpenAIImages
+from tests.support.tiny_onnx import chroma_saliency_model, write_model
 
 KEY = "sk-images-api-test-engine-unavailable"
 
@@ -65,6 +67,39 @@ def test_a_worker_without_the_jobs_engine_fails_it_and_refunds(
     assert "'openai'" in final["error"] and "refunded" in final["error"]
     assert api.balance(account) == start
     assert images_api.requests == [], "no other engine, and not this one, was asked"
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_an_upload_analysed_by_a_worker_without_its_segmenter_fails_with_engine_unavailable(
+    start_api: StartApi, start_process: StartProcess, make_account: Any, tmp_path: Any
+) -> None:
+    model = write_model(tmp_path / "tiny-u2net.onnx", chroma_saliency_model(64))
+    api = start_api(
+        embedded_workers=0,
+        segment_engine="onnx",
+        segmenter_model_path=model,
+        segmenter_input_size=64,
+    )
+    account = make_account()
+    response = api.client.post(
+        "/api/v1/products",
+        json={"image_url": data_url(photo_bytes(4, size=256))},
+        headers={**account.headers, "Prefer": "respond-async"},
+    )
+    assert response.status_code in (200, 202), response.text
+    product = response.json()["data"]
+
+    worker = {"segment_engine": "classical", "segmenter_model_path": None}
+    start_process(api.settings.model_copy(update=worker), "worker")
+    final = api.wait_until_finished(account, product["generation_id"])
+
+    assert final["status"] == "failed", final
+    assert final["error_code"] == "engine_unavailable"
+    view = api.client.get(
+        "/api/v1/products", params={"id": product["id"]}, headers=account.headers
+    ).json()["data"]
+    assert view["status"] == "failed"
+    assert "'onnx'" in view["error"]
 
 
 def test_a_job_stored_before_engines_were_recorded_still_renders(

@@ -11,6 +11,7 @@ from typing import Any
 from anyio import to_thread
 from sqlalchemy.orm import Session
 
+from krev.catalog.jobs import AnalysisJob
 from krev.catalog.repository import ProductRepository
 from krev.catalog.schemas import ProductUpload
 from krev.errors import (
@@ -41,6 +42,7 @@ from krev.platform.imaging import (
 from krev.platform.queue import TaskQueue
 from krev.platform.runtime import Runtime
 from krev.platform.storage import Storage
+from krev.providers import registry
 
 ANALYSIS_KIND = "product_analysis"
 WEBP = "image/webp"
@@ -183,7 +185,12 @@ def create_product(
         queue,
         user_id=user_id,
         kind=ANALYSIS_KIND,
-        params={"product_id": str(product_id), "skip_segmentation": skip_segmentation},
+        params=AnalysisJob(
+            product_id=str(product_id),
+            skip_segmentation=skip_segmentation,
+            analyze_engine=registry.engine_of(settings, "analyze"),
+            segment_engine=registry.engine_of(settings, "segment"),
+        ).as_params(),
         cost=0,
         cause=cause,
         product_ids=[product_id],

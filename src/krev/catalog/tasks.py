@@ -15,6 +15,7 @@ import structlog
 from PIL import Image
 
 from krev.catalog import service
+from krev.catalog.jobs import AnalysisJob
 from krev.catalog.repository import ProductRepository
 from krev.engines.base import (
     AlphaMask,
@@ -55,12 +56,26 @@ def segmenter_for(settings: Settings) -> Segmenter:
     return segmenter
 
 
-def _segment(settings: Settings, rgb: RGBImage) -> AlphaMask:
-    """The product's alpha from the configured segmenter, else its fallback; PipelineError when
-    no segmenter can run (its model is unusable)."""
+def _engines(settings: Settings, capability: str, recorded: str | None) -> list[str]:
+    """The engine the job was accepted for (this worker's own for a job stored before engines
+    were recorded), then this worker's fallback; engine_unavailable when the worker lacks it."""
+    engine = recorded or registry.engine_of(settings, capability)
+    if not registry.is_configured(settings, capability, engine):
+        log.error("engine_unavailable", capability=capability, engine=engine)
+        raise PipelineError(
+            f"The '{engine}' {capability} engine this upload was accepted for is not "
+            "configured on the worker that ran it.",
+            "engine_unavailable",
+        )
+    fallback = registry.fallback_of(settings, capability)
+    return [engine] if fallback in (None, engine) else [engine, str(fallback)]
+
+
+def _segment(settings: Settings, rgb: RGBImage, names: list[str]) -> AlphaMask:
+    """The product's alpha from the job's segmenter, else the fallback; PipelineError when no
+    segmenter can run (its model is unusable)."""
     from krev.engines.onnx_segment import SegmentationModelError
 
-    names = registry.chain(settings, "segment")
     for position, name in enumerate(names):
         try:
             segmenter: Segmenter = registry.provider(settings, "segment", name)
@@ -93,9 +108,10 @@ def _runtime_of(ctx: JobContext) -> Runtime:
 @register_pipeline(service.ANALYSIS_KIND, scope="products", expected_seconds=2.0)
 def analyze_product(ctx: JobContext) -> JobOutcome:
     runtime = _runtime_of(ctx)
-    product_id = uuid.UUID(str(ctx.params["product_id"]))
+    job = AnalysisJob.from_params(dict(ctx.params))
+    product_id = uuid.UUID(job.product_id)
     try:
-        return _analyze(ctx, runtime, product_id)
+        return _analyze(ctx, runtime, job, product_id)
     except JobSuperseded:
         raise  # another worker owns the job and the product now
     except JobCancelled:
@@ -114,7 +130,13 @@ def _mark_failed(runtime: Runtime, product_id: uuid.UUID, message: str) -> None:
         service.fail_analysis(session, product_id, message)
 
 
-def _analyze(ctx: JobContext, runtime: Runtime, product_id: uuid.UUID) -> JobOutcome:
+def _analyze(
+    ctx: JobContext, runtime: Runtime, job: AnalysisJob, product_id: uuid.UUID
+) -> JobOutcome:
+    analyzers = _engines(runtime.settings, "analyze", job.analyze_engine)
+    segmenters = (
+        [] if job.skip_segmentation else _engines(runtime.settings, "segment", job.segment_engine)
+    )
     with runtime.db.transaction(write=False) as session:
         product = ProductRepository(session).get(product_id)
         if product is None:
@@ -131,15 +153,15 @@ def _analyze(ctx: JobContext, runtime: Runtime, product_id: uuid.UUID) -> JobOut
     if working.mode == "RGBA":
         # The upload is already a cutout: its own transparency is the product's outline.
         alpha = (np.asarray(working.getchannel("A"), dtype=np.float32) / 255.0).astype(np.float32)
-    elif not ctx.params.get("skip_segmentation"):
-        alpha = _segment(runtime.settings, rgb)
+    elif not job.skip_segmentation:
+        alpha = _segment(runtime.settings, rgb, segmenters)
     ctx.progress(50)
 
-    metadata, analysis = _read_product(runtime.settings, rgb, alpha)
+    metadata, analysis = _read_product(runtime.settings, rgb, alpha, analyzers)
     ctx.progress(85)
 
     cutout: StoredObject | None = None
-    if alpha is not None and not ctx.params.get("skip_segmentation"):
+    if alpha is not None and not job.skip_segmentation:
         rgba = np.dstack([rgb, np.clip(alpha * 255.0 + 0.5, 0, 255).astype(np.uint8)])
         cutout = runtime.storage.put(
             service.cutout_key(user_id, product_id),
@@ -178,7 +200,7 @@ def _analyze(ctx: JobContext, runtime: Runtime, product_id: uuid.UUID) -> JobOut
 
 
 def _read_product(
-    settings: Settings, rgb: RGBImage, alpha: AlphaMask | None
+    settings: Settings, rgb: RGBImage, alpha: AlphaMask | None, names: list[str]
 ) -> tuple[ProductMetadata, dict[str, object]]:
     """The metadata, and which analyzer produced it (recorded in the job's output)."""
     from krev.engines.openai_vision import VisionAnalysisError
@@ -186,7 +208,6 @@ def _read_product(
 
     small_rgb, small_alpha = _downscaled(rgb, alpha, ANALYSIS_SIDE)
     colors: ColorAnalysis = StudioColorAnalyzer().analyze(small_rgb, small_alpha)
-    names = registry.chain(settings, "analyze")
     analysis: dict[str, object] = {"analyzer": names[0]}
     try:
         analyzer: ProductAnalyzer = registry.provider(settings, "analyze", names[0])
