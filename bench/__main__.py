@@ -25,6 +25,7 @@ from bench import (
     jobs,
     large_image,
     machine,
+    providers,
     report,
     worker_memory,
 )
@@ -126,6 +127,9 @@ def run(args: argparse.Namespace) -> report.Results:
     if not args.skip_images:
         _say(f"image generation: {args.image_runs} runs per case")
         results.images = images.run(args.image_runs)
+    if not args.skip_images:
+        _say("provider overhead: a hosted image provider answering at once")
+        results.providers = providers.run()
     if not args.skip_conversions:
         _say("meta conversions: accept throughput and a 10,000-event backlog, embedded")
         with tempfile.TemporaryDirectory(prefix="krev-bench-conversions-") as tmp:

@@ -11,6 +11,7 @@ from bench.analysis import GRABCUT_ITERATIONS, GRABCUT_SIDE, AnalysisResults
 from bench.conversions import ConversionsResults, conversions_section, conversions_targets
 from bench.http import BareRun, HttpRow
 from bench.images import ImageResults, images_section, images_targets
+from bench.providers import ProviderResults, providers_section, providers_targets
 from bench.jobs import QueueResult
 from bench.large_image import LargeImageRun, large_image_section, large_image_targets
 from bench.load import LoadSettings
@@ -43,6 +44,7 @@ class Results:
     worker_memory: WorkerMemory | None = None
     large_images: list[LargeImageRun] = field(default_factory=list)
     images: ImageResults | None = None
+    providers: ProviderResults | None = None
     conversions: ConversionsResults | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -255,6 +257,8 @@ def render(results: Results) -> str:
         lines += large_image_section(results.large_images)
     if results.images:
         lines += images_section(results.images)
+    if results.providers:
+        lines += providers_section(results.providers)
     if results.conversions:
         lines += conversions_section(results.conversions)
     lines += ["", "## Targets", ""]
@@ -280,6 +284,8 @@ def render(results: Results) -> str:
         lines += large_image_targets(results.large_images)
     if results.images:
         lines += images_targets(results.images)
+    if results.providers:
+        lines += providers_targets(results.providers)
     if results.conversions:
         lines += conversions_targets(results.conversions)
     notes = list(results.notes)

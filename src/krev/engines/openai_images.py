@@ -132,7 +132,9 @@ class OpenAIImageGenerator:
         self.timeout = timeout
         self.sizes = sizes
         self.max_n = max_n
-        self._transport = transport
+        # One client for the provider's life: it is thread-safe, keeps connections alive, and
+        # building one (its TLS context) costs more than a fast provider's answer.
+        self._client = httpx.Client(timeout=timeout, transport=transport, trust_env=False)
         self.capabilities = ImageCapabilities(
             text_only=True, product_scenes=True, max_count=max_n, sizes=sizes
         )
@@ -145,13 +147,13 @@ class OpenAIImageGenerator:
             return []
         uploads = canvas_pngs(request.canvas) if request.canvas is not None else None
         images: list[GeneratedImage] = []
-        with httpx.Client(
-            timeout=self.timeout, transport=self._transport, trust_env=False
-        ) as client:
-            while len(images) < request.count:
-                n = min(self.max_n, request.count - len(images))
-                images.extend(self._call(client, request, n, uploads))
+        while len(images) < request.count:
+            n = min(self.max_n, request.count - len(images))
+            images.extend(self._call(self._client, request, n, uploads))
         return images
+
+    def close(self) -> None:
+        self._client.close()
 
     def _call(
         self,
