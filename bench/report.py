@@ -11,10 +11,10 @@ from bench.analysis import GRABCUT_ITERATIONS, GRABCUT_SIDE, AnalysisResults
 from bench.conversions import ConversionsResults, conversions_section, conversions_targets
 from bench.http import BareRun, HttpRow
 from bench.images import ImageResults, images_section, images_targets
-from bench.providers import ProviderResults, providers_section, providers_targets
 from bench.jobs import QueueResult
 from bench.large_image import LargeImageRun, large_image_section, large_image_targets
 from bench.load import LoadSettings
+from bench.providers import ProviderResults, providers_section, providers_targets
 from bench.worker_memory import WorkerMemory
 
 HTTP_TARGET = Fraction(1, 3)  # of the bare app's requests/s, same server, same flags
