@@ -10,7 +10,7 @@ import ipaddress
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from limits import parse as parse_rate_limit
 from pydantic import (
@@ -457,6 +457,68 @@ class Settings(BaseSettings):
         le=10,
         description="Images one Images API call may ask for (n); more are asked for with "
         "several calls. DALL-E 3 takes 1.",
+    )
+    fal_base_url: str = Field(
+        default="https://queue.fal.run",
+        description="fal's queue API, where `fal` submits, polls and cancels image requests.",
+    )
+    fal_api_key: SecretStr | None = Field(
+        default=None,
+        description="fal API key, sent as `Authorization: Key …`. Required for `fal`. Never "
+        "logged.",
+    )
+    fal_t2i_model: str = Field(
+        default="fal-ai/flux/dev",
+        description="fal model for text-only prompts (FLUX.1 [dev] text-to-image; any model "
+        "with its input schema works).",
+    )
+    fal_fill_model: str = Field(
+        default="fal-ai/flux-lora-fill",
+        description="fal model for product scenes: FLUX.1 Fill [dev], painting around the "
+        "products (image_url + mask_url, white where it paints).",
+    )
+    fal_extra_input: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Extra inputs (JSON object) sent with every fal request, e.g. "
+        '`{"num_inference_steps": 28}`; prompt, size, count, seed and images are Krev\'s.',
+    )
+    fal_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Time allowed for one request to fal's queue API."
+    )
+    replicate_base_url: str = Field(
+        default="https://api.replicate.com/v1",
+        description="Replicate's API, up to /v1, where `replicate` creates, polls and cancels "
+        "predictions.",
+    )
+    replicate_api_token: SecretStr | None = Field(
+        default=None,
+        description="Replicate API token, sent as a Bearer token. Required for `replicate`. "
+        "Never logged.",
+    )
+    replicate_t2i_model: str = Field(
+        default="black-forest-labs/flux-dev",
+        description="Replicate model for text-only prompts (owner/name, or owner/name:version).",
+    )
+    replicate_fill_model: str = Field(
+        default="black-forest-labs/flux-fill-dev",
+        description="Replicate model for product scenes (FLUX.1 Fill [dev]: image + mask, "
+        "white where it paints).",
+    )
+    replicate_extra_input: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Extra inputs (JSON object) sent with every Replicate prediction, e.g. "
+        '`{"go_fast": false}`; prompt, size, count, seed and images are Krev\'s.',
+    )
+    replicate_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Time allowed for one request to Replicate's API."
+    )
+    replicate_wait_seconds: int = Field(
+        default=0,
+        ge=0,
+        le=60,
+        description="Seconds Replicate may hold a new prediction's request (`Prefer: wait`) so "
+        "a quick one comes back finished; 0 answers at once. The worker thread waits that "
+        "long.",
     )
     pipeline_modules: list[str] = Field(
         default_factory=list,
