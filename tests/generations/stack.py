@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from krev.platform.config import Plan, Settings
 from krev.platform.runtime import Runtime
@@ -148,6 +149,9 @@ def settings_environment(settings: Settings) -> dict[str, str]:
     """The settings as KREV_* variables, so another process runs with exactly these."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("KREV_")}
     for name, value in settings.model_dump(mode="json").items():
+        secret = getattr(settings, name)
+        if isinstance(secret, SecretStr):  # dumped masked; the child needs the real value
+            value = secret.get_secret_value()
         if value is None:
             continue
         text = json.dumps(value) if isinstance(value, dict | list) else str(value)
