@@ -4,7 +4,7 @@ itself, and the scripted misbehaviour tests ask for.
 
     fake.fail_next("submit", 429, retry_after=3)  # the next submit answers 429 + Retry-After
     fake.fail_next("status", 503, times=2)        # the next two polls answer 503
-    fake.slow_down("result", 5.0)                 # results take 5 s to answer (timeouts)
+    fake.slow_down("result", 5.0, times=1)        # the next result takes 5 s (timeouts)
     fake.hold()                                   # running jobs stay running until release()
     fake.expire_results()                         # image URLs answer 404 from now on
     fake.submissions                              # every accepted job, in order
@@ -64,7 +64,7 @@ class _Fault:
 @dataclass
 class _Script:
     faults: list[_Fault] = field(default_factory=list)
-    slow: dict[str, float] = field(default_factory=dict)
+    slow: dict[str, tuple[float, int | None]] = field(default_factory=dict)
 
 
 def decode_png_data_uri(value: Any) -> Image.Image:
@@ -139,10 +139,11 @@ class FluxFake(LocalHTTPServer):
         with self._lock:
             self._script.faults.append(_Fault(operation, status, times, retry_after, kind))
 
-    def slow_down(self, operation: str, seconds: float) -> None:
-        """Requests of ``operation`` wait ``seconds`` before answering (0: at once again)."""
+    def slow_down(self, operation: str, seconds: float, *, times: int | None = None) -> None:
+        """The next ``times`` requests of ``operation`` (None: all) wait ``seconds`` before
+        answering (0: at once again)."""
         with self._lock:
-            self._script.slow[operation] = seconds
+            self._script.slow[operation] = (seconds, times)
 
     def hold(self) -> None:
         """Running jobs stay running until ``release``."""
@@ -168,7 +169,12 @@ class FluxFake(LocalHTTPServer):
         return None
 
     def delay(self, operation: str) -> None:
-        seconds = self._script.slow.get(operation, 0.0)
+        with self._lock:
+            seconds, times = self._script.slow.get(operation, (0.0, None))
+            if times is not None:
+                if times <= 0:
+                    return
+                self._script.slow[operation] = (seconds, times - 1)
         if seconds:
             self._stopping.wait(seconds)
 
