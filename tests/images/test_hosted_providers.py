@@ -142,13 +142,16 @@ def test_a_text_only_prompt_comes_back_as_images(
         assert response.status_code == 200, response.text
         data = response.json()["data"]
         assert data["image_count"] == 2
-        for image in data["images"]:
-            assert download(client, image["url"]).shape[:2] == (image["height"], image["width"])
+        record = generation(client, account, data["generation_id"])
+        output = record["output"]
+        assert output["engine"] == hosted.engine
+        for url in data["images"]:
+            pixels = download(client, url)
+            assert pixels.shape[:2] == (output["height"], output["width"])
+            assert pixels.std() > 5, "the provider's scene, not a blank"
         assert balance(client, account) == before - data["credits_used"]
         [job] = hosted.fake.submissions
         assert job.inputs["prompt"] == PROMPT
-        record = generation(client, account, data["generation_id"])
-        assert record["output"]["engine"] == hosted.engine
         assert len(stored_outputs(client, data["generation_id"])) == 2
 
 

@@ -273,11 +273,7 @@ def _remote_images(
     jobs: list[str] = list(state.get("provider_jobs") or [])
     if state.get("provider_engine") != provider.id:
         jobs = []  # a fallback moved the job to another provider
-    try:
-        ctx.progress(10)
-    except JobCancelled:
-        _cancel_all(provider, jobs)
-        raise
+    ctx.progress(10)  # a cancel stops here; generate_images cancels the remembered jobs
     for request in requests[len(jobs) :]:
         jobs.append(provider.submit(request))
         state.update(provider_engine=provider.id, provider_jobs=jobs)
@@ -423,8 +419,28 @@ def _requests(
     ]
 
 
+def _cancel_remembered(ctx: JobContext) -> None:
+    """Cancel at the provider the hosted jobs this generation remembered, so a cancelled
+    generation stops the provider's work (and its bill) whichever step noticed the cancel."""
+    jobs = [str(job_id) for job_id in ctx.state.get("provider_jobs") or []]
+    engine = ctx.state.get("provider_engine")
+    if not jobs or not engine:
+        return
+    provider = registry.provider(ctx.settings, "image", str(engine))
+    if is_remote(provider):
+        _cancel_all(provider, jobs)
+
+
 @register_pipeline(service.KIND, scope="images", expected_seconds=_expected_seconds)
 def generate_images(ctx: JobContext) -> JobOutcome:
+    try:
+        return _generate_images(ctx)
+    except JobCancelled:
+        _cancel_remembered(ctx)
+        raise
+
+
+def _generate_images(ctx: JobContext) -> JobOutcome:
     settings = ctx.settings
     job = ImageJob.from_params(dict(ctx.params))
     engine = str(ctx.state.get("engine") or job.engine)
