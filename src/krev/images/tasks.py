@@ -268,19 +268,24 @@ def _remote_images(
     requests: Sequence[ImageGenerationRequest],
 ) -> list[GeneratedImage]:
     """Submit what was not yet submitted (remembering each job id at once), poll the rest;
-    ``JobWaiting`` until every job is done."""
+    ``JobWaiting`` until every job is done.
+
+    ``provider_jobs`` holds one slot per batch, in the requests' order: a job id, or None for a
+    batch to submit (again, after the provider failed it transiently)."""
     state = dict(ctx.state)
-    jobs: list[str] = list(state.get("provider_jobs") or [])
-    if state.get("provider_engine") != provider.id:
-        jobs = []  # a fallback moved the job to another provider
+    slots: list[str | None] = list(state.get("provider_jobs") or [])
+    if state.get("provider_engine") != provider.id or len(slots) != len(requests):
+        slots = [None] * len(requests)  # nothing submitted yet, or a fallback moved the job
     ctx.progress(10)  # a cancel stops here; generate_images cancels the remembered jobs
-    for request in requests[len(jobs) :]:
-        jobs.append(provider.submit(request))
-        state.update(provider_engine=provider.id, provider_jobs=jobs)
-        ctx.remember(state)  # before the first poll: a restart polls it, never pays twice
+    for index, request in enumerate(requests):
+        if slots[index] is None:
+            slots[index] = provider.submit(request)
+            state.update(provider_engine=provider.id, provider_jobs=slots)
+            ctx.remember(state)  # before the first poll: a restart polls it, never pays twice
     images: list[GeneratedImage] = []
     waits: list[float] = []
-    for job_id in jobs:
+    for index, job_id in enumerate(slots):
+        assert job_id is not None  # every slot was submitted above
         status = provider.poll(job_id)
         if status.state == "pending":
             waits.append(status.poll_after or ctx.settings.provider_poll_seconds)
@@ -293,16 +298,17 @@ def _remote_images(
             )
         else:
             error = status.error or InvalidRequest(f"The {provider.id} engine failed the job.")
-            if error.transient:  # submit that batch again on the retry
-                state["provider_jobs"] = [j for j in jobs if j != job_id]
+            if error.transient:  # that batch alone is submitted again on the retry
+                slots[index] = None
+                state["provider_jobs"] = slots
                 ctx.remember(state)
             raise error
     if state.get("retries"):
         state["retries"] = 0  # the provider answers again
         ctx.remember(state)
     if waits:
-        done = len(jobs) - len(waits)
-        ctx.progress(10 + 70 * done // max(1, len(jobs)))
+        done = len(slots) - len(waits)
+        ctx.progress(10 + 70 * done // max(1, len(slots)))
         raise JobWaiting(min(waits), "provider_poll")
     return images
 
@@ -422,7 +428,7 @@ def _requests(
 def _cancel_remembered(ctx: JobContext) -> None:
     """Cancel at the provider the hosted jobs this generation remembered, so a cancelled
     generation stops the provider's work (and its bill) whichever step noticed the cancel."""
-    jobs = [str(job_id) for job_id in ctx.state.get("provider_jobs") or []]
+    jobs = [str(job_id) for job_id in ctx.state.get("provider_jobs") or [] if job_id]
     engine = ctx.state.get("provider_engine")
     if not jobs or not engine:
         return
