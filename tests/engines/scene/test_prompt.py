@@ -15,7 +15,7 @@ def test_reference_example() -> None:
     assert spec["tone"] == "dark"
     assert spec["lighting"] == "studio"
     assert spec["mood"] == "luxury"
-    assert spec["subject"] == "premium leather wallet"
+    assert spec["subject"] == "leather wallet"  # "premium" frames it
 
 
 @pytest.mark.parametrize(
@@ -88,6 +88,9 @@ def test_props() -> None:
 def test_unknown_words_are_ignored() -> None:
     plain = understand_prompt("Bottle on marble, golden hour")
     noisy = understand_prompt("Bottle on marble, golden hour, flurbish zyxxy quantumly snorf")
+    # Left out of the scene, and said so.
+    assert noisy.pop("ignored") == ["flurbish zyxxy quantumly snorf"]
+    assert plain.pop("ignored") == []
     assert noisy == plain
     empty = understand_prompt("flurbish zyxxy")
     assert empty["surface"] is None and empty["colors"] == [] and empty["props"] == []

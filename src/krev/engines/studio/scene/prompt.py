@@ -11,228 +11,35 @@ from functools import lru_cache
 import webcolors
 
 from krev.engines.studio.scene.presets import preset_by_id
+from krev.engines.studio.scene.subject import grammar, read_prompt
 
 __all__ = ["COLOR_EXTRAS", "understand_prompt"]
 
-# Phrase -> value tables. Multi-word phrases are matched before single words.
-SURFACE_WORDS: dict[str, tuple[str, ...]] = {
-    "marble": ("marble", "marbled", "countertop"),
-    "wood": ("wood", "wooden", "oak", "walnut", "timber", "plank", "planks", "tabletop", "teak"),
-    "concrete": ("concrete", "cement", "plaster"),
-    "terrazzo": ("terrazzo",),
-    "linen": ("linen", "cotton", "canvas"),
-    "fabric": ("fabric", "silk", "satin", "velvet", "cloth", "textile"),
-    "sand": ("sand", "sandy", "beach", "dune", "dunes", "desert"),
-    "water": ("water", "pool", "poolside", "ocean", "sea", "lake", "underwater"),
-    "paper": ("paper", "cardboard", "kraft", "parchment"),
-    "stone": ("stone", "slate", "granite", "rock", "travertine", "limestone", "ledge"),
-    "metal": ("metal", "metallic", "steel", "chrome", "aluminium", "aluminum", "brushed"),
-    "glass": ("glass", "mirror", "mirrored", "acrylic", "reflective"),
-    "seamless": ("seamless", "backdrop", "cyclorama", "infinity"),
-}
-LIGHTING_WORDS: dict[str, tuple[str, ...]] = {
-    "golden_hour": ("golden hour", "sunset", "sunrise", "dusk", "warm sunlight", "magic hour"),
-    "soft_window": (
-        "soft window",
-        "window light",
-        "window",
-        "natural light",
-        "daylight",
-        "diffused",
-        "soft light",
-        "morning light",
-    ),
-    "sunlight": ("sunlight", "sunlit", "sunny", "sun", "hard light", "midday"),
-    "spotlight": ("spotlight", "spot light", "spotlit", "spot lit", "theatrical", "stage light"),
-    "neon": ("neon", "cyberpunk", "rgb", "led"),
-    "high_key": ("high-key", "high key", "highkey", "airy", "bright light"),
-    "low_key": ("low-key", "low key", "lowkey"),
-    "dramatic": ("dramatic", "chiaroscuro", "rim light", "contrasty", "harsh"),
-    "studio": ("studio", "softbox", "professional lighting", "commercial"),
-}
-CAMERA_WORDS: dict[str, tuple[str, ...]] = {
-    "top_down": (
-        "top-down",
-        "top down",
-        "topdown",
-        "flat lay",
-        "flat-lay",
-        "flatlay",
-        "overhead",
-        "bird's eye",
-        "birds eye",
-        "from above",
-        "above",
-    ),
-    "low_angle": ("low angle", "low-angle", "from below", "worm's eye", "hero shot", "heroic"),
-    "close_up": ("close-up", "close up", "closeup", "macro", "detail shot", "tight crop"),
-    "eye_level": ("eye level", "eye-level", "front view", "straight on", "side view", "frontal"),
-}
-MOOD_WORDS: dict[str, tuple[str, ...]] = {
-    "luxury": (
-        "luxury",
-        "luxurious",
-        "premium",
-        "elegant",
-        "high-end",
-        "high end",
-        "opulent",
-        "glamorous",
-        "sophisticated",
-        "exclusive",
-    ),
-    "minimal": (
-        "minimal",
-        "minimalist",
-        "minimalistic",
-        "clean",
-        "simple",
-        "scandinavian",
-        "sleek",
-    ),
-    "playful": ("playful", "fun", "vibrant", "colorful", "colourful", "bold", "pop", "cheerful"),
-    "natural": (
-        "natural",
-        "organic",
-        "botanical",
-        "earthy",
-        "eco",
-        "fresh",
-        "rustic",
-        "outdoor",
-        "outdoors",
-        "nature",
-    ),
-    "moody": ("moody", "noir", "mysterious", "cinematic", "dark mood"),
-}
-PROP_WORDS: dict[str, tuple[str, ...]] = {
-    "plants": (
-        "plant",
-        "plants",
-        "leaf",
-        "leaves",
-        "foliage",
-        "palm",
-        "monstera",
-        "eucalyptus",
-        "greenery",
-        "fern",
-        "botanical",
-    ),
-    "flowers": ("flower", "flowers", "petals", "floral", "blossom", "roses"),
-    "stones": ("stones", "pebbles", "pebble", "rocks", "boulders"),
-    "podium": (
-        "podium",
-        "podiums",
-        "pedestal",
-        "pedestals",
-        "plinth",
-        "plinths",
-        "platform",
-        "riser",
-        "cylinder",
-    ),
-    "blocks": ("block", "blocks", "cube", "cubes", "geometric", "shapes"),
-    "fabric_drape": ("drape", "draped", "drapery", "folds", "folded fabric"),
-    "ripples": ("ripple", "ripples", "rippled", "splash", "waves"),
-    "sphere": ("sphere", "spheres", "ball", "balls", "orb", "orbs", "bubble", "bubbles"),
-}
-TONE_WORDS: dict[str, tuple[str, ...]] = {
-    "dark": ("dark", "darker", "dim", "night", "nighttime", "shadowy", "deep"),
-    "light": ("light", "bright", "pale", "white", "airy", "luminous"),
-}
-# The preset id each mood suggests when nothing else chose a lighting.
-MOOD_LIGHTING = {
-    "luxury": "spotlight",
-    "moody": "low_key",
-    "playful": "high_key",
-    "natural": "soft_window",
-    "minimal": "studio",
-}
+# Phrase -> value tables, from the grammar's data file (shown in docs/images.md). Multi-word
+# phrases are matched before single words.
+_GRAMMAR = grammar()
 
+
+def _table(group: str) -> dict[str, tuple[str, ...]]:
+    return {value: tuple(phrases) for value, phrases in _GRAMMAR[group].items()}
+
+
+SURFACE_WORDS = _table("surfaces")
+LIGHTING_WORDS = _table("lighting")
+CAMERA_WORDS = _table("camera")
+MOOD_WORDS = _table("mood")
+PROP_WORDS = _table("props")
+TONE_WORDS = _table("tones")
+# The preset id each mood suggests when nothing else chose a lighting.
+MOOD_LIGHTING: dict[str, str] = dict(_GRAMMAR["mood_lighting"])
 # Color words beyond CSS names, as shops and art directors say them.
-COLOR_EXTRAS: dict[str, str] = {
-    "sage": "#9caf88",
-    "terracotta": "#d2785a",
-    "blush": "#e8b4b8",
-    "cream": "#f3ead8",
-    "charcoal": "#36393f",
-    "emerald": "#2e8b57",
-    "mint": "#b6e2cf",
-    "burgundy": "#7a1f33",
-    "mustard": "#d9a82e",
-    "champagne": "#f1e3c8",
-    "nude": "#e3bc9a",
-    "rose": "#d8a1a4",
-    "sky": "#a7cbe8",
-    "cobalt": "#1f4fa8",
-    "rust": "#a9492b",
-    "ochre": "#cc8a2e",
-    "lilac": "#c8a2c8",
-    "peach": "#f6c6a8",
-    "mauve": "#b784a7",
-    "forest": "#2f4f3a",
-    "stone": "#b5ada1",
-    "sand": "#dcc9a3",
-    "clay": "#b9785b",
-    "bone": "#e9e2d0",
-    "jade": "#4f9e7e",
-    "copper": "#b87333",
-    "bronze": "#a77c45",
-    "brass": "#b5a642",
-}
+COLOR_EXTRAS: dict[str, str] = dict(_GRAMMAR["colors"])
 # Words that are CSS color names but read as something else in a scene prompt.
-_NOT_COLORS = frozenset(
-    {
-        "tan",
-        "linen",
-        "snow",
-        "bisque",
-        "moccasin",
-        "chocolate",
-        "wheat",
-        "peru",
-        "tomato",
-        "orchid",
-        "thistle",
-        "seashell",
-        "oldlace",
-    }
-)
-_MODIFIERS = {
-    "dark": "dark",
-    "deep": "dark",
-    "light": "light",
-    "pale": "light",
-    "pastel": "pastel",
-    "soft": "pastel",
-    "muted": "muted",
-    "dusty": "muted",
-    "bright": "bright",
-    "vivid": "bright",
-    "neon": "bright",
-    "warm": "warm",
-    "cool": "cool",
-}
-_ACCENT_NOUNS = frozenset(
-    {
-        "vein",
-        "veins",
-        "veining",
-        "veined",
-        "accent",
-        "accents",
-        "detail",
-        "details",
-        "trim",
-        "flecks",
-        "chips",
-        "speckles",
-        "lines",
-        "edges",
-    }
-)
-# A scene is what comes after these words ("wallet ON dark marble"); the subject before them.
+_NOT_COLORS = frozenset(_GRAMMAR["not_colors"])
+_MODIFIERS: dict[str, str] = dict(_GRAMMAR["color_modifiers"])
+# "gold veins", "brass accents": a color for details, not for the whole set.
+_ACCENT_NOUNS = frozenset(_GRAMMAR["accents"])
+# Colors and tones are read after these words ("red wallet ON dark marble": dark, not red).
 _SCENE_SPLIT = re.compile(r"\b(?:on|atop|onto|against|upon|over|in front of|inside|in)\b")
 # Punctuation is kept as tokens so "window light, sage green" is not read as "light sage".
 _TOKEN = re.compile(r"#[0-9a-f]{6}\b|#[0-9a-f]{3}\b|[a-z][a-z'\-]*|[,.;:!?]")
@@ -344,7 +151,7 @@ def understand_prompt(prompt: str, preset: str | None = None) -> dict[str, objec
     """The scene spec of ``prompt`` merged over the defaults of ``preset``. JSON-serialisable."""
     text = " ".join(prompt.lower().replace("_", " ").split())
     split = _SCENE_SPLIT.search(text)
-    subject = text[: split.start()].strip(" ,.") if split else ""
+    reading = read_prompt(prompt)
     scene_text = text[split.end() :] if split else text
 
     matched: list[str] = []
@@ -409,7 +216,9 @@ def understand_prompt(prompt: str, preset: str | None = None) -> dict[str, objec
     if found.get("lighting") is None and mood is not None:
         found["lighting"] = MOOD_LIGHTING.get(mood)
     return {
-        "subject": subject or None,
+        "subject": reading.subject,
+        # What the scene part names that this engine does not draw ("on a desk"): left out.
+        "ignored": [phrase.text for phrase in reading.scene_nouns],
         "surface": found["surface"],
         "colors": colors,
         "tone": found["tone"],
