@@ -82,7 +82,7 @@ def test_a_user_at_the_fetch_cap_stalls_no_one_else_and_gets_429_for_more(
     created = held.answer(
         lambda: client.post(
             "/api/v1/images",
-            json={"prompt": "a red mug on a wooden table"},
+            json={"prompt": "a wooden table in soft light"},
             headers={**other.headers, "Prefer": "respond-async"},
         )
     )

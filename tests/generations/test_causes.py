@@ -149,7 +149,7 @@ def test_products_and_images_record_who_asked_for_them(
     uploaded = client.post(PRODUCTS, json=body, headers={**bearer(key_a), **ASYNC})
     image = client.post(
         "/api/v1/images",
-        json={"prompt": "a lamp on a desk"},
+        json={"prompt": "warm light on oak"},
         headers={"X-CSRF-Token": dashboard.csrf, **ASYNC},
     )
 

@@ -66,8 +66,8 @@ def test_the_poll_window_has_a_limit_of_its_own(
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ({"prompt": "a bottle on marble"}, 2),  # 1 s + 0.3 s an image, rounded up
-        ({"prompt": "a bottle on marble", "image_count": 4, "hd": True}, 7),  # 1 + 4 x 1.5
+        ({"prompt": "dark marble, soft light"}, 2),  # 1 s + 0.3 s an image, rounded up
+        ({"prompt": "dark marble, soft light", "image_count": 4, "hd": True}, 7),  # 1 + 4 x 1.5
     ],
 )
 def test_retry_after_on_a_202_is_the_jobs_expected_time(

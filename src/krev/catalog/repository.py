@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 
 from krev.kit.pagination import Keyset, Page, PageRequest
 from krev.kit.repository import Repository
@@ -30,6 +30,34 @@ class ProductRepository(Repository[Product]):
             .execution_options(populate_existing=True)
         )
         return self.session.scalars(stmt).first()
+
+    def ready_called(self, user_id: uuid.UUID, fragments: Sequence[str] | None) -> list[Product]:
+        """The user's ready products with a cutout whose name, productName, brandName or
+        productType contains one of ``fragments`` (lower case), newest first; every ready one
+        when ``fragments`` is None. A superset: the caller decides which fit."""
+        stmt = select(Product).where(
+            Product.user_id == user_id,
+            Product.status == "ready",
+            Product.segmented_key.is_not(None),
+        )
+        if fragments is not None:
+            texts: list[ColumnElement[str]] = [
+                func.lower(Product.name),
+                *(
+                    func.lower(Product.metadata_[key].as_string())
+                    for key in ("productName", "brandName", "productType")
+                ),
+            ]
+            stmt = stmt.where(
+                or_(
+                    *(
+                        text.contains(fragment, autoescape=True)
+                        for text in texts
+                        for fragment in fragments
+                    )
+                )
+            )
+        return list(self.session.scalars(stmt.order_by(Product.created_at.desc(), Product.id)))
 
     def job_states(
         self, generation_ids: Sequence[uuid.UUID]

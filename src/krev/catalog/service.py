@@ -317,6 +317,26 @@ def list_owned(session: Session, user_id: uuid.UUID, page: PageRequest) -> Page[
     return ProductRepository(session).page_for_user(user_id, page)
 
 
+def ready_products_called(
+    session: Session, user_id: uuid.UUID, fragments: Sequence[str] | None
+) -> list[Product]:
+    """The user's ready products (with a cutout) whose name, productName, brandName or
+    productType contains one of ``fragments`` (lower case), newest first; all of them for
+    None. What a prompt's subject is matched against (``krev.images.service``)."""
+    return ProductRepository(session).ready_called(user_id, fragments)
+
+
+def names_of(product: Product) -> list[str]:
+    """What a product is called, for matching a prompt's words: its name, productName,
+    brandName and productType, and its colors (which only tell equal matches apart)."""
+    metadata = product.metadata_ or {}
+    texts = [product.name, *(metadata.get(k) for k in ("productName", "brandName", "productType"))]
+    colors = metadata.get("colors")
+    if isinstance(colors, list):
+        texts.extend(str(color) for color in colors)
+    return [str(text) for text in texts if text]
+
+
 def job_states(
     session: Session, products: list[Product]
 ) -> dict[uuid.UUID, tuple[str, str | None]]:

@@ -28,9 +28,16 @@ class ProductInput(BaseModel):
     product_type: str | None = None
     category: str | None = None
     colors: list[str] = Field(default_factory=list)
+    product_name: str | None = None
+    brand_name: str | None = None
 
     def as_params(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
+
+    def names(self) -> list[str]:
+        """What it is called, for matching a prompt's words (``catalog.names_of``)."""
+        texts = [self.name, self.product_name, self.brand_name, self.product_type, *self.colors]
+        return [text for text in texts if text]
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> ProductInput:
@@ -55,7 +62,10 @@ class ImageJob(BaseModel):
     scene: dict[str, Any] = Field(default_factory=dict)
     """What the studio grammar understood of the prompt (``ignored``: words it cannot draw)."""
     subject: str | None = None
-    """What a text-only prompt asks to show, when it names something."""
+    """What a prompt with no product given asks to show, when it names something."""
+    subject_source: Literal["catalog", "prompt"] | None = None
+    """Where the subject came from: "catalog" (the caller's product the prompt named, now in
+    ``products``) or "prompt" (the engine draws it from the text)."""
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> ImageJob:

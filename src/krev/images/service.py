@@ -8,7 +8,8 @@ import functools
 import io
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from anyio import to_thread
 from PIL import Image
@@ -16,12 +17,20 @@ from sqlalchemy.orm import Session
 
 from krev.catalog import service as catalog
 from krev.engines.base import SceneComposer
+from krev.engines.studio.scene.subject import (
+    PromptReading,
+    SubjectPhrase,
+    choose_products,
+    left_out,
+    read_prompt,
+    search_terms,
+)
 from krev.errors import BadRequest, Conflict, NotFound
 from krev.generations import service as generations
 from krev.generations.service import GenerationRecord
 from krev.images import engines, presets
 from krev.images.jobs import ImageJob, ProductInput
-from krev.images.schemas import ImageRequest
+from krev.images.schemas import MAX_PRODUCTS, ImageRequest
 from krev.models import Cause, Generation, Product
 from krev.platform.config import Settings
 from krev.platform.fetch import FetchError
@@ -66,6 +75,22 @@ class ProductAnalyzing(Conflict):
 
 class ProductUnusable(BadRequest):
     code = "product_unusable"
+
+
+class SubjectNotRenderable(BadRequest):
+    """The prompt asks to show something the image engine cannot draw and the caller's
+    catalog does not hold."""
+
+    code = "subject_not_renderable"
+
+
+class SubjectAmbiguous(BadRequest):
+    """The prompt's subject fits several of the caller's products equally well."""
+
+    code = "subject_ambiguous"
+
+
+MAX_CANDIDATES = 5
 
 
 class ReferenceImageRejected(BadRequest):
@@ -184,9 +209,111 @@ def usable_products(
                 product_type=metadata.get("productType"),
                 category=product.category,
                 colors=[str(color) for color in metadata.get("colors") or []],
+                product_name=metadata.get("productName"),
+                brand_name=metadata.get("brandName"),
             )
         )
     return found
+
+
+# --- the prompt's subject --------------------------------------------------------------------
+
+
+def engine_renders_subjects(settings: Settings) -> bool:
+    """Whether the configured image engine draws what a prompt names from text alone (a
+    generative provider); the studio engine draws sets, so a subject must be a product."""
+    return registry.image_capabilities(registry.engine_of(settings, "image")).text_only
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What the image shows, decided when the job is accepted."""
+
+    products: list[ProductInput]
+    text: str | None
+    """What the prompt asks to show, when no product was given and it names something."""
+    source: Literal["catalog", "prompt"] | None
+    """"catalog": the caller's product the prompt named; "prompt": the engine draws it from
+    the text; None: products were given, or the prompt names only a set."""
+
+
+def subject_of(
+    session: Session,
+    settings: Settings,
+    user_id: uuid.UUID,
+    body: ImageRequest,
+    scene: dict[str, Any],
+) -> Subject:
+    """The products the image shows and what the prompt asks to show.
+
+    With ``product_id``/``product_ids`` they are the subject; whatever else the prompt names
+    that the engine cannot draw is left out and listed in ``scene["ignored"]``. Without them, a
+    generative engine draws the prompt as written (the catalog is not consulted); the studio
+    engine shows the caller's product the prompt names (400 ``subject_ambiguous`` when several
+    fit equally, 400 ``subject_not_renderable`` when none does), or only the set when the
+    prompt names nothing it does not draw. ``preset_id`` changes none of this. Refusals come
+    before anything is reserved or stored."""
+    requested = requested_product_ids(body)
+    reading = read_prompt(body.prompt)
+    if engine_renders_subjects(settings):
+        scene["ignored"] = []  # it draws whatever the prompt names
+        if requested:
+            return Subject(usable_products(session, user_id, requested), None, None)
+        return Subject([], reading.subject, "prompt" if reading.subject else None)
+    if requested:
+        products = usable_products(session, user_id, requested)
+        shown = [(product.id, product.names()) for product in products]
+        unshown = left_out(reading.subjects, shown)
+        scene["ignored"] = list(dict.fromkeys([*unshown, *scene.get("ignored", [])]))
+        return Subject(products, None, None)
+    if not reading.subjects:
+        return Subject([], None, None)
+    chosen = _catalog_subjects(session, user_id, reading)
+    return Subject(usable_products(session, user_id, chosen), reading.subject, "catalog")
+
+
+def _catalog_subjects(
+    session: Session, user_id: uuid.UUID, reading: PromptReading
+) -> list[uuid.UUID]:
+    """The caller's product for each subject phrase of the prompt, or the refusal."""
+
+    def find(phrase: SubjectPhrase) -> list[tuple[Product, list[str]]]:
+        rows = catalog.ready_products_called(session, user_id, search_terms(phrase))
+        return [(row, catalog.names_of(row)) for row in rows]
+
+    choice = choose_products(reading.subjects, find)
+    if choice.missing:
+        quoted = [f'"{phrase.text}"' for phrase in choice.missing]
+        names = " and ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
+        raise SubjectNotRenderable(
+            f"The prompt asks to show {names}, which the studio image engine cannot draw "
+            "(it renders sets and places your catalog products) and which matches none of "
+            "your ready products. Either upload the product (POST /api/v1/products) and pass "
+            "its product_id, or run Krev with a generative image engine (KREV_IMAGE_ENGINE="
+            "diffusers, openai, fal or replicate) to draw it from the text.",
+            extra={"subject": reading.subject},
+        )
+    if choice.ambiguous is not None:
+        phrase, fits = choice.ambiguous
+        raise SubjectAmbiguous(
+            f'"{phrase.text}" matches {len(fits)} of your products equally well; pass the one '
+            "you mean as product_id.",
+            extra={
+                "subject": phrase.text,
+                "candidates": [
+                    {"id": str(product.id), "name": product.name}
+                    for product in fits[:MAX_CANDIDATES]
+                ],
+            },
+        )
+    chosen = list(dict.fromkeys(product.id for product in choice.chosen))
+    if len(chosen) > MAX_PRODUCTS:
+        raise SubjectNotRenderable(
+            f"The prompt names {len(chosen)} of your products; a scene holds at most "
+            f"{MAX_PRODUCTS}. Name fewer, or pass product_ids.",
+            extra={"subject": reading.subject},
+        )
+    return chosen
 
 
 async def read_references(
@@ -259,20 +386,22 @@ async def create_images(
     engine = registry.engine_of(settings, "image")
 
     def accept() -> uuid.UUID:
-        products = usable_products(session, user_id, requested_product_ids(body))
-        check_engine_serves(engine, products)
         scene = composer.understand(body.prompt, body.preset_id)
+        subject = subject_of(session, settings, user_id, body, scene)
+        check_engine_serves(engine, subject.products)
         generation = submit_images(
             session,
             settings,
             runtime.queue,
             user_id=user_id,
             body=body,
-            products=products,
+            products=subject.products,
             references=references,
             scene=scene,
             cause=cause,
             engine=engine,
+            subject=subject.text,
+            subject_source=subject.source,
         )
         return generation.id
 
@@ -329,6 +458,7 @@ def submit_images(
     cause: Cause,
     engine: str = "studio",
     subject: str | None = None,
+    subject_source: Literal["catalog", "prompt"] | None = None,
 ) -> Generation:
     """Reserve the credits (402 when short), record the job for ``engine`` (the provider chosen
     now, which the worker must have) and enqueue it after commit."""
@@ -346,6 +476,7 @@ def submit_images(
         references=list(references),
         scene=scene,
         subject=subject,
+        subject_source=subject_source,
     )
     return generations.submit(
         session,

@@ -546,7 +546,8 @@ def _output(
         fallback_reason=ctx.state.get("fallback_reason"),
         scene=job.scene or None,
         subject=job.subject,
-        subject_source=("prompt" if job.text_only else None) if job.subject else None,
+        subject_source=job.subject_source
+        or (("prompt" if job.text_only else None) if job.subject else None),
         aspect_ratio=job.aspect_ratio,
         preset_id=job.preset_id,
         hd=job.hd,

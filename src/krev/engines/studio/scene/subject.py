@@ -17,16 +17,18 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 __all__ = [
     "PromptReading",
     "SubjectPhrase",
+    "SubjectChoice",
     "best_matches",
+    "choose_products",
     "framing_words",
     "grammar",
     "read_prompt",
@@ -341,6 +343,36 @@ def best_matches(phrase: SubjectPhrase, candidates: Sequence[tuple[K, Sequence[s
         return []
     best = max(score for score, _ in scored)
     return [key for score, key in scored if score == best]
+
+
+@dataclass
+class SubjectChoice(Generic[K]):
+    """What a catalog holds for a prompt's subject phrases."""
+
+    chosen: list[K] = field(default_factory=list)
+    """One product for each phrase that fits exactly one (each product once)."""
+    missing: list[SubjectPhrase] = field(default_factory=list)
+    """The phrases no product is called by."""
+    ambiguous: tuple[SubjectPhrase, list[K]] | None = None
+    """The first phrase several products fit equally well, and those products."""
+
+
+def choose_products(
+    subjects: Sequence[SubjectPhrase],
+    find: Callable[[SubjectPhrase], Sequence[tuple[K, Sequence[str]]]],
+) -> SubjectChoice[K]:
+    """Match each subject phrase against the candidates ``find`` gives for it (each with its
+    texts: name, brand, type, colors)."""
+    choice: SubjectChoice[K] = SubjectChoice()
+    for phrase in subjects:
+        best = best_matches(phrase, find(phrase))
+        if not best:
+            choice.missing.append(phrase)
+        elif len(best) > 1:
+            choice.ambiguous = choice.ambiguous or (phrase, best)
+        elif best[0] not in choice.chosen:
+            choice.chosen.append(best[0])
+    return choice
 
 
 def word_key_text(text: str) -> str:
