@@ -25,12 +25,13 @@ from typing import Any, Generic, TypeVar
 
 __all__ = [
     "PromptReading",
-    "SubjectPhrase",
     "SubjectChoice",
+    "SubjectPhrase",
     "best_matches",
     "choose_products",
     "framing_words",
     "grammar",
+    "left_out",
     "read_prompt",
     "word_key",
 ]
@@ -211,8 +212,9 @@ class SubjectPhrase:
     modifiers: tuple[str, ...]
     """Its other words (colors, adjectives): they only tell equal matches apart."""
     heads: tuple[str, ...]
-    """The nouns it is about: its last ("leather WALLET"), and the one before "of" ("BOTTLE
-    of perfume"). A product must be called by one of them."""
+    """The nouns it is about: its last ("leather WALLET"), the one before "of" ("BOTTLE of
+    perfume") and the one before a container ("SERUM bottle"). A product must be called by
+    one of them."""
 
 
 @dataclass(frozen=True)
@@ -263,6 +265,8 @@ def _phrases(tokens: Sequence[str], roles: Sequence[str]) -> list[SubjectPhrase]
         if nouns:
             span = range(nouns[0], nouns[-1] + 1)
             heads = {tokens[nouns[-1]]}
+            if len(nouns) > 1 and _fold(tokens[nouns[-1]]) in _english()["containers"]:
+                heads.add(tokens[nouns[-2]])
             heads.update(
                 tokens[i - 1] for i in span if tokens[i] == "of" and roles[i - 1] == "noun"
             )
@@ -373,6 +377,14 @@ def choose_products(
         elif best[0] not in choice.chosen:
             choice.chosen.append(best[0])
     return choice
+
+
+def left_out(
+    subjects: Sequence[SubjectPhrase], shown: Sequence[tuple[K, Sequence[str]]]
+) -> list[str]:
+    """The subject phrases none of the products ``shown`` is called by: with products given,
+    what else the prompt names, which the engine leaves out."""
+    return [phrase.text for phrase in subjects if not best_matches(phrase, shown)]
 
 
 def word_key_text(text: str) -> str:
