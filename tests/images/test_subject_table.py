@@ -30,6 +30,7 @@ CATALOG: list[dict[str, str]] = TABLE["catalog"]
 CASES: list[dict[str, Any]] = TABLE["cases"]
 NAMES = ("name", "productName", "brandName", "productType")
 KEY = "sk-subject-table"
+BOTH_MODES = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 
 
 def test_the_table_is_large_and_covers_every_outcome() -> None:
@@ -131,6 +132,7 @@ def _products_of(
     return made
 
 
+@BOTH_MODES
 def test_every_row_through_the_api(
     client: TestClient, account: Account, llm: FakeOpenAI
 ) -> None:
