@@ -15,6 +15,8 @@ from fastapi.testclient import TestClient
 from krev.engines.studio.scene.subject import (
     SubjectPhrase,
     choose_products,
+    framing_words,
+    grammar,
     left_out,
     read_prompt,
     search_terms,
@@ -114,9 +116,7 @@ def _upload_catalog(client: TestClient, account: Account, llm: FakeOpenAI) -> di
     return ids
 
 
-def _products_of(
-    client: TestClient, account: Account, ids: dict[str, str]
-) -> dict[str, list[str]]:
+def _products_of(client: TestClient, account: Account, ids: dict[str, str]) -> dict[str, list[str]]:
     """generation id -> the names of the products it was made with (GET /generations'
     product_id filter)."""
     made: dict[str, list[str]] = {}
@@ -133,9 +133,7 @@ def _products_of(
 
 
 @BOTH_MODES
-def test_every_row_through_the_api(
-    client: TestClient, account: Account, llm: FakeOpenAI
-) -> None:
+def test_every_row_through_the_api(client: TestClient, account: Account, llm: FakeOpenAI) -> None:
     ids = _upload_catalog(client, account, llm)
     names = {product_id: name for name, product_id in ids.items()}
     accepted: dict[str, dict[str, Any]] = {}
@@ -168,3 +166,17 @@ def test_every_row_through_the_api(
     for generation_id, case in accepted.items():
         expected = case.get("products") or case.get("given") or []
         assert sorted(made.get(generation_id, [])) == sorted(expected), case
+
+
+def test_the_docs_show_the_grammar_and_the_framing_words() -> None:
+    """docs/images.md lists every word of the data files the reader uses."""
+    docs = (Path(__file__).parents[2] / "docs" / "images.md").read_text(encoding="utf-8")
+    data = grammar()
+    words = [*framing_words(), *data["scene_prepositions"], *data["background_words"]]
+    words += [*data["set"], *data["accents"], *data["colors"], *data["color_modifiers"]]
+    for group in ("surfaces", "lighting", "camera", "mood", "tones", "props"):
+        for value, phrases in data[group].items():
+            words += [value, *phrases]
+    missing = [word for word in words if word not in docs]
+    assert missing == []
+    assert f"holds {len(CASES)} such prompts" in docs

@@ -34,6 +34,14 @@ THUMBNAIL_CACHE_CONTROL = "public, max-age=86400"
     response_model=Envelope[ImagesOut],
     responses={
         **JOB_ACCEPTED_RESPONSE,
+        400: {
+            "model": ErrorEnvelope,
+            "description": "Missing or invalid parameters; or, with the studio engine and no "
+            "product_id, a prompt that asks to show something none of your products is "
+            "(subject_not_renderable) or several are equally (subject_ambiguous, with "
+            "candidates). The studio engine draws sets, not things: the reference's text-only "
+            "examples need a generative KREV_IMAGE_ENGINE.",
+        },
         402: {"model": ErrorEnvelope, "description": "Insufficient credits; nothing queued."},
         404: {"model": ErrorEnvelope, "description": "No such product of yours."},
         409: {"model": ErrorEnvelope, "description": "A product is still being analyzed."},
