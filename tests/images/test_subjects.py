@@ -123,8 +123,7 @@ def test_the_product_a_prompt_names_is_used(client: TestClient, account: Account
     output = generation(client, account, data["generation_id"])["output"]
     assert output["product_ids"] == [wallet["id"]]
     assert output["subject_source"] == "catalog"
-    assert output["scene"]["subject"] == "leather wallet"
-    assert output["scene"]["subject_source"] == "catalog"
+    assert output["subject"] == output["scene"]["subject"] == "leather wallet"
     assert output["scene"]["surface"] == "marble" and output["scene"]["tone"] == "dark"
     [placement] = output["variants"][0]["placements"]
     assert placement["product_id"] == wallet["id"]
@@ -156,7 +155,7 @@ def test_given_products_are_the_subject_and_the_rest_is_listed_as_ignored(
 
     output = generation(client, account, data["generation_id"])["output"]
     assert output["product_ids"] == [wallet["id"]]
-    assert output["subject_source"] == "request"
+    assert output["subject_source"] is None and output["subject"] is None  # the products are
     assert output["scene"]["ignored"] == ["sunglasses", "desk"]
     assert output["scene"]["lighting"] == "soft_window"
 
