@@ -5,8 +5,17 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 VENV := .venv
 STAMP := $(VENV)/.synced-$(shell cat pyproject.toml uv.lock | sha1sum | cut -c1-12)
+# The model-backend tests (pytest marker `torch`) run in a second venv that has the
+# `diffusers` extra; torch stays out of .venv. uv installs the extra as locked, less torch and
+# the CUDA runtime it would pull in (scripts/cuda_packages.py lists them): uv would download
+# PyPI's multi-GB CUDA build, while pip's `torch==<locked version>` takes the CPU build that lies
+# on these machines' disk. Elsewhere, point pip at a CPU index, e.g.
+# TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu".
+TORCH_VENV := .venv-torch
+TORCH_STAMP := $(TORCH_VENV)/.synced-$(shell cat pyproject.toml uv.lock | sha1sum | cut -c1-12)
+TORCH_PIP_ARGS ?=
 
-.PHONY: setup run worker migrate test test-fast lint format typecheck bench docs clean gallery
+.PHONY: setup setup-torch run worker migrate test test-fast test-torch lint format typecheck bench docs clean gallery
 
 $(STAMP): pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
@@ -14,6 +23,16 @@ $(STAMP): pyproject.toml uv.lock
 	@rm -f $(VENV)/.synced-* && touch $@
 
 setup: $(STAMP) ## Create .venv with the locked dependencies
+
+$(TORCH_STAMP): pyproject.toml uv.lock | $(STAMP)
+	@test -x $(TORCH_VENV)/bin/pip || $(PYTHON) -m venv $(TORCH_VENV)
+	UV_PROJECT_ENVIRONMENT=$(TORCH_VENV) $(UV) sync --frozen --inexact --extra diffusers \
+	  $$($(PYTHON) scripts/cuda_packages.py --no-install-args)
+	$(TORCH_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps $(TORCH_PIP_ARGS) \
+	  "torch==$$($(PYTHON) scripts/cuda_packages.py --torch-version)"
+	@rm -f $(TORCH_VENV)/.synced-* && touch $@
+
+setup-torch: $(TORCH_STAMP) ## Create .venv-torch: the locked dependencies, the diffusers extra and a CPU torch
 
 run: setup ## Migrate and serve the API with embedded workers on http://127.0.0.1:8000
 	$(VENV)/bin/krev serve
@@ -24,11 +43,16 @@ worker: setup ## Run a job worker process (scale-out mode)
 migrate: setup
 	$(VENV)/bin/krev migrate
 
-test: setup ## The whole suite (PostgreSQL/Redis tests skip when absent unless required)
-	$(VENV)/bin/pytest -n 2 --dist loadfile
+test: setup setup-torch ## The whole suite (PostgreSQL/Redis tests skip when absent unless required)
+	$(VENV)/bin/pytest -n 2 --dist loadfile -m "not torch"
+	$(TORCH_VENV)/bin/pytest -m torch tests/local_diffusion
 
-test-fast: setup ## The suite less the model-quality evaluations (-m quality), stopping at the first failure
-	$(VENV)/bin/pytest -n 2 --dist loadfile -m "not quality" -x -q
+test-fast: setup setup-torch ## The suite less the model-quality evaluations (-m quality), stopping at the first failure
+	$(VENV)/bin/pytest -n 2 --dist loadfile -m "not quality and not torch" -x -q
+	$(TORCH_VENV)/bin/pytest -m torch tests/local_diffusion -x -q
+
+test-torch: setup-torch ## Only the model-backend tests (local diffusion), in .venv-torch
+	$(TORCH_VENV)/bin/pytest -m torch tests/local_diffusion
 
 lint: setup ## Style, formatting and the import contracts between layers (pyproject.toml)
 	$(VENV)/bin/ruff check src tests bench scripts
@@ -46,7 +70,7 @@ bench: setup ## Benchmarks; results go to bench/RESULTS.md
 	$(VENV)/bin/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TORCH_VENV) .pytest_cache .mypy_cache .ruff_cache
 
 gallery: setup ## Render the studio engine's contact sheets into docs/gallery/
 	$(VENV)/bin/python -m scripts.gallery
