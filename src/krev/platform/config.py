@@ -520,6 +520,49 @@ class Settings(BaseSettings):
         "a quick one comes back finished; 0 answers at once. The worker thread waits that "
         "long.",
     )
+    diffusers_model_dir: Path | None = Field(
+        default=None,
+        description="Local diffusers model directory (with its model_index.json) for "
+        "IMAGE_ENGINE=`diffusers`, loaded once per worker process and never downloaded. An "
+        "inpaint or fill model (FLUX.1 Fill, SDXL or SD inpainting) serves text-only prompts "
+        "and product scenes; a text-to-image model serves product scenes through its "
+        "inpainting variant (SD, SDXL, SD3, FLUX.1), or text-only prompts alone. Needs the "
+        "`diffusers` extra.",
+    )
+    diffusers_device: str = Field(
+        default="auto",
+        description="Torch device of the diffusion models: `auto` (cuda when a GPU answers, "
+        "then mps, then the CPU), or one such as `cuda:1` or `cpu`.",
+    )
+    diffusers_dtype: Literal["auto", "float16", "bfloat16", "float32"] = Field(
+        default="auto",
+        description="Weights' precision: `auto` is bfloat16 on GPUs that have it, else "
+        "float16, and float32 on the CPU.",
+    )
+    diffusers_steps: int = Field(
+        default=28, ge=1, le=200, description="Denoising steps of one diffusion image."
+    )
+    diffusers_guidance_scale: float | None = Field(
+        default=None,
+        ge=0,
+        description="Classifier-free guidance scale; unset: the pipeline's own default (7.5 "
+        "for Stable Diffusion, 30 for FLUX.1 Fill).",
+    )
+    diffusers_max_side: int = Field(
+        default=1024,
+        ge=64,
+        le=4096,
+        description="Longest side the diffusion model draws; larger outputs are drawn at this "
+        "size and resized (HD goes through UPSCALE_ENGINE).",
+    )
+    upscaler_model_dir: Path | None = Field(
+        default=None,
+        description="Local diffusers upscaler directory (the x4 or the x2 latent upscaler) for "
+        "UPSCALE_ENGINE=`diffusers`; never downloaded.",
+    )
+    upscaler_steps: int = Field(
+        default=20, ge=1, le=200, description="Denoising steps of one model upscale."
+    )
     pipeline_modules: list[str] = Field(
         default_factory=list,
         description="Extra modules to import that register job pipelines (plugins, tests).",

@@ -49,6 +49,9 @@ class ProviderSpec:
     """A sentence for each setting this provider needs and lacks."""
     image: ImageCapabilities | None = None
     """What an image provider can do (image capability only)."""
+    image_for: Callable[[Settings], ImageCapabilities] | None = None
+    """What it can do under given settings, where that depends on them (the local diffusion
+    model a directory holds); read from files, never by building the provider."""
     description: str = ""
 
 
@@ -155,8 +158,13 @@ def provider(settings: Settings, capability: str, provider_id: str) -> Any:
     return found
 
 
-def image_capabilities(provider_id: str) -> ImageCapabilities:
-    found = spec("image", provider_id).image
+def image_capabilities(provider_id: str, settings: Settings | None = None) -> ImageCapabilities:
+    """What the image provider can do; with ``settings``, as configured there."""
+    provider_spec = spec("image", provider_id)
+    configured = settings is not None and not provider_spec.missing(settings)
+    if configured and settings is not None and provider_spec.image_for is not None:
+        return provider_spec.image_for(settings)
+    found = provider_spec.image
     if found is None:
         raise LookupError(f"image provider {provider_id!r} declares no capabilities")
     return found

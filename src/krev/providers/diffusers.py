@@ -1,0 +1,148 @@
+"""Local diffusion providers (the ``diffusers`` extra): image generation from
+KREV_DIFFUSERS_MODEL_DIR and model upscaling from KREV_UPSCALER_MODEL_DIR.
+
+Whether they are configured, and what the image model can do, is read from the model
+directory's files alone (no torch import, no weights), so API processes can answer and
+refuse without loading a model; workers load each model once, when first used.
+
+A text-to-image model without an inpainting variant cannot keep a product as it is: the
+provider then says ``product_scenes=False`` (``capabilities``), and ``product_scene_refusal``
+is the sentence to refuse a product scene with (at accept, and at start in the log); the
+server still starts, since text-only prompts work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+
+from krev.engines.diffusers_images import MAX_COUNT, capabilities_of
+from krev.engines.diffusers_models import (
+    INSTALL_HINT,
+    DiffusersModelError,
+    ModelDirectory,
+    installed,
+    read_model_directory,
+)
+from krev.engines.providers import ImageCapabilities
+from krev.platform.config import Settings
+from krev.providers.registry import ProviderSpec, register
+
+log = structlog.get_logger("krev.providers.diffusers")
+
+IMAGE_SETTING = "KREV_DIFFUSERS_MODEL_DIR"
+UPSCALER_SETTING = "KREV_UPSCALER_MODEL_DIR"
+
+# Before the model directory is read: what an inpaint model (the recommended kind) can do.
+DIFFUSERS_IMAGE = ImageCapabilities(text_only=True, product_scenes=True, max_count=MAX_COUNT)
+
+
+def _missing(path: Any, setting: str, what: str) -> list[str]:
+    if path is None:
+        return [f"{setting} is required ({what})."]
+    problems: list[str] = []
+    try:
+        read_model_directory(path, setting)
+    except DiffusersModelError as error:
+        problems.append(str(error))
+    if not installed():
+        problems.append(f"torch and diffusers are not installed; {INSTALL_HINT}.")
+    return problems
+
+
+def image_missing(settings: Settings) -> list[str]:
+    return _missing(
+        settings.diffusers_model_dir,
+        IMAGE_SETTING,
+        "a local diffusers model directory with its model_index.json",
+    )
+
+
+def upscaler_missing(settings: Settings) -> list[str]:
+    return _missing(
+        settings.upscaler_model_dir,
+        UPSCALER_SETTING,
+        "a local diffusers upscaler directory with its model_index.json",
+    )
+
+
+def image_model(settings: Settings) -> ModelDirectory | None:
+    """The configured model directory, or None when it is not usable (``image_missing``)."""
+    if settings.diffusers_model_dir is None:
+        return None
+    try:
+        return read_model_directory(settings.diffusers_model_dir, IMAGE_SETTING)
+    except DiffusersModelError:
+        return None
+
+
+def capabilities(settings: Settings) -> ImageCapabilities:
+    """What the configured model can do, from its files."""
+    model = image_model(settings)
+    return DIFFUSERS_IMAGE if model is None else capabilities_of(model)
+
+
+def product_scene_refusal(settings: Settings) -> str | None:
+    """Why the configured model cannot serve product scenes (None: it can)."""
+    model = image_model(settings)
+    return None if model is None else model.product_scene_refusal
+
+
+def log_refusals(settings: Settings) -> None:
+    """At start: say in the log that product scenes will be refused, and why."""
+    refusal = product_scene_refusal(settings)
+    if refusal is not None:
+        log.warning("diffusers_product_scenes_refused", reason=refusal)
+
+
+def _image(settings: Settings) -> Any:
+    from krev.engines.diffusers_images import DiffusersImageGenerator
+
+    assert settings.diffusers_model_dir is not None  # image_missing refused the start
+    generator = DiffusersImageGenerator(
+        settings.diffusers_model_dir,
+        device=settings.diffusers_device,
+        dtype=settings.diffusers_dtype,
+        steps=settings.diffusers_steps,
+        guidance_scale=settings.diffusers_guidance_scale,
+        max_side=settings.diffusers_max_side,
+    )
+    log_refusals(settings)
+    return generator
+
+
+def _upscaler(settings: Settings) -> Any:
+    from krev.engines.diffusers_upscale import DiffusersUpscaler
+
+    assert settings.upscaler_model_dir is not None  # upscaler_missing refused the start
+    return DiffusersUpscaler(
+        settings.upscaler_model_dir,
+        device=settings.diffusers_device,
+        dtype=settings.diffusers_dtype,
+        steps=settings.upscaler_steps,
+    )
+
+
+register(
+    ProviderSpec(
+        "image",
+        "diffusers",
+        _image,
+        missing=image_missing,
+        image=DIFFUSERS_IMAGE,
+        image_for=capabilities,
+        description="A local diffusion model (KREV_DIFFUSERS_MODEL_DIR) on a GPU or the CPU; "
+        "needs the diffusers extra.",
+    )
+)
+register(
+    ProviderSpec(
+        "upscale",
+        "diffusers",
+        _upscaler,
+        missing=upscaler_missing,
+        description="A local diffusion upscaler (KREV_UPSCALER_MODEL_DIR); needs the "
+        "diffusers extra.",
+    )
+)
