@@ -167,7 +167,11 @@ def load_pipeline(model: ModelDirectory, device: str, dtype: Any) -> Any:
     if not installed():
         raise DiffusersModelError(f"torch and diffusers are not installed; {INSTALL_HINT}.")
     import diffusers
+    import transformers
 
+    # A server's log is no terminal: no progress bars while loading (nor while drawing).
+    diffusers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.disable_progress_bar()
     pipeline_class = getattr(diffusers, model.pipeline, None)
     if pipeline_class is None:
         raise DiffusersModelError(

@@ -388,7 +388,7 @@ async def create_images(
     def accept() -> uuid.UUID:
         scene = composer.understand(body.prompt, body.preset_id)
         subject = subject_of(session, settings, user_id, body, scene)
-        check_engine_serves(engine, subject.products)
+        check_engine_serves(settings, engine, subject.products)
         generation = submit_images(
             session,
             settings,
@@ -412,9 +412,10 @@ class EngineCannotRender(BadRequest):
     code = "engine_cannot_render"
 
 
-def check_engine_serves(engine: str, products: Sequence[ProductInput]) -> None:
-    """Refuse, before anything is charged, what the configured engine cannot deliver."""
-    capabilities = registry.image_capabilities(engine)
+def check_engine_serves(settings: Settings, engine: str, products: Sequence[ProductInput]) -> None:
+    """Refuse, before anything is charged, what the configured engine cannot deliver (as
+    configured: a local diffusion model's files say whether it paints around products)."""
+    capabilities = registry.image_capabilities(engine, settings)
     if products and not capabilities.product_scenes:
         raise EngineCannotRender(
             f"The '{engine}' image engine on this server cannot keep a catalog product "

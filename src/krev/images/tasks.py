@@ -451,7 +451,7 @@ def _generate_images(ctx: JobContext) -> JobOutcome:
     job = ImageJob.from_params(dict(ctx.params))
     engine = str(ctx.state.get("engine") or job.engine)
     _require_engine(settings, engine)
-    capabilities = registry.image_capabilities(engine)
+    capabilities = registry.image_capabilities(engine, settings)
     if job.text_only and job.subject and not capabilities.text_only:
         # Only a fallback gets here: the job was accepted for an engine that draws subjects.
         raise PipelineError(
