@@ -66,7 +66,7 @@ format: setup
 typecheck: setup
 	$(VENV)/bin/mypy
 
-bench: setup ## Benchmarks; results go to bench/RESULTS.md
+bench: setup setup-torch ## Benchmarks; results go to bench/RESULTS.md
 	$(VENV)/bin/python -m bench
 
 clean:

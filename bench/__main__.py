@@ -24,6 +24,7 @@ from bench import (
     images,
     jobs,
     large_image,
+    local_diffusion,
     machine,
     providers,
     report,
@@ -127,6 +128,8 @@ def run(args: argparse.Namespace) -> report.Results:
     if not args.skip_images:
         _say(f"image generation: {args.image_runs} runs per case")
         results.images = images.run(args.image_runs)
+        _say(f"local diffusion: {args.image_runs} runs per case, in .venv-torch")
+        results.diffusion = local_diffusion.run_in_torch_venv(args.image_runs)
     if not args.skip_images:
         _say("provider overhead: a hosted image provider answering at once")
         results.providers = providers.run()

@@ -14,6 +14,7 @@ from bench.images import ImageResults, images_section, images_targets
 from bench.jobs import QueueResult
 from bench.large_image import LargeImageRun, large_image_section, large_image_targets
 from bench.load import LoadSettings
+from bench.local_diffusion import DiffusionResults, diffusion_section
 from bench.providers import ProviderResults, providers_section, providers_targets
 from bench.worker_memory import WorkerMemory
 
@@ -45,6 +46,7 @@ class Results:
     large_images: list[LargeImageRun] = field(default_factory=list)
     images: ImageResults | None = None
     providers: ProviderResults | None = None
+    diffusion: DiffusionResults | None = None
     conversions: ConversionsResults | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -259,6 +261,8 @@ def render(results: Results) -> str:
         lines += images_section(results.images)
     if results.providers:
         lines += providers_section(results.providers)
+    if results.diffusion:
+        lines += diffusion_section(results.diffusion)
     if results.conversions:
         lines += conversions_section(results.conversions)
     lines += ["", "## Targets", ""]

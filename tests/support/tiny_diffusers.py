@@ -31,7 +31,7 @@ def _tokenizer(directory: Path) -> Any:
     (directory / "vocab.json").write_text(json.dumps(vocab))
     (directory / "merges.txt").write_text("#version: 0.2\n")
     return CLIPTokenizer(
-        str(directory / "vocab.json"), str(directory / "merges.txt"), model_max_length=32
+        str(directory / "vocab.json"), str(directory / "merges.txt"), model_max_length=77
     )
 
 
@@ -48,7 +48,7 @@ def _text_encoder() -> Any:
             num_attention_heads=2,
             num_hidden_layers=1,
             vocab_size=2 * len(LETTERS) + 3,
-            max_position_embeddings=32,
+            max_position_embeddings=77,
             projection_dim=TEXT_WIDTH,
         )
     )
