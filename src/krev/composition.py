@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import importlib
 
+import structlog
 from fastapi import APIRouter
 
 from krev.platform.config import Settings
 from krev.platform.janitor import Janitor
 from krev.platform.runtime import Runtime, create_runtime
+
+log = structlog.get_logger("krev.composition")
 
 # Each generation kind registers its pipeline when its tasks module is imported; videos, ads
 # and chat add theirs here. KREV_PIPELINE_MODULES adds more (plugins, the test suite's).
@@ -28,6 +31,8 @@ def build_runtime(settings: Settings) -> Runtime:
     from krev.providers import registry
 
     registry.check(settings)  # an unknown engine or a missing setting: refuse to start
+    for notice in registry.notices(settings):
+        log.warning("provider_notice", notice=notice)
 
     for module in (*PIPELINE_MODULES, *settings.pipeline_modules):
         importlib.import_module(module)

@@ -22,7 +22,7 @@ GENERATIVE_NOTE = (
 
 def capabilities(settings: Settings) -> dict[str, Any]:
     engine = registry.engine_of(settings, "image")
-    image = registry.image_capabilities(engine)
+    image = registry.image_capabilities(engine, settings)
     return {
         "image": {
             "engine": engine,

@@ -222,7 +222,7 @@ def usable_products(
 def engine_renders_subjects(settings: Settings) -> bool:
     """Whether the configured image engine draws what a prompt names from text alone (a
     generative provider); the studio engine draws sets, so a subject must be a product."""
-    return registry.image_capabilities(registry.engine_of(settings, "image")).text_only
+    return registry.image_capabilities(registry.engine_of(settings, "image"), settings).text_only
 
 
 @dataclass(frozen=True)

@@ -89,11 +89,10 @@ def product_scene_refusal(settings: Settings) -> str | None:
     return None if model is None else model.product_scene_refusal
 
 
-def log_refusals(settings: Settings) -> None:
-    """At start: say in the log that product scenes will be refused, and why."""
+def start_notices(settings: Settings) -> list[str]:
+    """At start: that product scenes will be refused, and why."""
     refusal = product_scene_refusal(settings)
-    if refusal is not None:
-        log.warning("diffusers_product_scenes_refused", reason=refusal)
+    return [] if refusal is None else [f"Product scenes will be refused: {refusal}"]
 
 
 def _image(settings: Settings) -> Any:
@@ -108,7 +107,8 @@ def _image(settings: Settings) -> Any:
         guidance_scale=settings.diffusers_guidance_scale,
         max_side=settings.diffusers_max_side,
     )
-    log_refusals(settings)
+    for notice in start_notices(settings):
+        log.warning("diffusers_product_scenes_refused", notice=notice)
     return generator
 
 
@@ -132,6 +132,7 @@ register(
         missing=image_missing,
         image=DIFFUSERS_IMAGE,
         image_for=capabilities,
+        notices=start_notices,
         description="A local diffusion model (KREV_DIFFUSERS_MODEL_DIR) on a GPU or the CPU; "
         "needs the diffusers extra.",
     )

@@ -52,6 +52,9 @@ class ProviderSpec:
     image_for: Callable[[Settings], ImageCapabilities] | None = None
     """What it can do under given settings, where that depends on them (the local diffusion
     model a directory holds); read from files, never by building the provider."""
+    notices: Callable[[Settings], list[str]] = lambda _settings: []
+    """Sentences for the log when a process starts with this provider chosen (what it will
+    refuse, and why)."""
     description: str = ""
 
 
@@ -129,6 +132,18 @@ def check(settings: Settings) -> None:
                 problems.append(f"{setting}={provider_id}: {sentence}")
     if problems:
         raise ConfigurationError(" ".join(dict.fromkeys(problems)))
+
+
+def notices(settings: Settings) -> list[str]:
+    """What the chosen providers want said when a process starts."""
+    said: list[str] = []
+    for capability in CAPABILITIES:
+        for provider_id in chain(settings, capability):
+            try:
+                said += spec(capability, provider_id).notices(settings)
+            except LookupError:
+                continue
+    return said
 
 
 def is_configured(settings: Settings, capability: str, provider_id: str) -> bool:
