@@ -55,11 +55,14 @@ def test_capabilities_follow_the_model_in_the_directory_without_loading_it(
     assert not capabilities.product_scenes
     refusal = diffusers_provider.product_scene_refusal(settings)
     assert refusal is not None and "KREV_DIFFUSERS_MODEL_DIR" in refusal
+    # What every process logs when it starts with this model.
+    assert registry.notices(settings) == [f"Product scenes will be refused: {refusal}"]
     assert settings.built_providers == {}  # nothing was loaded to answer
 
     t2i = make_settings(image_engine="diffusers", diffusers_model_dir=text_to_image_model)
     assert registry.image_capabilities("diffusers", t2i).product_scenes
     assert diffusers_provider.product_scene_refusal(t2i) is None
+    assert registry.notices(t2i) == []
 
 
 def test_a_directory_that_is_not_a_model_refuses_the_start(
