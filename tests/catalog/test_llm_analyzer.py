@@ -29,8 +29,12 @@ def llm() -> Iterator[FakeOpenAI]:
 
 
 @pytest.fixture
-def settings(make_settings: Callable[..., Settings], llm: FakeOpenAI) -> Settings:
+def settings(
+    request: pytest.FixtureRequest, make_settings: Callable[..., Settings], llm: FakeOpenAI
+) -> Settings:
+    overrides: dict[str, Any] = getattr(request, "param", {})
     return make_settings(
+        **overrides,
         plans=JOB_PLANS,
         embedded_workers=2,
         sync_wait_seconds=60.0,
@@ -108,6 +112,27 @@ def test_a_failing_llm_falls_back_to_the_studio_analyzer(
     assert output["fallback_reason"].startswith("The vision LLM")
     assert KEY not in output["fallback_reason"]
     assert len(llm.requests) + len(llm.rejected) >= 1
+
+
+@pytest.mark.parametrize("settings", [{"analyze_fallback": None}], indirect=True)
+def test_without_a_fallback_a_failing_llm_fails_the_upload(
+    client: TestClient, make_account: Callable[..., Account], llm: FakeOpenAI
+) -> None:
+    account = make_account()
+    llm.fail(500)
+
+    response = upload_json(client, account, {"image_url": data_url(photo_bytes(5, size=512))})
+
+    assert response.status_code == 500, response.text
+    body = response.json()
+    assert body["success"] is False and "The vision LLM answered HTTP 500" in body["error"]
+    product = client.get(
+        "/api/v1/products", params={"id": body["product_id"]}, headers=account.headers
+    ).json()["data"]
+    assert product["status"] == "failed"
+    assert product["error"].startswith("The vision LLM")
+    job = _analysis_job(client, account)
+    assert (job["status"], job["error_code"]) == ("failed", "analyzer_unavailable")
 
 
 def test_the_server_refuses_the_llm_analyzer_without_a_usable_base_url(

@@ -57,7 +57,13 @@ async def create_images(
 ) -> JobResponse:
     """Generate one or more product images (text-to-image, or with catalog products placed in
     the scene). Credits are reserved on accept and refunded if the generation fails. Answers
-    200 with the images when they are done within the wait window, else 202 with a poll URL."""
+    200 with the images when they are done within the wait window, else 202 with a poll URL.
+
+    Which engine draws them is this server's choice (`GET /api/v1/capabilities`). A generative
+    engine (diffusers, openai, fal, replicate) draws a text-only prompt's subject, as the hosted
+    API does. The embedded studio engine composites your catalog products into rendered sets: a
+    prompt without `product_id` must name one of your products (it is used) or describe only the
+    set, else it is refused with 400 before anything is charged."""
     generation_id = await service.create_images(
         session, runtime, principal.user.id, body, principal.cause
     )
