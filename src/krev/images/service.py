@@ -377,7 +377,7 @@ async def create_images(
     """
     settings = runtime.settings
     # Off the loop: the first call in a process imports and builds the engine.
-    composer = await to_thread.run_sync(engines.scene_composer, settings)
+    composer = await to_thread.run_sync(engines.scene_composer)
     check_preset(composer, body.preset_id)
     references = await read_references(
         settings, runtime.fetch_pool, user_id, body.reference_images or []
@@ -433,14 +433,14 @@ def list_presets(settings: Settings) -> list[dict[str, Any]]:
             "description": preset.description,
             "thumbnail_url": f"{settings.base_url}/api/v1/presets/{preset.id}/thumbnail.webp",
         }
-        for preset in engines.scene_composer(settings).presets()
+        for preset in engines.scene_composer().presets()
     ]
 
 
 def preset_thumbnail(settings: Settings, preset_id: str) -> bytes:
     """A small rendering of the preset with no product (cached by the engine); 404 for a
     preset that does not exist."""
-    data = presets.thumbnail(engines.scene_composer(settings), preset_id)
+    data = presets.thumbnail(engines.scene_composer(), preset_id)
     if data is None:
         raise NotFound(f"Preset '{preset_id}' not found.")
     return data
