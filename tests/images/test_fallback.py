@@ -75,3 +75,19 @@ def test_a_refusal_is_not_handed_to_the_fallback(
     assert view["error_code"] == "content_refused"
     assert len(images_api.requests) == 1
     assert balance(client, account) == start
+
+
+def test_a_subject_the_fallback_cannot_draw_fails_the_job_refunded(
+    client: TestClient, account: Account, images_api: FakeOpenAIImages
+) -> None:
+    images_api.always(Fail(503))
+    start = balance(client, account)
+
+    response = generate(client, account, {"prompt": "A ceramic teapot on a wooden table"})
+
+    assert response.status_code == 500, response.text
+    body = response.json()
+    assert "teapot" in body["error"] and "refunded" in body["error"]
+    view = generation(client, account, body["generation_id"])
+    assert (view["status"], view["error_code"]) == ("failed", "subject_not_renderable")
+    assert balance(client, account) == start, "never delivered without its subject"

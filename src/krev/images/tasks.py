@@ -527,6 +527,7 @@ def _retry_or_fail(ctx: JobContext, engine: str, error: ProviderError) -> NoRetu
         raise JobWaiting(min(MAX_RETRY_DELAY, max(0.0, delay)), f"retry:{error.code}")
     fallback = registry.fallback_of(settings, "image")
     if error.transient and fallback and fallback != engine and not state.get("fallback_from"):
+        _cancel_remembered(ctx)  # what the first engine still has queued is not waited for
         ctx.remember(
             {"engine": fallback, "fallback_from": engine, "fallback_reason": error.message}
         )
