@@ -273,3 +273,77 @@ def make_photo(index: int, size: int = 512) -> ProductPhoto:
 def evaluation_set(n: int = 40, size: int = 512) -> list[ProductPhoto]:
     """The first ``n`` evaluation photos: every background kind with every product kind."""
     return [make_photo(i, size) for i in range(n)]
+
+
+# --- products with holes (a mug's handle, a tote's strap) --------------------------------------
+
+HoledKind = Literal["mug", "tote"]
+HOLED: tuple[HoledKind, ...] = ("mug", "tote")
+
+
+def _holed_shape(kind: HoledKind, s: int) -> tuple[FloatImage, FloatImage]:
+    """Coverage of the product and of its hole, at ``s`` x ``s`` (4x supersampled inputs)."""
+    body = np.zeros((s, s), np.uint8)
+    outer = np.zeros((s, s), np.uint8)
+    hole = np.zeros((s, s), np.uint8)
+    if kind == "mug":
+        x0, x1, y0, y1 = int(0.26 * s), int(0.62 * s), int(0.3 * s), int(0.78 * s)
+        cv2.rectangle(body, (x0, y0), (x1, y1), 255, -1)
+        center = (x1, (y0 + y1) // 2)
+        cv2.ellipse(outer, center, (int(0.15 * s), int(0.16 * s)), 0, 0, 360, 255, -1)
+        cv2.ellipse(hole, center, (int(0.09 * s), int(0.1 * s)), 0, 0, 360, 255, -1)
+        hole[:, : x1 + 2] = 0  # the hole is what the handle encloses outside the body
+    else:
+        x0, x1, y0, y1 = int(0.24 * s), int(0.76 * s), int(0.42 * s), int(0.86 * s)
+        cv2.rectangle(body, (x0, y0), (x1, y1), 255, -1)
+        center = (s // 2, y0)
+        cv2.ellipse(outer, center, (int(0.17 * s), int(0.26 * s)), 0, 180, 360, 255, -1)
+        cv2.ellipse(hole, center, (int(0.13 * s), int(0.21 * s)), 0, 180, 360, 255, -1)
+        hole[y0 - 2 :, :] = 0
+    shape = np.maximum(body, outer).astype(np.float32) / 255.0
+    cut = hole.astype(np.float32) / 255.0
+    return np.clip(shape - cut, 0.0, 1.0), cut
+
+
+def make_holed_photo(index: int, size: int = 384) -> ProductPhoto:
+    """A product with a see-through hole (mug handle, tote strap) on one of the studio
+    backgrounds: the hole is background in the true mask."""
+    rng = np.random.default_rng(104729 * index + 3)
+    background: BackgroundKind = BACKGROUNDS[index % len(BACKGROUNDS)]
+    kind = HOLED[(index // len(BACKGROUNDS)) % len(HOLED)]
+    big = size * _SUPERSAMPLE
+    coverage_big, _ = _holed_shape(kind, big)
+    coverage = cv2.resize(coverage_big, (size, size), interpolation=cv2.INTER_AREA)
+    mask = coverage >= 0.5
+    bg, _ = _background(background, size, rng)
+    dx, dy = rng.uniform(0.02, 0.05) * size, rng.uniform(0.01, 0.03) * size
+    cast = cv2.warpAffine(coverage, np.array([[1, 0, dx], [0, 1, dy]], np.float32), (size, size))
+    cast = cv2.GaussianBlur(cast, (0, 0), rng.uniform(0.015, 0.03) * size)
+    strength = rng.uniform(0.15, 0.3)
+    bg = bg * (1.0 - strength * cast)[..., None]
+    shadow = (cast * strength > 0.06) & ~mask
+    color = _product_color(rng, False)
+    xx = np.linspace(0.0, 1.0, size, dtype=np.float32)
+    shading = 0.75 + 0.3 * (1.0 - (2 * xx - 1.0) ** 2)
+    fg = np.clip(color * shading[None, :, None], 0, 1)
+    img = fg * coverage[..., None] + bg * (1 - coverage[..., None])
+    noise_sigma = float(rng.choice([0.0, 1.5, 3.0]))
+    if noise_sigma:
+        img = img + rng.normal(0, noise_sigma / 255.0, img.shape)
+    out = np.clip(np.round(img * 255), 0, 255).astype(np.uint8)
+    jpeg_quality = int(rng.integers(70, 90))
+    buf = io.BytesIO()
+    Image.fromarray(out).save(buf, format="JPEG", quality=jpeg_quality)
+    out = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"), np.uint8).copy()
+    return ProductPhoto(
+        index=index,
+        image=out,
+        mask=mask,
+        shadow=shadow,
+        label_text="",
+        background=background,
+        product="bag" if kind == "tote" else "jar",
+        white_product=False,
+        jpeg_quality=jpeg_quality,
+        noise_sigma=noise_sigma,
+    )

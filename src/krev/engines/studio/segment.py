@@ -16,7 +16,12 @@ The approach, in order (heavy steps run on a copy whose long side is at most ``_
 4. **Cleanup.** Morphological open/close, keep the main connected component(s), fill holes.
 5. **Refinement.** GrabCut initialised from the coarse mask (sure foreground = eroded mask,
    probable band around the outline); rejected when it strays far from the coarse mask.
-6. **Soft alpha.** The mask is upscaled to the input size and feathered by about 1 px.
+6. **See-through holes.** Filling (4) also filled what a handle or a strap encloses. A region
+   inside the mask is opened again when it is the background seen through the product: its
+   pixels match the background model closely, it encloses nothing (a label's blank paper
+   encloses its text) and is about as smooth as the border, and the product around it is
+   clearly not background-colored (so a white product on white keeps its interior).
+7. **Soft alpha.** The mask is upscaled to the input size and feathered by about 1 px.
 
 Confidence reflects how separable foreground and background were along the outline.
 """
@@ -34,6 +39,7 @@ __all__ = ["ClassicalSegmenter", "iou"]
 _WORK_SIDE = 512
 _SHADOW_MIN_K = 0.55  # the darkest a soft studio shadow gets, as a fraction of the background
 _SCORE_THRESHOLD = 5.0  # foreground evidence, in units of the background's own noise
+_HOLE_SCORE = 2.5  # a see-through hole matches the background this closely
 
 FloatArray = npt.NDArray[np.float32]
 BoolArray = npt.NDArray[np.bool_]
@@ -186,6 +192,7 @@ class ClassicalSegmenter:
             return np.full((h, w), 255, np.uint8), 0.0
 
         refined = self._grabcut(work, coarse, shadow_like & (score < _SCORE_THRESHOLD), unit)
+        refined = self._see_through(refined, score, _gradient_magnitude(lab), sample, unit)
         ring = _u8(cv2.dilate(refined, _disk(unit))) ^ _u8(cv2.erode(refined, _disk(unit)))
         inside = (refined > 0) & (ring > 0)
         contrast = float(np.median(score[inside])) if inside.any() else 0.0
@@ -193,6 +200,38 @@ class ClassicalSegmenter:
         if np.count_nonzero(refined) > 0.95 * h * w:
             confidence = min(confidence, 0.2)
         return refined, confidence
+
+    @staticmethod
+    def _see_through(
+        mask: U8Array, score: FloatArray, grad: FloatArray, sample: BoolArray, unit: int
+    ) -> U8Array:
+        """``mask`` with the enclosed regions that are background seen through the product
+        (a mug's handle, a tote's strap) made background again."""
+        h, w = mask.shape
+        inside = mask > 0
+        candidates = np.where(inside & (score < _HOLE_SCORE), 255, 0).astype(np.uint8)
+        candidates = _u8(cv2.morphologyEx(candidates, cv2.MORPH_OPEN, _disk(unit)))
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(candidates, connectivity=8)
+        min_area = max(12 * unit * unit, 0.001 * h * w)
+        smooth = max(8.0, 2.0 * float(np.quantile(grad[sample], 0.9)))
+        opened = mask.copy()
+        for label in range(1, count):
+            if stats[label, cv2.CC_STAT_AREA] < min_area:
+                continue
+            region = np.where(labels == label, 255, 0).astype(np.uint8)
+            grown = _u8(cv2.dilate(region, _disk(2 * unit))) > 0
+            if (grown & ~inside).any():
+                continue  # it reaches the outline: not enclosed, GrabCut's business
+            if np.count_nonzero(_fill_holes(region)) > 1.01 * stats[label, cv2.CC_STAT_AREA]:
+                continue  # it encloses something (a label's text): not the background
+            core = _u8(cv2.erode(region, _disk(unit))) > 0
+            if not core.any() or float(np.mean(grad[core])) > smooth:
+                continue  # texture: a printed surface, not the background
+            frame = grown & inside & (labels != label)
+            if not frame.any() or float(np.median(score[frame])) < 1.2 * _SCORE_THRESHOLD:
+                continue  # the product around it is background-colored itself (white on white)
+            opened[labels == label] = 0
+        return opened
 
     @staticmethod
     def _outline_evidence(lab: FloatArray, sample: BoolArray, unit: int) -> U8Array:
