@@ -1,4 +1,5 @@
-"""/api/v1/products: upload (JSON image_url or multipart file), list or get one, delete."""
+"""/api/v1/products: upload (JSON image_url or multipart file), list or get one, correct, delete;
+the published taxonomy."""
 
 from __future__ import annotations
 
@@ -13,7 +14,14 @@ from starlette.datastructures import UploadFile
 
 from krev.accounts.auth import Principal, require_scope
 from krev.catalog import service
-from krev.catalog.schemas import DeletedProduct, ProductAccepted, ProductOut, ProductUpload
+from krev.catalog.schemas import (
+    DeletedProduct,
+    ProductAccepted,
+    ProductOut,
+    ProductPatch,
+    ProductUpload,
+    TaxonomyOut,
+)
 from krev.errors import BadRequest, UnsupportedMediaType
 from krev.generations.responses import JobAnswer, JobResponse, prefers_async
 from krev.kit.envelope import ERROR_RESPONSES, Envelope, ErrorEnvelope, ListEnvelope, ok
@@ -189,6 +197,41 @@ def list_products(
     states = service.job_states(session, found.items)
     data = [_view(runtime, product, states) for product in found.items]
     return {"success": True, "data": data, "meta": found.meta}
+
+
+@router.get("/taxonomy", name="taxonomy", response_model=Envelope[TaxonomyOut])
+def get_taxonomy(_principal: ProductsScope) -> dict[str, Any]:
+    """The published values of a product's `category`, `metadata.productType` (each with its
+    category), `metadata.materials` and the color words of `metadata.colors`: what analysis
+    answers with and what a correction may set."""
+    return ok(service.taxonomy())
+
+
+@router.patch(
+    "",
+    name="update",
+    response_model=Envelope[ProductOut],
+    responses={
+        409: {"model": ErrorEnvelope, "description": "The product is still being analyzed."},
+    },
+)
+def update_product(
+    body: ProductPatch,
+    principal: ProductsScope,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    id: Annotated[uuid.UUID, Query(description="The product to correct.")],
+) -> dict[str, Any]:
+    """Correct a product's analysis: the body is shaped like the product, every key optional.
+    A key given replaces that value, `null` clears it, a key left out is kept. `category` and
+    `metadata.productType` take the values of `GET /api/v1/products/taxonomy`.
+
+    A name that was generated is generated again from the corrected `brandName` and
+    `productName`; a `name` given stays as given. Your later uploads learn the brand names you
+    correct (your account's only). Bad input changes nothing (400)."""
+    correction = service.read_correction(body)
+    product = service.correct_product(session, principal.user.id, id, correction)
+    return ok(_view(runtime, product))
 
 
 @router.delete("", name="delete", response_model=Envelope[DeletedProduct])

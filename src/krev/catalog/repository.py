@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
 
 from krev.kit.pagination import Keyset, Page, PageRequest
 from krev.kit.repository import Repository
-from krev.models import Generation, Product
+from krev.models import Generation, Product, ProductCorrection
 
 PRODUCTS = Keyset("products", (Product.created_at, Product.id))
 
@@ -81,3 +82,23 @@ class ProductRepository(Repository[Product]):
 
     def remove(self, product_id: uuid.UUID) -> None:
         self.session.execute(delete(Product).where(Product.id == product_id))
+
+
+class CorrectionRepository(Repository[ProductCorrection]):
+    model = ProductCorrection
+
+    # A user's brand corrections read when an analysis starts: the most recent this many.
+    BRAND_ROWS = 1000
+
+    def add_all(self, corrections: Iterable[ProductCorrection]) -> None:
+        self.session.add_all(list(corrections))
+
+    def brand_names(self, user_id: uuid.UUID) -> list[tuple[uuid.UUID, Any]]:
+        """(product id, brand name given) of the user's brandName corrections, newest first."""
+        stmt = (
+            select(ProductCorrection.product_id, ProductCorrection.value)
+            .where(ProductCorrection.user_id == user_id, ProductCorrection.field == "brandName")
+            .order_by(ProductCorrection.created_at.desc(), ProductCorrection.id)
+            .limit(self.BRAND_ROWS)
+        )
+        return [(row.product_id, row.value) for row in self.session.execute(stmt)]

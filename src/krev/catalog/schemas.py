@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Annotated
 
+from pydantic import BaseModel, Field, WithJsonSchema
+
+from krev.engines.studio import vocabulary
 from krev.kit.body import StrictBody
+
+# A corrected brand or product line is at most this long, so that the name derived from them,
+# "{productName} by {brandName}", fits a product's name (200 characters).
+MAX_LABEL_NAME = 95
+MAX_COLORS = 10
+MAX_MATERIALS = 10
+
+# The published values, as OpenAPI enums; the service checks them (krev.catalog.service) so
+# that a refusal names the taxonomy endpoint.
+CategoryName = Annotated[
+    str,
+    WithJsonSchema({"type": "string", "enum": list(vocabulary.categories())}),
+]
+ProductTypeName = Annotated[
+    str,
+    WithJsonSchema(
+        {"type": "string", "enum": list(dict.fromkeys(t.name for t in vocabulary.product_types()))}
+    ),
+]
 
 
 class ProductUpload(StrictBody):
@@ -22,6 +44,76 @@ class ProductUpload(StrictBody):
     )
     skip_segmentation: bool = Field(
         default=False, description="Skip background removal for faster processing."
+    )
+
+
+class ProductMetadataPatch(StrictBody):
+    """The metadata keys a correction may set: a key given replaces that value, ``null`` clears
+    it, a key left out is kept."""
+
+    brandName: str | None = Field(  # noqa: N815 - the reference's field names
+        default=None, min_length=1, max_length=MAX_LABEL_NAME, description="The brand."
+    )
+    productName: str | None = Field(  # noqa: N815
+        default=None,
+        min_length=1,
+        max_length=MAX_LABEL_NAME,
+        description="The product line or model, without the brand.",
+    )
+    productType: ProductTypeName | None = Field(  # noqa: N815
+        default=None, description="A product type of GET /api/v1/products/taxonomy."
+    )
+    colors: list[str] | None = Field(
+        default=None,
+        max_length=MAX_COLORS,
+        description="Most prominent first: CSS color names, the taxonomy's palette words, or "
+        "#rrggbb (stored as the palette's name for it).",
+    )
+    materials: list[str] | None = Field(
+        default=None,
+        max_length=MAX_MATERIALS,
+        description="Materials of GET /api/v1/products/taxonomy.",
+    )
+
+
+class ProductPatch(StrictBody):
+    """A correction of a product, shaped like the product: every key optional."""
+
+    name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="The product's name, which then stays as given; null returns it to the "
+        "name derived from brandName and productName.",
+    )
+    category: CategoryName | None = Field(
+        default=None, description="A category of GET /api/v1/products/taxonomy."
+    )
+    metadata: ProductMetadataPatch | None = Field(
+        default=None, description="The metadata keys to set; those left out are kept."
+    )
+
+
+class TaxonomyCategory(BaseModel):
+    name: str
+    types: list[str] = Field(description="The product types of this category.")
+
+
+class TaxonomyType(BaseModel):
+    name: str
+    category: str | None = Field(
+        description="The category the type belongs to; null for a form that holds products "
+        'of many categories ("bottle").'
+    )
+
+
+class TaxonomyOut(BaseModel):
+    categories: list[TaxonomyCategory]
+    product_types: list[TaxonomyType]
+    materials: list[str]
+    colors: list[str] = Field(description="The palette analysis names colors with.")
+    css_colors: list[str] = Field(
+        description="Every CSS color name, also accepted in metadata.colors (as is #rrggbb)."
     )
 
 

@@ -3,18 +3,24 @@ analysis job, apply the analysis, view, list and delete. No HTTP types here."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import webcolors
 from anyio import to_thread
 from sqlalchemy.orm import Session
 
 from krev.catalog.jobs import AnalysisJob
-from krev.catalog.repository import ProductRepository
-from krev.catalog.schemas import ProductUpload
+from krev.catalog.repository import CorrectionRepository, ProductRepository
+from krev.catalog.schemas import ProductPatch, ProductUpload
+from krev.engines.base import ProductMetadata, auto_name
+from krev.engines.studio import vocabulary
+from krev.engines.studio.colors import PRODUCT_COLOR_ANCHORS, product_color_name
 from krev.errors import (
+    BadRequest,
     Conflict,
     GenerationFailed,
     KrevError,
@@ -25,7 +31,7 @@ from krev.files.service import delete_objects, record_objects
 from krev.generations import service as generations
 from krev.kit.clock import isoformat
 from krev.kit.pagination import Page, PageRequest
-from krev.models import AccountSnapshot, Cause, Product
+from krev.models import AccountSnapshot, Cause, Product, ProductCorrection
 from krev.models.generation import TERMINAL_STATUSES
 from krev.platform.config import Settings
 from krev.platform.db import after_rollback
@@ -46,6 +52,10 @@ from krev.providers import registry
 
 ANALYSIS_KIND = "product_analysis"
 WEBP = "image/webp"
+
+
+class ProductAnalyzing(Conflict):
+    code = "product_analyzing"
 
 
 # --- intake ----------------------------------------------------------------------------
@@ -416,3 +426,221 @@ def delete_product(
     keys = [key for key in (product.image_key, product.segmented_key) if key]
     delete_objects(session, storage, user_id, keys)
     ProductRepository(session).remove(product.id)
+
+
+# --- corrections ----------------------------------------------------------------------------
+
+TAXONOMY_HINT = "GET /api/v1/products/taxonomy lists the values"
+_HEX = re.compile(r"^#[0-9a-f]{6}$")
+# The metadata keys a correction sets, with what a cleared one holds.
+_CLEARED: dict[str, Any] = {
+    "brandName": None,
+    "productName": None,
+    "productType": None,
+    "colors": [],
+    "materials": [],
+}
+# How many brand names a user's analyses are told about: the most recently corrected.
+MAX_KNOWN_BRANDS = 100
+
+
+def is_color(value: str) -> bool:
+    """Whether ``value`` names a color a product may carry: a CSS color name, a word of the
+    analysis's palette (``vocabulary.palette_colors``: merchant words such as "kraft" join the
+    palette there and are accepted from then on), or ``#rrggbb``. Case-insensitive."""
+    text = value.strip().lower()
+    return bool(_HEX.match(text)) or text in vocabulary.color_words()
+
+
+def _color_entry(value: str) -> tuple[str, str]:
+    """(the color's name, its hex) for a value ``is_color`` accepts: a hex is named with the
+    palette, so that ``colors`` always holds words and ``color_hex`` the exact shade."""
+    text = value.strip().lower()
+    if _HEX.match(text):
+        rgb = webcolors.hex_to_rgb(text)
+        return product_color_name((rgb.red, rgb.green, rgb.blue)), text
+    if text in PRODUCT_COLOR_ANCHORS:
+        return text, PRODUCT_COLOR_ANCHORS[text][0]
+    return text, webcolors.name_to_hex(text)
+
+
+def _label_text(field: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    text = " ".join(value.split())
+    if not text:
+        raise BadRequest(f"{field} must not be blank; send null to clear it.")
+    return text
+
+
+def _published(field: str, value: str | None, allowed: Sequence[str]) -> str | None:
+    if value is None:
+        return None
+    text = " ".join(value.split()).lower()
+    if text not in allowed:
+        raise BadRequest(f"{field} '{value}' is not a published value; {TAXONOMY_HINT}.")
+    return text
+
+
+def _colors(values: list[str] | None) -> tuple[list[str], list[str]]:
+    names: list[str] = []
+    hexes: list[str] = []
+    for value in values or []:
+        if not is_color(value):
+            raise BadRequest(
+                f"metadata.colors: '{value}' is not a color; send a CSS color name, a palette "
+                f"word or #rrggbb ({TAXONOMY_HINT})."
+            )
+        name, hex_ = _color_entry(value)
+        if name not in names:
+            names.append(name)
+            hexes.append(hex_)
+    return names, hexes
+
+
+def _materials(values: list[str] | None) -> list[str]:
+    found: list[str] = []
+    allowed = vocabulary.materials()
+    for value in values or []:
+        text = " ".join(value.split()).lower()
+        if text not in allowed:
+            raise BadRequest(
+                f"metadata.materials: '{value}' is not a published material; {TAXONOMY_HINT}."
+            )
+        if text not in found:
+            found.append(text)
+    return found
+
+
+@dataclass(frozen=True)
+class Correction:
+    """What a valid PATCH sets: the top-level values and the metadata keys, normalised."""
+
+    top: dict[str, Any]  # "name" (None: back to the derived name), "category"
+    metadata: dict[str, Any]  # reference keys, plus color_hex/color when colors are set
+
+
+def read_correction(patch: ProductPatch) -> Correction:
+    """The PATCH's values checked against the published vocabulary and normalised; BadRequest
+    naming the first that is not, before anything is read or written."""
+    top: dict[str, Any] = {}
+    if "name" in patch.model_fields_set:
+        top["name"] = _label_text("name", patch.name)
+    if "category" in patch.model_fields_set:
+        top["category"] = _published("category", patch.category, vocabulary.categories())
+    metadata: dict[str, Any] = {}
+    given = patch.metadata
+    if "metadata" in patch.model_fields_set and given is None:
+        raise BadRequest("metadata must be an object of the keys to set; null clears a key.")
+    if given is not None:
+        fields = given.model_fields_set
+        for key in ("brandName", "productName"):
+            if key in fields:
+                metadata[key] = _label_text(f"metadata.{key}", getattr(given, key))
+        if "productType" in fields:
+            types = [t.name for t in vocabulary.product_types()]
+            metadata["productType"] = _published("metadata.productType", given.productType, types)
+        if "colors" in fields:
+            names, hexes = _colors(given.colors)
+            # The hex values engines read, in the same order, and the first as "color".
+            metadata.update(colors=names, color_hex=hexes, color=names[0] if names else None)
+        if "materials" in fields:
+            metadata["materials"] = _materials(given.materials)
+    return Correction(top, metadata)
+
+
+def correct_product(
+    session: Session, user_id: uuid.UUID, product_id: uuid.UUID, correction: Correction
+) -> Product:
+    """Apply ``correction`` to the user's product and record each value it changed (what the
+    account's later analyses learn from). A product still being analyzed is refused (409): the
+    analysis would overwrite the correction.
+
+    A name that was derived is derived again from the corrected metadata, unless the
+    correction gives one, which is then the user's; a ``null`` name is derived again."""
+    product = ProductRepository(session).lock_owned(product_id, user_id)
+    if product is None:
+        raise NotFound("Product not found.")
+    if product.status == "analyzing":
+        raise ProductAnalyzing(
+            "The product is still being analyzed; correct it once it is ready.",
+            extra={"product_id": str(product.id)},
+        )
+    before_metadata = dict(product.metadata_ or {})
+    before = {
+        "name": product.name,
+        "category": product.category,
+        **{key: before_metadata.get(key, cleared) for key, cleared in _CLEARED.items()},
+    }
+    metadata = {**before_metadata, **correction.metadata}
+    category = correction.top.get("category", product.category)
+    name_source = product.name_source
+    name = product.name
+    if "name" in correction.top:
+        name = correction.top["name"]
+        name_source = "auto" if name is None else "user"
+    if name_source == "auto":
+        name = auto_name(
+            ProductMetadata(
+                brand_name=metadata.get("brandName"),
+                product_name=metadata.get("productName"),
+                product_type=metadata.get("productType"),
+                category=category,
+                colors=list(metadata.get("colors") or []),
+                materials=list(metadata.get("materials") or []),
+            )
+        )
+    given = {**correction.top, **correction.metadata}
+    changed = {
+        field: given[field]
+        for field in ("name", "category", *_CLEARED)
+        if field in given and given[field] != before[field]
+    }
+    if name_source != product.name_source and "name" in given:
+        changed.setdefault("name", given["name"])
+    product.metadata_ = metadata  # a new dict: the ORM sees the change
+    product.category = category
+    product.name = name
+    product.name_source = name_source
+    CorrectionRepository(session).add_all(
+        ProductCorrection(
+            user_id=user_id,
+            product_id=product.id,
+            field=field,
+            value=value,
+            previous=before[field],
+        )
+        for field, value in changed.items()
+    )
+    session.flush()
+    return product
+
+
+def known_brands(session: Session, user_id: uuid.UUID) -> list[str]:
+    """The brand names this user has given their products, as they last gave each one (a
+    brand corrected twice counts as its latest value; a cleared one not at all), most
+    recent first, without case-insensitive duplicates. Only this user's: what one account
+    teaches is never used for another."""
+    latest: dict[uuid.UUID, Any] = {}
+    for product_id, value in CorrectionRepository(session).brand_names(user_id):
+        latest.setdefault(product_id, value)
+    brands: dict[str, str] = {}
+    for value in latest.values():
+        if isinstance(value, str) and value.strip():
+            brands.setdefault(value.casefold(), value)
+    return list(brands.values())[:MAX_KNOWN_BRANDS]
+
+
+def taxonomy() -> dict[str, Any]:
+    """The published vocabulary (``GET /api/v1/products/taxonomy``)."""
+    types = vocabulary.product_types()
+    return {
+        "categories": [
+            {"name": name, "types": [t.name for t in types if t.category == name]}
+            for name in vocabulary.categories()
+        ],
+        "product_types": [{"name": t.name, "category": t.category} for t in types],
+        "materials": list(vocabulary.materials()),
+        "colors": list(vocabulary.palette_colors()),
+        "css_colors": list(vocabulary.css_color_names()),
+    }

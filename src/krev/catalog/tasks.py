@@ -142,6 +142,8 @@ def _analyze(
         if product is None:
             return JobOutcome(extra={"product_id": str(product_id), "deleted": True})
         user_id, image_key = product.user_id, product.image_key
+        # The brands this account has corrected its products to: its own, never another's.
+        known_brands = service.known_brands(session, user_id)
     # Never the whole original: a 40 MP upload is analysed, and cut out, at the working size.
     working = decode_stored(
         runtime.storage.get(image_key), working_side=runtime.settings.image_working_side
@@ -157,7 +159,7 @@ def _analyze(
         alpha = _segment(runtime.settings, rgb, segmenters)
     ctx.progress(50)
 
-    metadata, analysis = _read_product(runtime.settings, rgb, alpha, analyzers)
+    metadata, analysis = _read_product(runtime.settings, rgb, alpha, analyzers, known_brands)
     ctx.progress(85)
 
     cutout: StoredObject | None = None
@@ -200,9 +202,14 @@ def _analyze(
 
 
 def _read_product(
-    settings: Settings, rgb: RGBImage, alpha: AlphaMask | None, names: list[str]
+    settings: Settings,
+    rgb: RGBImage,
+    alpha: AlphaMask | None,
+    names: list[str],
+    known_brands: list[str],
 ) -> tuple[ProductMetadata, dict[str, object]]:
-    """The metadata, and which analyzer produced it (recorded in the job's output)."""
+    """The metadata, and which analyzer produced it (recorded in the job's output), told the
+    account's ``known_brands``."""
     from krev.engines.openai_vision import VisionAnalysisError
     from krev.engines.studio.colors import StudioColorAnalyzer
 
@@ -211,7 +218,7 @@ def _read_product(
     analysis: dict[str, object] = {"analyzer": names[0]}
     try:
         analyzer: ProductAnalyzer = registry.provider(settings, "analyze", names[0])
-        metadata = analyzer.analyze(small_rgb, small_alpha, colors)
+        metadata = analyzer.analyze(small_rgb, small_alpha, colors, known_brands=known_brands)
     except VisionAnalysisError as error:
         if len(names) < 2:
             raise PipelineError(error.message, "analyzer_unavailable") from error
@@ -220,7 +227,7 @@ def _read_product(
         # says so.
         log.warning("product_analyzer_fallback", analyzer=names[0], error=error.message)
         fallback: ProductAnalyzer = registry.provider(settings, "analyze", names[1])
-        metadata = fallback.analyze(small_rgb, small_alpha, colors)
+        metadata = fallback.analyze(small_rgb, small_alpha, colors, known_brands=known_brands)
         analysis = {
             "analyzer": names[1],
             "fallback_from": names[0],

@@ -8,6 +8,7 @@ alternatives chosen by configuration. Images cross these interfaces as NumPy arr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -66,9 +67,17 @@ class ProductMetadata:
 
 class ProductAnalyzer(Protocol):
     def analyze(
-        self, image: RGBImage, alpha: AlphaMask | None, colors: ColorAnalysis
+        self,
+        image: RGBImage,
+        alpha: AlphaMask | None,
+        colors: ColorAnalysis,
+        *,
+        known_brands: Sequence[str] = (),
     ) -> ProductMetadata:
-        """Brand, product line, type, category and materials of the product in ``image``."""
+        """Brand, product line, type, category and materials of the product in ``image``.
+
+        ``known_brands`` are brand names the product's owner has given their other products
+        (their corrections): text on the label that reads as one of them is the brand."""
 
 
 def auto_name(metadata: ProductMetadata) -> str:

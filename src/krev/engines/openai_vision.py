@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -168,7 +169,16 @@ class OpenAIVisionAnalyzer:
     def __repr__(self) -> str:  # the key stays out of reprs, logs and tracebacks
         return f"OpenAIVisionAnalyzer(base_url={self.base_url!r}, model={self.model!r})"
 
-    def request_body(self, image: RGBImage) -> dict[str, Any]:
+    def request_body(self, image: RGBImage, known_brands: Sequence[str] = ()) -> dict[str, Any]:
+        question = "Describe this product as the JSON object."
+        if known_brands:
+            # The account's own brand names, from its corrections: the model tells brand from
+            # product line by them, as the embedded analyzer does.
+            question += (
+                " This seller's brands include: "
+                + "; ".join(json.dumps(brand, ensure_ascii=False) for brand in known_brands)
+                + ". If one of them is printed on the product, it is the brandName."
+            )
         return {
             "model": self.model,
             "response_format": {"type": "json_object"},
@@ -178,7 +188,7 @@ class OpenAIVisionAnalyzer:
                 {
                     "role": "user",
                     "content": [
-                        {"type": "text", "text": "Describe this product as the JSON object."},
+                        {"type": "text", "text": question},
                         {
                             "type": "image_url",
                             "image_url": {
@@ -191,7 +201,7 @@ class OpenAIVisionAnalyzer:
             ],
         }
 
-    def ask(self, image: RGBImage) -> dict[str, Any]:
+    def ask(self, image: RGBImage, known_brands: Sequence[str] = ()) -> dict[str, Any]:
         """The model's JSON answer about ``image``; VisionAnalysisError when there is none."""
         headers = {"Accept": "application/json"}
         if self._api_key:
@@ -202,7 +212,7 @@ class OpenAIVisionAnalyzer:
             ) as client:
                 response = client.post(
                     f"{self.base_url}/chat/completions",
-                    json=self.request_body(image),
+                    json=self.request_body(image, known_brands),
                     headers=headers,
                 )
         except httpx.TimeoutException as error:
@@ -235,11 +245,16 @@ class OpenAIVisionAnalyzer:
         return ": " + " ".join(message.split())[:_MAX_ERROR_DETAIL].rstrip(".")
 
     def analyze(
-        self, image: RGBImage, alpha: AlphaMask | None, colors: ColorAnalysis
+        self,
+        image: RGBImage,
+        alpha: AlphaMask | None,
+        colors: ColorAnalysis,
+        *,
+        known_brands: Sequence[str] = (),
     ) -> ProductMetadata:
         # The whole photo goes up, not the cutout: context (a shoe box, a hand) helps the model
         # and the segmenter's mistakes cannot hide the label from it.
-        answer = self.ask(image)
+        answer = self.ask(image, known_brands)
         names = list(dict.fromkeys(color.name for color in colors.colors))
         return validate_answer(answer, names)
 

@@ -16,6 +16,7 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from krev.catalog import service as catalog
+from krev.catalog.service import ProductAnalyzing
 from krev.engines.base import SceneComposer
 from krev.engines.studio.scene.subject import (
     PromptReading,
@@ -25,7 +26,7 @@ from krev.engines.studio.scene.subject import (
     read_prompt,
     search_terms,
 )
-from krev.errors import BadRequest, Conflict, NotFound
+from krev.errors import BadRequest, NotFound
 from krev.generations import service as generations
 from krev.generations.service import GenerationRecord
 from krev.images import engines, presets
@@ -67,10 +68,6 @@ REFERENCE_SIDE = 256
 
 
 # --- errors ----------------------------------------------------------------------------------
-
-
-class ProductAnalyzing(Conflict):
-    code = "product_analyzing"
 
 
 class ProductUnusable(BadRequest):

@@ -7,7 +7,7 @@ from krev.models.conversion import ConversionEvent, MetaPixelConfig
 from krev.models.generation import Generation, GenerationEvent, GenerationProduct
 from krev.models.idempotency import IdempotencyRecord
 from krev.models.ledger import LedgerEntry
-from krev.models.product import Product
+from krev.models.product import Product, ProductCorrection
 from krev.models.session import DashboardSession
 from krev.models.storage_object import StorageObject
 from krev.models.user import AccountSnapshot, User
@@ -35,6 +35,7 @@ __all__ = [
     "LedgerEntry",
     "MetaPixelConfig",
     "Product",
+    "ProductCorrection",
     "StorageObject",
     "User",
 ]

@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from krev.kit.clock import utcnow
-from krev.models.base import Base
+from krev.models.base import Base, JSONType
 
 PRODUCT_STATUSES = ("analyzing", "ready", "failed")
 
@@ -32,4 +32,21 @@ class Product(Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
     source: Mapped[str] = mapped_column(String(16), default="api")
     generation_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProductCorrection(Base):
+    """One value a user set on one of their products (``PATCH /api/v1/products``), and what it
+    replaced: what that account's later analyses learn from (its brand names). Kept when the
+    product is deleted, so what was learned is not forgotten with it; gone with the account."""
+
+    __tablename__ = "product_corrections"
+    __table_args__ = (Index("ix_product_corrections_user_field", "user_id", "field", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    product_id: Mapped[uuid.UUID]  # no foreign key: the correction outlives the product
+    field: Mapped[str] = mapped_column(String(32))  # "brandName", "category", "name", …
+    value: Mapped[Any] = mapped_column(JSONType, nullable=True)  # str, list of str, or None
+    previous: Mapped[Any] = mapped_column(JSONType, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -28,6 +28,7 @@ __all__ = [
     "StudioProductAnalyzer",
     "TextLine",
     "choose_brand_and_product",
+    "choose_with_known_brands",
     "measure_silhouette",
     "shape_cue",
 ]
@@ -161,6 +162,67 @@ def choose_brand_and_product(
     return brand, product
 
 
+# Words that join a brand to its product line on one line ("Night Repair by Nordvik").
+_JOINERS = frozenset(["by", "from", "de", "von", "-", "\u2013", "\u2014", "|", "&", "x"])
+
+
+def _brand_key(text: str) -> str:
+    # Case and spacing do not tell brands apart: OCR joins and splits words ("NightSerum").
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
+def _without_joiners(words: list[str]) -> str:
+    while words and words[0].lower() in _JOINERS:
+        words = words[1:]
+    while words and words[-1].lower() in _JOINERS:
+        words = words[:-1]
+    return " ".join(words)
+
+
+def choose_with_known_brands(
+    lines: Sequence[TextLine], crop_height: int, known_brands: Sequence[str]
+) -> tuple[str, str | None] | None:
+    """The brand and product line when label text reads as one of ``known_brands`` (the
+    account's own corrections), else None.
+
+    The most prominent line holding a known brand (the whole line, or a run of its words;
+    case and spacing ignored) gives the brand, spelt as the account wrote it. The product line
+    is the most prominent other text: the rest of that line, or another line that is not a
+    size, unit or claim."""
+    known = {key: brand for brand in known_brands if len(key := _brand_key(brand)) >= 2}
+    if not known:
+        return None
+    ranked = sorted(
+        (line for line in lines if line.text and not _is_size_or_claim(line.text)),
+        key=lambda line: (-_prominence(line, crop_height), line.top, line.text),
+    )
+    for line in ranked:
+        words = line.text.split()
+        spans = sorted(
+            (
+                (start, end)
+                for start in range(len(words))
+                for end in range(start + 1, len(words) + 1)
+            ),
+            key=lambda span: (span[0] - span[1], span[0]),  # the longest run first
+        )
+        for start, end in spans:
+            brand = known.get(_brand_key(" ".join(words[start:end])))
+            if brand is None:
+                continue
+            rest = _without_joiners(words[:start] + words[end:])
+            candidates = [
+                (_prominence(other, crop_height), other.text)
+                for other in ranked
+                if other is not line and _brand_key(other.text) not in known
+            ]
+            if rest and not _is_size_or_claim(rest):
+                candidates.append((_prominence(line, crop_height), rest))
+            product = max(candidates, key=lambda c: c[0], default=None)
+            return brand, _TRAILING_SIZE.sub("", product[1]) if product else None
+    return None
+
+
 class StudioProductAnalyzer:
     """``ProductAnalyzer`` over RapidOCR (created lazily, once per analyzer) or an injected OCR."""
 
@@ -202,11 +264,19 @@ class StudioProductAnalyzer:
         return lines, int(crop.shape[0])
 
     def analyze(
-        self, image: RGBImage, alpha: AlphaMask | None, colors: ColorAnalysis
+        self,
+        image: RGBImage,
+        alpha: AlphaMask | None,
+        colors: ColorAnalysis,
+        *,
+        known_brands: Sequence[str] = (),
     ) -> ProductMetadata:
         lines, crop_height = self.read_label(image, alpha)
         texts = [line.text for line in sorted(lines, key=lambda line: (line.top, line.text))]
-        brand, product = choose_brand_and_product(lines, crop_height)
+        # The account's own corrections first: a brand it named before is the brand again.
+        brand, product = choose_with_known_brands(
+            lines, crop_height, known_brands
+        ) or choose_brand_and_product(lines, crop_height)
         # The label's words decide; the silhouette speaks only when the label says nothing.
         matched = match_taxonomy(texts) or (shape_cue(alpha) if alpha is not None else None)
         color_names = list(dict.fromkeys(color.name for color in colors.colors))
