@@ -30,6 +30,7 @@ from tests.support.fake_graph import FakeGraph
 CONTENT_DEPENDENT_OPERATIONS = {
     "POST /api/v1/products",
     "GET /api/v1/products",
+    "PATCH /api/v1/products",
     "POST /api/v1/images",
     "POST /api/v1/conversions/meta",
     "GET /api/v1/generations",
