@@ -15,8 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw, ImageFont
 
+from krev.models import ProductCorrection
 from tests.catalog.conftest import PRODUCTS, data_url, list_products, photo_bytes, upload_json
-from tests.conftest import Account
+from tests.conftest import Account, runtime_of
 
 TAXONOMY = f"{PRODUCTS}/taxonomy"
 
@@ -203,6 +204,8 @@ def test_bad_input_is_refused_in_the_envelope_and_changes_nothing(
         assert names in answer["error"], (body, answer["error"])
         now = list_products(client, account, id=product["id"])["data"]
         assert _stable(now) == _stable(product), body
+    with runtime_of(client).db.transaction(write=False) as session:
+        assert session.query(ProductCorrection).count() == 0, "no correction was recorded"
     response = client.patch(
         PRODUCTS,
         params={"id": product["id"]},

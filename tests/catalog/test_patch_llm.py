@@ -98,6 +98,16 @@ def test_a_product_being_analyzed_is_not_corrected(
     assert product["metadata"]["brandName"] == "Night Repair"
 
 
+def _correct(client: TestClient, account: Account, product_id: str, brand: str | None) -> None:
+    response = client.patch(
+        PRODUCTS,
+        params={"id": product_id},
+        json={"metadata": {"brandName": brand}},
+        headers=account.headers,
+    )
+    assert response.status_code == 200, response.text
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 def test_the_llm_is_told_the_accounts_own_corrected_brands_only(
     client: TestClient,
@@ -115,8 +125,11 @@ def test_the_llm_is_told_the_accounts_own_corrected_brands_only(
     )
     assert response.status_code == 200, response.text
     assert response.json()["data"]["name"] == "Night Repair by NORDVIK"
+    # What was learned outlives the product it was learned from.
+    deleted = client.delete(PRODUCTS, params={"id": first["id"]}, headers=account.headers)
+    assert deleted.status_code == 200, deleted.text
 
-    _upload(client, account)
+    second = _upload(client, account)
     assert len(llm.requests) == 2
     assert f'{SELLER_BRANDS}: "NORDVIK".' in _question(llm, 1)
 
@@ -124,3 +137,12 @@ def test_the_llm_is_told_the_accounts_own_corrected_brands_only(
     assert len(llm.requests) == 3
     assert SELLER_BRANDS not in _question(llm, 2)
     assert "NORDVIK" not in str(llm.requests[2].body["messages"])
+
+    # A product's brand counts as last corrected, the most recent first; cleared, it is gone.
+    _correct(client, account, second["id"], "Kora")
+    _correct(client, account, second["id"], "Aura")
+    _upload(client, account)
+    assert f'{SELLER_BRANDS}: "Aura"; "NORDVIK".' in _question(llm, 3)
+    _correct(client, account, second["id"], None)
+    _upload(client, account)
+    assert f'{SELLER_BRANDS}: "NORDVIK".' in _question(llm, 4)

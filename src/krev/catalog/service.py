@@ -591,13 +591,16 @@ def correct_product(
             )
         )
     given = {**correction.top, **correction.metadata}
+    # What the user changed: a value, or whose the name is ("name": null on a name of theirs).
     changed = {
         field: given[field]
-        for field in ("name", "category", *_CLEARED)
-        if field in given and given[field] != before[field]
+        for field in before
+        if field in given
+        and (
+            given[field] != before[field]
+            or (field == "name" and name_source != product.name_source)
+        )
     }
-    if name_source != product.name_source and "name" in given:
-        changed.setdefault("name", given["name"])
     product.metadata_ = metadata  # a new dict: the ORM sees the change
     product.category = category
     product.name = name
