@@ -13,7 +13,8 @@ from tests.support.product_photos import ProductPhoto, evaluation_set, make_hole
 
 SIZE = 384
 
-# Measured on this set at 384 px: ours 0.967 mean IoU (issue target 0.95), GrabCut ~0.73.
+# Measured on this set at 384 px: ours 0.970 mean IoU (issue target 0.95), GrabCut ~0.73;
+# on its white sweeps 0.959 (0.943 before the shadow peel).
 MIN_MEAN_IOU = 0.95
 MIN_KIND_IOU = 0.90
 
@@ -101,6 +102,13 @@ def test_every_background_kind_is_handled(outcomes: list[Outcome], background: s
     scores = [o.iou for o in outcomes if o.photo.background == background]
     assert _mean(scores) >= MIN_KIND_IOU
     assert min(scores) >= 0.75
+
+
+@pytest.mark.quality
+def test_a_white_sweep_keeps_the_cast_shadow_out(outcomes: list[Outcome]) -> None:
+    # The outline evidence used to close around product and shadow together on white.
+    scores = [o.iou for o in outcomes if o.photo.background == "white"]
+    assert _mean(scores) >= 0.955
 
 
 @pytest.mark.quality

@@ -16,12 +16,16 @@ The approach, in order (heavy steps run on a copy whose long side is at most ``_
 4. **Cleanup.** Morphological open/close, keep the main connected component(s), fill holes.
 5. **Refinement.** GrabCut initialised from the coarse mask (sure foreground = eroded mask,
    probable band around the outline); rejected when it strays far from the coarse mask.
-6. **See-through holes.** Filling (4) also filled what a handle or a strap encloses. A region
+6. **Shadow peel.** On a bright sweep the outline evidence (3) can close around the product and
+   its cast shadow together; shadow-like pixels reached from outside the mask without crossing a
+   sharp outline are given back to the background (not when the product is itself
+   background-colored, whose body reads as shadow too).
+7. **See-through holes.** Filling (4) also filled what a handle or a strap encloses. A region
    inside the mask is opened again when it is the background seen through the product: its
    pixels match the background model closely, it encloses nothing (a label's blank paper
    encloses its text) and is about as smooth as the border, and the product around it is
    clearly not background-colored (so a white product on white keeps its interior).
-7. **Soft alpha.** The mask is upscaled to the input size and feathered by about 1 px.
+8. **Soft alpha.** The mask is upscaled to the input size and feathered by about 1 px.
 
 Confidence reflects how separable foreground and background were along the outline.
 """
@@ -192,6 +196,9 @@ class ClassicalSegmenter:
             return np.full((h, w), 255, np.uint8), 0.0
 
         refined = self._grabcut(work, coarse, shadow_like & (score < _SCORE_THRESHOLD), unit)
+        refined = self._peel_shadow(
+            refined, shadow_like & (score < _SCORE_THRESHOLD), score, lab, unit
+        )
         refined = self._see_through(refined, score, _gradient_magnitude(lab), sample, unit)
         ring = _u8(cv2.dilate(refined, _disk(unit))) ^ _u8(cv2.erode(refined, _disk(unit)))
         inside = (refined > 0) & (ring > 0)
@@ -200,6 +207,35 @@ class ClassicalSegmenter:
         if np.count_nonzero(refined) > 0.95 * h * w:
             confidence = min(confidence, 0.2)
         return refined, confidence
+
+    @staticmethod
+    def _peel_shadow(
+        mask: U8Array, shadow: BoolArray, score: FloatArray, lab: FloatArray, unit: int
+    ) -> U8Array:
+        """``mask`` less the cast shadow it took in: shadow-like pixels reached from outside
+        without crossing a sharp outline (the product's own edge is a step, a shadow's is soft).
+        Not for a product that is itself background-colored (white on white): its body reads
+        as shadow too, and would be peeled with it."""
+        inside = mask > 0
+        body = _u8(cv2.erode(mask, _disk(4 * unit))) > 0
+        if not body.any() or float(np.median(score[body])) < 2 * _SCORE_THRESHOLD:
+            return mask
+        coarse = _f32(cv2.GaussianBlur(lab, (0, 0), 2.8))
+        step = _gradient_magnitude(lab) - _gradient_magnitude(coarse)
+        edge_level = float(np.quantile(step[inside], 0.9)) * 0.5 if inside.any() else 0.0
+        barrier = _u8(cv2.dilate(np.where(step > edge_level, 255, 0).astype(np.uint8), _disk(unit)))
+        passable = np.where(shadow & (barrier == 0), 255, 0).astype(np.uint8)
+        count, labels = cv2.connectedComponents(passable, connectivity=4)
+        if count <= 1:
+            return mask
+        outside = _u8(cv2.dilate(np.where(inside, 0, 255).astype(np.uint8), _disk(unit))) > 0
+        reached = np.unique(labels[outside & (passable > 0)])
+        peel = np.isin(labels, reached[reached > 0]) & inside
+        if not peel.any() or np.count_nonzero(peel) > 0.3 * np.count_nonzero(inside):
+            return mask
+        peeled = np.where(inside & ~peel, 255, 0).astype(np.uint8)
+        peeled = _u8(cv2.morphologyEx(peeled, cv2.MORPH_OPEN, _disk(unit)))
+        return _fill_holes(_main_components(peeled))
 
     @staticmethod
     def _see_through(
