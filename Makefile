@@ -15,7 +15,7 @@ TORCH_VENV := .venv-torch
 TORCH_STAMP := $(TORCH_VENV)/.synced-$(shell cat pyproject.toml uv.lock | sha1sum | cut -c1-12)
 TORCH_PIP_ARGS ?=
 
-.PHONY: setup setup-torch run worker migrate test test-fast test-torch lint format typecheck bench docs clean gallery
+.PHONY: setup setup-torch setup-fonts run worker migrate test test-fast test-torch lint format typecheck bench docs clean gallery
 
 $(STAMP): pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
@@ -34,6 +34,15 @@ $(TORCH_STAMP): pyproject.toml uv.lock | $(STAMP)
 
 setup-torch: $(TORCH_STAMP) ## Create .venv-torch: the locked dependencies, the diffusers extra and a CPU torch
 
+# The held-out evaluation set (tests/support/heldout_photos.py) typesets its labels with these
+# Debian packages' fonts; installed only when one is missing (as root, or through sudo).
+HELDOUT_FONT_PACKAGES := fonts-liberation2 fonts-freefont-ttf fonts-urw-base35
+setup-fonts: ## Install the held-out evaluation set's font packages when they are missing
+	@dpkg -s $(HELDOUT_FONT_PACKAGES) >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$SUDO apt-get update && \
+	  $$SUDO apt-get install -y --no-install-recommends $(HELDOUT_FONT_PACKAGES); }
+
 run: setup ## Migrate and serve the API with embedded workers on http://127.0.0.1:8000
 	$(VENV)/bin/krev serve
 
@@ -43,11 +52,11 @@ worker: setup ## Run a job worker process (scale-out mode)
 migrate: setup
 	$(VENV)/bin/krev migrate
 
-test: setup setup-torch ## The whole suite (PostgreSQL/Redis tests skip when absent unless required)
+test: setup setup-torch setup-fonts ## The whole suite (PostgreSQL/Redis tests skip when absent unless required)
 	$(VENV)/bin/pytest -n 2 --dist loadfile -m "not torch"
 	$(TORCH_VENV)/bin/pytest -m torch tests/local_diffusion
 
-test-fast: setup setup-torch ## The suite less the model-quality evaluations (-m quality), stopping at the first failure
+test-fast: setup setup-torch setup-fonts ## The suite less the model-quality evaluations (-m quality), stopping at the first failure
 	$(VENV)/bin/pytest -n 2 --dist loadfile -m "not quality and not torch" -x -q
 	$(TORCH_VENV)/bin/pytest -m torch tests/local_diffusion -x -q
 
@@ -66,7 +75,7 @@ format: setup
 typecheck: setup
 	$(VENV)/bin/mypy
 
-bench: setup setup-torch ## Benchmarks; results go to bench/RESULTS.md
+bench: setup setup-torch setup-fonts ## Benchmarks; results go to bench/RESULTS.md
 	$(VENV)/bin/python -m bench
 
 clean:

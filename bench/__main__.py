@@ -124,7 +124,10 @@ def run(args: argparse.Namespace) -> report.Results:
 
     if not args.skip_analysis:
         _say(f"product analysis: {args.analysis_photos} photos at 1024², GrabCut alongside")
-        results.analysis = analysis.run(args.analysis_photos)
+        with analysis.fake_llm() as llm:
+            results.analysis = analysis.run(args.analysis_photos, llm=llm)
+            _say("product analysis: the held-out evaluation set (issue 12)")
+            results.analysis.heldout = analysis.run_heldout(llm)
     if not args.skip_images:
         _say(f"image generation: {args.image_runs} runs per case")
         results.images = images.run(args.image_runs)

@@ -1,25 +1,39 @@
-"""Product analysis quality and speed on the shared evaluation set (issue 3).
+"""Product analysis quality and speed on the two evaluation sets (issues 3 and 12).
 
-One pass over ``tests.support.product_photos.evaluation_set``: each photo gets the full studio
+The tuning set (``tests.support.product_photos.evaluation_set``): each photo gets the full studio
 analysis (segment, colors, OCR analyzer on the segmenter's own alpha), timed, and scored
 against the generator's truth; plain OpenCV GrabCut runs on the same photos for comparison.
+The held-out set (``tests.support.heldout_photos``, never tuned on): the same analysis on each
+photo's working image (long side at most 1024), scored against its labels; see
+bench/evaluation.py. ``python -m bench.analysis`` runs both and prints the side-by-side table.
 """
 
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import cv2
 import numpy as np
+from tests.support import heldout_photos
+from tests.support.fake_openai import FakeOpenAI
 from tests.support.product_photos import BACKGROUNDS, ProductPhoto, evaluation_set
 
-from krev.engines.base import RGBImage
+from bench.evaluation import PhotoScore, SetScores, boundary_f, heldout_commit, same_text
+from krev.engines.base import ColorAnalysis, ProductMetadata, RGBImage
+from krev.engines.openai_vision import OpenAIVisionAnalyzer
 from krev.engines.studio.analyze import StudioProductAnalyzer
 from krev.engines.studio.colors import StudioColorAnalyzer
 from krev.engines.studio.segment import ClassicalSegmenter, iou
+
+HELDOUT_SIDE = 1024  # the held-out photos' working side: 800 px photos stay as they are
+ROOT = Path(__file__).resolve().parent.parent
 
 GRABCUT_SIDE = 512  # GrabCut at 1024² takes several seconds a photo here; its mask is upscaled
 GRABCUT_ITERATIONS = 5
@@ -39,6 +53,8 @@ class AnalysisResults:
     color_correct: int
     model_load_s: float  # first OCR engine creation (model loading), not in the timings
     seconds: list[float] = field(default_factory=list)  # one full analysis per photo
+    scores: SetScores | None = None  # the same photos scored as bench.evaluation scores
+    heldout: SetScores | None = None  # the held-out set, when it was run
 
     @property
     def brand_accuracy(self) -> float:
@@ -78,34 +94,74 @@ def _top_color(colors: StudioColorAnalyzer, photo: ProductPhoto, alpha: np.ndarr
     return found[0].name if found else None
 
 
-def run(n: int = 40, size: int = 1024) -> AnalysisResults:
+class _Studio:
+    """The studio analysis as an upload gets it, plus the vision-LLM step when given one."""
+
+    def __init__(self, llm: OpenAIVisionAnalyzer | None = None) -> None:
+        self.segmenter = ClassicalSegmenter()
+        self.colors = StudioColorAnalyzer()
+        self.analyzer = StudioProductAnalyzer()
+        self.llm = llm
+
+    def load(self) -> float:
+        started = time.perf_counter()
+        self.analyzer._engine()  # the OCR models load here, once per analyzer
+        return time.perf_counter() - started
+
+    def analyse(self, image: RGBImage) -> tuple[np.ndarray, ColorAnalysis, ProductMetadata, float]:
+        """Alpha, colors, metadata, and the seconds the cutout and colors took."""
+        started = time.perf_counter()
+        alpha = self.segmenter.segment(image).alpha
+        found = self.colors.analyze(image, alpha)
+        shared = time.perf_counter() - started
+        return alpha, found, self.analyzer.analyze(image, alpha, found), shared
+
+    def llm_seconds(self, image: RGBImage, alpha: np.ndarray, found: ColorAnalysis) -> float | None:
+        if self.llm is None:
+            return None
+        started = time.perf_counter()
+        self.llm.analyze(image, alpha, found)
+        return time.perf_counter() - started
+
+
+@contextmanager
+def fake_llm() -> Iterator[OpenAIVisionAnalyzer]:
+    """A vision-LLM analyzer pointed at a fake OpenAI-compatible server answering at once."""
+    with FakeOpenAI() as server:
+        server.answer(
+            {
+                "brandName": "Fake",
+                "productName": "Overhead",
+                "productType": "serum",
+                "category": "skincare",
+                "materials": ["glass"],
+            }
+        )
+        yield OpenAIVisionAnalyzer(server.base_url, "fake-vision", api_key=server.api_key)
+
+
+def run(n: int = 40, size: int = 1024, llm: OpenAIVisionAnalyzer | None = None) -> AnalysisResults:
     photos = evaluation_set(n, size)
-    segmenter, colors, analyzer = (
-        ClassicalSegmenter(),
-        StudioColorAnalyzer(),
-        StudioProductAnalyzer(),
-    )
-
-    def analyse(photo: ProductPhoto) -> tuple[np.ndarray, str | None, str | None]:
-        alpha = segmenter.segment(photo.image).alpha
-        found = colors.analyze(photo.image, alpha)
-        metadata = analyzer.analyze(photo.image, alpha, found)
-        return alpha, (found.colors[0].name if found.colors else None), metadata.brand_name
-
-    started = time.perf_counter()
-    analyzer._engine()  # the OCR models load here, once per analyzer
-    model_load_s = time.perf_counter() - started
-    analyse(photos[0])  # warm-up: first-inference allocations are not counted either
+    studio = _Studio(llm)
+    colors = studio.colors
+    model_load_s = studio.load()
+    studio.analyse(photos[0].image)  # warm-up: first-inference allocations are not counted
 
     seconds: list[float] = []
     ours: list[float] = []
     theirs: list[float] = []
     by_kind: dict[str, list[tuple[float, float]]] = defaultdict(list)
     labelled = brand_correct = colored = color_correct = 0
+    scores = SetScores(
+        "tuning set",
+        f"tests/support/product_photos.py, photos 0-{n - 1} at {size}²",
+    )
     for photo in photos:
         started = time.perf_counter()
-        alpha, top, brand = analyse(photo)
+        alpha, found, metadata, shared = studio.analyse(photo.image)
         seconds.append(time.perf_counter() - started)
+        top = found.colors[0].name if found.colors else None
+        brand = metadata.brand_name
 
         score, baseline = iou(alpha, photo.mask), iou(grabcut_mask(photo.image), photo.mask)
         ours.append(score)
@@ -118,6 +174,21 @@ def run(n: int = 40, size: int = 1024) -> AnalysisResults:
         if truth is not None:
             colored += 1
             color_correct += top == truth
+        scores.photos.append(
+            PhotoScore(
+                background=photo.background,
+                white_on_white=photo.white_product and photo.background != "colored",
+                side=(size, size),
+                iou=score,
+                boundary_f=boundary_f(alpha > 0.5, photo.mask),
+                seconds=seconds[-1],
+                brand=same_text(brand, photo.label_text) if photo.label_text else None,
+                brand_cased=None,  # the tuning set's truth is case-insensitive
+                product_type=metadata.product_type == photo.product,
+                llm_seconds=studio.llm_seconds(photo.image, alpha, found),
+                segment_colors_seconds=shared,
+            )
+        )
 
     return AnalysisResults(
         photos=len(photos),
@@ -139,4 +210,83 @@ def run(n: int = 40, size: int = 1024) -> AnalysisResults:
         color_correct=color_correct,
         model_load_s=model_load_s,
         seconds=seconds,
+        scores=scores,
     )
+
+
+def working(
+    photo: heldout_photos.HeldOutPhoto, side: int = HELDOUT_SIDE
+) -> tuple[RGBImage, np.ndarray]:
+    """The photo and its true mask at the working size (long side at most ``side``)."""
+    h, w = photo.image.shape[:2]
+    scale = side / max(h, w)
+    if scale >= 1:
+        return photo.image, photo.mask
+    size = (round(w * scale), round(h * scale))
+    image = cv2.resize(photo.image, size, interpolation=cv2.INTER_AREA)
+    alpha = cv2.resize(photo.alpha, size, interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(image), alpha >= 0.5
+
+
+def run_heldout(
+    llm: OpenAIVisionAnalyzer | None = None, count: int = heldout_photos.PHOTOS
+) -> SetScores:
+    """The held-out set, scored; only reported on, never tuned against."""
+    missing = heldout_photos.missing_fonts()
+    if missing:
+        raise RuntimeError(f"the held-out set's fonts are missing (make setup-fonts): {missing}")
+    commit, changed = heldout_commit(ROOT)
+    scores = SetScores(
+        "held-out set",
+        f"tests/support/heldout_photos.py as committed in {commit or 'an unknown commit'}, "
+        f"seed {heldout_photos.SEED}, {count} photos taken at 800-3000 px, analysed at a long "
+        f"side of at most {HELDOUT_SIDE}",
+        changed=changed,
+    )
+    studio = _Studio(llm)
+    studio.load()
+    warm = heldout_photos.make_photo(0)
+    studio.analyse(working(warm)[0])
+    for index in range(count):
+        photo = heldout_photos.make_photo(index)
+        image, mask = working(photo)
+        product = photo.product
+        started = time.perf_counter()
+        alpha, found, metadata, shared = studio.analyse(image)
+        elapsed = time.perf_counter() - started
+        top = found.colors[0].name if found.colors else None
+        scores.photos.append(
+            PhotoScore(
+                background=photo.background,
+                white_on_white=photo.white_on_white,
+                side=(image.shape[0], image.shape[1]),
+                iou=iou(alpha, mask),
+                boundary_f=boundary_f(alpha > 0.5, mask),
+                seconds=elapsed,
+                brand=same_text(metadata.brand_name, product.brand_name),
+                brand_cased=same_text(metadata.brand_name, product.brand_name, cased=True),
+                product_name=same_text(metadata.product_name, product.product_name),
+                product_type=metadata.product_type == product.product_type,
+                category=metadata.category == product.category,
+                color=top in product.colors,
+                llm_seconds=studio.llm_seconds(image, alpha, found),
+                segment_colors_seconds=shared,
+            )
+        )
+    return scores
+
+
+def main() -> int:
+    """Both sets, side by side, printed (bench/RESULTS.md is left as it is)."""
+    from bench.evaluation import section, targets
+
+    with fake_llm() as llm:
+        tuning = run(llm=llm)
+        held = run_heldout(llm)
+    assert tuning.scores is not None
+    print("\n".join([*section(tuning.scores, held, None, ""), "", *targets(held, None)]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
+from bench import evaluation
 from bench.analysis import GRABCUT_ITERATIONS, GRABCUT_SIDE, AnalysisResults
 from bench.conversions import ConversionsResults, conversions_section, conversions_targets
 from bench.http import BareRun, HttpRow
@@ -133,6 +134,15 @@ def _analysis_section(a: AnalysisResults, worker: WorkerMemory | None) -> list[s
     return lines
 
 
+def _evaluation_section(a: AnalysisResults, worker: WorkerMemory | None) -> list[str]:
+    if a.scores is None or a.heldout is None:
+        return []
+    if worker is None:
+        return evaluation.section(a.scores, a.heldout, None, "")
+    note = f"{worker.products} tuning-set uploads analysed by `krev worker`"
+    return evaluation.section(a.scores, a.heldout, worker.peak_rss_kib, note)
+
+
 def _worker_rows(worker: WorkerMemory | None) -> list[str]:
     if worker is None:
         return ["| worker peak RSS | not measured (no scale-out run) |"]
@@ -255,6 +265,7 @@ def render(results: Results) -> str:
     ]
     if results.analysis:
         lines += _analysis_section(results.analysis, results.worker_memory)
+        lines += _evaluation_section(results.analysis, results.worker_memory)
     if results.large_images:
         lines += large_image_section(results.large_images)
     if results.images:
@@ -284,6 +295,9 @@ def render(results: Results) -> str:
     lines.append("- idle RSS: no target is set")
     if results.analysis:
         lines += _analysis_targets(results.analysis, results.worker_memory)
+        if results.analysis.heldout:
+            peak = results.worker_memory.peak_rss_kib if results.worker_memory else None
+            lines += evaluation.targets(results.analysis.heldout, peak)
     if results.large_images:
         lines += large_image_targets(results.large_images)
     if results.images:
