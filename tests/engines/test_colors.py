@@ -9,9 +9,11 @@ import webcolors
 
 from krev.engines.base import AlphaMask, ColorAnalysis, RGBImage
 from krev.engines.studio.colors import (
-    PRODUCT_COLOR_ANCHORS,
+    MERCHANT_PALETTE,
     StudioColorAnalyzer,
-    css_color_name,
+    delta_e2000,
+    is_palette_color,
+    palette_hex,
     product_color_name,
 )
 
@@ -98,9 +100,77 @@ def test_solid_products_get_the_plain_name(color: tuple[int, int, int], expected
     assert product_color_name(color) == expected
 
 
-def test_every_product_name_is_a_css_name() -> None:
-    assert set(PRODUCT_COLOR_ANCHORS) <= set(webcolors.names("css3"))
-    assert css_color_name((25, 25, 112)) == "midnightblue"
+# The merchant words the palette adds where no CSS name fits; every other name is CSS's own,
+# with CSS's value as its swatch.
+MERCHANT_WORDS = {"kraft", "cream", "mint"}
+# CSS names whose CSS value is not what a shop means by them (CSS "brown" is a brick red, CSS
+# "gold" a lemon yellow): their swatch is the shop's shade, and the CSS value one of the shades.
+SHOP_SWATCHES = {"brown", "gold"}
+
+
+def test_the_palette_is_css_names_and_a_few_merchant_words() -> None:
+    css = set(webcolors.names("css3"))
+    assert set(MERCHANT_PALETTE) - css == MERCHANT_WORDS
+    for name in (set(MERCHANT_PALETTE) & css) - SHOP_SWATCHES:
+        assert palette_hex(name) == webcolors.name_to_hex(name, "css3")
+    assert webcolors.name_to_hex("gold", "css3") in MERCHANT_PALETTE["gold"]
+    assert palette_hex("Tan") == "#d2b48c"
+    assert is_palette_color("kraft") and not is_palette_color("midnightblue")
+    assert not is_palette_color("sparkly")
+
+
+def test_every_named_color_is_from_the_palette() -> None:
+    rng = np.random.default_rng(11)
+    image = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    for color in analyze(image).colors:
+        assert color.name in MERCHANT_PALETTE
+    assert all(
+        product_color_name(tuple(int(v) for v in rgb)) in MERCHANT_PALETTE  # type: ignore[misc]
+        for rgb in rng.integers(0, 256, (200, 3))
+    )
+
+
+@pytest.mark.parametrize(
+    ("color", "expected"),
+    [
+        ((181, 137, 91), {"kraft", "tan"}),  # unbleached kraft paper
+        ((166, 123, 91), {"kraft", "tan"}),  # a darker kraft, in shade
+        ((200, 161, 101), {"kraft", "tan"}),  # a lit kraft bag: once called "gold"
+        ((210, 180, 140), {"tan"}),
+        ((255, 253, 208), {"cream"}),
+        ((243, 233, 198), {"cream"}),
+    ],
+)
+def test_kraft_and_cream_are_merchant_colors_not_gold_or_white(
+    color: tuple[int, int, int], expected: set[str]
+) -> None:
+    assert product_color_name(color) in expected
+
+
+def test_a_kraft_bag_is_named_kraft_with_its_own_hex() -> None:
+    image = solid(WHITE)
+    alpha = np.zeros((SIZE, SIZE), dtype=np.float32)
+    kraft = (181, 137, 91)
+    shade = np.linspace(0.8, 1.08, 120)[None, :, None]
+    image[40:230, 70:190] = np.clip(np.array(kraft) * shade, 0, 255).astype(np.uint8)
+    alpha[40:230, 70:190] = 1.0
+    analysis = analyze(image, alpha)
+    assert names(analysis) == ["kraft"]
+    hex_rgb = webcolors.hex_to_rgb(analysis.colors[0].hex)
+    assert max(abs(a - b) for a, b in zip(hex_rgb, kraft, strict=True)) <= 12
+
+
+def test_ciede2000_matches_the_published_test_pairs() -> None:
+    # Sharma, Wu & Dalal (2005), table 1: pairs 1, 7 and 17 and their ΔE00.
+    pairs = [
+        ((50.0, 2.6772, -79.7751), (50.0, 0.0, -82.7485), 2.0425),
+        ((50.0, 0.0, 0.0), (50.0, -1.0, 2.0), 2.3669),
+        ((50.0, 2.5, 0.0), (73.0, 25.0, -18.0), 27.1492),
+    ]
+    for first, second, expected in pairs:
+        reference = np.array([first], dtype=np.float32)
+        found = float(delta_e2000(reference, np.array(second, dtype=np.float32))[0])
+        assert found == pytest.approx(expected, abs=1e-3)
 
 
 def test_same_photo_same_colors() -> None:

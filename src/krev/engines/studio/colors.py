@@ -1,5 +1,6 @@
-"""A product's dominant colors: k-means over its own pixels in CIE Lab, named with the plain
-CSS color names people use for products ("navy", "gold", "beige"), never a background's.
+"""A product's dominant colors: k-means over its own pixels in CIE Lab, named from a published
+merchant palette (``MERCHANT_PALETTE``: CSS names where one fits, a few merchant words such as
+"kraft" and "cream" otherwise), never from a background's pixels.
 """
 
 from __future__ import annotations
@@ -14,44 +15,53 @@ import webcolors
 
 from krev.engines.base import AlphaMask, ColorAnalysis, NamedColor, RGBImage
 
-__all__ = ["PRODUCT_COLOR_ANCHORS", "StudioColorAnalyzer", "css_color_name", "product_color_name"]
+__all__ = [
+    "MERCHANT_PALETTE",
+    "StudioColorAnalyzer",
+    "delta_e2000",
+    "is_palette_color",
+    "palette_hex",
+    "product_color_name",
+]
 
 FloatArray = npt.NDArray[np.float32]
 
-# Simple product color names (each a CSS3 name) and the shades that count as them. A name has
-# several anchors because the CSS swatch alone is often far from what shops call that color:
-# CSS "navy" is a saturated #000080 while a navy bag is a dull #1f2a44, and a gold label is
-# nearer goldenrod than CSS "gold". The nearest anchor names the color.
-PRODUCT_COLOR_ANCHORS: dict[str, tuple[str, ...]] = {
+# The names ``colors`` may hold, each with the shades that count as it. The first hex is the
+# name's swatch (``palette_hex``; the CSS value for CSS names); the others are where shops use
+# the name for shades the swatch alone is far from: CSS "navy" is a saturated #000080 while a
+# navy bag is a dull #1f2a44, and kraft paper is a muted orange-brown that no CSS name fits.
+# The nearest shade (CIEDE2000 in CIE Lab) names a color. docs/catalog.md shows this table.
+MERCHANT_PALETTE: dict[str, tuple[str, ...]] = {
     # Neutrals are anchored every few lightness steps so a charcoal is never "brown".
     "black": ("#000000", "#141414", "#262626"),
-    "gray": ("#404040", "#5a5a5a", "#696969", "#808080", "#999999"),
-    "silver": ("#b4b4b8", "#c0c0c0", "#d3d3d3"),
-    "white": ("#f5f5f5", "#ffffff"),
-    "ivory": ("#f8f4e3", "#fffdd0", "#fffff0"),
-    "beige": ("#d9c8a9", "#e8dcc8", "#f5f5dc"),
-    "tan": ("#c8a878", "#d2b48c"),
-    "brown": ("#3d2b1f", "#5c4033", "#8b4513", "#a0522d"),
-    "gold": ("#b8860b", "#c5a253", "#d4af37", "#daa520", "#ffd700"),
-    "yellow": ("#ffe135", "#ffff00"),
-    "orange": ("#f57c00", "#ff8c00", "#ffa500"),
-    "red": ("#b22222", "#c62828", "#dc143c", "#ff0000"),
-    "maroon": ("#5c1a1b", "#800000"),
-    "pink": ("#e75480", "#f4a6b7", "#ff69b4", "#ffc0cb"),
-    "purple": ("#4b0082", "#6a0dad", "#800080", "#9370db"),
+    "gray": ("#808080", "#404040", "#5a5a5a", "#696969", "#999999"),
+    "silver": ("#c0c0c0", "#b4b4b8", "#d3d3d3"),
+    "white": ("#ffffff", "#f5f5f5"),
+    "ivory": ("#fffff0", "#f8f4e3"),
+    "cream": ("#fffdd0", "#f3e9c6", "#efe3c2"),
+    "beige": ("#f5f5dc", "#e8dcc8", "#d9c8a9"),
+    "tan": ("#d2b48c", "#c8a878", "#c19a6b"),
+    "kraft": ("#b5895b", "#a67b5b", "#9c7a54", "#c8a165", "#8f6b45"),
+    "brown": ("#8b4513", "#3d2b1f", "#5c4033", "#a0522d", "#996515"),  # CSS #a52a2a: a brick red
+    "gold": ("#d4af37", "#b8860b", "#daa520", "#ffd700"),
+    "yellow": ("#ffff00", "#ffe135", "#f2d43c"),
+    "orange": ("#ffa500", "#f57c00", "#ff8c00"),
+    "coral": ("#ff7f50", "#f08070"),
+    "red": ("#ff0000", "#b22222", "#c62828", "#dc143c"),
+    "maroon": ("#800000", "#5c1a1b", "#6d1f2b"),
+    "pink": ("#ffc0cb", "#e75480", "#f4a6b7", "#ff69b4", "#bc8f8f"),
+    "fuchsia": ("#ff00ff", "#c2185b", "#d1207f"),
+    "lavender": ("#e6e6fa", "#c8b8e0", "#b5a7d5"),
+    "purple": ("#800080", "#4b0082", "#6a0dad", "#9370db"),
     "navy": ("#000080", "#191970", "#1f2a44", "#23395d"),
     "blue": ("#0000ff", "#1e90ff", "#4169e1", "#4682b4"),
-    "lightblue": ("#87ceeb", "#add8e6"),
+    "lightblue": ("#add8e6", "#87ceeb"),
     "teal": ("#008080", "#0f7c7c"),
     "turquoise": ("#40e0d0",),
-    "green": ("#006400", "#008000", "#355e3b", "#228b22", "#2e8b57", "#32cd32", "#90ee90"),
-    "olive": ("#556b2f", "#6b8e23", "#808000"),
+    "mint": ("#98ff98", "#aaf0d1", "#b6e5c9"),
+    "green": ("#008000", "#006400", "#355e3b", "#228b22", "#2e8b57", "#32cd32", "#90ee90"),
+    "olive": ("#808000", "#556b2f", "#6b8e23"),
 }
-
-# Past this distance from every product anchor a color is named by the nearest of all CSS3
-# names instead (an unusual shade is better called "orchid" than forced into "pink").
-_FALLBACK_DELTA_E = 25.0
-
 
 # Colored clusters of one hue (within _SHADE_HUE_DEGREES) and this close are light and shade of
 # one surface; see _same_material.
@@ -78,71 +88,89 @@ def _rgb_to_lab(rgb: npt.NDArray[np.uint8]) -> FloatArray:
     return lab
 
 
-def _palette(entries: list[tuple[str, str]]) -> _Palette:
+@cache
+def _merchant_palette() -> _Palette:
+    entries = [(name, value) for name, values in MERCHANT_PALETTE.items() for value in values]
     rgb = np.array([_hex_to_rgb(value) for _, value in entries], dtype=np.uint8)
     return _Palette(names=tuple(name for name, _ in entries), lab=_rgb_to_lab(rgb))
 
 
-@cache
-def _product_palette() -> _Palette:
-    return _palette(
-        [(name, value) for name, values in PRODUCT_COLOR_ANCHORS.items() for value in values]
-    )
+def delta_e2000(reference: FloatArray, sample: FloatArray) -> FloatArray:
+    """CIEDE2000 distance from each Lab reference (n, 3) to one Lab sample (3,).
 
-
-@cache
-def _css_palette() -> _Palette:
-    # "gray"/"grey" and friends share a hex; the sorted order keeps the "a" spelling first.
-    names = sorted(webcolors.names("css3"))
-    return _palette([(name, webcolors.name_to_hex(name, "css3")) for name in names])
-
-
-def _delta_e94(reference: FloatArray, sample: FloatArray) -> FloatArray:
-    """CIE94 distance from each reference (n, 3) to one Lab sample (3,).
-
-    Unlike plain Euclidean Lab, CIE94 tolerates chroma differences in proportion to the
-    reference's chroma, so a vivid anchor covers its muted shades while a neutral anchor stays
-    tight: a dull navy is nearer "navy" than "black", a faint cream is not "white".
+    Unlike Euclidean Lab (or CIE94, whose tolerance grows with the reference's chroma alone),
+    CIEDE2000 weighs chroma by the pair's mean and corrects the blue and near-neutral regions,
+    so a muted kraft brown is not pulled to a saturated gold swatch, and a dull navy is still
+    nearer "navy" than "black". Sharma, Wu & Dalal (2005), with kL = kC = kH = 1.
     """
-    d_l = reference[:, 0] - sample[0]
-    c_ref = np.hypot(reference[:, 1], reference[:, 2])
-    c_sample = float(np.hypot(sample[1], sample[2]))
-    d_c = c_ref - c_sample
-    d_a = reference[:, 1] - sample[1]
-    d_b = reference[:, 2] - sample[2]
-    d_h_sq = np.maximum(d_a * d_a + d_b * d_b - d_c * d_c, 0.0)
-    s_c = 1.0 + 0.045 * c_ref
-    s_h = 1.0 + 0.015 * c_ref
-    distance: FloatArray = np.sqrt(d_l * d_l + (d_c / s_c) ** 2 + d_h_sq / (s_h * s_h))
-    return distance
-
-
-def _nearest(palette: _Palette, lab: FloatArray) -> tuple[str, float]:
-    distances = _delta_e94(palette.lab, lab)
-    index = int(np.argmin(distances))
-    return palette.names[index], float(distances[index])
+    ref = reference.astype(np.float64)
+    l1, a1, b1 = ref[:, 0], ref[:, 1], ref[:, 2]
+    l2, a2, b2 = (float(v) for v in sample)
+    c_bar = (np.hypot(a1, b1) + np.hypot(a2, b2)) / 2.0
+    g = 0.5 * (1.0 - np.sqrt(c_bar**7 / (c_bar**7 + 25.0**7)))
+    a1p, a2p = (1.0 + g) * a1, (1.0 + g) * a2
+    c1p, c2p = np.hypot(a1p, b1), np.hypot(a2p, b2)
+    h1p = np.degrees(np.arctan2(b1, a1p)) % 360.0
+    h2p = np.degrees(np.arctan2(b2, a2p)) % 360.0
+    d_lp = l2 - l1
+    d_cp = c2p - c1p
+    dh = h2p - h1p
+    dh = np.where(dh > 180.0, dh - 360.0, np.where(dh < -180.0, dh + 360.0, dh))
+    dh = np.where(c1p * c2p == 0.0, 0.0, dh)
+    d_hp = 2.0 * np.sqrt(c1p * c2p) * np.sin(np.radians(dh / 2.0))
+    l_bar = (l1 + l2) / 2.0
+    c_bar_p = (c1p + c2p) / 2.0
+    h_sum = h1p + h2p
+    h_bar = np.where(
+        c1p * c2p == 0.0,
+        h_sum,
+        np.where(
+            np.abs(h1p - h2p) <= 180.0,
+            h_sum / 2.0,
+            np.where(h_sum < 360.0, (h_sum + 360.0) / 2.0, (h_sum - 360.0) / 2.0),
+        ),
+    )
+    t = (
+        1.0
+        - 0.17 * np.cos(np.radians(h_bar - 30.0))
+        + 0.24 * np.cos(np.radians(2.0 * h_bar))
+        + 0.32 * np.cos(np.radians(3.0 * h_bar + 6.0))
+        - 0.20 * np.cos(np.radians(4.0 * h_bar - 63.0))
+    )
+    s_l = 1.0 + 0.015 * (l_bar - 50.0) ** 2 / np.sqrt(20.0 + (l_bar - 50.0) ** 2)
+    s_c = 1.0 + 0.045 * c_bar_p
+    s_h = 1.0 + 0.015 * c_bar_p * t
+    d_theta = 30.0 * np.exp(-(((h_bar - 275.0) / 25.0) ** 2))
+    r_c = 2.0 * np.sqrt(c_bar_p**7 / (c_bar_p**7 + 25.0**7))
+    r_t = -np.sin(np.radians(2.0 * d_theta)) * r_c
+    distance = np.sqrt(
+        (d_lp / s_l) ** 2
+        + (d_cp / s_c) ** 2
+        + (d_hp / s_h) ** 2
+        + r_t * (d_cp / s_c) * (d_hp / s_h)
+    )
+    result: FloatArray = np.asarray(distance, dtype=np.float32)
+    return result
 
 
 def _name_lab(lab: FloatArray) -> str:
-    name, distance = _nearest(_product_palette(), lab)
-    if distance > _FALLBACK_DELTA_E:
-        return _nearest(_css_palette(), lab)[0]
-    return name
-
-
-def _as_lab(rgb: tuple[int, int, int]) -> FloatArray:
-    lab: FloatArray = _rgb_to_lab(np.array([rgb], dtype=np.uint8))[0]
-    return lab
+    palette = _merchant_palette()
+    return palette.names[int(np.argmin(delta_e2000(palette.lab, lab)))]
 
 
 def product_color_name(rgb: tuple[int, int, int]) -> str:
-    """The simple product color name (a CSS3 name, e.g. "navy") for an RGB color."""
-    return _name_lab(_as_lab(rgb))
+    """The palette name (e.g. "navy", "kraft") for an RGB color."""
+    return _name_lab(_rgb_to_lab(np.array([rgb], dtype=np.uint8))[0])
 
 
-def css_color_name(rgb: tuple[int, int, int]) -> str:
-    """The nearest of all CSS3 color names (e.g. "midnightblue") for an RGB color."""
-    return _nearest(_css_palette(), _as_lab(rgb))[0]
+def palette_hex(name: str) -> str | None:
+    """The swatch of a palette name ("#d2b48c" for "tan"), or None for a name not in it."""
+    shades = MERCHANT_PALETTE.get(name.strip().lower())
+    return shades[0] if shades else None
+
+
+def is_palette_color(name: str) -> bool:
+    return palette_hex(name) is not None
 
 
 class StudioColorAnalyzer:
