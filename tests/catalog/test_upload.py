@@ -62,6 +62,8 @@ def test_data_url_upload_answers_with_an_analyzed_product(
         "productName",
         "productType",
         "colors",
+        "color",
+        "color_hex",
         "materials",
     }
     assert product["metadata"]["colors"], "colors come from the product's own pixels"

@@ -121,7 +121,17 @@ class ProductMetadataOut(BaseModel):
     brandName: str | None = None  # noqa: N815 - the reference's field names
     productName: str | None = None  # noqa: N815
     productType: str | None = None  # noqa: N815
-    colors: list[str] = Field(default_factory=list)
+    colors: list[str] = Field(
+        default_factory=list,
+        description="The product's colors, most prominent first, as names from the published "
+        "merchant palette (CSS names such as tan and navy, and kraft, cream, mint).",
+    )
+    color: str | None = Field(default=None, description="The first of colors.")
+    color_hex: list[str] = Field(
+        default_factory=list,
+        description='Each of colors as "#rrggbb", in the same order: the shade measured on the '
+        "product's pixels.",
+    )
     materials: list[str] = Field(default_factory=list)
 
 

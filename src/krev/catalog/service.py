@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -273,6 +273,27 @@ class AnalysisResult:
     auto_name: str
 
 
+def color_fields(
+    names: Sequence[str], measured: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The metadata's color keys: ``colors`` (palette names, most prominent first),
+    ``color`` (the first, as in the reference's list example) and ``color_hex`` (each color's
+    hex, in the same order: what engines read, never the names).
+
+    A color's hex is the one measured on the product's pixels when given, else the palette's
+    swatch for its name; a name with neither is not a color and is left out of all three."""
+    from krev.engines.studio.colors import palette_hex
+
+    kept: list[str] = []
+    hexes: list[str] = []
+    for name in dict.fromkeys(names):
+        value = (measured or {}).get(name) or palette_hex(name)
+        if value is not None:
+            kept.append(name)
+            hexes.append(value)
+    return {"colors": kept, "color": kept[0] if kept else None, "color_hex": hexes}
+
+
 def apply_analysis(
     session: Session,
     settings: Settings,
@@ -383,7 +404,7 @@ def view(
             "brandName": metadata.get("brandName"),
             "productName": metadata.get("productName"),
             "productType": metadata.get("productType"),
-            "colors": list(metadata.get("colors", [])),
+            **_stored_colors(metadata),
             "materials": list(metadata.get("materials", [])),
         },
         "source": product.source,
@@ -391,6 +412,16 @@ def view(
         "error": error,
         "created_at": isoformat(product.created_at),
     }
+
+
+def _stored_colors(metadata: dict[str, Any]) -> dict[str, Any]:
+    """The color keys as stored; products analysed before ``color_hex`` existed get their
+    colors' palette swatches, so ``color_hex`` is always aligned with ``colors``."""
+    colors = [str(name) for name in metadata.get("colors") or []]
+    hexes = metadata.get("color_hex")
+    if isinstance(hexes, list) and len(hexes) == len(colors):
+        return {"colors": colors, "color": colors[0] if colors else None, "color_hex": hexes}
+    return color_fields(colors)
 
 
 def analysis_failure(product: Product, view_: dict[str, Any], error_code: str | None) -> KrevError:

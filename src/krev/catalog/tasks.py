@@ -159,7 +159,9 @@ def _analyze(
         alpha = _segment(runtime.settings, rgb, segmenters)
     ctx.progress(50)
 
-    metadata, analysis = _read_product(runtime.settings, rgb, alpha, analyzers, known_brands)
+    metadata, colors, analysis = _read_product(
+        runtime.settings, rgb, alpha, analyzers, known_brands
+    )
     ctx.progress(85)
 
     cutout: StoredObject | None = None
@@ -175,7 +177,9 @@ def _analyze(
             "brandName": metadata.brand_name,
             "productName": metadata.product_name,
             "productType": metadata.product_type,
-            "colors": list(metadata.colors),
+            **service.color_fields(
+                metadata.colors, {color.name: color.hex for color in colors.colors}
+            ),
             "materials": list(metadata.materials),
         },
         category=metadata.category,
@@ -207,9 +211,9 @@ def _read_product(
     alpha: AlphaMask | None,
     names: list[str],
     known_brands: list[str],
-) -> tuple[ProductMetadata, dict[str, object]]:
-    """The metadata, and which analyzer produced it (recorded in the job's output), told the
-    account's ``known_brands``."""
+) -> tuple[ProductMetadata, ColorAnalysis, dict[str, object]]:
+    """The metadata, the measured colors (their hex values go into the metadata), and which
+    analyzer produced it (recorded in the job's output), told the account's ``known_brands``."""
     from krev.engines.openai_vision import VisionAnalysisError
     from krev.engines.studio.colors import StudioColorAnalyzer
 
@@ -244,7 +248,7 @@ def _read_product(
             materials=list(metadata.materials),
             text=list(metadata.text),
         )
-    return metadata, analysis
+    return metadata, colors, analysis
 
 
 def _downscaled(
