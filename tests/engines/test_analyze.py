@@ -23,7 +23,7 @@ Line = tuple[str, float, float]  # text, top y, text height
 def fake_ocr(lines: list[Line], score: float = 0.95) -> Any:
     """An OCR stand-in returning RapidOCR-shaped boxes for the given lines."""
 
-    def read(image: np.ndarray[Any, Any]) -> tuple[list[list[Any]], float]:
+    def read(image: np.ndarray[Any, Any], **_options: Any) -> tuple[list[list[Any]], float]:
         result = []
         for text, top, height in lines:
             box = [[10.0, top], [200.0, top], [200.0, top + height], [10.0, top + height]]

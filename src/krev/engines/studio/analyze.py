@@ -7,9 +7,9 @@ from __future__ import annotations
 import itertools
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
@@ -31,11 +31,20 @@ __all__ = [
     "choose_with_known_brands",
     "measure_silhouette",
     "shape_cue",
+    "spaced_words",
 ]
 
-# What RapidOCR's engine object is: image in, ``(result, elapsed)`` out, where result is a list of
-# ``[box (4 points), text, score]`` or None. Any callable with that shape can stand in.
-OCRFunction = Callable[[np.ndarray[Any, Any]], tuple[Sequence[Sequence[Any]] | None, Any]]
+
+class OCRFunction(Protocol):
+    """What RapidOCR's engine object is: image in, ``(result, elapsed)`` out, where result is a
+    list of ``[box (4 points), text, score]`` or None; asked ``return_word_box=True``, an entry
+    may add its characters' boxes and the characters (``[..., char_boxes, chars, scores]``).
+    Any callable with that shape can stand in."""
+
+    def __call__(
+        self, image: np.ndarray[Any, Any], **options: Any
+    ) -> tuple[Sequence[Sequence[Any]] | None, Any]: ...
+
 
 # One OCR inference at a time per process. A label read peaks at ~400 MB (the detector's feature
 # maps on a crop up to 2048 px), and worker threads reading at once add those peaks up: two
@@ -223,6 +232,149 @@ def choose_with_known_brands(
     return None
 
 
+# --- word breaks: where the words of a line part -------------------------------------------
+
+# A blank stretch between two letters at least this wide (of the line's ink height) is a word
+# space: letters of a word sit within ~0.2 of the height of each other (bold serifs at small
+# sizes), a word space is ~0.4 or more.
+_WORD_GAP = 0.3
+# ... and at least this many times the line's usual gap between letters, so generously tracked
+# capitals ("N O R D V I K" set wide) are not broken into letters.
+_WORD_GAP_OVER_LETTERS = 2.5
+# Two OCR boxes on one row, of similar height, this close (of their height) are one line that
+# the detector split: their texts are joined with a space.
+_SPLIT_LINE_GAP = 1.2
+
+
+def _ink_columns(
+    image: np.ndarray[Any, Any], box: Sequence[Sequence[float]]
+) -> tuple[np.ndarray[Any, Any], int, float]:
+    """Which columns of the line's (axis-aligned) box hold ink, its left x and ink height."""
+    xs = [float(point[0]) for point in box]
+    ys = [float(point[1]) for point in box]
+    height, width = image.shape[:2]
+    x0, x1 = max(int(min(xs)), 0), min(int(np.ceil(max(xs))), width)
+    y0, y1 = max(int(min(ys)), 0), min(int(np.ceil(max(ys))), height)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return np.zeros(0, bool), x0, 0.0
+    crop = np.ascontiguousarray(image[y0:y1, x0:x1])
+    gray = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY) if crop.ndim == 3 else crop.astype(np.uint8)
+    _, binary = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    border = np.concatenate([binary[0], binary[-1], binary[:, 0], binary[:, -1]])
+    # The box's border is mostly label: ink is the class the border rarely is.
+    ink = binary != (1 if border.mean() >= 0.5 else 0)
+    columns = ink.sum(axis=0) > max(1, 0.04 * ink.shape[0])
+    rows = np.flatnonzero(ink.sum(axis=1) > max(1, 0.02 * ink.shape[1]))
+    ink_height = float(rows[-1] - rows[0] + 1) if rows.size else 0.0
+    return columns, x0, ink_height
+
+
+def _blank_runs(columns: np.ndarray[Any, Any]) -> list[tuple[int, int]]:
+    """(start, end) of each run of blank columns between the first and last inked column."""
+    inked = np.flatnonzero(columns)
+    if inked.size < 2:
+        return []
+    runs: list[tuple[int, int]] = []
+    start: int | None = None
+    for x in range(int(inked[0]), int(inked[-1]) + 1):
+        if not columns[x] and start is None:
+            start = x
+        elif columns[x] and start is not None:
+            runs.append((start, x))
+            start = None
+    return runs
+
+
+def spaced_words(
+    image: np.ndarray[Any, Any],
+    box: Sequence[Sequence[float]],
+    char_boxes: Sequence[Sequence[Sequence[float]]],
+    chars: Sequence[str],
+    text: str,
+) -> str:
+    """``text`` with a space wherever two of its letters sit either side of a word-wide blank
+    on the label, judged from the ink's own gaps relative to the text's height."""
+    if len(char_boxes) != len(chars) or "".join(chars) != text or len(chars) < 2:
+        return text
+    columns, left, ink_height = _ink_columns(image, box)
+    runs = _blank_runs(columns)
+    if not runs or ink_height <= 0:
+        return text
+    widths = np.array([end - start for start, end in runs], dtype=np.float32)
+    letter_gap = float(np.median(widths)) if len(widths) >= 3 else 0.0
+    threshold = max(_WORD_GAP * ink_height, _WORD_GAP_OVER_LETTERS * letter_gap)
+    centres = [float(np.mean([point[0] for point in cell])) - left for cell in char_boxes]
+    out = [chars[0]]
+    for i in range(1, len(chars)):
+        before, after = chars[i - 1], chars[i]
+        if not before.isspace() and not after.isspace():
+            lo, hi = centres[i - 1], centres[i]
+            if any(start >= lo and end <= hi and end - start >= threshold for start, end in runs):
+                out.append(" ")
+        out.append(after)
+    return "".join(out)
+
+
+_Box = tuple[list[float], list[float], str, float, list[float]]  # xs, ys, text, score, centres
+
+
+def _respaced(centres: list[float], original: str, text: str) -> list[float]:
+    """One centre per character of ``text`` (``original`` with spaces added): an added space
+    sits where the letter after it does."""
+    out: list[float] = []
+    j = 0
+    for char in text:
+        out.append(centres[min(j, len(centres) - 1)])
+        if j < len(original) and char == original[j]:
+            j += 1
+    return out
+
+
+def _side_height(ys: list[float]) -> float:
+    """A box's height along its sides (its first four corners), so a slanted line's box is
+    not taller than its text."""
+    if len(ys) < 4:
+        return max(ys) - min(ys) if ys else 0.0
+    return (abs(ys[3] - ys[0]) + abs(ys[2] - ys[1])) / 2.0
+
+
+def _join_split_lines(boxes: list[_Box]) -> list[_Box]:
+    """Boxes the detector split out of one printed line (same row, same height, a word's gap
+    apart) joined back, left to right, so "Night" "Serum" reads as the line "Night Serum"."""
+    pending = sorted(boxes, key=lambda item: (min(item[0]), min(item[1])))
+    joined: list[_Box] = []
+    for xs, ys, text, score, centres in pending:
+        for index, (pxs, pys, ptext, pscore, pcentres) in enumerate(joined):
+            h1, h2 = _side_height(pys), _side_height(ys)
+            overlap = min(max(pys), max(ys)) - max(min(pys), min(ys))
+            gap = min(xs) - max(pxs)
+            if (
+                min(h1, h2) > 0
+                and max(h1, h2) <= 1.5 * min(h1, h2)  # descenders make one box taller
+                and overlap >= 0.6 * min(h1, h2)
+                and min(xs) > min(pxs)
+                and gap <= _SPLIT_LINE_GAP * min(h1, h2)
+            ):
+                # Boxes grown past their ink overlap, sometimes by a letter both read: keep
+                # the left box's letters only up to where the right one's first letter sits.
+                kept = ptext
+                if gap < 0 and pcentres and centres:
+                    pitch = (max(pxs) - min(pxs)) / max(len(pcentres), 1)
+                    cut = sum(c < centres[0] - 0.5 * pitch for c in pcentres)
+                    kept = ptext[:cut].rstrip()
+                joined[index] = (
+                    pxs + xs,
+                    pys + ys,
+                    f"{kept} {text}",
+                    min(pscore, score),
+                    [*pcentres[: len(kept)], max(pxs), *centres],
+                )
+                break
+        else:
+            joined.append((xs, ys, text, score, centres))
+    return joined
+
+
 class StudioProductAnalyzer:
     """``ProductAnalyzer`` over RapidOCR (created lazily, once per analyzer) or an injected OCR."""
 
@@ -240,14 +392,28 @@ class StudioProductAnalyzer:
     def _read(self, image: np.ndarray[Any, Any], scale: float) -> list[TextLine]:
         engine = self._engine()
         with _OCR_TURN:
-            result, _elapsed = engine(image)
-        lines: list[TextLine] = []
-        for box, raw_text, score in result or []:
-            text = _normalise_text(str(raw_text))
-            if float(score) < _MIN_SCORE or not any(c.isalnum() for c in text):
+            # Character boxes too: the recogniser often drops a line's spaces ("ColdBrewCoffee"),
+            # and where its characters sit on the label's ink tells where the words break.
+            result, _elapsed = engine(image, return_word_box=True)
+        boxes: list[_Box] = []
+        for entry in result or []:
+            box, raw_text, score = entry[0], str(entry[1]), float(entry[2])
+            if score < _MIN_SCORE:
                 continue
+            centres: list[float] = []
+            if len(entry) >= 5 and len(entry[3]) == len(raw_text):
+                centres = [float(np.mean([point[0] for point in cell])) for cell in entry[3]]
+                spaced = spaced_words(image, box, entry[3], entry[4], raw_text)
+                centres, raw_text = _respaced(centres, raw_text, spaced), spaced
+            xs = [float(point[0]) for point in box]
             ys = [float(point[1]) for point in box]
-            lines.append(TextLine(text, float(score), min(ys) / scale, (max(ys) - min(ys)) / scale))
+            boxes.append((xs, ys, raw_text, score, centres))
+        lines: list[TextLine] = []
+        for _xs, ys, raw_text, score, _centres in _join_split_lines(boxes):
+            text = _normalise_text(raw_text)
+            if not any(c.isalnum() for c in text):
+                continue
+            lines.append(TextLine(text, score, min(ys) / scale, (max(ys) - min(ys)) / scale))
         return lines
 
     def read_label(self, image: RGBImage, alpha: AlphaMask | None) -> tuple[list[TextLine], int]:
