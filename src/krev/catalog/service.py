@@ -273,9 +273,7 @@ class AnalysisResult:
     auto_name: str
 
 
-def color_fields(
-    names: Sequence[str], measured: Mapping[str, str] | None = None
-) -> dict[str, Any]:
+def color_fields(names: Sequence[str], measured: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The metadata's color keys: ``colors`` (palette names, most prominent first),
     ``color`` (the first, as in the reference's list example) and ``color_hex`` (each color's
     hex, in the same order: what engines read, never the names).

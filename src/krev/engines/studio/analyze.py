@@ -15,10 +15,13 @@ import cv2
 import numpy as np
 
 from krev.engines.base import AlphaMask, ColorAnalysis, ProductMetadata, RGBImage
+from krev.engines.studio.colors import MERCHANT_PALETTE, delta_e2000, hex_to_lab
 from krev.engines.studio.taxonomy import (
     SHAPE_TYPES,
+    TYPE_MATERIALS,
     is_taxonomy_term,
     match_materials,
+    match_packaging,
     match_taxonomy,
 )
 
@@ -29,6 +32,7 @@ __all__ = [
     "TextLine",
     "choose_brand_and_product",
     "choose_with_known_brands",
+    "infer_materials",
     "measure_silhouette",
     "shape_cue",
     "spaced_words",
@@ -240,7 +244,9 @@ def choose_with_known_brands(
 _WORD_GAP = 0.3
 # ... and at least this many times the line's usual gap between letters, so generously tracked
 # capitals ("N O R D V I K" set wide) are not broken into letters.
-_WORD_GAP_OVER_LETTERS = 2.5
+_WORD_GAP_OVER_LETTERS = 1.8
+# ... and its letters' centres at least this many times the line's usual letter pitch apart.
+_WORD_PITCH = 1.3
 # Two OCR boxes on one row, of similar height, this close (of their height) are one line that
 # the detector split: their texts are joined with a space.
 _SPLIT_LINE_GAP = 1.2
@@ -263,9 +269,12 @@ def _ink_columns(
     border = np.concatenate([binary[0], binary[-1], binary[:, 0], binary[:, -1]])
     # The box's border is mostly label: ink is the class the border rarely is.
     ink = binary != (1 if border.mean() >= 0.5 else 0)
-    columns = ink.sum(axis=0) > max(1, 0.04 * ink.shape[0])
+    columns = ink.any(axis=0)  # a thin crossbar (the T's) is ink too
+    # Cap height: from the top of the ink to the baseline (the last row inked across a good
+    # share of the line), so descenders do not make the text seem taller than it reads.
     rows = np.flatnonzero(ink.sum(axis=1) > max(1, 0.02 * ink.shape[1]))
-    ink_height = float(rows[-1] - rows[0] + 1) if rows.size else 0.0
+    body = np.flatnonzero(ink.sum(axis=1) >= 0.15 * max(int(columns.sum()), 1))
+    ink_height = float(body[-1] - rows[0] + 1) if rows.size and body.size else 0.0
     return columns, x0, ink_height
 
 
@@ -304,12 +313,17 @@ def spaced_words(
     letter_gap = float(np.median(widths)) if len(widths) >= 3 else 0.0
     threshold = max(_WORD_GAP * ink_height, _WORD_GAP_OVER_LETTERS * letter_gap)
     centres = [float(np.mean([point[0] for point in cell])) - left for cell in char_boxes]
+    pitch = float(np.median(np.diff(centres)))
     out = [chars[0]]
     for i in range(1, len(chars)):
         before, after = chars[i - 1], chars[i]
         if not before.isspace() and not after.isspace():
             lo, hi = centres[i - 1], centres[i]
-            if any(start >= lo and end <= hi and end - start >= threshold for start, end in runs):
+            # A space also pushes the two letters' centres apart (a monospaced "r" leaves a
+            # wide blank beside it, but its centre is one pitch from its neighbour's).
+            if hi - lo >= _WORD_PITCH * pitch and any(
+                start >= lo and end <= hi and end - start >= threshold for start, end in runs
+            ):
                 out.append(" ")
         out.append(after)
     return "".join(out)
@@ -443,16 +457,23 @@ class StudioProductAnalyzer:
         brand, product = choose_with_known_brands(
             lines, crop_height, known_brands
         ) or choose_brand_and_product(lines, crop_height)
-        # The label's words decide; the silhouette speaks only when the label says nothing.
-        matched = match_taxonomy(texts) or (shape_cue(alpha) if alpha is not None else None)
+        # The label's words decide (a product type, else a packaging form it names); the
+        # silhouette speaks only when the label says nothing.
+        packaging = match_packaging(texts)
+        matched = (
+            match_taxonomy(texts)
+            or ((packaging, SHAPE_TYPES[packaging]) if packaging else None)
+            or (shape_cue(alpha) if alpha is not None else None)
+        )
+        product_type = matched[0] if matched else None
         color_names = list(dict.fromkeys(color.name for color in colors.colors))
         return ProductMetadata(
             brand_name=brand,
             product_name=product,
-            product_type=matched[0] if matched else None,
+            product_type=product_type,
             category=matched[1] if matched else None,
             colors=color_names,
-            materials=match_materials(texts),
+            materials=infer_materials(texts, product_type, image, alpha, colors),
             text=texts,
         )
 
@@ -488,6 +509,9 @@ class Silhouette:
     symmetry: float  # IoU of the mask with its mirror image about its centroid's vertical
     corners: int  # vertices of the outline simplified to 0.75% of its perimeter
     profile: tuple[float, ...]  # median row width per tenth of the height / the widest row
+    # How far the sides bow out from straight lines (their chords from 15% to 85% of the
+    # height), as a fraction of the widest row: ~0 for a box or bottle, a few % for a pouch.
+    side_bow: float = 0.0
 
 
 def measure_silhouette(alpha: AlphaMask) -> Silhouette | None:
@@ -536,6 +560,8 @@ def measure_silhouette(alpha: AlphaMask) -> Silhouette | None:
     edges = np.linspace(0, height, _BANDS + 1).round().astype(int)
     profile = tuple(float(np.median(rows[a : max(b, a + 1)])) for a, b in itertools.pairwise(edges))
 
+    side_bow = _side_bow(left, right, filled, width)
+
     centre = float(np.nonzero(region)[1].mean())
     source = np.round(2 * centre - np.arange(width)).astype(int)
     inside = (source >= 0) & (source < width)
@@ -549,7 +575,31 @@ def measure_silhouette(alpha: AlphaMask) -> Silhouette | None:
         symmetry=float(np.count_nonzero(region & mirrored)) / max(union, 1.0),
         corners=len(simplified),
         profile=profile,
+        side_bow=side_bow,
     )
+
+
+def _side_bow(
+    left: np.ndarray[Any, Any],
+    right: np.ndarray[Any, Any],
+    filled: np.ndarray[Any, Any],
+    width: int,
+) -> float:
+    """Mean outward bulge of the two sides from their chords (15% to 85% of the height)."""
+    rows = np.flatnonzero(filled)
+    if rows.size < 10:
+        return 0.0
+    top, bottom = rows[0], rows[-1]
+    a, b = int(top + 0.15 * (bottom - top)), int(top + 0.85 * (bottom - top))
+    if b - a < 4:
+        return 0.0
+    ys = np.arange(a, b + 1)
+    t = (ys - a) / (b - a)
+    bows = []
+    for edge, outward in ((left.astype(np.float32), -1.0), (right.astype(np.float32), 1.0)):
+        chord = edge[a] + t * (edge[b] - edge[a])
+        bows.append(float(np.max(outward * (edge[ys] - chord))))
+    return float(np.mean(bows)) / max(width, 1)
 
 
 def _looks_like(shape: Silhouette) -> str | None:
@@ -585,6 +635,39 @@ def _looks_like(shape: Silhouette) -> str | None:
     return None
 
 
+def _looks_like_pouch(shape: Silhouette) -> bool:
+    # A stand-up pouch or a coffee bag: soft sides that bow out (no straight vertical edge), a
+    # flat top seal nearly as wide as the body (no neck, no handle), widest low down where the
+    # gusset opens, rounded where the gusset meets the sides.
+    widest = max(range(len(shape.profile)), key=lambda i: shape.profile[i])
+    return (
+        0.9 <= shape.aspect <= 2.2
+        and shape.symmetry >= 0.9
+        and shape.solidity >= 0.93
+        and shape.side_bow >= 0.02
+        and min(shape.profile[:2]) >= 0.7
+        and max(shape.profile[:2]) <= 0.97
+        and widest >= 4
+        and shape.corners > 6
+    )
+
+
+def _looks_like_can(shape: Silhouette) -> bool:
+    # A drinks can: a tall straight cylinder whose top and bottom are necked in a little and
+    # rounded (ellipses seen from the side), so more than a box's few corners survive.
+    body = shape.profile[2:8]
+    return (
+        1.4 <= shape.aspect <= 2.4
+        and shape.symmetry >= 0.95
+        and shape.solidity >= 0.96
+        and min(body) >= 0.97
+        and shape.side_bow < 0.01
+        and 0.8 <= shape.profile[0] <= 0.95
+        and 0.8 <= shape.profile[-1] <= 0.97
+        and shape.corners > 6
+    )
+
+
 def _looks_like_box(shape: Silhouette) -> bool:
     # A box shows straight edges meeting at sharp corners (a face, or two faces in
     # perspective): few vertices survive simplification, unlike the rounded jar or bottle.
@@ -606,8 +689,103 @@ def shape_cue(alpha: AlphaMask) -> tuple[str, str | None] | None:
     if shape is None:
         return None
     form = _looks_like(shape)
+    if form is None and _looks_like_pouch(shape):
+        form = "pouch"
+    if form is None and _looks_like_can(shape):
+        form = "can"
     if form is None and _looks_like_box(shape):
         form = "box"
     if form is None:
         return None
     return form, SHAPE_TYPES[form]
+
+
+# --- materials: what the label says, else what the product looks like --------------------------
+
+_KRAFT_DELTA_E = 10.0  # the main color this near (CIEDE2000) a kraft shade looks like kraft paper
+_KRAFT_MIN_SHARE = 0.4  # ... and covers this much of the product
+_SPECULAR_L = 92.0  # a specular highlight: near-white (Lab L) ...
+_SPECULAR_CHROMA = 10.0  # ... and colorless, whatever the surface's own color
+_MATTE_MAX_SHARE = 0.005  # kraft paper shows (almost) none
+
+
+def infer_materials(
+    texts: list[str],
+    product_type: str | None,
+    image: RGBImage,
+    alpha: AlphaMask | None,
+    colors: ColorAnalysis,
+) -> list[str]:
+    """Materials the label names; else what the product's look shows (kraft paper's color on
+    a matte surface; a neutral surface with a long specular streak is metal), else the one
+    material its type is nearly always made of (a mug is ceramic, a can aluminium). Empty only
+    when nothing supports a guess."""
+    written = match_materials(texts)
+    if written:
+        return written
+    found: list[str] = []
+    if alpha is not None and colors.colors:
+        lab = _product_lab(image, alpha)
+        if lab is not None:
+            specular = (lab[:, 0] >= _SPECULAR_L) & (
+                np.hypot(lab[:, 1], lab[:, 2]) <= _SPECULAR_CHROMA
+            )
+            main = colors.colors[0]
+            if (
+                main.share >= _KRAFT_MIN_SHARE
+                and _near_kraft(main.hex)
+                and float(specular.mean()) <= _MATTE_MAX_SHARE
+            ):
+                found.append("paper")
+            elif _metal_streak(image, alpha, main.hex):
+                found.append("metal")
+    prior = TYPE_MATERIALS.get(product_type or "")
+    if prior and prior not in found:
+        found.append(prior)
+    if "aluminum" in found and "metal" in found:
+        found.remove("metal")  # aluminium says more
+    return found
+
+
+def _product_lab(image: RGBImage, alpha: AlphaMask) -> np.ndarray[Any, Any] | None:
+    pixels = image.reshape(-1, 3)[np.flatnonzero(alpha.reshape(-1) > 0.5)]
+    if len(pixels) < 50:
+        return None
+    if len(pixels) > 20_000:
+        pixels = pixels[np.linspace(0, len(pixels) - 1, 20_000).astype(np.intp)]
+    rgb = (pixels.astype(np.float32) / 255.0).reshape(-1, 1, 3)
+    return np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).reshape(-1, 3))
+
+
+def _near_kraft(hex_value: str) -> bool:
+    kraft = np.array([hex_to_lab(value) for value in MERCHANT_PALETTE["kraft"]], np.float32)
+    return float(delta_e2000(kraft, hex_to_lab(hex_value)).min()) <= _KRAFT_DELTA_E
+
+
+def _metal_streak(image: RGBImage, alpha: AlphaMask, main_hex: str) -> bool:
+    """A neutral (gray/silver) surface lit into a long, narrow vertical highlight: how a
+    brushed or polished metal cylinder photographs. Colored or white products never count."""
+    main = hex_to_lab(main_hex)
+    if float(np.hypot(main[1], main[2])) > _SPECULAR_CHROMA or not 35.0 <= float(main[0]) <= 85.0:
+        return False
+    inside = alpha > 0.5
+    ys, xs = np.nonzero(inside)
+    if ys.size < 400:
+        return False
+    rgb = image.astype(np.float32) / 255.0
+    lab = np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB))
+    bright = (
+        inside
+        & (lab[..., 0] >= _SPECULAR_L)
+        & (np.hypot(lab[..., 1], lab[..., 2]) <= _SPECULAR_CHROMA)
+    )
+    share = float(bright.sum()) / ys.size
+    if not 0.01 <= share <= 0.15:
+        return False
+    by, bx = np.nonzero(bright)
+    height = ys.max() - ys.min() + 1
+    width = xs.max() - xs.min() + 1
+    return bool(
+        (by.max() - by.min() + 1) >= 0.5 * height
+        and np.percentile(bx, 95) - np.percentile(bx, 5) <= 0.2 * width
+    )

@@ -19,6 +19,7 @@ __all__ = [
     "MERCHANT_PALETTE",
     "StudioColorAnalyzer",
     "delta_e2000",
+    "hex_to_lab",
     "is_palette_color",
     "palette_hex",
     "product_color_name",
@@ -151,6 +152,12 @@ def delta_e2000(reference: FloatArray, sample: FloatArray) -> FloatArray:
     )
     result: FloatArray = np.asarray(distance, dtype=np.float32)
     return result
+
+
+def hex_to_lab(value: str) -> FloatArray:
+    """CIE Lab of a "#rrggbb" color."""
+    lab: FloatArray = _rgb_to_lab(np.array([_hex_to_rgb(value)], dtype=np.uint8))[0]
+    return lab
 
 
 def _name_lab(lab: FloatArray) -> str:

@@ -2,8 +2,9 @@
 
 Both are plain data so they can grow without code changes. Matching is whole-word and
 case-insensitive; a keyword also matches its plural ("capsule" finds "capsules") and a unit
-matches when glued to its number ("500mg"). Materials come only from words on the label: a
-product with no material written on it gets none, never a guess.
+matches when glued to its number ("500mg"). Materials named on the label come from
+``MATERIALS``; where the label names none, the analyzer may still infer one from the product's
+look or from ``TYPE_MATERIALS`` (see ``analyze.infer_materials``).
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from functools import cache
 
 __all__ = [
     "MATERIALS",
+    "PACKAGING_FORMS",
     "SHAPE_TYPES",
     "TAXONOMY",
+    "TYPE_MATERIALS",
     "Category",
     "ProductType",
     "is_taxonomy_term",
     "match_materials",
+    "match_packaging",
     "match_taxonomy",
 ]
 
@@ -223,8 +227,43 @@ SHAPE_TYPES: dict[str, str | None] = {
     "bottle": None,
     "jar": None,
     "box": None,
-    "bag": "bags",
+    "can": None,
+    "pouch": None,  # packaging: a stand-up pouch or a kraft/coffee bag holds food or drink
+    "bag": "bags",  # a bag one carries: handles over the body
     "shoe": "footwear",
+}
+
+# Packaging forms a label may name outright. They are weaker than a product type ("Cold Brew
+# Coffee Bag" is coffee) and never evidence for the "bags" category: a coffee bag is packaging,
+# not a handbag. Longest phrases win.
+PACKAGING_FORMS: dict[str, tuple[str, ...]] = {
+    "pouch": (
+        "stand-up pouch",
+        "stand up pouch",
+        "standup pouch",
+        "doypack",
+        "pouch",
+        "coffee bag",
+        "kraft bag",
+        "paper bag",
+        "zip bag",
+        "zipper bag",
+        "resealable bag",
+        "refill bag",
+    ),
+    "box": ("gift box", "carton", "box"),
+    "can": ("aluminium can", "aluminum can", "tin can", "canned"),
+}
+
+# What a product type is made of when nothing else says: only where one material is the norm
+# (a mug is ceramic, a drinks can aluminium), never a guess between several.
+TYPE_MATERIALS: dict[str, str] = {
+    "mug": "ceramic",
+    "can": "aluminum",
+    "wine": "glass",
+    "spirits": "glass",
+    "fragrance": "glass",
+    "candle": "wax",
 }
 
 # Canonical material name -> the words a label uses for it (longest phrases win, so "faux
@@ -241,17 +280,19 @@ MATERIALS: dict[str, tuple[str, ...]] = {
     "denim": ("denim",),
     "canvas": ("canvas",),
     "rubber": ("rubber", "silicone"),
+    "fabric": ("fabric", "textile", "woven"),
     "glass": ("glass", "borosilicate"),
     "plastic": ("plastic", "bpa free", "bpa-free", "pet plastic", "recycled plastic"),
     "aluminum": ("aluminum", "aluminium"),
     "stainless steel": ("stainless steel", "inox"),
     "steel": ("steel",),
+    "metal": ("metal", "tin", "brass", "copper"),
     "gold": ("solid gold", "gold plated", "gold-plated", "14k gold", "18k gold"),
     "silver": ("sterling silver", "925 silver"),
-    "ceramic": ("ceramic", "porcelain", "stoneware"),
+    "ceramic": ("ceramic", "porcelain", "stoneware", "earthenware"),
     "wood": ("wood", "wooden", "bamboo", "oak", "walnut"),
-    "paper": ("paper", "recycled paper"),
-    "cardboard": ("cardboard", "paperboard", "kraft"),
+    "paper": ("paper", "recycled paper", "kraft", "kraft paper"),
+    "cardboard": ("cardboard", "paperboard"),
     "wax": ("soy wax", "beeswax", "coconut wax"),
 }
 
@@ -284,7 +325,7 @@ def match_taxonomy(texts: list[str]) -> tuple[str, str] | None:
     A type scores its own keywords; its category adds the category-wide keywords and units.
     Ties go to the earlier entry in ``TAXONOMY`` so the answer is deterministic.
     """
-    text = _normalise(texts)
+    text = _without_packaging(_normalise(texts))
     if not text.strip(" |"):
         return None
     best: tuple[float, str, str] | None = None
@@ -305,6 +346,27 @@ def match_taxonomy(texts: list[str]) -> tuple[str, str] | None:
     return None if best is None else (best[1], best[2])
 
 
+def _packaging_phrases() -> list[tuple[str, str]]:
+    phrases = [(phrase, form) for form, words in PACKAGING_FORMS.items() for phrase in words]
+    return sorted(phrases, key=lambda item: (-len(item[0]), item[0]))
+
+
+def _without_packaging(text: str) -> str:
+    for phrase, _ in _packaging_phrases():
+        if phrase != "canned":  # "canned tomatoes" still says food
+            text = _pattern(phrase).sub(" ", text)
+    return text
+
+
+def match_packaging(texts: list[str]) -> str | None:
+    """The packaging form the label names ("stand-up pouch" -> "pouch"), or None."""
+    text = _normalise(texts)
+    for phrase, form in _packaging_phrases():
+        if _pattern(phrase).search(text):
+            return form
+    return None
+
+
 @cache
 def _all_terms() -> frozenset[str]:
     terms: set[str] = set()
@@ -315,6 +377,8 @@ def _all_terms() -> frozenset[str]:
         for product_type in category.types:
             terms.update(product_type.keywords)
             terms.add(product_type.name)
+    for phrases in PACKAGING_FORMS.values():
+        terms.update(phrases)
     return frozenset(terms)
 
 
