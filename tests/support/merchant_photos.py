@@ -24,7 +24,7 @@ class MerchantPhoto:
 
 def _mask(size: int, draw: object) -> npt.NDArray[np.float32]:
     big = np.zeros((size * _SUPERSAMPLE, size * _SUPERSAMPLE), np.uint8)
-    draw(big, float(_SUPERSAMPLE))  # type: ignore[operator]
+    draw(big, _SUPERSAMPLE * size / 512)  # type: ignore[operator]  # drawn in 512-px units
     small = cv2.resize(big.astype(np.float32) / 255.0, (size, size), interpolation=cv2.INTER_AREA)
     return np.asarray(small, np.float32)
 
@@ -108,12 +108,13 @@ def _compose(
         fg = fg + (1.0 - fg) * band[None, :, None]
     label = Image.fromarray(np.clip(fg * 255, 0, 255).astype(np.uint8))
     draw = ImageDraw.Draw(label)
+    unit = size / 512  # lines are given in 512-px units too
     for text, y, font_size in lines:
         draw.text(
-            (label_x or int((x0 + x1) / 2), y),
+            (int((label_x or 0) * unit) or int((x0 + x1) / 2), int(y * unit)),
             text,
             fill=(25, 22, 20),
-            font=ImageFont.load_default(size=font_size),
+            font=ImageFont.load_default(size=max(8, round(font_size * unit))),
             anchor="mm",
         )
     fg = np.asarray(label, np.float32) / 255.0
@@ -131,9 +132,7 @@ def kraft_pouch(size: int = 512) -> MerchantPhoto:
 
 def ceramic_mug(size: int = 512) -> MerchantPhoto:
     lines = [("Morning Co", 230, 30), ("Classic Mug", 290, 22)]
-    return _compose(
-        _mask(size, _mug_outline), (236, 232, 224), lines, seed=2, label_x=240 * size // 512
-    )
+    return _compose(_mask(size, _mug_outline), (236, 232, 224), lines, seed=2, label_x=240)
 
 
 def drinks_can(size: int = 512, color: tuple[int, int, int] = (190, 192, 196)) -> MerchantPhoto:
