@@ -648,6 +648,8 @@ def _looks_like_pouch(shape: Silhouette) -> bool:
         and min(shape.profile[:2]) >= 0.7
         and max(shape.profile[:2]) <= 0.97
         and widest >= 4
+        # smoothly wider from the seal down to the gusset: a ragged cutout is not a pouch
+        and all(b >= a - 0.02 for a, b in itertools.pairwise(shape.profile[: widest + 1]))
         and shape.corners > 6
     )
 
