@@ -125,8 +125,8 @@ def test_every_named_color_is_from_the_palette() -> None:
     for color in analyze(image).colors:
         assert color.name in MERCHANT_PALETTE
     assert all(
-        product_color_name(tuple(int(v) for v in rgb)) in MERCHANT_PALETTE  # type: ignore[misc]
-        for rgb in rng.integers(0, 256, (200, 3))
+        product_color_name((int(r), int(g), int(b))) in MERCHANT_PALETTE
+        for r, g, b in rng.integers(0, 256, (200, 3))
     )
 
 

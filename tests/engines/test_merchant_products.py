@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import webcolors
 
-from krev.engines.base import ColorAnalysis, NamedColor, auto_name
+from krev.engines.base import ColorAnalysis, NamedColor, ProductMetadata, auto_name
 from krev.engines.studio.analyze import StudioProductAnalyzer, infer_materials, shape_cue
 from krev.engines.studio.colors import StudioColorAnalyzer
 from krev.engines.studio.taxonomy import match_materials, match_packaging, match_taxonomy
@@ -28,7 +28,9 @@ def analyzer() -> StudioProductAnalyzer:
     return StudioProductAnalyzer()  # the real RapidOCR, loaded once for the module
 
 
-def _analyze(analyzer: StudioProductAnalyzer, photo: MerchantPhoto) -> tuple[ColorAnalysis, object]:
+def _analyze(
+    analyzer: StudioProductAnalyzer, photo: MerchantPhoto
+) -> tuple[ColorAnalysis, ProductMetadata]:
     colors = StudioColorAnalyzer().analyze(photo.image, photo.alpha)
     return colors, analyzer.analyze(photo.image, photo.alpha, colors)
 
@@ -37,23 +39,23 @@ def test_a_kraft_coffee_pouch_is_a_kraft_paper_pouch(analyzer: StudioProductAnal
     photo = kraft_pouch()
     colors, metadata = _analyze(analyzer, photo)
 
-    assert metadata.product_type == "pouch"  # type: ignore[attr-defined]
-    assert metadata.category is None  # type: ignore[attr-defined]  # a pouch holds anything
-    assert metadata.colors[0] in {"kraft", "tan"}  # type: ignore[attr-defined]
+    assert metadata.product_type == "pouch"
+    assert metadata.category is None  # a pouch holds anything
+    assert metadata.colors[0] in {"kraft", "tan"}
     hex_rgb = webcolors.hex_to_rgb(colors.colors[0].hex)
     assert max(abs(a - b) for a, b in zip(hex_rgb, KRAFT, strict=True)) <= 20
-    assert metadata.materials == ["paper"]  # type: ignore[attr-defined]
-    assert metadata.brand_name == "Hillwood"  # type: ignore[attr-defined]
-    assert metadata.product_name == "Single Origin"  # type: ignore[attr-defined]
+    assert metadata.materials == ["paper"]
+    assert metadata.brand_name == "Hillwood"
+    assert metadata.product_name == "Single Origin"
 
 
 def test_a_mug_is_ceramic_and_a_can_aluminium(analyzer: StudioProductAnalyzer) -> None:
     _, mug = _analyze(analyzer, ceramic_mug())
     _, can = _analyze(analyzer, drinks_can())
 
-    assert (mug.product_type, mug.materials) == ("mug", ["ceramic"])  # type: ignore[attr-defined]
-    assert (can.product_type, can.materials) == ("can", ["aluminum"])  # type: ignore[attr-defined]
-    assert auto_name(mug) == "Classic Mug by Morning Co"  # type: ignore[arg-type]
+    assert (mug.product_type, mug.materials) == ("mug", ["ceramic"])
+    assert (can.product_type, can.materials) == ("can", ["aluminum"])
+    assert auto_name(mug) == "Classic Mug by Morning Co"
 
 
 @pytest.mark.parametrize(
