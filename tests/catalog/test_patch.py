@@ -105,6 +105,8 @@ def test_each_key_is_set_and_cleared_and_the_derived_name_follows(
         "productName": None,
         "productType": None,
         "colors": [],
+        "color": None,
+        "color_hex": [],
         "materials": [],
     }
     assert data["name"] == "Untitled product"

@@ -18,7 +18,7 @@ from krev.catalog.repository import CorrectionRepository, ProductRepository
 from krev.catalog.schemas import ProductPatch, ProductUpload
 from krev.engines.base import ProductMetadata, auto_name
 from krev.engines.studio import vocabulary
-from krev.engines.studio.colors import PRODUCT_COLOR_ANCHORS, product_color_name
+from krev.engines.studio.colors import MERCHANT_PALETTE, palette_hex, product_color_name
 from krev.errors import (
     BadRequest,
     Conflict,
@@ -273,19 +273,24 @@ class AnalysisResult:
     auto_name: str
 
 
+def _css_hex(name: str) -> str | None:
+    try:
+        return str(webcolors.name_to_hex(name.strip().lower()))
+    except ValueError:
+        return None
+
+
 def color_fields(names: Sequence[str], measured: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The metadata's color keys: ``colors`` (palette names, most prominent first),
     ``color`` (the first, as in the reference's list example) and ``color_hex`` (each color's
     hex, in the same order: what engines read, never the names).
 
     A color's hex is the one measured on the product's pixels when given, else the palette's
-    swatch for its name; a name with neither is not a color and is left out of all three."""
-    from krev.engines.studio.colors import palette_hex
-
+    swatch (or the CSS value) for its name; a name with none is not a color and is left out."""
     kept: list[str] = []
     hexes: list[str] = []
     for name in dict.fromkeys(names):
-        value = (measured or {}).get(name) or palette_hex(name)
+        value = (measured or {}).get(name) or palette_hex(name) or _css_hex(name)
         if value is not None:
             kept.append(name)
             hexes.append(value)
@@ -488,8 +493,8 @@ def _color_entry(value: str) -> tuple[str, str]:
     if _HEX.match(text):
         rgb = webcolors.hex_to_rgb(text)
         return product_color_name((rgb.red, rgb.green, rgb.blue)), text
-    if text in PRODUCT_COLOR_ANCHORS:
-        return text, PRODUCT_COLOR_ANCHORS[text][0]
+    if text in MERCHANT_PALETTE:
+        return text, MERCHANT_PALETTE[text][0]
     return text, webcolors.name_to_hex(text)
 
 

@@ -13,7 +13,7 @@ from functools import cache
 
 import webcolors
 
-from krev.engines.studio.colors import PRODUCT_COLOR_ANCHORS
+from krev.engines.studio.colors import MERCHANT_PALETTE
 from krev.engines.studio.taxonomy import MATERIALS, SHAPE_TYPES, TAXONOMY
 
 __all__ = [
@@ -69,7 +69,7 @@ def materials() -> tuple[str, ...]:
 @cache
 def palette_colors() -> tuple[str, ...]:
     """The color words analysis names a product's colors with."""
-    return tuple(PRODUCT_COLOR_ANCHORS)
+    return tuple(MERCHANT_PALETTE)
 
 
 @cache
