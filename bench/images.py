@@ -94,7 +94,9 @@ class ImageResults:
 def _cutout(size: int = 1024) -> ProductCutout:
     photo = make_photo(PRODUCT_PHOTO, size)
     alpha = (photo.mask * 255).astype(np.uint8)
-    return ProductCutout(rgba=np.dstack([photo.image, alpha]), name="Blue box", colors=["blue"])
+    return ProductCutout(
+        rgba=np.dstack([photo.image, alpha]), name="Blue box", color_hex=["#2050c0"]
+    )
 
 
 def _requests(case: ImageCase, cutout: ProductCutout, seed: int) -> list[SceneRequest]:

@@ -105,7 +105,7 @@ class ProductCutout:
     name: str = ""
     product_type: str | None = None
     category: str | None = None
-    colors: list[str] = field(default_factory=list)
+    color_hex: list[str] = field(default_factory=list)  # "#rrggbb", most prominent first
 
 
 @dataclass(frozen=True)

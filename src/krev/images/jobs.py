@@ -28,6 +28,8 @@ class ProductInput(BaseModel):
     product_type: str | None = None
     category: str | None = None
     colors: list[str] = Field(default_factory=list)
+    """Color names, for matching a prompt's words; engines get ``color_hex``."""
+    color_hex: list[str] = Field(default_factory=list)
     product_name: str | None = None
     brand_name: str | None = None
 

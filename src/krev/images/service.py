@@ -206,6 +206,7 @@ def usable_products(
                 product_type=metadata.get("productType"),
                 category=product.category,
                 colors=[str(color) for color in metadata.get("colors") or []],
+                color_hex=[str(value) for value in metadata.get("color_hex") or []],
                 product_name=metadata.get("productName"),
                 brand_name=metadata.get("brandName"),
             )

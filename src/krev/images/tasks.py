@@ -338,7 +338,7 @@ def _load_cutout(ctx: JobContext, product: ProductInput) -> ProductCutout:
         name=product.name,
         product_type=product.product_type,
         category=product.category,
-        colors=list(product.colors),
+        color_hex=list(product.color_hex),  # engines read the hex, never the names
     )
 
 
