@@ -189,6 +189,8 @@ BAD_BODIES: list[tuple[Any, str]] = [
     # One bad value refuses the whole correction: the good one is not applied either.
     ({"metadata": {"brandName": "NORDVIK", "colors": ["not-a-color"]}}, "colors"),
     ({"name": "Fine", "category": "nonsense"}, "category"),
+    # Each value is published, but a serum is skincare, not a beverage.
+    ({"category": "beverage", "metadata": {"productType": "serum"}}, "productType"),
     (["name"], ""),
 ]
 
@@ -248,12 +250,15 @@ def test_the_taxonomy_is_published_and_every_value_is_accepted(
     [type_enum] = [s["enum"] for s in type_schema if "enum" in s]
     assert set(type_enum) == set(types)
 
-    # Every published value is one a correction may set (and gets back as is).
+    # Every published value is one a correction may set (and gets back as is); a type goes with
+    # its own category, and a form ("bottle") with any.
     pid = _upload(client, account)["id"]
     for category in categories:
-        assert _patched(client, account, pid, {"category": category})["category"] == category
-    for name in types:
-        data = _patched(client, account, pid, {"metadata": {"productType": name}})
+        body = {"category": category, "metadata": {"productType": None}}
+        assert _patched(client, account, pid, body)["category"] == category
+    for name, owner in types.items():
+        body = {"metadata": {"productType": name}, **({"category": owner} if owner else {})}
+        data = _patched(client, account, pid, body)
         assert data["metadata"]["productType"] == name
     materials = taxonomy["materials"]
     for start in range(0, len(materials), 10):

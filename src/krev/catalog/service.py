@@ -583,6 +583,20 @@ def read_correction(patch: ProductPatch) -> Correction:
     return Correction(top, metadata)
 
 
+def _check_type_in_category(product_type: str | None, category: str | None) -> None:
+    """A product type that belongs to one category cannot stand with another (a form such as
+    "bottle", which holds many categories' products, stands with any)."""
+    if product_type is None or category is None:
+        return
+    owner = next((t.category for t in vocabulary.product_types() if t.name == product_type), None)
+    if owner is not None and owner != category:
+        raise BadRequest(
+            f"metadata.productType '{product_type}' belongs to the category '{owner}', not "
+            f"'{category}': send category '{owner}', or a productType of '{category}' "
+            "(GET /api/v1/products/taxonomy lists them)."
+        )
+
+
 def correct_product(
     session: Session, user_id: uuid.UUID, product_id: uuid.UUID, correction: Correction
 ) -> Product:
@@ -608,6 +622,8 @@ def correct_product(
     }
     metadata = {**before_metadata, **correction.metadata}
     category = correction.top.get("category", product.category)
+    if "category" in correction.top or "productType" in correction.metadata:
+        _check_type_in_category(metadata.get("productType"), category)
     name_source = product.name_source
     name = product.name
     if "name" in correction.top:
