@@ -85,6 +85,11 @@ def test_each_key_is_set_and_cleared_and_the_derived_name_follows(
     assert data["metadata"]["colors"] == ["navy", "tan", "cornsilk"]
     data = _patched(client, account, pid, {"metadata": {"materials": ["Glass", "kraft"]}})
     assert data["metadata"]["materials"] == ["glass", "kraft"]
+    # One material, one published word: the British spelling is stored as the published one.
+    data = _patched(client, account, pid, {"metadata": {"materials": ["Aluminium", "aluminum"]}})
+    assert data["metadata"]["materials"] == ["aluminum"]
+    published = client.get(TAXONOMY, headers=account.headers).json()["data"]
+    assert "aluminium" not in published["materials"], published
     assert data["category"] == "skincare" and data["metadata"]["productType"] == "serum"
 
     data = _patched(client, account, pid, {"metadata": {"brandName": None}})

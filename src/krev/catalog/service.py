@@ -537,6 +537,7 @@ def _materials(values: list[str] | None) -> list[str]:
     allowed = vocabulary.materials()
     for value in values or []:
         text = " ".join(value.split()).lower()
+        text = vocabulary.MATERIAL_SPELLINGS.get(text, text)
         if text not in allowed:
             raise BadRequest(
                 f"metadata.materials: '{value}' is not a published material; {TAXONOMY_HINT}."

@@ -18,6 +18,7 @@ from krev.engines.studio.taxonomy import MATERIALS, SHAPE_TYPES, TAXONOMY
 
 __all__ = [
     "EXTRA_MATERIALS",
+    "MATERIAL_SPELLINGS",
     "PublishedType",
     "categories",
     "color_words",
@@ -29,7 +30,10 @@ __all__ = [
 
 # Broad material words a merchant uses that the label vocabulary (``taxonomy.MATERIALS``) does
 # not name as such: accepted in a correction, never inferred from a label.
-EXTRA_MATERIALS: tuple[str, ...] = ("metal", "aluminium", "fabric", "kraft", "paper")
+EXTRA_MATERIALS: tuple[str, ...] = ("metal", "fabric", "kraft", "paper")
+# Other spellings of a published material: accepted in a correction and stored as the published
+# word, so a catalog never holds one material under two names.
+MATERIAL_SPELLINGS: dict[str, str] = {"aluminium": "aluminum"}
 
 
 @dataclass(frozen=True)
