@@ -59,6 +59,7 @@ _MIN_SCORE = 0.6  # below this RapidOCR's lines on product photos are mostly noi
 _CROP_MARGIN = 0.04  # of the product's size, so text at the silhouette's edge is not cut
 _SMALL_TEXT_PX = 12  # tallest line shorter than this (or none): read a 2x upscale as well
 _MAX_UPSCALED_SIDE = 2048
+_DET_MAX_SIDE = 960  # the text detector's input, long side at most (analysis runs at <= 1024)
 
 _UNITS = (
     r"mg|mcg|g|kg|ml|cl|l|oz|fl\.?\s*oz|lb|lbs|iu|capsules?|caps|tablets?|softgels?|gummies"
@@ -399,7 +400,11 @@ class StudioProductAnalyzer:
         if self._ocr is None:
             from rapidocr_onnxruntime import RapidOCR  # heavy import: only when first needed
 
-            engine: OCRFunction = RapidOCR()
+            # The detector sees the crop at its own size (scaled down only past _DET_MAX_SIDE).
+            # RapidOCR's default scales the crop's *short* side up to 736 px: a tall bottle's
+            # label crop became ~5x the pixels, the same lines were found on the tuning sets and
+            # the read took twice as long (docs/catalog.md, "Speed").
+            engine: OCRFunction = RapidOCR(det_limit_side_len=_DET_MAX_SIDE, det_limit_type="max")
             self._ocr = engine
         return self._ocr
 
