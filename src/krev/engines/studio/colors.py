@@ -36,8 +36,10 @@ MERCHANT_PALETTE: dict[str, tuple[str, ...]] = {
     # Neutrals are anchored every few lightness steps so a charcoal is never "brown".
     "black": ("#000000", "#141414", "#262626"),
     "gray": ("#808080", "#404040", "#5a5a5a", "#696969", "#999999"),
-    "silver": ("#c0c0c0", "#b4b4b8", "#d3d3d3"),
-    "white": ("#ffffff", "#f5f5f5"),
+    "silver": ("#c0c0c0", "#b4b4b8"),
+    # A white product in studio light measures well below #ffffff where it turns from the light:
+    # a neutral surface this light is called white, never silver.
+    "white": ("#ffffff", "#f5f5f5", "#e6e6e6", "#dcdcdc"),
     "ivory": ("#fffff0", "#f8f4e3"),
     "cream": ("#fffdd0", "#f3e9c6", "#efe3c2"),
     "beige": ("#f5f5dc", "#e8dcc8", "#d9c8a9"),
