@@ -19,6 +19,9 @@ import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
 BackgroundKind = Literal["white", "gradient", "colored", "textured"]
+# What a photo's truth names its background: a studio kind, or a busy lifestyle scene
+# (tests/support/scene_photos.py).
+PhotoBackground = Literal[BackgroundKind, "busy"]
 ProductKind = Literal["bottle", "box", "jar", "bag", "shoe"]
 
 BACKGROUNDS: tuple[BackgroundKind, ...] = ("white", "gradient", "colored", "textured")
@@ -37,7 +40,7 @@ class ProductPhoto:
     mask: npt.NDArray[np.bool_]  # the true product region
     shadow: npt.NDArray[np.bool_]  # where the cast shadow visibly darkens the background
     label_text: str  # brand text drawn on the product, or ""
-    background: BackgroundKind
+    background: PhotoBackground
     product: ProductKind
     white_product: bool  # a near-white product (the hard white-on-white case when bg is light)
     jpeg_quality: int | None

@@ -37,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from krev.engines.base import AlphaMask, RGBImage, SegmentationResult
+from krev.engines.studio.busy import busy_scene_mask, is_busy
 
 __all__ = ["ClassicalSegmenter", "iou"]
 
@@ -183,6 +184,8 @@ class ClassicalSegmenter:
         score = np.maximum(score, np.where(shadow_like, 0.0, d_chroma / sigma_chroma))
         score = np.maximum(score, np.where(k < _SHADOW_MIN_K, -d_light / sigma_light, 0.0))
         color_mask = np.where(score > _SCORE_THRESHOLD, 255, 0).astype(np.uint8)
+        if is_busy(lab, bg_lab, border):
+            return self._busy(work, lab, unit, color_mask)
 
         edges = self._outline_evidence(lab, sample, unit)
         coarse = _u8(cv2.morphologyEx(color_mask, cv2.MORPH_OPEN, _disk(unit)))
@@ -207,6 +210,17 @@ class ClassicalSegmenter:
         if np.count_nonzero(refined) > 0.95 * h * w:
             confidence = min(confidence, 0.2)
         return refined, confidence
+
+    @staticmethod
+    def _busy(
+        work: RGBImage, lab: FloatArray, unit: int, distinct: U8Array
+    ) -> tuple[U8Array, float]:
+        h, w = lab.shape[:2]
+        mask = busy_scene_mask(work, lab, unit, distinct)
+        if np.count_nonzero(mask) < 0.002 * h * w:
+            return np.full((h, w), 255, np.uint8), 0.0
+        # A busy scene is never as clear as a sweep: confidence stays moderate.
+        return mask, 0.5
 
     @staticmethod
     def _peel_shadow(
