@@ -166,7 +166,10 @@ def _analyze(
 
     cutout: StoredObject | None = None
     if alpha is not None and not job.skip_segmentation:
-        rgba = np.dstack([rgb, np.clip(alpha * 255.0 + 0.5, 0, 255).astype(np.uint8)])
+        from krev.engines.studio.cutout import cutout_rgba
+
+        # Edge pixels carry the product's color, not a fringe of the backdrop it was shot on.
+        rgba = cutout_rgba(rgb, alpha)
         cutout = runtime.storage.put(
             service.cutout_key(user_id, product_id),
             encode_webp(Image.fromarray(rgba, "RGBA"), quality=90),
