@@ -1,6 +1,7 @@
 """Product analysis quality and speed on the two evaluation sets (issues 3 and 12).
 
-The tuning set (``tests.support.product_photos.evaluation_set``): each photo gets the full studio
+The tuning set (``tests.support.product_photos.evaluation_set`` and the busy scenes and white
+sweeps of ``tests.support.scene_photos.scene_set``): each photo gets the full studio
 analysis (segment, colors, OCR analyzer on the segmenter's own alpha), timed, and scored
 against the generator's truth; plain OpenCV GrabCut runs on the same photos for comparison.
 The held-out set (``tests.support.heldout_photos``, never tuned on): the same analysis on each
@@ -23,7 +24,8 @@ import cv2
 import numpy as np
 from tests.support import heldout_photos
 from tests.support.fake_openai import FakeOpenAI
-from tests.support.product_photos import BACKGROUNDS, ProductPhoto, evaluation_set
+from tests.support.product_photos import ProductPhoto, evaluation_set
+from tests.support.scene_photos import scene_set
 
 from bench.evaluation import PhotoScore, SetScores, boundary_f, heldout_commit, same_text
 from krev.engines.base import ColorAnalysis, ProductMetadata, RGBImage
@@ -140,8 +142,16 @@ def fake_llm() -> Iterator[OpenAIVisionAnalyzer]:
         yield OpenAIVisionAnalyzer(server.base_url, "fake-vision", api_key=server.api_key)
 
 
-def run(n: int = 40, size: int = 1024, llm: OpenAIVisionAnalyzer | None = None) -> AnalysisResults:
-    photos = evaluation_set(n, size)
+SCENE_PHOTOS = 32  # busy scenes and white sweeps from tests/support/scene_photos.py
+
+
+def run(
+    n: int = 40,
+    size: int = 1024,
+    llm: OpenAIVisionAnalyzer | None = None,
+    scenes: int = SCENE_PHOTOS,
+) -> AnalysisResults:
+    photos = evaluation_set(n, size) + scene_set(scenes, size)
     studio = _Studio(llm)
     colors = studio.colors
     model_load_s = studio.load()
@@ -154,7 +164,9 @@ def run(n: int = 40, size: int = 1024, llm: OpenAIVisionAnalyzer | None = None) 
     labelled = brand_correct = colored = color_correct = 0
     scores = SetScores(
         "tuning set",
-        f"tests/support/product_photos.py, photos 0-{n - 1} at {size}²",
+        f"tests/support/product_photos.py, photos 0-{n - 1}, and "
+        f"tests/support/scene_photos.py, photos 0-{scenes - 1} (busy scenes, white sweeps), "
+        f"at {size}²",
     )
     for photo in photos:
         started = time.perf_counter()
@@ -201,8 +213,7 @@ def run(n: int = 40, size: int = 1024, llm: OpenAIVisionAnalyzer | None = None) 
                 statistics.fmean(s for s, _ in by_kind[kind]),
                 statistics.fmean(b for _, b in by_kind[kind]),
             )
-            for kind in BACKGROUNDS
-            if by_kind[kind]
+            for kind in by_kind
         },
         labelled=labelled,
         brand_correct=brand_correct,
