@@ -185,7 +185,8 @@ def test_busy_scenes_and_white_sweeps_are_cut_out() -> None:
     # sweeps. Measured: busy 0.924 (0.857 with the studio model alone, photos down to 0.30;
     # now none below 0.66), white sweeps 0.763.
     segmenter = ClassicalSegmenter()
-    busy, white = [], []
+    busy: list[float] = []
+    white: list[float] = []
     for index in range(16):
         photo = make_scene_photo(index, 320)
         score = iou(segmenter.segment(photo.image).alpha, photo.mask)

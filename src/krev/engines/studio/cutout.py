@@ -27,7 +27,7 @@ def _spread(
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     total = np.asarray(cv2.GaussianBlur(colors * weight[..., None], (0, 0), sigma), np.float32)
     mass = np.asarray(cv2.GaussianBlur(weight, (0, 0), sigma), np.float32)
-    return total / np.maximum(mass, 1e-6)[..., None], mass
+    return (total / np.maximum(mass, 1e-6)[..., None]).astype(np.float32), mass
 
 
 def cutout_rgba(rgb: RGBImage, alpha: AlphaMask) -> npt.NDArray[np.uint8]:
