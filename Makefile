@@ -34,14 +34,18 @@ $(TORCH_STAMP): pyproject.toml uv.lock | $(STAMP)
 
 setup-torch: $(TORCH_STAMP) ## Create .venv-torch: the locked dependencies, the diffusers extra and a CPU torch
 
-# The held-out evaluation set (tests/support/heldout_photos.py) typesets its labels with these
-# Debian packages' fonts; installed only when one is missing (as root, or through sudo).
+# The evaluation sets typeset their labels with Debian packages' fonts, each set its own
+# families: the held-out set (tests/support/heldout_photos.py) and the tuning set of labelled
+# products (tests/support/label_photos.py). Installed only when one is missing (as root, or
+# through sudo); a set whose fonts are missing refuses to render rather than fall back.
 HELDOUT_FONT_PACKAGES := fonts-liberation2 fonts-freefont-ttf fonts-urw-base35
-setup-fonts: ## Install the held-out evaluation set's font packages when they are missing
-	@dpkg -s $(HELDOUT_FONT_PACKAGES) >/dev/null 2>&1 || { \
+TUNING_FONT_PACKAGES := fonts-dejavu-core fonts-lato fonts-open-sans fonts-crosextra-carlito
+FONT_PACKAGES := $(HELDOUT_FONT_PACKAGES) $(TUNING_FONT_PACKAGES)
+setup-fonts: ## Install the evaluation sets' font packages (held-out and tuning) when missing
+	@dpkg -s $(FONT_PACKAGES) >/dev/null 2>&1 || { \
 	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 	  $$SUDO apt-get update && \
-	  $$SUDO apt-get install -y --no-install-recommends $(HELDOUT_FONT_PACKAGES); }
+	  $$SUDO apt-get install -y --no-install-recommends $(FONT_PACKAGES); }
 
 run: setup ## Migrate and serve the API with embedded workers on http://127.0.0.1:8000
 	$(VENV)/bin/krev serve
