@@ -22,7 +22,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from tests.support import heldout_photos
+from tests.support import heldout_photos, label_photos
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.product_photos import ProductPhoto, evaluation_set
 from tests.support.scene_photos import scene_set
@@ -222,6 +222,81 @@ def run(
         model_load_s=model_load_s,
         seconds=seconds,
         scores=scores,
+    )
+
+
+@dataclass
+class LabelResults:
+    """The labelled-products tuning set (tests/support/label_photos.py): each photo read once,
+    scored alone and again told its account's other products' label lines."""
+
+    alone: list[PhotoScore]
+    with_catalog: list[PhotoScore]
+
+
+def run_labels(
+    count: int = label_photos.PHOTOS,
+    size: int | None = None,
+    studio: _Studio | None = None,
+    start: int = 0,
+) -> LabelResults:
+    """The labelled-products tuning set, analysed as uploads are (segment, colors, read), then
+    described again with the label lines the analysis read on the same account's other photos,
+    as an account's later uploads are."""
+    if missing := label_photos.missing_fonts():
+        raise RuntimeError(f"the tuning set's fonts are missing (make setup-fonts): {missing}")
+    if studio is None:
+        studio = _Studio()
+        studio.load()
+    read = []
+    alone: list[PhotoScore] = []
+    for photo in label_photos.tuning_set(count, size, start):
+        started = time.perf_counter()
+        alpha = studio.segmenter.segment(photo.image).alpha
+        found = studio.colors.analyze(photo.image, alpha)
+        shared = time.perf_counter() - started
+        lines, crop_height = studio.analyzer.read_label(photo.image, alpha)
+        metadata = studio.analyzer.describe(lines, crop_height, photo.image, alpha, found)
+        elapsed = time.perf_counter() - started
+        read.append((photo, alpha, found, lines, crop_height, metadata.text))
+        alone.append(_label_score(photo, alpha, found, metadata, elapsed, shared))
+    with_catalog: list[PhotoScore] = []
+    for photo, alpha, found, lines, crop_height, _ in read:
+        catalog = [
+            texts
+            for other, *_, texts in read
+            if other.account == photo.account and other is not photo
+        ]
+        metadata = studio.analyzer.describe(
+            lines, crop_height, photo.image, alpha, found, catalog_labels=catalog
+        )
+        with_catalog.append(_label_score(photo, alpha, found, metadata, 0.0, 0.0))
+    return LabelResults(alone, with_catalog)
+
+
+def _label_score(
+    photo: label_photos.LabelPhoto,
+    alpha: np.ndarray,
+    found: ColorAnalysis,
+    metadata: ProductMetadata,
+    seconds: float,
+    shared: float,
+) -> PhotoScore:
+    top = found.colors[0].name if found.colors else None
+    return PhotoScore(
+        background=photo.background,
+        white_on_white=False,
+        side=(photo.image.shape[0], photo.image.shape[1]),
+        iou=iou(alpha, photo.mask),
+        boundary_f=boundary_f(alpha > 0.5, photo.mask),
+        seconds=seconds,
+        brand=same_text(metadata.brand_name, photo.brand_name),
+        brand_cased=same_text(metadata.brand_name, photo.brand_name, cased=True),
+        product_name=same_text(metadata.product_name, photo.product_name),
+        product_type=metadata.product_type == photo.product_type,
+        category=metadata.category == photo.category,
+        color=top in photo.colors,
+        segment_colors_seconds=shared,
     )
 
 

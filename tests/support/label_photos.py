@@ -593,7 +593,8 @@ def _accepted_colors(rgb: npt.NDArray[np.float32]) -> frozenset[str]:
     """Palette names whose nearest shade is within a just-noticeable step of the nearest one:
     the names a merchant would accept for this body color."""
     pixel = np.clip(np.round(rgb * 255), 0, 255).astype(np.uint8).reshape(1, 1, 3)
-    lab = cv2.cvtColor(pixel.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB).reshape(3)
+    lab = np.asarray(cv2.cvtColor(pixel.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB), np.float32)
+    lab = lab.reshape(3)
     distances = {
         name: float(delta_e2000(np.array([hex_to_lab(v) for v in shades], np.float32), lab).min())
         for name, shades in MERCHANT_PALETTE.items()

@@ -4,11 +4,14 @@ taxonomy type/category and materials from what is written there, colors from the
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any, Protocol
 
 import cv2
@@ -30,6 +33,7 @@ __all__ = [
     "Silhouette",
     "StudioProductAnalyzer",
     "TextLine",
+    "brand_score",
     "choose_brand_and_product",
     "choose_with_known_brands",
     "infer_materials",
@@ -62,7 +66,7 @@ _MAX_UPSCALED_SIDE = 2048
 _DET_MAX_SIDE = 960  # the text detector's input, long side at most (analysis runs at <= 1024)
 
 _UNITS = (
-    r"mg|mcg|g|kg|ml|cl|l|oz|fl\.?\s*oz|lb|lbs|iu|capsules?|caps|tablets?|softgels?|gummies"
+    r"mg|mcg|g|kg|ml|cl|l|oz|fl\.?\s*oz|lb|lbs|ib|iu|capsules?|caps|tablets?|softgels?|gummies"
     r"|servings?|count|ct|pcs|pieces|pack|x|w|mah|v|%|cm|mm|in"
 )
 _AMOUNT = rf"[\d.,/]*\d[\d.,/]*\s*(?:{_UNITS})?\.?"
@@ -110,8 +114,28 @@ _CLAIM_WORDS = frozenset(
         "usa",
         "per",
         "serving",
+        "fragrance",
+        "paraben",
+        "dermatologist",
+        "tested",
+        "plant",
+        "based",
+        "small",
+        "batch",
+        "fair",
+        "trade",
+        "hand",
+        "poured",
+        "grain",
+        "recyclable",
+        "certified",
+        "kosher",
+        "keto",
+        "friendly",
+        "third-party",
     ]
 )
+_TRACKED_GAP = 0.35  # median letter gap / ink height from which capitals read as tracked
 _ACRONYM_MAX_LETTERS = 3  # "IBM" stays upper case; "AURA" and "NIKE" read as words
 
 
@@ -123,6 +147,9 @@ class TextLine:
     score: float
     top: float
     height: float
+    # The median blank between letters over the text's ink height: capitals set wide apart
+    # ("N O R D V I K") are how a label sets a brand. 0 when unknown.
+    tracking: float = 0.0
 
 
 def _normalise_text(text: str) -> str:
@@ -139,6 +166,9 @@ def _is_size_or_claim(text: str) -> bool:
 
 
 def _brand_case(text: str) -> str:
+    words = text.split()
+    if len(words) >= 3 and all(len(word) == 1 for word in words):
+        text = "".join(words)  # tracked capitals read letter by letter ("O R A")
     letters = [c for c in text if c.isalpha()]
     if not letters:
         return text
@@ -154,25 +184,164 @@ def _prominence(line: TextLine, crop_height: int) -> float:
     return line.height * (1.0 - 0.25 * line.top / max(crop_height, 1))
 
 
+# --- brand vs product line: several cues, weighed -------------------------------------------
+
+# How much each cue counts towards a line being the brand (and not the product line). Label
+# heights are compared to the tallest candidate's (0..1); the other cues are 0..1 as well.
+_W_PROMINENCE = 1.0
+_W_WORDS = 0.7  # a line of ordinary words ("Night Repair", "Dark Roast") reads as a product line
+_W_MIXED_CASE = 0.5  # a capital inside a word ("bareSkin", "VitaNova") is a brand's own spelling
+_W_TRACKED = 0.2  # capitals set wide apart are how labels set a brand
+_W_CATALOG = 1.2  # recurring across the account's other products (scaled to the most recurring)
+_MIN_RECURRENCE = 2  # a text on this many of the account's other products recurs
+# "by Nordvik", "from Hollow Oak", and "bybareSkin" where OCR dropped the space.
+_BY = re.compile(r"^(?:by|from)(?:\s+|(?=(?-i:[A-Z])))(?P<brand>\S.*)$", re.IGNORECASE)
+_RUN_WORDS = 4  # the longest run of a line's words a brand may be
+
+
+@cache
+def _english_words() -> frozenset[str]:
+    """Lower-case English words (SCOWL's American English list, as Debian's wamerican ships
+    it): brand names are mostly coined, product lines mostly words."""
+    path = Path(__file__).with_name("english_words.txt.gz")
+    with gzip.open(path, "rt", encoding="utf-8") as words:
+        return frozenset(line.strip() for line in words if line.strip())
+
+
+def _word_share(text: str) -> float:
+    """The share of ``text``'s words that are ordinary words: English words, taxonomy terms
+    ("serum", "whey") and claim words. 0 for a coined name ("Nordvik")."""
+    words = re.findall(r"[A-Za-z]+", text)
+    if not words:
+        return 0.0
+    english = _english_words()
+    ordinary = sum(
+        1
+        for word in words
+        if word.lower() in english or is_taxonomy_term(word) or word.lower() in _CLAIM_WORDS
+    )
+    return ordinary / len(words)
+
+
+def _mixed_case(text: str) -> bool:
+    """A capital after a lower-case letter within a word: "bareSkin", "VitaNova", "DermaLuxe"."""
+    return any(re.search(r"[a-z][A-Z]", word) for word in text.split())
+
+
+def _names_a_type(text: str) -> bool:
+    """Whether the line names what the product is ("Hydrating Serum", "Whole Bean Coffee"):
+    the descriptor, neither brand nor product line when another line is there."""
+    return match_taxonomy([text]) is not None or match_packaging([text]) is not None
+
+
+def _catalog_keys(catalog_labels: Sequence[Sequence[str]]) -> list[frozenset[str]]:
+    """Per other product of the account: the keys of its label lines and of their word runs."""
+    found: list[frozenset[str]] = []
+    for texts in catalog_labels:
+        keys: set[str] = set()
+        for text in texts:
+            words = text.split()
+            if words and _BY.match(text):
+                words = words[1:]
+            for start in range(len(words)):
+                for end in range(start + 1, min(len(words), start + _RUN_WORDS) + 1):
+                    keys.add(_brand_key(" ".join(words[start:end])))
+            keys.add(_brand_key(text))
+        found.append(frozenset(key for key in keys if len(key) >= 2))
+    return found
+
+
+def _recurrence(text: str, catalog: list[frozenset[str]]) -> int:
+    key = _brand_key(text)
+    return sum(1 for keys in catalog if key in keys) if len(key) >= 2 else 0
+
+
+def _catalog_spelling(text: str, catalog_labels: Sequence[Sequence[str]]) -> str | None:
+    """The brand as the account's labels most often spell it, when this label shows no casing
+    of its own (all capitals or all lower case) and the others show a mixed-case spelling at
+    least twice ("BARESKIN" here, "bareSkin" on two other labels)."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters or not (all(c.isupper() for c in letters) or all(c.islower() for c in letters)):
+        return None
+    key = _brand_key(text)
+    seen: dict[str, int] = {}
+    for texts in catalog_labels:
+        for spelling in {run for line in texts for run in _word_runs(line)}:
+            if _brand_key(spelling) == key and _mixed_case(spelling):
+                seen[spelling] = seen.get(spelling, 0) + 1
+    best = max(seen.items(), key=lambda item: (item[1], item[0]), default=None)
+    return best[0] if best and best[1] >= _MIN_RECURRENCE else None
+
+
+def _word_runs(text: str) -> list[str]:
+    words = text.split()
+    return [
+        " ".join(words[start:end])
+        for start in range(len(words))
+        for end in range(start + 1, min(len(words), start + _RUN_WORDS) + 1)
+    ]
+
+
+def brand_score(line: TextLine, tallest: float, crop_height: int, recurrence: float = 0.0) -> float:
+    """How much ``line`` reads as the brand rather than the product line: prominence, then
+    ordinary words against it, its own mixed case, tracked capitals and its recurrence across
+    the account's products (0..1, relative to the most recurring text) for it."""
+    score = _W_PROMINENCE * _prominence(line, crop_height) / max(tallest, 1e-6)
+    score -= _W_WORDS * _word_share(line.text)
+    if _mixed_case(line.text):
+        score += _W_MIXED_CASE
+    if line.tracking >= _TRACKED_GAP and line.text.isupper():
+        score += _W_TRACKED
+    return score + _W_CATALOG * recurrence
+
+
 def choose_brand_and_product(
-    lines: Sequence[TextLine], crop_height: int
+    lines: Sequence[TextLine], crop_height: int, catalog_labels: Sequence[Sequence[str]] = ()
 ) -> tuple[str | None, str | None]:
-    """The brand (most prominent line that is not a generic, unit or claim word) and the product
-    line (the next most prominent distinct line that is not a size, unit or claim)."""
-    ranked = sorted(
-        (line for line in lines if line.text and not _is_size_or_claim(line.text)),
-        key=lambda line: (-_prominence(line, crop_height), line.top, line.text),
+    """The brand and the product line, weighing several cues (see ``brand_score``): a "by X"
+    line names the brand outright; a line naming the product's type ("Hydrating Serum") is
+    the descriptor, never the brand, and the product line only when nothing else is."""
+    candidates = [line for line in lines if line.text and not _is_size_or_claim(line.text)]
+    if not candidates:
+        return None, None
+    catalog = _catalog_keys(catalog_labels)
+    brand_line: TextLine | None = None
+    brand: str | None = None
+    joined = [(line, match) for line in candidates if (match := _BY.match(line.text))]
+    if joined:
+        brand_line, match = max(joined, key=lambda item: item[0].height)
+        brand = match.group("brand").strip()
+    else:
+        named = [line for line in candidates if not is_taxonomy_term(line.text)]
+        pool = [line for line in named if not _names_a_type(line.text)] or named
+        if pool:
+            counts = {id(line): _recurrence(line.text, catalog) for line in pool}
+            most = max(counts.values())
+            tallest = max(_prominence(line, crop_height) for line in pool)
+            brand_line = max(
+                pool,
+                key=lambda line: (
+                    brand_score(
+                        line,
+                        tallest,
+                        crop_height,
+                        counts[id(line)] / most if most >= _MIN_RECURRENCE else 0.0,
+                    ),
+                    -line.top,
+                ),
+            )
+            brand = brand_line.text
+    if brand is not None:
+        brand = _catalog_spelling(brand, catalog_labels) or _brand_case(brand)
+    rest = [line for line in candidates if line is not brand_line]
+    rest = [line for line in rest if _brand_key(line.text) != _brand_key(brand or "")]
+    lines_first = [line for line in rest if not _names_a_type(line.text)] or rest
+    product_line = max(
+        lines_first,
+        key=lambda line: (_prominence(line, crop_height), -line.top),
+        default=None,
     )
-    brand_line = next((line for line in ranked if not is_taxonomy_term(line.text)), None)
-    brand = _brand_case(brand_line.text) if brand_line else None
-    product = next(
-        (
-            _TRAILING_SIZE.sub("", line.text)
-            for line in ranked
-            if line is not brand_line and line.text.lower() != (brand or "").lower()
-        ),
-        None,
-    )
+    product = _TRAILING_SIZE.sub("", product_line.text) if product_line else None
     return brand, product
 
 
@@ -277,6 +446,16 @@ def _ink_columns(
     body = np.flatnonzero(ink.sum(axis=1) >= 0.15 * max(int(columns.sum()), 1))
     ink_height = float(body[-1] - rows[0] + 1) if rows.size and body.size else 0.0
     return columns, x0, ink_height
+
+
+def _letter_tracking(image: np.ndarray[Any, Any], xs: list[float], ys: list[float]) -> float:
+    """The line's median blank between letters over its ink height (0 when unknown)."""
+    box = [[min(xs), min(ys)], [max(xs), min(ys)], [max(xs), max(ys)], [min(xs), max(ys)]]
+    columns, _, ink_height = _ink_columns(image, box)
+    runs = _blank_runs(columns)
+    if len(runs) < 2 or ink_height <= 0:
+        return 0.0
+    return float(np.median([end - start for start, end in runs])) / ink_height
 
 
 def _blank_runs(columns: np.ndarray[Any, Any]) -> list[tuple[int, int]]:
@@ -428,11 +607,13 @@ class StudioProductAnalyzer:
             ys = [float(point[1]) for point in box]
             boxes.append((xs, ys, raw_text, score, centres))
         lines: list[TextLine] = []
-        for _xs, ys, raw_text, score, _centres in _join_split_lines(boxes):
+        for xs, ys, raw_text, score, _centres in _join_split_lines(boxes):
             text = _normalise_text(raw_text)
             if not any(c.isalnum() for c in text):
                 continue
-            lines.append(TextLine(text, score, min(ys) / scale, (max(ys) - min(ys)) / scale))
+            top, height = min(ys) / scale, (max(ys) - min(ys)) / scale
+            tracking = _letter_tracking(image, xs, ys)
+            lines.append(TextLine(text, score, top, height, tracking))
         return lines
 
     def read_label(self, image: RGBImage, alpha: AlphaMask | None) -> tuple[list[TextLine], int]:
@@ -455,13 +636,37 @@ class StudioProductAnalyzer:
         colors: ColorAnalysis,
         *,
         known_brands: Sequence[str] = (),
+        catalog_labels: Sequence[Sequence[str]] = (),
     ) -> ProductMetadata:
         lines, crop_height = self.read_label(image, alpha)
+        return self.describe(
+            lines,
+            crop_height,
+            image,
+            alpha,
+            colors,
+            known_brands=known_brands,
+            catalog_labels=catalog_labels,
+        )
+
+    def describe(
+        self,
+        lines: Sequence[TextLine],
+        crop_height: int,
+        image: RGBImage,
+        alpha: AlphaMask | None,
+        colors: ColorAnalysis,
+        *,
+        known_brands: Sequence[str] = (),
+        catalog_labels: Sequence[Sequence[str]] = (),
+    ) -> ProductMetadata:
+        """The metadata from label lines already read (``read_label``), the product's pixels
+        and colors, the account's known brands and its other products' label lines."""
         texts = [line.text for line in sorted(lines, key=lambda line: (line.top, line.text))]
         # The account's own corrections first: a brand it named before is the brand again.
         brand, product = choose_with_known_brands(
             lines, crop_height, known_brands
-        ) or choose_brand_and_product(lines, crop_height)
+        ) or choose_brand_and_product(lines, crop_height, catalog_labels)
         # The label's words decide (a product type, else a packaging form it names); the
         # silhouette speaks only when the label says nothing.
         packaging = match_packaging(texts)
