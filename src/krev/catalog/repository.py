@@ -32,6 +32,21 @@ class ProductRepository(Repository[Product]):
         )
         return self.session.scalars(stmt).first()
 
+    # How many of a user's other products' label lines an analysis reads: the most recent.
+    LABEL_ROWS = 200
+
+    def label_texts(self, user_id: uuid.UUID, except_id: uuid.UUID) -> list[Any]:
+        """The label lines stored with the user's other ready products, newest first."""
+        stmt = (
+            select(Product.metadata_)
+            .where(
+                Product.user_id == user_id, Product.id != except_id, Product.status == "ready"
+            )
+            .order_by(Product.created_at.desc(), Product.id)
+            .limit(self.LABEL_ROWS)
+        )
+        return [metadata.get("labelText") for metadata in self.session.scalars(stmt) if metadata]
+
     def ready_called(self, user_id: uuid.UUID, fragments: Sequence[str] | None) -> list[Product]:
         """The user's ready products with a cutout whose name, productName, brandName or
         productType contains one of ``fragments`` (lower case), newest first; every ready one

@@ -670,6 +670,18 @@ def correct_product(
     return product
 
 
+def catalog_labels(
+    session: Session, user_id: uuid.UUID, product_id: uuid.UUID
+) -> list[list[str]]:
+    """The label lines analysis read on this user's other products (never another user's):
+    what tells a brand, which recurs across a catalog, from a product line."""
+    return [
+        [str(text) for text in texts]
+        for texts in ProductRepository(session).label_texts(user_id, product_id)
+        if isinstance(texts, list) and texts
+    ]
+
+
 def known_brands(session: Session, user_id: uuid.UUID) -> list[str]:
     """The brand names this user has given their products, as they last gave each one (a
     brand corrected twice counts as its latest value; a cleared one not at all), most

@@ -45,6 +45,7 @@ log = structlog.get_logger("krev.catalog")
 
 # Analysis reads labels and colors; past this side more pixels only cost time.
 ANALYSIS_SIDE = 1024
+MAX_LABEL_LINES = 40  # label lines kept with a product for the account's later analyses
 UNEXPECTED = "The product analysis failed unexpectedly."
 
 
@@ -144,6 +145,8 @@ def _analyze(
         user_id, image_key = product.user_id, product.image_key
         # The brands this account has corrected its products to: its own, never another's.
         known_brands = service.known_brands(session, user_id)
+        # ... and the label lines read on its other products (a brand recurs, a line rarely).
+        catalog_labels = service.catalog_labels(session, user_id, product_id)
     # Never the whole original: a 40 MP upload is analysed, and cut out, at the working size.
     working = decode_stored(
         runtime.storage.get(image_key), working_side=runtime.settings.image_working_side
@@ -160,7 +163,7 @@ def _analyze(
     ctx.progress(50)
 
     metadata, colors, analysis = _read_product(
-        runtime.settings, rgb, alpha, analyzers, known_brands
+        runtime.settings, rgb, alpha, analyzers, known_brands, catalog_labels
     )
     ctx.progress(85)
 
@@ -184,6 +187,8 @@ def _analyze(
                 metadata.colors, {color.name: color.hex for color in colors.colors}
             ),
             "materials": list(metadata.materials),
+            # Not shown by the API: what later analyses of this account compare labels with.
+            "labelText": list(metadata.text[:MAX_LABEL_LINES]),
         },
         category=metadata.category,
         auto_name=auto_name(metadata),
@@ -214,6 +219,7 @@ def _read_product(
     alpha: AlphaMask | None,
     names: list[str],
     known_brands: list[str],
+    catalog_labels: list[list[str]],
 ) -> tuple[ProductMetadata, ColorAnalysis, dict[str, object]]:
     """The metadata, the measured colors (their hex values go into the metadata), and which
     analyzer produced it (recorded in the job's output), told the account's ``known_brands``."""
@@ -225,7 +231,13 @@ def _read_product(
     analysis: dict[str, object] = {"analyzer": names[0]}
     try:
         analyzer: ProductAnalyzer = registry.provider(settings, "analyze", names[0])
-        metadata = analyzer.analyze(small_rgb, small_alpha, colors, known_brands=known_brands)
+        metadata = analyzer.analyze(
+            small_rgb,
+            small_alpha,
+            colors,
+            known_brands=known_brands,
+            catalog_labels=catalog_labels,
+        )
     except VisionAnalysisError as error:
         if len(names) < 2:
             raise PipelineError(error.message, "analyzer_unavailable") from error
@@ -234,7 +246,13 @@ def _read_product(
         # says so.
         log.warning("product_analyzer_fallback", analyzer=names[0], error=error.message)
         fallback: ProductAnalyzer = registry.provider(settings, "analyze", names[1])
-        metadata = fallback.analyze(small_rgb, small_alpha, colors, known_brands=known_brands)
+        metadata = fallback.analyze(
+            small_rgb,
+            small_alpha,
+            colors,
+            known_brands=known_brands,
+            catalog_labels=catalog_labels,
+        )
         analysis = {
             "analyzer": names[1],
             "fallback_from": names[0],

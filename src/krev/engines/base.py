@@ -73,11 +73,14 @@ class ProductAnalyzer(Protocol):
         colors: ColorAnalysis,
         *,
         known_brands: Sequence[str] = (),
+        catalog_labels: Sequence[Sequence[str]] = (),
     ) -> ProductMetadata:
         """Brand, product line, type, category and materials of the product in ``image``.
 
         ``known_brands`` are brand names the product's owner has given their other products
-        (their corrections): text on the label that reads as one of them is the brand."""
+        (their corrections): text on the label that reads as one of them is the brand.
+        ``catalog_labels`` are the label lines read on the owner's other products: a brand
+        recurs across a catalog, a product line rarely does."""
 
 
 def auto_name(metadata: ProductMetadata) -> str:

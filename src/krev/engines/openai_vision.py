@@ -251,6 +251,7 @@ class OpenAIVisionAnalyzer:
         colors: ColorAnalysis,
         *,
         known_brands: Sequence[str] = (),
+        catalog_labels: Sequence[Sequence[str]] = (),  # the model reads the label itself
     ) -> ProductMetadata:
         # The whole photo goes up, not the cutout: context (a shoe box, a hand) helps the model
         # and the segmenter's mistakes cannot hide the label from it.

@@ -1,0 +1,90 @@
+"""Brand vs product line from several cues (issue 12): the cue logic on label lines, and the
+analysis on a small fixed sample of the labelled-products tuning set."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from krev.engines.base import ColorAnalysis
+from krev.engines.studio.analyze import StudioProductAnalyzer, TextLine, choose_brand_and_product
+from tests.support import label_photos
+
+
+def lines(*rows: tuple[str, float, float]) -> list[TextLine]:
+    return [TextLine(text, 0.95, top, height) for text, top, height in rows]
+
+
+def test_a_coined_brand_set_small_above_a_larger_product_line_is_the_brand() -> None:
+    found = choose_brand_and_product(
+        lines(("FENNWICK", 40, 20), ("Wild Bloom", 80, 44), ("Raw Honey", 140, 20)), 300
+    )
+    assert found == ("Fennwick", "Wild Bloom"), "all capitals, a word: published title-cased"
+
+
+def test_by_names_the_brand_whatever_the_sizes() -> None:
+    found = choose_brand_and_product(
+        lines(("Night Repair", 40, 50), ("by Nordvik", 100, 18), ("Hydrating Serum", 130, 18)), 300
+    )
+    assert found == ("Nordvik", "Night Repair")
+    glued = choose_brand_and_product(lines(("Pure Whey", 40, 50), ("byVitaNova", 100, 18)), 300)
+    assert glued == ("VitaNova", "Pure Whey"), "OCR dropped the space after by"
+
+
+def test_a_line_naming_the_type_is_the_descriptor_not_the_product_line() -> None:
+    found = choose_brand_and_product(
+        lines(("Dark Roast", 40, 30), ("WHOLE BEAN COFFEE", 80, 40), ("KAFFEKU", 150, 16)), 300
+    )
+    assert found == ("Kaffeku", "Dark Roast")
+
+
+def test_mixed_case_is_the_brands_own_spelling() -> None:
+    found = choose_brand_and_product(lines(("Glow Theory", 40, 48), ("DermaLuxe", 100, 22)), 300)
+    assert found == ("DermaLuxe", "Glow Theory")
+
+
+def test_a_text_recurring_across_the_accounts_labels_is_the_brand() -> None:
+    label = lines(("HOLLOW OAK", 40, 18), ("Sea Salt", 70, 44), ("Dark Chocolate", 130, 18))
+    assert choose_brand_and_product(label, 300)[0] == "Sea Salt", "ordinary words both"
+    catalog = [["HOLLOW OAK", "Wild Bloom", "Raw Honey"], ["Honey Crunch", "Hollow Oak"]]
+    assert choose_brand_and_product(label, 300, catalog) == ("Hollow Oak", "Sea Salt")
+    # A line on one other label only is not recurrence.
+    assert choose_brand_and_product(label, 300, catalog[:1])[0] == "Sea Salt"
+
+
+def test_the_accounts_labels_give_a_capitalised_brand_its_own_spelling() -> None:
+    label = lines(("BARESKIN", 40, 30), ("Cloud Cream", 80, 24))
+    assert choose_brand_and_product(label, 300)[0] == "Bareskin"
+    catalog = [["bareSkin", "Sun Veil"], ["Day Shift", "by bareSkin"]]
+    assert choose_brand_and_product(label, 300, catalog)[0] == "bareSkin"
+
+
+def test_a_missing_tuning_font_is_an_error_not_a_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(label_photos.TUNING_FONTS, "lato", ("lato/Nope.ttf", "lato/Nope.ttf"))
+    label_photos._font.cache_clear()
+    assert any("Nope.ttf" in path for path in label_photos.missing_fonts())
+    with pytest.raises(FileNotFoundError, match="setup-fonts"):
+        label_photos.tuning_set(1)
+    label_photos._font.cache_clear()
+
+
+# Photos of the labelled-products tuning set analysed here, at their own sizes, on their true
+# masks (the segmenter has its own tests); the floors sit below what they measured (see
+# docs/catalog.md for the whole set's figures).
+SAMPLE = range(8)
+
+
+@pytest.mark.quality
+def test_brand_and_product_line_on_a_sample_of_labelled_products() -> None:
+    analyzer = StudioProductAnalyzer()
+    brand = cased = product = 0
+    for index in SAMPLE:
+        photo = label_photos.make_photo(index, size=800)
+        metadata = analyzer.analyze(photo.image, photo.mask.astype(np.float32), ColorAnalysis())
+        brand += (metadata.brand_name or "").casefold() == photo.brand_name.casefold()
+        cased += metadata.brand_name == photo.brand_name
+        product += (metadata.product_name or "").casefold() == photo.product_name.casefold()
+    print(f"brand {brand}, cased {cased}, productName {product} of {len(SAMPLE)}")
+    # Measured: brand 4, own casing 4, productName 6 of 8 (labels read alone, at 800 px).
+    assert brand >= 3 and cased >= 3, "brand and product line swapped or misread"
+    assert product >= 5
