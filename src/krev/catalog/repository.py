@@ -39,9 +39,7 @@ class ProductRepository(Repository[Product]):
         """The label lines stored with the user's other ready products, newest first."""
         stmt = (
             select(Product.metadata_)
-            .where(
-                Product.user_id == user_id, Product.id != except_id, Product.status == "ready"
-            )
+            .where(Product.user_id == user_id, Product.id != except_id, Product.status == "ready")
             .order_by(Product.created_at.desc(), Product.id)
             .limit(self.LABEL_ROWS)
         )

@@ -670,9 +670,7 @@ def correct_product(
     return product
 
 
-def catalog_labels(
-    session: Session, user_id: uuid.UUID, product_id: uuid.UUID
-) -> list[list[str]]:
+def catalog_labels(session: Session, user_id: uuid.UUID, product_id: uuid.UUID) -> list[list[str]]:
     """The label lines analysis read on this user's other products (never another user's):
     what tells a brand, which recurs across a catalog, from a product line."""
     return [
