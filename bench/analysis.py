@@ -17,7 +17,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -268,18 +268,21 @@ def run_labels(
         read.append((photo, alpha, found, lines, crop_height, metadata.text))
         alone.append(_label_score(photo, alpha, found, metadata, elapsed, shared))
     with_catalog: list[PhotoScore] = []
-    for (photo, alpha, found, lines, crop_height, _), first in zip(read, alone, strict=True):
-        catalog = [
-            texts
-            for other, *_, texts in read
-            if other.account == photo.account and other is not photo
-        ]
+    for position, ((photo, alpha, found, lines, crop_height, _), first) in enumerate(
+        zip(read, alone, strict=True)
+    ):
+        # As the account uploaded its catalog in this order: each product is told the label
+        # lines of the same account's products uploaded before it, never of later ones.
+        catalog = [texts for other, *_, texts in read[:position] if other.account == photo.account]
         metadata = studio.analyzer.describe(
             lines, crop_height, photo.image, alpha, found, catalog_labels=catalog
         )
         # Timed once, in the first pass: reading the label is what takes the time.
         seconds, shared = first.seconds, first.segment_colors_seconds or 0.0
-        with_catalog.append(_label_score(photo, alpha, found, metadata, seconds, shared))
+        score = _label_score(photo, alpha, found, metadata, seconds, shared)
+        with_catalog.append(
+            replace(score, brand_alone=first.brand, product_name_alone=first.product_name)
+        )
     return LabelResults(alone, with_catalog)
 
 
@@ -342,13 +345,25 @@ def run_heldout(
     studio.load()
     warm = heldout_photos.make_photo(0)
     studio.analyse(working(warm)[0])
+    # The held-out set is one shop's catalog, uploaded in index order: each product is told the
+    # label lines read on the products uploaded before it (as the catalog's analysis job is told
+    # its account's other products'), and is also scored read alone.
+    earlier: list[list[str]] = []
     for index in range(count):
         photo = heldout_photos.make_photo(index)
         image, mask = working(photo)
         product = photo.product
         started = time.perf_counter()
-        alpha, found, metadata, shared = studio.analyse(image)
+        alpha = studio.segmenter.segment(image).alpha
+        found = studio.colors.analyze(image, alpha)
+        shared = time.perf_counter() - started
+        lines, crop_height = studio.analyzer.read_label(image, alpha)
+        metadata = studio.analyzer.describe(
+            lines, crop_height, image, alpha, found, catalog_labels=list(earlier)
+        )
         elapsed = time.perf_counter() - started
+        alone = studio.analyzer.describe(lines, crop_height, image, alpha, found)
+        earlier.append(list(metadata.text))
         top = found.colors[0].name if found.colors else None
         scores.photos.append(
             PhotoScore(
@@ -361,6 +376,8 @@ def run_heldout(
                 brand=same_text(metadata.brand_name, product.brand_name),
                 brand_cased=same_text(metadata.brand_name, product.brand_name, cased=True),
                 product_name=same_text(metadata.product_name, product.product_name),
+                brand_alone=same_text(alone.brand_name, product.brand_name),
+                product_name_alone=same_text(alone.product_name, product.product_name),
                 product_type=metadata.product_type == product.product_type,
                 category=metadata.category == product.category,
                 color=top in product.colors,

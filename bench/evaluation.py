@@ -44,9 +44,13 @@ class PhotoScore:
     iou: float
     boundary_f: float
     seconds: float  # one full studio analysis
+    # brand and product name as uploads read them: told the label lines of the same account's
+    # products uploaded before; *_alone: the label read by itself (an account's first upload).
     brand: bool | None = None
     brand_cased: bool | None = None
     product_name: bool | None = None
+    brand_alone: bool | None = None
+    product_name_alone: bool | None = None
     product_type: bool | None = None
     category: bool | None = None
     color: bool | None = None
@@ -236,6 +240,10 @@ def section(
          lambda s: s.proportion(lambda p: p.brand_cased).cell()),
         ("productName exact (case-insensitive)",
          lambda s: s.proportion(lambda p: p.product_name).cell()),
+        ("brandName exact, each label read alone",
+         lambda s: s.proportion(lambda p: p.brand_alone).cell()),
+        ("productName exact, each label read alone",
+         lambda s: s.proportion(lambda p: p.product_name_alone).cell()),
         ("productType", lambda s: s.proportion(lambda p: p.product_type).cell()),
         ("category", lambda s: s.proportion(lambda p: p.category).cell()),
         ("top color acceptable", lambda s: s.proportion(lambda p: p.color).cell()),
