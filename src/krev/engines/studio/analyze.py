@@ -739,6 +739,11 @@ class Silhouette:
     # How far the sides bow out from straight lines (their chords from 15% to 85% of the
     # height), as a fraction of the widest row: ~0 for a box or bottle, a few % for a pouch.
     side_bow: float = 0.0
+    # The largest region the outline encloses but the product does not cover (what one sees
+    # through a mug's handle), as a share of the filled outline, and where it sits across the
+    # width (0 left edge, 1 right edge); 0 and 0.5 when there is none.
+    hole: float = 0.0
+    hole_x: float = 0.5
 
 
 def measure_silhouette(alpha: AlphaMask) -> Silhouette | None:
@@ -789,6 +794,8 @@ def measure_silhouette(alpha: AlphaMask) -> Silhouette | None:
 
     side_bow = _side_bow(left, right, filled, width)
 
+    hole, hole_x = _largest_hole(region)
+
     centre = float(np.nonzero(region)[1].mean())
     source = np.round(2 * centre - np.arange(width)).astype(int)
     inside = (source >= 0) & (source < width)
@@ -803,7 +810,26 @@ def measure_silhouette(alpha: AlphaMask) -> Silhouette | None:
         corners=len(simplified),
         profile=profile,
         side_bow=side_bow,
+        hole=hole,
+        hole_x=hole_x,
     )
+
+
+def _largest_hole(region: np.ndarray[Any, Any]) -> tuple[float, float]:
+    """The largest enclosed see-through region of ``region`` (0/1): its share of the filled
+    outline and its centroid's position across the width."""
+    height, width = region.shape
+    padded = np.pad(region, 1)
+    flood = padded.copy()
+    cv2.floodFill(flood, np.zeros((height + 4, width + 4), np.uint8), (0, 0), 1)
+    holes = (flood[1:-1, 1:-1] == 0).astype(np.uint8)
+    count, _, stats, centroids = cv2.connectedComponentsWithStats(holes, connectivity=4)
+    if count < 2:
+        return 0.0, 0.5
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    filled = float(region.sum() + holes.sum())
+    share = float(stats[largest, cv2.CC_STAT_AREA]) / max(filled, 1.0)
+    return share, float(centroids[largest][0]) / max(width - 1, 1)
 
 
 def _side_bow(
@@ -862,6 +888,18 @@ def _looks_like(shape: Silhouette) -> str | None:
     return None
 
 
+def _looks_like_mug(shape: Silhouette) -> bool:
+    # A mug from the side: a squat body with a handle on one side, and the handle encloses a
+    # see-through hole (the segmenter opens it). A bag's or tote's strap loop sits on top, in
+    # the middle; a mug's hole sits beside the body, in the outer quarter of the width.
+    return (
+        0.5 <= shape.aspect <= 1.3
+        and 0.02 <= shape.hole <= 0.2
+        and (shape.hole_x <= 0.25 or shape.hole_x >= 0.75)
+        and shape.solidity <= 0.93
+    )
+
+
 def _looks_like_pouch(shape: Silhouette) -> bool:
     # A stand-up pouch or a coffee bag: soft sides that bow out (no straight vertical edge), a
     # flat top seal nearly as wide as the body (no neck, no handle), widest low down where the
@@ -917,7 +955,7 @@ def shape_cue(alpha: AlphaMask) -> tuple[str, str | None] | None:
     shape = measure_silhouette(alpha)
     if shape is None:
         return None
-    form = _looks_like(shape)
+    form = "mug" if _looks_like_mug(shape) else _looks_like(shape)
     if form is None and _looks_like_pouch(shape):
         form = "pouch"
     if form is None and _looks_like_can(shape):

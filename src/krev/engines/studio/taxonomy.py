@@ -231,6 +231,7 @@ SHAPE_TYPES: dict[str, str | None] = {
     "pouch": None,  # packaging: a stand-up pouch or a kraft/coffee bag holds food or drink
     "bag": "bags",  # a bag one carries: handles over the body
     "shoe": "footwear",
+    "mug": "home",  # a handle beside a squat body, the hole it encloses seen through
 }
 
 # Packaging forms a label may name outright. They are weaker than a product type ("Cold Brew
