@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 
 from krev.engines.base import ColorAnalysis
-from krev.engines.studio.analyze import StudioProductAnalyzer, TextLine, choose_brand_and_product
+from krev.engines.studio.analyze import (
+    StudioProductAnalyzer,
+    TextLine,
+    _dictionary_breaks,
+    choose_brand_and_product,
+    spaced_words,
+)
 from tests.support import label_photos
 
 
@@ -88,3 +94,32 @@ def test_brand_and_product_line_on_a_sample_of_labelled_products() -> None:
     # Measured: brand 4, own casing 4, productName 6 of 8 (labels read alone, at 800 px).
     assert brand >= 3 and cased >= 3, "brand and product line swapped or misread"
     assert product >= 5
+
+
+def _printed(text: str, wide_after: int, wide: int = 6) -> tuple[np.ndarray, list, list]:
+    """A light label with ``text`` as dark letter blocks 10 px wide and 20 px tall, 3 px apart,
+    and ``wide`` px after letter ``wide_after``; the line's box and each letter's box."""
+    image = np.full((40, 200, 3), 235, np.uint8)
+    cells, x = [], 10
+    for index in range(len(text)):
+        image[10:30, x : x + 10] = 30
+        cells.append([[x, 10], [x + 10, 10], [x + 10, 30], [x, 30]])
+        x += 10 + (wide if index == wide_after else 3)
+    return image, [[6, 6], [x + 4, 6], [x + 4, 34], [6, 34]], cells
+
+
+def test_a_narrow_blank_parts_letters_only_where_they_part_into_ordinary_words() -> None:
+    image, box, cells = _printed("DOGFOOD", 2)
+    assert spaced_words(image, box, cells, list("DOGFOOD"), "DOGFOOD") == "DOG FOOD"
+    image, box, cells = _printed("NORDVIK", 2)
+    assert spaced_words(image, box, cells, list("NORDVIK"), "NORDVIK") == "NORDVIK", "no words"
+    # A compound brand printed tight shows a letter's gap where its words meet.
+    image, box, cells = _printed("BARKWELL", 3, wide=3)
+    assert spaced_words(image, box, cells, list("BARKWELL"), "BARKWELL") == "BARKWELL"
+
+
+def test_dictionary_breaks_keep_words_and_their_endings_whole() -> None:
+    assert _dictionary_breaks("WHEYPROTEINISOLATE") == (4, 11)
+    assert _dictionary_breaks("FragranceFree") == (9,)
+    assert _dictionary_breaks("BRIGHTENING") == (), "brighten + ing is one word"
+    assert _dictionary_breaks("Nordvik") == ()

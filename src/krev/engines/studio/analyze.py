@@ -434,6 +434,14 @@ _WORD_GAP = 0.3
 _WORD_GAP_OVER_LETTERS = 1.8
 # ... and its letters' centres at least this many times the line's usual letter pitch apart.
 _WORD_PITCH = 1.3
+# Where a run of letters splits into ordinary words and is none itself ("DOGFOOD",
+# "FragranceFree"), a narrower blank is a word space: at least this much of the ink height ...
+_CUED_WORD_GAP = 0.2
+# ... and this many times the line's usual gap between letters (a compound brand printed
+# tight, "BARKWELL", "bareSkin", shows no more than a letter's gap where its words meet).
+_CUED_GAP_OVER_LETTERS = 1.5
+_MIN_INK_CONTRAST = 12  # grey levels from the label's own shade: less is the label's grain
+_MIN_SPLIT_WORD = 3  # letters in each word a run of letters is split into
 # Two OCR boxes on one row, of similar height, this close (of their height) are one line that
 # the detector split: their texts are joined with a space.
 _SPLIT_LINE_GAP = 1.2
@@ -452,10 +460,18 @@ def _ink_columns(
         return np.zeros(0, bool), x0, 0.0
     crop = np.ascontiguousarray(image[y0:y1, x0:x1])
     gray = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY) if crop.ndim == 3 else crop.astype(np.uint8)
-    _, binary = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    border = np.concatenate([binary[0], binary[-1], binary[:, 0], binary[:, -1]])
-    # The box's border is mostly label: ink is the class the border rarely is.
-    ink = binary != (1 if border.mean() >= 0.5 else 0)
+    # Ink is what differs from the label around it. The label behind a line is not one shade
+    # (a bottle's shading runs across it, light grey text on a dark-to-light gradient): its
+    # shade at each column is the median of the box's top and bottom rows nearby, which are
+    # mostly label (a descender or a cap's top touching them is outvoted).
+    rows = np.concatenate([gray[:2], gray[-2:]]).astype(np.float32)
+    half = max(int(y1 - y0) // 2, 1)
+    padded = np.pad(rows, ((0, 0), (half, half)), mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1, axis=1)
+    label = np.median(windows.transpose(1, 0, 2).reshape(x1 - x0, -1), axis=1)
+    contrast = np.clip(np.abs(gray.astype(np.float32) - label[None, :]), 0, 255).astype(np.uint8)
+    level, _ = cv2.threshold(contrast, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    ink = contrast > max(level, _MIN_INK_CONTRAST)
     columns = ink.any(axis=0)  # a thin crossbar (the T's) is ink too
     # Cap height: from the top of the ink to the baseline (the last row inked across a good
     # share of the line), so descenders do not make the text seem taller than it reads.
@@ -491,6 +507,63 @@ def _blank_runs(columns: np.ndarray[Any, Any]) -> list[tuple[int, int]]:
     return runs
 
 
+# Endings that make a word of a word ("brighten" -> "brightening"): a run of letters so made is
+# one word, not two ("BRIGHTENING" is not "BRIGHTEN ING").
+_WORD_ENDINGS = ("ing", "ed", "er", "ers", "ly", "ness", "ment", "s", "es")
+
+
+def _ordinary_word(word: str) -> bool:
+    if _is_english(word) or is_taxonomy_term(word) or word in _CLAIM_WORDS:
+        return True
+    for ending in _WORD_ENDINGS:
+        stem = word[: -len(ending)]
+        if word.endswith(ending) and len(stem) >= _MIN_SPLIT_WORD:
+            doubled = stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else stem
+            if any(_is_english(base) for base in (stem, stem + "e", doubled)):
+                return True
+    return False
+
+
+@cache
+def _dictionary_breaks(letters: str) -> tuple[int, ...]:
+    """Where a run of letters that is no ordinary word itself parts into the fewest ordinary
+    words of at least ``_MIN_SPLIT_WORD`` letters ("dogfood" -> (3,), "wheyproteinisolate" ->
+    (4, 11)); () when it is a word or does not part so."""
+    low = letters.lower()
+    if len(low) < 2 * _MIN_SPLIT_WORD or _ordinary_word(low):
+        return ()
+    # fewest[i]: the fewest words low[:i] parts into, and where the last of them starts.
+    fewest: list[tuple[int, int] | None] = [(0, 0)] + [None] * len(low)
+    for end in range(_MIN_SPLIT_WORD, len(low) + 1):
+        for start in range(0, end - _MIN_SPLIT_WORD + 1):
+            before = fewest[start]
+            if before is None or not _ordinary_word(low[start:end]):
+                continue
+            if fewest[end] is None or before[0] + 1 < fewest[end][0]:  # type: ignore[index]
+                fewest[end] = (before[0] + 1, start)
+    if fewest[-1] is None:
+        return ()
+    breaks: list[int] = []
+    at = len(low)
+    while at > 0:
+        step = fewest[at]
+        assert step is not None
+        at = step[1]
+        if at > 0:
+            breaks.append(at)
+    return tuple(sorted(breaks))
+
+
+def _cued_breaks(text: str) -> set[int]:
+    """Indices into ``text`` of the letters that start a word by the dictionary (see
+    ``_dictionary_breaks``)."""
+    return {
+        match.start() + offset
+        for match in re.finditer(r"[A-Za-z]+", text)
+        for offset in _dictionary_breaks(match.group())
+    }
+
+
 def spaced_words(
     image: np.ndarray[Any, Any],
     box: Sequence[Sequence[float]],
@@ -499,7 +572,8 @@ def spaced_words(
     text: str,
 ) -> str:
     """``text`` with a space wherever two of its letters sit either side of a word-wide blank
-    on the label, judged from the ink's own gaps relative to the text's height."""
+    on the label, judged from the ink's own gaps relative to the text's height; where the
+    letters part into ordinary words there ("DOGFOOD"), a narrower blank is enough."""
     if len(char_boxes) != len(chars) or "".join(chars) != text or len(chars) < 2:
         return text
     columns, left, ink_height = _ink_columns(image, box)
@@ -510,16 +584,19 @@ def spaced_words(
     letter_gap = float(np.median(widths)) if len(widths) >= 3 else 0.0
     threshold = max(_WORD_GAP * ink_height, _WORD_GAP_OVER_LETTERS * letter_gap)
     centres = [float(np.mean([point[0] for point in cell])) - left for cell in char_boxes]
+    cued_threshold = max(_CUED_WORD_GAP * ink_height, _CUED_GAP_OVER_LETTERS * letter_gap)
     pitch = float(np.median(np.diff(centres)))
+    cued = _cued_breaks(text)
     out = [chars[0]]
     for i in range(1, len(chars)):
         before, after = chars[i - 1], chars[i]
         if not before.isspace() and not after.isspace():
             lo, hi = centres[i - 1], centres[i]
+            gap = max((end - start for start, end in runs if start >= lo and end <= hi), default=0)
             # A space also pushes the two letters' centres apart (a monospaced "r" leaves a
             # wide blank beside it, but its centre is one pitch from its neighbour's).
-            if hi - lo >= _WORD_PITCH * pitch and any(
-                start >= lo and end <= hi and end - start >= threshold for start, end in runs
+            if (hi - lo >= _WORD_PITCH * pitch and gap >= threshold) or (
+                i in cued and gap > 0 and gap >= cued_threshold
             ):
                 out.append(" ")
         out.append(after)
