@@ -49,8 +49,22 @@ def test_mixed_case_is_the_brands_own_spelling() -> None:
     assert found == ("DermaLuxe", "Glow Theory")
 
 
-def test_a_text_recurring_across_the_accounts_labels_is_the_brand() -> None:
+def test_the_line_right_above_the_descriptor_is_the_product_line() -> None:
     label = lines(("HOLLOW OAK", 40, 18), ("Sea Salt", 70, 44), ("Dark Chocolate", 130, 18))
+    assert choose_brand_and_product(label, 300) == ("Hollow Oak", "Sea Salt")
+    at_the_bottom = lines(
+        ("Trail Mix", 40, 50), ("Protein Bar", 100, 20), ("Little Harvest", 140, 30)
+    )
+    assert choose_brand_and_product(at_the_bottom, 300) == ("Little Harvest", "Trail Mix")
+    # A line far above the descriptor is not what it qualifies; a lone line is the brand.
+    apart = lines(("Sea Salt", 20, 44), ("HOLLOW OAK", 100, 18), ("Dark Chocolate", 250, 18))
+    assert choose_brand_and_product(apart, 300)[0] == "Sea Salt"
+    alone = lines(("NORDVIK", 40, 30), ("Hydrating Serum", 80, 18))
+    assert choose_brand_and_product(alone, 300) == ("Nordvik", "Hydrating Serum")
+
+
+def test_a_text_recurring_across_the_accounts_labels_is_the_brand() -> None:
+    label = lines(("HOLLOW OAK", 40, 18), ("Sea Salt", 70, 44))
     assert choose_brand_and_product(label, 300)[0] == "Sea Salt", "ordinary words both"
     catalog = [["HOLLOW OAK", "Wild Bloom", "Raw Honey"], ["Honey Crunch", "Hollow Oak"]]
     assert choose_brand_and_product(label, 300, catalog) == ("Hollow Oak", "Sea Salt")
@@ -91,9 +105,9 @@ def test_brand_and_product_line_on_a_sample_of_labelled_products() -> None:
         cased += metadata.brand_name == photo.brand_name
         product += (metadata.product_name or "").casefold() == photo.product_name.casefold()
     print(f"brand {brand}, cased {cased}, productName {product} of {len(SAMPLE)}")
-    # Measured: brand 4, own casing 4, productName 6 of 8 (labels read alone, at 800 px).
-    assert brand >= 3 and cased >= 3, "brand and product line swapped or misread"
-    assert product >= 5
+    # Measured: brand 7, own casing 7, productName 7 of 8 (labels read alone, at 800 px).
+    assert brand >= 6 and cased >= 6, "brand and product line swapped or misread"
+    assert product >= 6
 
 
 def _printed(text: str, wide_after: int, wide: int = 6) -> tuple[np.ndarray, list, list]:

@@ -191,6 +191,10 @@ _W_WORDS = 0.7  # a line of ordinary words ("Night Repair", "Dark Roast") reads 
 _W_MIXED_CASE = 0.5  # a capital inside a word ("bareSkin", "VitaNova") is a brand's own spelling
 _W_TRACKED = 0.2  # capitals set wide apart are how labels set a brand
 _W_CATALOG = 1.2  # recurring across the account's other products (scaled to the most recurring)
+# The line right above the descriptor ("Wild Bloom" over "Raw Honey") is what the descriptor
+# qualifies: the product line. A brand stands apart, on top or at the bottom of the label.
+_W_OVER_DESCRIPTOR = 1.0
+_DESCRIPTOR_GAP = 1.0  # at most this many line heights above the descriptor's top
 _MIN_RECURRENCE = 2  # a text on this many of the account's other products recurs
 # "by Nordvik", "from Hollow Oak", and "bybareSkin" where OCR dropped the space.
 _BY = re.compile(r"^(?:by|from)(?:\s+|(?=(?-i:[A-Z])))(?P<brand>\S.*)$", re.IGNORECASE)
@@ -299,11 +303,41 @@ def _word_runs(text: str) -> list[str]:
     ]
 
 
-def brand_score(line: TextLine, tallest: float, crop_height: int, recurrence: float = 0.0) -> float:
+def _over_descriptor(lines: Sequence[TextLine], candidates: Sequence[TextLine]) -> TextLine | None:
+    """Of ``lines``, the one right above the label's first line naming the product's type
+    (its descriptor), when there is one and it sits close above."""
+    descriptor = min(
+        (line for line in candidates if _names_a_type(line.text)),
+        key=lambda line: line.top,
+        default=None,
+    )
+    if descriptor is None:
+        return None
+    above = max(
+        (line for line in lines if line.top + line.height / 2 < descriptor.top),
+        key=lambda line: line.top,
+        default=None,
+    )
+    if above is None:
+        return None
+    gap = descriptor.top - (above.top + above.height)
+    return above if gap <= _DESCRIPTOR_GAP * max(above.height, descriptor.height) else None
+
+
+def brand_score(
+    line: TextLine,
+    tallest: float,
+    crop_height: int,
+    recurrence: float = 0.0,
+    over_descriptor: bool = False,
+) -> float:
     """How much ``line`` reads as the brand rather than the product line: prominence, then
     ordinary words against it, its own mixed case, tracked capitals and its recurrence across
-    the account's products (0..1, relative to the most recurring text) for it."""
+    the account's products (0..1, relative to the most recurring text) for it, and sitting
+    right above the descriptor against it."""
     score = _W_PROMINENCE * _prominence(line, crop_height) / max(tallest, 1e-6)
+    if over_descriptor:
+        score -= _W_OVER_DESCRIPTOR
     score -= _W_WORDS * _word_share(line.text)
     if _mixed_case(line.text):
         score += _W_MIXED_CASE
@@ -335,6 +369,8 @@ def choose_brand_and_product(
             counts = {id(line): _recurrence(line.text, catalog) for line in pool}
             most = max(counts.values())
             tallest = max(_prominence(line, crop_height) for line in pool)
+            # Only between lines that could each be the brand: a lone line is the brand.
+            qualified = _over_descriptor(pool, candidates) if len(pool) >= 2 else None
             brand_line = max(
                 pool,
                 key=lambda line: (
@@ -343,6 +379,7 @@ def choose_brand_and_product(
                         tallest,
                         crop_height,
                         counts[id(line)] / most if most >= _MIN_RECURRENCE else 0.0,
+                        line is qualified,
                     ),
                     -line.top,
                 ),
