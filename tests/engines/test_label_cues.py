@@ -14,6 +14,7 @@ from krev.engines.studio.analyze import (
     choose_brand_and_product,
     spaced_words,
 )
+from tests.engines.test_analyze import fake_ocr
 from tests.support import label_photos
 
 
@@ -35,6 +36,43 @@ def test_by_names_the_brand_whatever_the_sizes() -> None:
     assert found == ("Nordvik", "Night Repair")
     glued = choose_brand_and_product(lines(("Pure Whey", 40, 50), ("byVitaNova", 100, 18)), 300)
     assert glued == ("VitaNova", "Pure Whey"), "OCR dropped the space after by"
+
+
+def test_by_joined_to_the_brand_in_one_case_throughout() -> None:
+    for by_line, brand in [
+        ("BYNORDVIK", "Nordvik"),
+        ("bybareSkin", "bareSkin"),
+        ("fromkaffeku", "Kaffeku"),
+    ]:
+        found = choose_brand_and_product(lines(("Night Repair", 40, 50), (by_line, 100, 18)), 300)
+        assert found == (brand, "Night Repair"), by_line
+    # A word that starts with "by" is no "by" line; nor is a big brand line ("Byredo").
+    bygone = choose_brand_and_product(lines(("NORDVIK", 40, 50), ("Bygone Days", 100, 18)), 300)
+    assert bygone == ("Nordvik", "Bygone Days")
+    big = choose_brand_and_product(lines(("BYREDO", 40, 50), ("Night Veil", 100, 30)), 300)
+    assert big[0] == "Byredo"
+
+
+def test_an_ampersand_spaced_on_one_side_is_spaced_on_both() -> None:
+    def read(label: list[tuple[str, float, float]]) -> tuple[str | None, str | None]:
+        metadata = StudioProductAnalyzer(ocr=fake_ocr(label)).analyze(
+            np.zeros((400, 300, 3), np.uint8), None, ColorAnalysis()
+        )
+        return metadata.brand_name, metadata.product_name
+
+    assert read([("WICK & WREN", 40, 50), ("Cedar& Smoke", 100, 30)]) == (
+        "Wick & Wren",
+        "Cedar & Smoke",
+    )
+    assert read([("H&M", 40, 50), ("Linen Shirt", 100, 30)]) == ("H&M", "Linen Shirt")
+
+
+def test_the_accounts_labels_give_a_brand_the_word_spaces_ocr_lost() -> None:
+    label = lines(("Morning Dew", 40, 50), ("by KindredBotanics", 100, 14))
+    assert choose_brand_and_product(label, 300)[0] == "KindredBotanics"
+    catalog = [["KINDRED BOTANICS", "Sun Veil"], ["Deep Calm", "by Kindred Botanics"]]
+    assert choose_brand_and_product(label, 300, catalog)[0] == "Kindred Botanics"
+    assert choose_brand_and_product(label, 300, catalog[:1])[0] == "KindredBotanics", "once"
 
 
 def test_a_line_naming_the_type_is_the_descriptor_not_the_product_line() -> None:

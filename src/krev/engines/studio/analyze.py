@@ -151,8 +151,14 @@ class TextLine:
 
 
 def _normalise_text(text: str) -> str:
-    text = " ".join(text.split())
+    text = _spaced_ampersand(" ".join(text.split()))
     return text.strip(" .,;:-_|'\"`~*•·")
+
+
+def _spaced_ampersand(text: str) -> str:
+    """ "Cedar& Smoke": an ampersand spaced on one side lost its other space ("H&M", spaced
+    on neither side, is its own spelling)."""
+    return re.sub(r"(?<=\w)&(?= )|(?<= )&(?=\w)", " & ", text).replace("  ", " ")
 
 
 def _is_size_or_claim(text: str) -> bool:
@@ -196,8 +202,11 @@ _W_CATALOG = 1.2  # recurring across the account's other products (scaled to the
 _W_OVER_DESCRIPTOR = 1.0
 _DESCRIPTOR_GAP = 1.0  # at most this many line heights above the descriptor's top
 _MIN_RECURRENCE = 2  # a text on this many of the account's other products recurs
-# "by Nordvik", "from Hollow Oak", and "bybareSkin" where OCR dropped the space.
-_BY = re.compile(r"^(?:by|from)(?:\s+|(?=(?-i:[A-Z])))(?P<brand>\S.*)$", re.IGNORECASE)
+# "by Nordvik", "from Hollow Oak"; "byVitaNova", "BYNORDVIK", "bybareSkin" where OCR dropped
+# the space.
+_BY = re.compile(r"^(?P<by>by|from)(?P<space>\s*)(?P<brand>[^\W\d_].*)$", re.IGNORECASE)
+_BY_SET_SMALL = 0.8  # a "by" line is set smaller than the label's tallest line (of its height)
+_MIN_JOINED_BRAND = 4  # letters after a joined "by" that can be a brand ("byredo" is not "by redo")
 _RUN_WORDS = 4  # the longest run of a line's words a brand may be
 
 
@@ -228,6 +237,31 @@ def _is_english(word: str) -> bool:
         and word.endswith("s")
         and (word[:-1] in english or (word.endswith("es") and word[:-2] in english))
     )
+
+
+def _by_brand(text: str, set_small: bool = True) -> str | None:
+    """The brand a "by X" / "from X" line names, else None. Where OCR joined the "by" to the
+    brand, the case shows where the brand starts ("byVitaNova"); in one case throughout
+    ("BYNORDVIK", "bybareSkin") the line must be set small (``set_small``, as "by" lines are),
+    the joined word no ordinary word ("bygone", "fromage" stay whole) and the rest of it a
+    name of at least ``_MIN_JOINED_BRAND`` letters that is no ordinary word either."""
+    match = _BY.match(text)
+    if match is None:
+        return None
+    by, brand = match.group("by"), match.group("brand").strip()
+    if match.group("space") or (by.islower() and brand[0].isupper()):
+        return brand
+    rest = re.match(r"[A-Za-z]*", brand)
+    letters = rest.group().lower() if rest else ""
+    joined = text.split()[0].lower()
+    if (
+        set_small
+        and len(letters) >= _MIN_JOINED_BRAND
+        and not _ordinary_word(joined)
+        and not _ordinary_word(letters)
+    ):
+        return brand
+    return None
 
 
 def _word_share(text: str) -> float:
@@ -262,8 +296,8 @@ def _catalog_keys(catalog_labels: Sequence[Sequence[str]]) -> list[frozenset[str
         keys: set[str] = set()
         for text in texts:
             words = text.split()
-            if words and _BY.match(text):
-                words = words[1:]
+            if words and (brand := _by_brand(text)) is not None:
+                words = brand.split()
             for start in range(len(words)):
                 for end in range(start + 1, min(len(words), start + _RUN_WORDS) + 1):
                     keys.add(_brand_key(" ".join(words[start:end])))
@@ -292,6 +326,40 @@ def _catalog_spelling(text: str, catalog_labels: Sequence[Sequence[str]]) -> str
                 seen[spelling] = seen.get(spelling, 0) + 1
     best = max(seen.items(), key=lambda item: (item[1], item[0]), default=None)
     return best[0] if best and best[1] >= _MIN_RECURRENCE else None
+
+
+def _catalog_spacing(text: str, catalog_labels: Sequence[Sequence[str]]) -> str:
+    """``text`` with the word spaces the account's labels give it, where OCR lost them here
+    ("KindredBotanics" here, "Kindred Botanics" on two other labels); else ``text``."""
+    key = _brand_key(text)
+    spaces = text.count(" ")
+    seen: dict[str, int] = {}
+    for texts in catalog_labels:
+        runs = {run for line in texts for run in _word_runs(_by_brand(line) or line)}
+        for spelling in runs:
+            if spelling.count(" ") > spaces and _brand_key(spelling) == key:
+                spaced = " ".join(spelling.casefold().split())
+                seen[spaced] = seen.get(spaced, 0) + 1
+    best = max(seen.items(), key=lambda item: (item[1], item[0]), default=None)
+    if not best or best[1] < _MIN_RECURRENCE:
+        return text
+    # Walk the spelling's letters alongside this text's and break where the spelling does.
+    breaks: set[int] = set()
+    letter = 0
+    for char in best[0]:
+        if char == " ":
+            breaks.add(letter)
+        elif char.isalnum():
+            letter += 1
+    out: list[str] = []
+    letter = 0
+    for char in text:
+        if char.isalnum():
+            if letter in breaks and out and out[-1] != " ":
+                out.append(" ")
+            letter += 1
+        out.append(char)
+    return _spaced_ampersand("".join(out))
 
 
 def _word_runs(text: str) -> list[str]:
@@ -358,10 +426,14 @@ def choose_brand_and_product(
     catalog = _catalog_keys(catalog_labels)
     brand_line: TextLine | None = None
     brand: str | None = None
-    joined = [(line, match) for line in candidates if (match := _BY.match(line.text))]
+    tallest_height = max(line.height for line in candidates)
+    joined = [
+        (line, named)
+        for line in candidates
+        if (named := _by_brand(line.text, line.height <= _BY_SET_SMALL * tallest_height))
+    ]
     if joined:
-        brand_line, match = max(joined, key=lambda item: item[0].height)
-        brand = match.group("brand").strip()
+        brand_line, brand = max(joined, key=lambda item: item[0].height)
     else:
         named = [line for line in candidates if not is_taxonomy_term(line.text)]
         pool = [line for line in named if not _names_a_type(line.text)] or named
@@ -386,6 +458,7 @@ def choose_brand_and_product(
             )
             brand = brand_line.text
     if brand is not None:
+        brand = _catalog_spacing(brand, catalog_labels)
         brand = _catalog_spelling(brand, catalog_labels) or _brand_case(brand)
     rest = [line for line in candidates if line is not brand_line]
     rest = [line for line in rest if _brand_key(line.text) != _brand_key(brand or "")]
