@@ -458,9 +458,10 @@ def _render_label(
     label = Image.new("RGB", (width, height), paper)
     draw = ImageDraw.Draw(label)
     margin = 0.08 * width
-    # Font sizes from the cap heights asked for, shrunk until every line fits the width.
+    # Font sizes from the cap heights asked for, shrunk until every line fits the width (wide
+    # tracked capitals on a narrow label take ~15 steps; 12 left them cut at the label's edge).
     scale = 1.0
-    for _ in range(12):
+    for _ in range(40):
         fonts = []
         fits = True
         for item in texts:
