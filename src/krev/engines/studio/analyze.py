@@ -428,9 +428,9 @@ def choose_brand_and_product(
     brand: str | None = None
     tallest_height = max(line.height for line in candidates)
     joined = [
-        (line, named)
+        (line, by_brand)
         for line in candidates
-        if (named := _by_brand(line.text, line.height <= _BY_SET_SMALL * tallest_height))
+        if (by_brand := _by_brand(line.text, line.height <= _BY_SET_SMALL * tallest_height))
     ]
     if joined:
         brand_line, brand = max(joined, key=lambda item: item[0].height)
@@ -574,9 +574,9 @@ def _ink_columns(
     # (a bottle's shading runs across it, light grey text on a dark-to-light gradient): its
     # shade at each column is the median of the box's top and bottom rows nearby, which are
     # mostly label (a descender or a cap's top touching them is outvoted).
-    rows = np.concatenate([gray[:2], gray[-2:]]).astype(np.float32)
+    edges = np.concatenate([gray[:2], gray[-2:]]).astype(np.float32)
     half = max(int(y1 - y0) // 2, 1)
-    padded = np.pad(rows, ((0, 0), (half, half)), mode="edge")
+    padded = np.pad(edges, ((0, 0), (half, half)), mode="edge")
     windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1, axis=1)
     label = np.median(windows.transpose(1, 0, 2).reshape(x1 - x0, -1), axis=1)
     contrast = np.clip(np.abs(gray.astype(np.float32) - label[None, :]), 0, 255).astype(np.uint8)
