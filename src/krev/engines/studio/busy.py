@@ -173,12 +173,32 @@ def _grabcut(work: npt.NDArray[np.uint8], gc: U8Array) -> U8Array | None:
     return mask
 
 
+_SHARED_COLOR = 2.0  # at least 1 in 100 border pixels has the color: the scene shows it too
+
+
+def _separability(distance: FloatArray, mask: U8Array, unit: int) -> float:
+    """How clearly the cut's outline parts product from scene, in [0, 0.85]: the share of the
+    product's rim whose colors the scene shows too (a green jar in foliage), and the share of
+    the scene just outside the cut whose colors the scene's border never shows (a part of the
+    product, or a prop, left outside), each lower it. A busy scene never earns the full
+    confidence of a clean sweep."""
+    if not mask.any():
+        return 0.0
+    rim = (mask > 0) & (_u8(cv2.erode(mask, _disk(3 * unit))) == 0)
+    near = _u8(cv2.dilate(mask, _disk(5 * unit))) > 0
+    beyond = near & (_u8(cv2.dilate(mask, _disk(2 * unit))) == 0)  # past the blended edge
+    shared = float(np.mean(distance[rim] < _SHARED_COLOR)) if rim.any() else 1.0
+    stray = float(np.mean(distance[beyond] > _COLOR_DISTANCE)) if beyond.any() else 0.0
+    return 0.85 * (1.0 - shared) * (1.0 - stray)
+
+
 def busy_scene_mask(
     work: npt.NDArray[np.uint8], lab: FloatArray, unit: int, distinct: U8Array
-) -> U8Array:
-    """The product's mask (0/255) in ``work``, an RGB photo whose background is a busy scene;
-    ``lab`` is its lightly blurred Lab image, ``distinct`` (0/255) what differs clearly from a
-    smooth background fitted to the border (a smooth defocused scene is told apart that way)."""
+) -> tuple[U8Array, float]:
+    """The product's mask (0/255) in ``work``, an RGB photo whose background is a busy scene,
+    and the confidence in it; ``lab`` is its lightly blurred Lab image, ``distinct`` (0/255)
+    what differs clearly from a smooth background fitted to the border (a smooth defocused
+    scene is told apart that way)."""
     h, w = lab.shape[:2]
     band = max(3, round(0.04 * min(h, w)))
     border = np.zeros((h, w), bool)
@@ -200,7 +220,7 @@ def busy_scene_mask(
     candidate = _fill_small_holes(candidate, 0.02 * h * w)
     product = _pick_product(candidate, sharp, border)
     if np.count_nonzero(product) < 0.002 * h * w:
-        return product
+        return product, 0.0
 
     reach = max(3, round(0.08 * min(h, w)))
     near = _u8(cv2.dilate(product, _disk(reach))) > 0
@@ -213,9 +233,10 @@ def busy_scene_mask(
         gc[_u8(cv2.erode(product, _disk(3 * unit))) > 0] = cv2.GC_FGD
     mask = _grabcut(work, gc)
     if mask is None:
-        return product
+        return product, _separability(distance, product, unit)
     mask = _u8(cv2.morphologyEx(mask, cv2.MORPH_OPEN, _disk(unit)))
     _, labels = cv2.connectedComponents(mask, connectivity=8)
     keep = np.unique(labels[(product > 0) & (mask > 0)])
     mask = _u8(np.where(np.isin(labels, keep[keep > 0]), 255, 0))
-    return _fill_small_holes(mask, 0.003 * h * w)
+    mask = _fill_small_holes(mask, 0.003 * h * w)
+    return mask, _separability(distance, mask, unit)

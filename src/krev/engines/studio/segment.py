@@ -10,12 +10,17 @@ The approach, in order (heavy steps run on a copy whose long side is at most ``_
    chroma) and in RGB chromaticity. A cast shadow multiplies the background by a factor k in
    roughly [0.55, 1): it keeps the background's chromaticity and only darkens, so darkening
    counts as foreground evidence only when it is too deep for a shadow or changes the hue.
-3. **Edges.** White-on-white products barely differ in color, but their outlines are sharp while
-   shadows are soft; gradient magnitude above the border's own gradient statistics is closed
-   into contours and filled.
+3. **Outlines.** White-on-white products barely differ in color, but their outlines are sharp
+   steps while shadows are soft: the fine gradient less 1.3x the coarse one is positive only at
+   a step. Canny thins and links it into chains; short, faint and line-like chains (noise, JPEG
+   blocking, marble veins, wood grain) are dropped. An outline breaks in places, so a pixel
+   counts as enclosed when rays from it meet an outline in most of 16 directions (a gap only
+   dents the region near it); background-colored pixels that reach the outside without
+   crossing an outline (the gap between two products) are not.
 4. **Cleanup.** Morphological open/close, keep the main connected component(s), fill holes.
 5. **Refinement.** GrabCut initialised from the coarse mask (sure foreground = eroded mask,
-   probable band around the outline); rejected when it strays far from the coarse mask.
+   probable band around the outline), on the undecided box and a margin of backdrop only;
+   rejected when it strays far from the coarse mask.
 6. **Shadow peel.** On a bright sweep the outline evidence (3) can close around the product and
    its cast shadow together; shadow-like pixels reached from outside the mask without crossing a
    sharp outline are given back to the background (not when the product is itself
@@ -27,7 +32,9 @@ The approach, in order (heavy steps run on a copy whose long side is at most ``_
    clearly not background-colored (so a white product on white keeps its interior).
 8. **Soft alpha.** The mask is upscaled to the input size and feathered by about 1 px.
 
-Confidence reflects how separable foreground and background were along the outline.
+Confidence reflects how separable foreground and background were along the outline: the
+color contrast just inside it, or for a white product the share of it that follows a sharp
+outline (busy.py has its own measure).
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from krev.engines.studio.busy import busy_scene_mask, is_busy
 __all__ = ["ClassicalSegmenter", "iou"]
 
 _WORK_SIDE = 512
+_GRABCUT_MARGIN = 8  # px of sure background around GrabCut's box, in morphology units
 _SHADOW_MIN_K = 0.55  # the darkest a soft studio shadow gets, as a fraction of the background
 _SCORE_THRESHOLD = 5.0  # foreground evidence, in units of the background's own noise
 _HOLE_SCORE = 2.5  # a see-through hole matches the background this closely
@@ -141,6 +149,77 @@ def _disk(radius: int) -> U8Array:
     return _u8(cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
 
 
+# A step edge's gradient falls ~3x from scale 1 to scale 3; a soft shadow's barely moves. The
+# fine gradient less this multiple of the coarse one keeps outlines and drops penumbras (a
+# shadow's edge blurred by 2 px or more scores below zero, whatever its contrast).
+_SOFT_EDGE_RATIO = 1.3
+_STEPNESS = 0.2  # coarse/fine gradient along a chain: ~0.47 for a step, under 0.1 for a line
+_CHAIN_STRENGTH = 0.6  # a chain's mean step, in units of the border's level
+_ENCLOSED = 0.8  # the share of directions in which an enclosed pixel meets an outline
+
+
+def _step_edges(
+    fine: FloatArray, coarse: FloatArray, lightness: FloatArray, border: BoolArray, unit: int
+) -> U8Array:
+    """Thin, linked outlines of sharp steps (Canny on the step measure); short or faint chains
+    (noise, JPEG blocking) dropped."""
+    step = fine - _SOFT_EDGE_RATIO * coarse
+    step = np.maximum(step, 0.0)
+    # Canny's thinning follows the lightness gradient's direction; its strength is the step.
+    gx = cv2.Sobel(lightness, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(lightness, cv2.CV_32F, 0, 1, ksize=3)
+    norm = np.sqrt(gx * gx + gy * gy) + 1e-6
+    level = float(np.quantile(step[border], 0.98)) * 1.5 + 1.0
+    gain = 64.0 / level  # Canny takes int16 derivatives: the level maps to 64
+    dx = np.clip(gx / norm * step * gain, -32000, 32000).astype(np.int16)
+    dy = np.clip(gy / norm * step * gain, -32000, 32000).astype(np.int16)
+    edges = _u8(cv2.Canny(dx, dy, 0.3 * 64.0, 64.0, L2gradient=True))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(edges, connectivity=8)
+    extent = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
+
+    def chain_mean(values: FloatArray) -> npt.NDArray[np.float64]:
+        total = np.bincount(labels.ravel(), weights=values.ravel(), minlength=count)
+        return total / np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
+
+    # A step keeps about half its gradient at the coarse scale; a thin line (a marble vein, wood
+    # grain, a printed stroke) loses nearly all of it: such chains are texture, not an outline.
+    stepness = chain_mean(coarse) / np.maximum(chain_mean(fine), 1e-6)
+    keep = (extent >= 15 * unit) & (chain_mean(step) >= _CHAIN_STRENGTH * level)
+    keep &= stepness >= _STEPNESS
+    keep[0] = False
+    return np.where(keep[labels], 255, 0).astype(np.uint8)
+
+
+def _enclosure(outlines: U8Array) -> FloatArray:
+    """For each pixel, the share of 16 directions in which a ray from it meets an outline."""
+    share = np.zeros(outlines.shape, np.float32)
+    rows = np.flatnonzero(outlines.any(axis=1))
+    cols = np.flatnonzero(outlines.any(axis=0))
+    if rows.size == 0:
+        return share
+    # Outside the outlines' bounding box at least 9 of the 16 rays miss: only the box counts.
+    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    edges = np.ascontiguousarray(outlines[y0:y1, x0:x1])
+    h, w = edges.shape
+    side = int(np.ceil(np.hypot(h, w)))
+    hits = np.zeros((h, w), np.float32)
+    angles = (0.0, 22.5, 45.0, 67.5)
+    for angle in angles:
+        rotation = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+        rotation[:, 2] += [(side - w) / 2, (side - h) / 2]
+        turned = cv2.warpAffine(edges, rotation, (side, side), flags=cv2.INTER_NEAREST)
+        # A thin line rotated with nearest-neighbour sampling can break; thicken it first.
+        solid = cv2.dilate(turned, np.ones((2, 2), np.uint8)) > 0
+        count = np.zeros((side, side), np.uint8)
+        for axis in (0, 1):
+            count += np.maximum.accumulate(solid, axis=axis)
+            count += np.flip(np.maximum.accumulate(np.flip(solid, axis), axis=axis), axis)
+        back = cv2.invertAffineTransform(rotation)
+        hits += _f32(cv2.warpAffine(count, back, (w, h), flags=cv2.INTER_NEAREST))
+    share[y0:y1, x0:x1] = hits / (4 * len(angles))
+    return share
+
+
 class ClassicalSegmenter:
     """Studio background removal with OpenCV; no model weights, no settings."""
 
@@ -187,9 +266,12 @@ class ClassicalSegmenter:
         if is_busy(lab, bg_lab, border):
             return self._busy(work, lab, unit, color_mask)
 
-        edges = self._outline_evidence(lab, sample, unit)
+        fine = _gradient_magnitude(lab)
+        coarse_grad = _gradient_magnitude(_f32(cv2.GaussianBlur(lab, (0, 0), 2.8)))
+        outlines = _step_edges(fine, coarse_grad, lab[..., 0], border, unit)
+        enclosed = self._enclosed(outlines, score, unit)
         coarse = _u8(cv2.morphologyEx(color_mask, cv2.MORPH_OPEN, _disk(unit)))
-        coarse = _u8(cv2.morphologyEx(coarse | edges, cv2.MORPH_CLOSE, _disk(2 * unit)))
+        coarse = _u8(cv2.morphologyEx(coarse | enclosed, cv2.MORPH_CLOSE, _disk(2 * unit)))
         coarse = _fill_holes(coarse)
         # Edge lines that enclose nothing are thin; opening removes them.
         coarse = _u8(cv2.morphologyEx(coarse, cv2.MORPH_OPEN, _disk(2 * unit)))
@@ -200,13 +282,19 @@ class ClassicalSegmenter:
 
         refined = self._grabcut(work, coarse, shadow_like & (score < _SCORE_THRESHOLD), unit)
         refined = self._peel_shadow(
-            refined, shadow_like & (score < _SCORE_THRESHOLD), score, lab, unit
+            refined, shadow_like & (score < _SCORE_THRESHOLD), score, fine - coarse_grad, unit
         )
-        refined = self._see_through(refined, score, _gradient_magnitude(lab), sample, unit)
+        refined = self._see_through(refined, score, fine, sample, unit)
         ring = _u8(cv2.dilate(refined, _disk(unit))) ^ _u8(cv2.erode(refined, _disk(unit)))
         inside = (refined > 0) & (ring > 0)
         contrast = float(np.median(score[inside])) if inside.any() else 0.0
         confidence = float(np.clip(contrast / (2 * _SCORE_THRESHOLD), 0.0, 1.0))
+        # A white product on white differs little in color, but a cut that follows sharp
+        # outlines all round is as trustworthy: the share of the cut's outline on one counts.
+        outline = (refined > 0) & (_u8(cv2.erode(refined, _disk(1))) == 0)
+        near_step = _u8(cv2.dilate(outlines, _disk(unit))) > 0
+        if outline.any():
+            confidence = max(confidence, float(np.mean(near_step[outline])))
         if np.count_nonzero(refined) > 0.95 * h * w:
             confidence = min(confidence, 0.2)
         return refined, confidence
@@ -216,15 +304,14 @@ class ClassicalSegmenter:
         work: RGBImage, lab: FloatArray, unit: int, distinct: U8Array
     ) -> tuple[U8Array, float]:
         h, w = lab.shape[:2]
-        mask = busy_scene_mask(work, lab, unit, distinct)
+        mask, confidence = busy_scene_mask(work, lab, unit, distinct)
         if np.count_nonzero(mask) < 0.002 * h * w:
             return np.full((h, w), 255, np.uint8), 0.0
-        # A busy scene is never as clear as a sweep: confidence stays moderate.
-        return mask, 0.5
+        return mask, confidence
 
     @staticmethod
     def _peel_shadow(
-        mask: U8Array, shadow: BoolArray, score: FloatArray, lab: FloatArray, unit: int
+        mask: U8Array, shadow: BoolArray, score: FloatArray, step: FloatArray, unit: int
     ) -> U8Array:
         """``mask`` less the cast shadow it took in: shadow-like pixels reached from outside
         without crossing a sharp outline (the product's own edge is a step, a shadow's is soft).
@@ -234,8 +321,6 @@ class ClassicalSegmenter:
         body = _u8(cv2.erode(mask, _disk(4 * unit))) > 0
         if not body.any() or float(np.median(score[body])) < 2 * _SCORE_THRESHOLD:
             return mask
-        coarse = _f32(cv2.GaussianBlur(lab, (0, 0), 2.8))
-        step = _gradient_magnitude(lab) - _gradient_magnitude(coarse)
         edge_level = float(np.quantile(step[inside], 0.9)) * 0.5 if inside.any() else 0.0
         barrier = _u8(cv2.dilate(np.where(step > edge_level, 255, 0).astype(np.uint8), _disk(unit)))
         passable = np.where(shadow & (barrier == 0), 255, 0).astype(np.uint8)
@@ -284,16 +369,26 @@ class ClassicalSegmenter:
         return opened
 
     @staticmethod
-    def _outline_evidence(lab: FloatArray, sample: BoolArray, unit: int) -> U8Array:
-        """Sharp outlines, filled where they close: the evidence for white-on-white."""
-        # A step edge's gradient falls ~3x from scale 1 to scale 3; a soft shadow's barely moves,
-        # so the difference keeps outlines and drops shadow penumbras and smooth gradients.
-        coarse = _f32(cv2.GaussianBlur(lab, (0, 0), 2.8))
-        grad = _gradient_magnitude(lab) - _gradient_magnitude(coarse)
-        level = float(np.quantile(grad[sample], 0.995)) * 1.5 + 1.0
-        strong = np.where(grad > level, 255, 0).astype(np.uint8)
-        closed = _u8(cv2.morphologyEx(strong, cv2.MORPH_CLOSE, _disk(2 * unit)))
-        return _fill_holes(closed)
+    def _enclosed(outlines: U8Array, score: FloatArray, unit: int) -> U8Array:
+        """The region that sharp outlines enclose: the evidence for white-on-white."""
+        # A white product's outline is faint and breaks in places, so filling what it closes
+        # fails at the first gap. A pixel is inside when most straight lines through it meet an
+        # outline on both sides: a gap only dents the region near it.
+        closed = _fill_holes(_u8(cv2.morphologyEx(outlines, cv2.MORPH_CLOSE, _disk(4 * unit))))
+        region = (_enclosure(outlines) >= _ENCLOSED) | (closed > 0)
+        # The rays also count a narrow gap between two products (or a bay of one) as enclosed.
+        # Where the product is clearly not background-colored, background-colored pixels that
+        # reach the outside without crossing an outline are that gap; a white label at the
+        # product's edge is cut off from the outside by the product's outline, and stays. A
+        # white product on white matches the background everywhere, and keeps it all.
+        if region.any() and float(np.median(score[region])) >= 2 * _SCORE_THRESHOLD:
+            barrier = _u8(cv2.dilate(outlines, _disk(1))) > 0
+            open_bg = np.where((score < _HOLE_SCORE) & ~barrier, 255, 0).astype(np.uint8)
+            _, labels = cv2.connectedComponents(open_bg, connectivity=4)
+            outside = (open_bg > 0) & ~region
+            gap = np.isin(labels, np.unique(labels[outside])) & (labels > 0)
+            region &= ~gap
+        return np.where(region, 255, 0).astype(np.uint8)
 
     @staticmethod
     def _grabcut(work: RGBImage, coarse: U8Array, shadow: BoolArray, unit: int) -> U8Array:
@@ -306,13 +401,28 @@ class ClassicalSegmenter:
         gc[sure_fg > 0] = cv2.GC_FGD
         if not (gc == cv2.GC_FGD).any() or not (gc == cv2.GC_BGD).any():
             return coarse
-        bgr = np.ascontiguousarray(work[..., ::-1])
+        # Only the undecided box and a margin of sure background go to GrabCut: its cost grows
+        # with the pixels it labels, and the backdrop near the product is the one it must learn.
+        h, w = coarse.shape
+        rows = np.flatnonzero((gc != cv2.GC_BGD).any(axis=1))
+        cols = np.flatnonzero((gc != cv2.GC_BGD).any(axis=0))
+        margin = _GRABCUT_MARGIN * unit
+        y0, y1 = max(0, rows[0] - margin), min(h, rows[-1] + 1 + margin)
+        x0, x1 = max(0, cols[0] - margin), min(w, cols[-1] + 1 + margin)
+        labels = np.ascontiguousarray(gc[y0:y1, x0:x1])
+        if not (labels == cv2.GC_BGD).any():
+            return coarse
+        bgr = np.ascontiguousarray(work[y0:y1, x0:x1, ::-1])
         bgd = np.zeros((1, 65), np.float64)
         fgd = np.zeros((1, 65), np.float64)
+        cv2.setRNGSeed(
+            12
+        )  # GrabCut seeds its color models with k-means: the same photo, the same cut
         try:
-            cv2.grabCut(bgr, gc, None, bgd, fgd, 3, cv2.GC_INIT_WITH_MASK)  # type: ignore[call-overload]
+            cv2.grabCut(bgr, labels, None, bgd, fgd, 3, cv2.GC_INIT_WITH_MASK)  # type: ignore[call-overload]
         except cv2.error:
             return coarse
+        gc[y0:y1, x0:x1] = labels
         refined = np.where((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD), 255, 0).astype(np.uint8)
         refined = _fill_holes(
             _main_components(_u8(cv2.morphologyEx(refined, cv2.MORPH_OPEN, _disk(unit))))
