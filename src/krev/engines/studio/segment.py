@@ -365,7 +365,10 @@ class ClassicalSegmenter:
             frame = grown & inside & (labels != label)
             if not frame.any() or float(np.median(score[frame])) < 1.2 * _SCORE_THRESHOLD:
                 continue  # the product around it is background-colored itself (white on white)
-            opened[labels == label] = 0
+            # The hole's own rim (the backdrop blended with the product, a shadow inside it) is
+            # not clearly product either: the hole takes it in, up to where the product starts.
+            rim = _u8(cv2.dilate(region, _disk(unit))) > 0
+            opened[(labels == label) | (rim & (score < _SCORE_THRESHOLD))] = 0
         return opened
 
     @staticmethod
