@@ -102,6 +102,53 @@ def test_taxonomy_matches_label_text(texts: list[str], expected: tuple[str, str]
     assert match_taxonomy(texts) == expected
 
 
+def test_the_descriptor_names_the_type_not_a_size_line_or_a_dose_form() -> None:
+    # "120 softgels" says how many, and softgels how it is taken: fish oil is what it is.
+    label = ["Ocean Omega", "Fish Oil Softgels", "ORA", "120 softgels"]
+    assert match_taxonomy(label) == ("omega-3", "supplement")
+    # A dose form is the type only when nothing more specific is named.
+    assert match_taxonomy(["Deep Sleep", "Magnesium Capsules", "60 capsules"]) == (
+        "capsules",
+        "supplement",
+    )
+    # A size line alone still says what the label holds.
+    assert match_taxonomy(["ORA", "120 softgels"]) == ("capsules", "supplement")
+    # An amount inside a line is cut out: "12 bars" is no protein bar, "60 caps" no hat.
+    assert match_taxonomy(["Vitamin C 1000 mg", "60 caps"]) == ("vitamins", "supplement")
+
+
+def test_the_head_of_a_descriptor_names_the_type() -> None:
+    # English puts what a thing is last; the words before it only describe it.
+    assert match_taxonomy(["Vitamin C Serum"]) == ("serum", "skincare")
+    assert match_taxonomy(["Chocolate Protein Bar"]) == ("bar", "food")
+    assert match_taxonomy(["Green Tea Cleanser"]) == ("cleanser", "skincare")
+    assert match_taxonomy(["Energy Drink"]) == ("energy drink", "beverage")
+
+
+def test_type_words_in_the_brand_or_product_line_yield_to_the_descriptor() -> None:
+    # Product lines are often made of type words; the descriptor says what the product is.
+    assert match_taxonomy(["Trail Mix", "Protein Bar"], names=["Trail Mix"]) == ("bar", "food")
+    assert match_taxonomy(["Lamb & Rice", "Dog Food"], names=["Lamb & Rice"]) == (
+        "pet food",
+        "pet",
+    )
+    assert match_taxonomy(["Honey Crunch", "Granola"], names=["Honey Crunch"]) == (
+        "cereal",
+        "food",
+    )
+    # ... but speak when no other line names a type.
+    assert match_taxonomy(["KORA", "Whey Protein"], names=["Kora", "Whey Protein"]) == (
+        "protein powder",
+        "supplement",
+    )
+
+
+def test_words_ocr_ran_together_still_name_the_type() -> None:
+    assert match_taxonomy(["Deep Calm", "CLAYMASK", "100 ml"]) == ("face mask", "skincare")
+    metadata = analyze([("ORA", 20, 40), ("Fish oilSoftgels", 80, 24), ("120 softgels", 140, 16)])
+    assert (metadata.product_type, metadata.category) == ("omega-3", "supplement")
+
+
 def test_materials_are_matched_as_whole_words_without_double_counting() -> None:
     assert match_materials(["Vegan leather", "100% Cotton lining"]) == ["faux leather", "cotton"]
     assert match_materials(["Aluminium bottle", "stainless steel lid"]) == [

@@ -674,6 +674,15 @@ def _cued_breaks(text: str) -> set[int]:
     }
 
 
+def _word_spaced(text: str) -> str:
+    """``text`` with spaces where OCR lost them between words: at a lower-to-upper case step
+    ("Fish oilSoftgels") and where a run of letters parts into ordinary words ("CLAYMASK"), so
+    the taxonomy reads the words a label prints."""
+    text = re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", text)
+    breaks = _cued_breaks(text)
+    return "".join((" " + char) if index in breaks else char for index, char in enumerate(text))
+
+
 def spaced_words(
     image: np.ndarray[Any, Any],
     box: Sequence[Sequence[float]],
@@ -875,7 +884,10 @@ class StudioProductAnalyzer:
         # silhouette speaks only when the label says nothing.
         packaging = match_packaging(texts)
         matched = (
-            match_taxonomy(texts)
+            match_taxonomy(
+                [_word_spaced(text) for text in texts],
+                names=[name for name in (brand, product) if name],
+            )
             or ((packaging, SHAPE_TYPES[packaging]) if packaging else None)
             or (shape_cue(alpha) if alpha is not None else None)
         )

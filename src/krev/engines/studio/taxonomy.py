@@ -10,6 +10,7 @@ look or from ``TYPE_MATERIALS`` (see ``analyze.infer_materials``).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -32,6 +33,9 @@ __all__ = [
 class ProductType:
     name: str
     keywords: tuple[str, ...]  # specific evidence for this type
+    # How a supplement is taken ("capsules", "softgels"), not what it is: the type only where
+    # nothing more specific is named ("Fish Oil Softgels" is omega-3).
+    dose_form: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,11 @@ TAXONOMY: tuple[Category, ...] = (
                 ("protein", "whey", "whey protein", "casein", "plant protein", "mass gainer"),
             ),
             ProductType("vitamins", ("vitamin", "multivitamin", "vitamin c", "vitamin d3")),
-            ProductType("capsules", ("capsule", "softgel", "tablet", "caplet", "veggie caps")),
+            ProductType(
+                "capsules",
+                ("capsule", "softgel", "tablet", "caplet", "veggie caps"),
+                dose_form=True,
+            ),
             ProductType("pre-workout", ("pre-workout", "pre workout", "creatine", "bcaa")),
             ProductType("probiotic", ("probiotic", "prebiotic", "cfu")),
             ProductType("omega-3", ("omega-3", "omega 3", "fish oil", "krill oil")),
@@ -302,17 +310,29 @@ _CATEGORY_WEIGHT = 1.0
 _UNIT_WEIGHT = 0.5
 _MIN_SCORE = 1.0  # a lone unit ("ml") is not enough to name a category
 
+# An amount with its unit or count noun ("60 capsules", "20 tea bags", "2 lb", "12 bars"): what
+# a label holds, never what it is. A line that starts with one is a size line; inside a line the
+# amount is cut out ("Vitamin C 1000 mg" is vitamins, not a unit).
+_COUNT_NOUNS = (
+    r"mg|mcg|g|kg|ml|cl|l|oz|fl\.?\s*oz|lbs?|iu|caps|ct|count|pcs|pieces|pack|servings?|bars?"
+    r"|(?:tea\s*)?bags?|pods?|sachets?|sticks?|capsules?|softgels?|tablets?|gummies|billion"
+)
+_AMOUNT = re.compile(rf"(?<![a-z0-9-])\d[\d.,/]*\s*(?:x\s*)?(?:{_COUNT_NOUNS})(?![a-z0-9])")
+_SIZE_LINE = re.compile(r"^\s*(?:net\s*wt\.?\s*)?\d")
+
 
 @cache
-def _pattern(keyword: str, *, unit: bool = False) -> re.Pattern[str]:
-    body = r"\s+".join(re.escape(word) for word in keyword.split())
+def _pattern(keyword: str, *, unit: bool = False, joined: bool = False) -> re.Pattern[str]:
+    # OCR drops the space between a phrase's words ("CLAYMASK"): where ``joined``, a phrase
+    # matches either way (never when telling a word from a name: "dogfood" is two words).
+    body = (r"\s*" if joined else r"\s+").join(re.escape(word) for word in keyword.split())
     # A unit may follow its number directly ("500mg"); a word may take a plural ending.
     before = r"(?<![a-z])" if unit else r"(?<![a-z0-9])"
     plural = "" if unit else "(?:s|es)?"
     return re.compile(before + body + plural + r"(?![a-z0-9])")
 
 
-def _normalise(texts: list[str]) -> str:
+def _normalise(texts: Sequence[str]) -> str:
     return " | ".join(" ".join(text.lower().split()) for text in texts)
 
 
@@ -320,30 +340,104 @@ def _found(keyword: str, text: str, *, unit: bool = False) -> bool:
     return _pattern(keyword, unit=unit).search(text) is not None
 
 
-def match_taxonomy(texts: list[str]) -> tuple[str, str] | None:
+@dataclass(frozen=True)
+class _Head:
+    """The type a stretch of label text names: its last type phrase, as English puts the head
+    noun last ("Vitamin C Serum" is a serum, "Protein Bar" a bar)."""
+
+    product_type: str
+    category: str
+    weight: float
+    order: int  # where on the label, so equal evidence goes to the line read first
+
+
+def _head(text: str, order: int) -> _Head | None:
+    best: tuple[bool, int, int, ProductType, Category, str] | None = None
+    for category in TAXONOMY:
+        for product_type in category.types:
+            for keyword in product_type.keywords:
+                for found in _pattern(keyword, joined=True).finditer(text):
+                    # A dose form ("Fish Oil Softgels") yields to what the product is; else the
+                    # phrase ending last, the longest of those ("Energy Drink" over "Energy").
+                    key = (not product_type.dose_form, found.end(), -found.start())
+                    if best is None or key > best[:3]:
+                        best = (*key, product_type, category, keyword)
+    if best is None:
+        return None
+    *_, product_type, category, keyword = best
+    return _Head(product_type.name, category.name, _TYPE_WEIGHT + len(keyword.split()) - 1, order)
+
+
+def _category_support(category: Category, text: str) -> float:
+    shared = sum(_CATEGORY_WEIGHT for kw in category.keywords if _found(kw, text))
+    return shared + sum(_UNIT_WEIGHT for unit in category.units if _found(unit, text, unit=True))
+
+
+def _without_names(line: str, names: Sequence[str]) -> tuple[str, list[str]]:
+    """``line`` less the brand and product line it carries, and those names."""
+    found = []
+    for name in names:
+        pattern = _pattern(name)
+        if pattern.search(line):
+            found.append(name)
+            line = pattern.sub(" | ", line)
+    return line, found
+
+
+def match_taxonomy(texts: Sequence[str], names: Sequence[str] = ()) -> tuple[str, str] | None:
     """The best ``(product_type, category)`` the label text supports, or None without evidence.
 
-    A type scores its own keywords; its category adds the category-wide keywords and units.
-    Ties go to the earlier entry in ``TAXONOMY`` so the answer is deterministic.
+    Each line names at most one type, its head (``_head``). The descriptor lines decide
+    ("Hydrating Serum"); the brand and the product line (``names``, which may be made of type
+    words: "Trail Mix", "Lamb & Rice") only when no other line names a type; an amount ("60
+    capsules", "20 tea bags") only when nothing else does. Between types named at the same
+    rank, the one whose category the rest of the label supports (category words, units) wins,
+    then the line read first. With no type named, category-wide evidence names the category's
+    default type.
     """
-    text = _without_packaging(_normalise(texts))
-    if not text.strip(" |"):
+    lines = [_without_packaging(" ".join(text.lower().split())) for text in texts if text.strip()]
+    if not any(line.strip(" |") for line in lines):
         return None
+    keys = [" ".join(name.lower().split()) for name in names if name and name.strip()]
+    descriptors: list[str] = []
+    named: list[str] = []
+    amounts: list[str] = []
+    for line in lines:
+        if _SIZE_LINE.match(line):
+            amounts.append(line)
+            continue
+        amounts.extend(found.group() for found in _AMOUNT.finditer(line))
+        rest, line_names = _without_names(_AMOUNT.sub(" ", line), keys)
+        descriptors.append(rest)
+        named.extend(line_names)
+    whole = " | ".join(lines)
+    for rank in (descriptors, named, amounts):
+        heads = [head for order, text in enumerate(rank) if (head := _head(text, order))]
+        if heads:
+            return _best_supported(heads, whole)
+    return _category_default(whole)
+
+
+def _best_supported(heads: list[_Head], whole: str) -> tuple[str, str]:
+    categories = {category.name: category for category in TAXONOMY}
+    scores: dict[tuple[str, str], tuple[float, int]] = {}
+    for head in heads:
+        key = (head.product_type, head.category)
+        if key in scores:
+            score, order = scores[key]
+            scores[key] = (score + head.weight, order)
+        else:
+            support = _category_support(categories[head.category], whole)
+            scores[key] = (support + head.weight, head.order)
+    return max(scores, key=lambda key: (scores[key][0], -scores[key][1]))
+
+
+def _category_default(text: str) -> tuple[str, str] | None:
     best: tuple[float, str, str] | None = None
     for category in TAXONOMY:
-        shared = sum(_CATEGORY_WEIGHT for kw in category.keywords if _found(kw, text))
-        shared += sum(_UNIT_WEIGHT for unit in category.units if _found(unit, text, unit=True))
-        for index, product_type in enumerate(category.types):
-            own = sum(
-                _TYPE_WEIGHT + len(kw.split()) - 1
-                for kw in product_type.keywords
-                if _found(kw, text)
-            )
-            if own == 0 and index > 0:
-                continue  # category-only evidence names the category's default type
-            score = own + shared
-            if score >= _MIN_SCORE and (best is None or score > best[0]):
-                best = (score, product_type.name, category.name)
+        score = _category_support(category, text)
+        if score >= _MIN_SCORE and (best is None or score > best[0]):
+            best = (score, category.types[0].name, category.name)
     return None if best is None else (best[1], best[2])
 
 
