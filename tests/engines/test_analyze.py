@@ -143,6 +143,36 @@ def test_type_words_in_the_brand_or_product_line_yield_to_the_descriptor() -> No
     )
 
 
+def test_what_comes_before_with_or_for_is_the_product() -> None:
+    assert match_taxonomy(["Lavender Soap with Essential Oils"]) == ("cleanser", "skincare")
+    assert match_taxonomy(["Shampoo for Dry Hair"]) == ("shampoo", "beauty")
+
+
+@pytest.mark.parametrize(
+    ("descriptor", "expected"),
+    [
+        ("Night Cream", ("moisturizer", "skincare")),
+        ("Shower Gel", ("cleanser", "skincare")),
+        ("Cleansing Milk", ("cleanser", "skincare")),  # not a drink
+        ("Toothpaste", ("oral care", "beauty")),
+        ("Oat Milk", ("milk", "beverage")),
+        ("Milk Chocolate", ("chocolate", "food")),
+        ("Chai", ("tea", "beverage")),
+        ("Butter Cookies", ("cookies", "food")),
+        ("Taco Seasoning", ("spices", "food")),
+        ("Tea Light Candles", ("candle", "home")),  # no tea
+        ("Dish Soap", ("cleaning", "home")),  # the longer phrase, not soap
+        ("Polo Shirt", ("shirt", "apparel")),
+        ("T-Shirt", ("t-shirt", "apparel")),
+        ("Heavy Duty Caps", None),  # a hat is a hat, not any cap
+    ],
+)
+def test_descriptors_shops_use_are_in_the_taxonomy(
+    descriptor: str, expected: tuple[str, str] | None
+) -> None:
+    assert match_taxonomy([descriptor]) == expected
+
+
 def test_words_ocr_ran_together_still_name_the_type() -> None:
     assert match_taxonomy(["Deep Calm", "CLAYMASK", "100 ml"]) == ("face mask", "skincare")
     metadata = analyze([("ORA", 20, 40), ("Fish oilSoftgels", 80, 24), ("120 softgels", 140, 16)])

@@ -54,15 +54,23 @@ TAXONOMY: tuple[Category, ...] = (
                 "protein powder",
                 ("protein", "whey", "whey protein", "casein", "plant protein", "mass gainer"),
             ),
-            ProductType("vitamins", ("vitamin", "multivitamin", "vitamin c", "vitamin d3")),
+            ProductType(
+                "vitamins",
+                ("vitamin", "multivitamin", "vitamin c", "vitamin d3", "b12", "biotin", "prenatal"),
+            ),
             ProductType(
                 "capsules",
                 ("capsule", "softgel", "tablet", "caplet", "veggie caps"),
                 dose_form=True,
             ),
-            ProductType("pre-workout", ("pre-workout", "pre workout", "creatine", "bcaa")),
+            ProductType(
+                "pre-workout", ("pre-workout", "pre workout", "preworkout", "creatine", "bcaa")
+            ),
             ProductType("probiotic", ("probiotic", "prebiotic", "cfu")),
-            ProductType("omega-3", ("omega-3", "omega 3", "fish oil", "krill oil")),
+            ProductType(
+                "omega-3",
+                ("omega-3", "omega 3", "fish oil", "krill oil", "cod liver oil", "algae oil"),
+            ),
             ProductType("collagen", ("collagen", "collagen peptides")),
         ),
         keywords=("supplement", "dietary supplement", "serving", "daily dose", "gummies"),
@@ -71,13 +79,67 @@ TAXONOMY: tuple[Category, ...] = (
     Category(
         "skincare",
         (
-            ProductType("serum", ("serum", "hyaluronic acid", "niacinamide", "retinol")),
-            ProductType("moisturizer", ("moisturizer", "moisturiser", "face cream", "day cream")),
-            ProductType("sunscreen", ("sunscreen", "sunblock", "spf", "broad spectrum")),
-            ProductType("cleanser", ("cleanser", "face wash", "micellar water", "cleansing")),
-            ProductType("toner", ("toner", "essence")),
-            ProductType("face mask", ("face mask", "sheet mask", "clay mask")),
-            ProductType("body lotion", ("body lotion", "lotion", "body butter", "body cream")),
+            ProductType(
+                "serum",
+                (
+                    "serum",
+                    "hyaluronic acid",
+                    "niacinamide",
+                    "retinol",
+                    "ampoule",
+                    "face oil",
+                    "facial oil",
+                ),
+            ),
+            ProductType(
+                "moisturizer",
+                (
+                    "moisturizer",
+                    "moisturiser",
+                    "face cream",
+                    "day cream",
+                    "night cream",
+                    "eye cream",
+                    "gel cream",
+                    "face lotion",
+                ),
+            ),
+            ProductType(
+                "sunscreen",
+                ("sunscreen", "sunblock", "spf", "broad spectrum", "sun cream", "sun lotion"),
+            ),
+            ProductType(
+                "cleanser",
+                (
+                    "cleanser",
+                    "face wash",
+                    "micellar water",
+                    "cleansing",
+                    "makeup remover",
+                    "exfoliator",
+                    "exfoliant",
+                    "scrub",
+                    "body wash",
+                    "shower gel",
+                    "hand wash",
+                    "soap",
+                    "cleansing milk",
+                ),
+            ),
+            ProductType("toner", ("toner", "essence", "face mist", "facial mist")),
+            ProductType("face mask", ("face mask", "sheet mask", "clay mask", "mask")),
+            ProductType(
+                "body lotion",
+                (
+                    "body lotion",
+                    "lotion",
+                    "body butter",
+                    "body cream",
+                    "hand cream",
+                    "body oil",
+                    "body milk",
+                ),
+            ),
         ),
         keywords=("skincare", "skin care", "dermatologist", "anti-aging", "hydrating"),
         units=("ml", "fl oz"),
@@ -85,12 +147,44 @@ TAXONOMY: tuple[Category, ...] = (
     Category(
         "beauty",
         (
-            ProductType("fragrance", ("eau de parfum", "eau de toilette", "parfum", "perfume")),
-            ProductType("lipstick", ("lipstick", "lip gloss", "lip balm", "lip tint")),
-            ProductType("foundation", ("foundation", "concealer", "bb cream", "primer")),
-            ProductType("mascara", ("mascara", "eyeliner", "eyeshadow", "brow gel")),
-            ProductType("nail polish", ("nail polish", "nail lacquer")),
-            ProductType("shampoo", ("shampoo", "conditioner", "hair mask", "hair oil")),
+            ProductType(
+                "fragrance",
+                ("eau de parfum", "eau de toilette", "parfum", "perfume", "cologne", "body mist"),
+            ),
+            ProductType(
+                "lipstick",
+                ("lipstick", "lip gloss", "lip balm", "lip tint", "lip oil", "lip liner"),
+            ),
+            ProductType(
+                "foundation",
+                ("foundation", "concealer", "bb cream", "cc cream", "primer", "tinted moisturizer"),
+            ),
+            ProductType(
+                "mascara",
+                ("mascara", "eyeliner", "eyeshadow", "brow gel", "brow pencil", "eye liner"),
+            ),
+            ProductType("nail polish", ("nail polish", "nail lacquer", "gel polish")),
+            ProductType(
+                "shampoo",
+                (
+                    "shampoo",
+                    "conditioner",
+                    "hair mask",
+                    "hair oil",
+                    "hair serum",
+                    "leave-in",
+                    "hair spray",
+                    "hairspray",
+                    "hair gel",
+                    "pomade",
+                ),
+            ),
+            ProductType("blush", ("blush", "bronzer", "highlighter", "contour")),
+            ProductType("deodorant", ("deodorant", "antiperspirant")),
+            ProductType(
+                "shaving", ("shaving cream", "shave gel", "razor", "aftershave", "beard oil")
+            ),
+            ProductType("oral care", ("toothpaste", "mouthwash", "toothbrush", "dental floss")),
         ),
         keywords=("cosmetics", "makeup", "beauty"),
         units=("ml", "fl oz"),
@@ -98,15 +192,75 @@ TAXONOMY: tuple[Category, ...] = (
     Category(
         "beverage",
         (
-            ProductType("coffee", ("coffee", "cold brew", "espresso", "latte", "arabica")),
-            ProductType("tea", ("tea", "matcha", "green tea", "herbal tea", "kombucha")),
-            ProductType("juice", ("juice", "smoothie", "lemonade")),
-            ProductType("soda", ("soda", "sparkling water", "cola", "tonic water")),
+            ProductType(
+                "coffee",
+                ("coffee", "cold brew", "espresso", "latte", "arabica", "decaf", "cappuccino"),
+            ),
+            ProductType(
+                "tea",
+                (
+                    "tea",
+                    "matcha",
+                    "green tea",
+                    "herbal tea",
+                    "kombucha",
+                    "chai",
+                    "rooibos",
+                    "oolong",
+                    "chamomile",
+                    "yerba mate",
+                ),
+            ),
+            ProductType("juice", ("juice", "smoothie", "lemonade", "coconut water")),
+            ProductType(
+                "soda",
+                (
+                    "soda",
+                    "sparkling water",
+                    "cola",
+                    "tonic water",
+                    "seltzer",
+                    "ginger ale",
+                    "root beer",
+                ),
+            ),
             ProductType("energy drink", ("energy drink", "energy")),
-            ProductType("water", ("mineral water", "spring water", "still water")),
-            ProductType("wine", ("wine", "cabernet", "merlot", "chardonnay", "prosecco")),
-            ProductType("beer", ("beer", "lager", "ipa", "pale ale", "stout")),
-            ProductType("spirits", ("whisky", "whiskey", "vodka", "gin", "rum", "tequila")),
+            ProductType(
+                "water", ("mineral water", "spring water", "still water", "alkaline water")
+            ),
+            ProductType("milk", ("milk", "oat milk", "almond milk", "soy milk", "oat drink")),
+            ProductType(
+                "wine",
+                (
+                    "wine",
+                    "cabernet",
+                    "merlot",
+                    "chardonnay",
+                    "prosecco",
+                    "pinot",
+                    "sauvignon",
+                    "riesling",
+                    "champagne",
+                    "malbec",
+                ),
+            ),
+            ProductType("beer", ("beer", "lager", "ipa", "pale ale", "stout", "hard cider")),
+            ProductType(
+                "spirits",
+                (
+                    "whisky",
+                    "whiskey",
+                    "vodka",
+                    "gin",
+                    "rum",
+                    "tequila",
+                    "bourbon",
+                    "brandy",
+                    "cognac",
+                    "liqueur",
+                    "mezcal",
+                ),
+            ),
         ),
         keywords=("drink", "beverage", "brewed", "bottled"),
         units=("ml", "cl", "fl oz", "oz"),
@@ -114,14 +268,73 @@ TAXONOMY: tuple[Category, ...] = (
     Category(
         "food",
         (
-            ProductType("snack", ("chips", "crisps", "cracker", "pretzel", "popcorn", "snack")),
+            ProductType(
+                "snack",
+                (
+                    "chips",
+                    "crisps",
+                    "cracker",
+                    "pretzel",
+                    "popcorn",
+                    "snack",
+                    "jerky",
+                    "mixed nuts",
+                    "almonds",
+                    "cashews",
+                    "dried fruit",
+                    "rice cake",
+                    "onion rings",
+                ),
+            ),
+            ProductType("cookies", ("cookie", "biscuit", "shortbread", "wafer", "brownie")),
+            ProductType(
+                "candy", ("candy", "gummy bears", "lollipop", "licorice", "toffee", "marshmallow")
+            ),
             ProductType("chocolate", ("chocolate", "cocoa", "dark chocolate", "praline")),
-            ProductType("cereal", ("cereal", "granola", "muesli", "oats", "oatmeal")),
-            ProductType("sauce", ("sauce", "ketchup", "mayonnaise", "salsa", "dressing")),
-            ProductType("spread", ("honey", "jam", "peanut butter", "nut butter", "spread")),
-            ProductType("bar", ("protein bar", "granola bar", "energy bar")),
-            ProductType("pasta", ("pasta", "spaghetti", "noodle", "rice")),
+            ProductType("cereal", ("cereal", "granola", "muesli", "oats", "oatmeal", "porridge")),
+            ProductType(
+                "sauce",
+                (
+                    "sauce",
+                    "ketchup",
+                    "mayonnaise",
+                    "salsa",
+                    "dressing",
+                    "pesto",
+                    "marinade",
+                    "mustard",
+                    "sriracha",
+                    "chutney",
+                    "vinaigrette",
+                    "vinegar",
+                ),
+            ),
+            ProductType(
+                "spread",
+                (
+                    "honey",
+                    "jam",
+                    "peanut butter",
+                    "nut butter",
+                    "almond butter",
+                    "spread",
+                    "marmalade",
+                    "preserves",
+                    "maple syrup",
+                ),
+            ),
+            ProductType(
+                "bar", ("protein bar", "granola bar", "energy bar", "snack bar", "cereal bar")
+            ),
+            ProductType(
+                "pasta", ("pasta", "spaghetti", "noodle", "rice", "penne", "macaroni", "ramen")
+            ),
             ProductType("olive oil", ("olive oil", "extra virgin")),
+            ProductType("spices", ("spice", "seasoning", "spice blend", "dry rub", "peppercorns")),
+            ProductType(
+                "baking", ("baking mix", "pancake mix", "cake mix", "flour", "baking powder")
+            ),
+            ProductType("soup", ("soup", "broth", "bone broth")),
         ),
         keywords=("food", "organic", "gluten free", "net wt", "ingredients"),
         units=("g", "kg", "oz", "lb"),
@@ -146,7 +359,10 @@ TAXONOMY: tuple[Category, ...] = (
             ProductType("pants", ("pants", "trousers", "jeans", "leggings", "shorts")),
             ProductType("dress", ("dress", "skirt", "gown")),
             ProductType("socks", ("sock",)),
-            ProductType("hat", ("hat", "cap", "beanie")),
+            ProductType(
+                "hat", ("hat", "baseball cap", "trucker cap", "snapback", "beanie", "beret")
+            ),
+            ProductType("shirt", ("shirt", "blouse", "polo", "button-down")),
         ),
         keywords=("apparel", "clothing", "garment", "slim fit", "regular fit"),
     ),
@@ -156,7 +372,7 @@ TAXONOMY: tuple[Category, ...] = (
             ProductType("sneakers", ("sneaker", "trainer", "running shoe", "basketball shoe")),
             ProductType("boots", ("boot", "chelsea boot", "ankle boot")),
             ProductType("sandals", ("sandal", "slide", "flip flop", "flip-flop")),
-            ProductType("heels", ("heel", "pump", "stiletto")),
+            ProductType("heels", ("heel", "pumps", "stiletto")),
             ProductType("loafers", ("loafer", "oxford", "derby", "moccasin")),
         ),
         keywords=("shoe", "footwear", "insole", "outsole"),
@@ -189,20 +405,49 @@ TAXONOMY: tuple[Category, ...] = (
     Category(
         "home",
         (
-            ProductType("candle", ("candle", "scented candle", "wax melt")),
+            ProductType(
+                "candle", ("candle", "scented candle", "wax melt", "tealight", "tea light")
+            ),
             ProductType("mug", ("mug", "cup", "tumbler")),
             ProductType("cookware", ("pan", "skillet", "pot", "dutch oven", "cookware")),
             ProductType("decor", ("vase", "frame", "pillow", "cushion", "throw")),
-            ProductType("cleaning", ("detergent", "dish soap", "cleaner", "laundry")),
-            ProductType("diffuser", ("diffuser", "reed diffuser", "room spray")),
+            ProductType(
+                "cleaning",
+                (
+                    "detergent",
+                    "dish soap",
+                    "cleaner",
+                    "laundry",
+                    "dishwasher tablet",
+                    "fabric softener",
+                    "stain remover",
+                    "disinfectant",
+                ),
+            ),
+            ProductType("diffuser", ("diffuser", "reed diffuser", "room spray", "essential oil")),
+            ProductType("tableware", ("plate", "bowl", "dinnerware", "wine glass")),
         ),
         keywords=("home", "kitchen", "dishwasher safe", "decor"),
     ),
     Category(
         "pet",
         (
-            ProductType("pet food", ("dog food", "cat food", "kibble", "pet food", "treats")),
-            ProductType("pet accessory", ("leash", "collar", "pet bed", "litter", "chew toy")),
+            ProductType(
+                "pet food", ("dog food", "cat food", "kibble", "pet food", "treats", "dog biscuit")
+            ),
+            ProductType(
+                "pet accessory",
+                (
+                    "leash",
+                    "collar",
+                    "pet bed",
+                    "litter",
+                    "chew toy",
+                    "dog toy",
+                    "cat toy",
+                    "dog shampoo",
+                ),
+            ),
         ),
         keywords=("dog", "cat", "puppy", "kitten", "pet"),
     ),
@@ -351,7 +596,19 @@ class _Head:
     order: int  # where on the label, so equal evidence goes to the line read first
 
 
+# "A with B", "A for B", "A in B": what the product is comes before ("Soap with Essential
+# Oils" is soap, "Shampoo for Dry Hair" shampoo).
+_QUALIFIER = re.compile(r"\s(?:with|for|in)\s")
+
+
 def _head(text: str, order: int) -> _Head | None:
+    for part in _QUALIFIER.split(text):
+        if head := _last_type(part, order):
+            return head
+    return None
+
+
+def _last_type(text: str, order: int) -> _Head | None:
     best: tuple[bool, int, int, ProductType, Category, str] | None = None
     for category in TAXONOMY:
         for product_type in category.types:
