@@ -8,6 +8,12 @@ them is foreground evidence; so is a sharp outline where the border's own textur
 product in focus before a defocused backdrop). Of the candidate regions, the product is the one
 that is large, near the middle and clear of the frame (props are cut by it). GrabCut, seeded
 from that region, settles the outline with its own color models and edge smoothness.
+
+The color cut fails where the product shares the scene's colors (a green box before a green
+wall) or takes in a scene patch the border never shows. What sharp outlines enclose (segment.py)
+is a second candidate; the cut kept, of the color cut, that one, their intersection and their
+union, is the one whose outline best follows sharp outlines and parts colors, with the color
+cut trusted unless another is clearly better.
 """
 
 from __future__ import annotations
@@ -192,8 +198,61 @@ def _separability(distance: FloatArray, mask: U8Array, unit: int) -> float:
     return 0.85 * (1.0 - shared) * (1.0 - stray)
 
 
+_KEEP_WEIGHT = 0.5  # how much a candidate cut is worth per share of the color cut it keeps
+
+
+def _follows_outlines(mask: U8Array, near_step: BoolArray) -> float:
+    """The share of the cut's outline that runs along a sharp outline."""
+    outline = (mask > 0) & (_u8(cv2.erode(mask, _disk(1))) == 0)
+    return float(np.mean(near_step[outline])) if outline.any() else 0.0
+
+
+def _choose_cut(
+    color_cut: U8Array,
+    enclosed: U8Array,
+    outlines: U8Array,
+    distance: FloatArray,
+    border: BoolArray,
+    unit: int,
+) -> U8Array:
+    """Of the color cut, what sharp outlines enclose, and their intersection and union, the
+    cut whose outline best follows sharp outlines and parts colors: a scene patch the color
+    cut took in has a soft or texture-made edge, and a product the color cut missed (white on
+    a pale wall) has a sharp outline all round."""
+    h, w = color_cut.shape
+    near_step = _u8(cv2.dilate(outlines, _disk(unit + 1))) > 0
+    candidates = [color_cut]
+    area = np.count_nonzero(enclosed)
+    if 0.002 * h * w <= area <= 0.8 * h * w and np.mean(border[enclosed > 0]) < 0.05:
+        reach = _u8(cv2.dilate(enclosed, _disk(2 * unit)))
+        candidates += [enclosed, color_cut & reach, color_cut | enclosed]
+    best, best_quality = color_cut, -1.0
+    color_area = float(max(1, int(np.count_nonzero(color_cut))))
+    for cut in candidates:
+        cut = _u8(cv2.morphologyEx(cut, cv2.MORPH_OPEN, _disk(unit)))
+        if np.count_nonzero(cut) < 0.002 * h * w:
+            continue
+        # The color cut is trusted unless another cut is clearly better: a cut that follows
+        # outlines but leaves most of the color evidence out is often a part of the product
+        # (its top, closed by the table's edge; its label).
+        kept = np.count_nonzero(cut & color_cut) / color_area
+        quality = (
+            _follows_outlines(cut, near_step)
+            + _separability(distance, cut, unit)
+            + _KEEP_WEIGHT * kept
+        )
+        if quality > best_quality:
+            best, best_quality = cut, quality
+    return best
+
+
 def busy_scene_mask(
-    work: npt.NDArray[np.uint8], lab: FloatArray, unit: int, distinct: U8Array
+    work: npt.NDArray[np.uint8],
+    lab: FloatArray,
+    unit: int,
+    distinct: U8Array,
+    outlines: U8Array,
+    enclosed: U8Array,
 ) -> tuple[U8Array, float]:
     """The product's mask (0/255) in ``work``, an RGB photo whose background is a busy scene,
     and the confidence in it; ``lab`` is its lightly blurred Lab image, ``distinct`` (0/255)
@@ -239,4 +298,5 @@ def busy_scene_mask(
     keep = np.unique(labels[(product > 0) & (mask > 0)])
     mask = _u8(np.where(np.isin(labels, keep[keep > 0]), 255, 0))
     mask = _fill_small_holes(mask, 0.003 * h * w)
+    mask = _choose_cut(mask, enclosed, outlines, distance, border, unit)
     return mask, _separability(distance, mask, unit)

@@ -34,7 +34,8 @@ The approach, in order (heavy steps run on a copy whose long side is at most ``_
 
 Confidence reflects how separable foreground and background were along the outline: the
 color contrast just inside it, or for a white product the share of it that follows a sharp
-outline (busy.py has its own measure).
+outline (busy.py has its own measure). A busy scene (the border not smooth) goes to busy.py,
+with what the outlines (3) enclose as a candidate cut beside its color cut.
 """
 
 from __future__ import annotations
@@ -263,12 +264,12 @@ class ClassicalSegmenter:
         score = np.maximum(score, np.where(shadow_like, 0.0, d_chroma / sigma_chroma))
         score = np.maximum(score, np.where(k < _SHADOW_MIN_K, -d_light / sigma_light, 0.0))
         color_mask = np.where(score > _SCORE_THRESHOLD, 255, 0).astype(np.uint8)
-        if is_busy(lab, bg_lab, border):
-            return self._busy(work, lab, unit, color_mask)
-
         fine = _gradient_magnitude(lab)
         coarse_grad = _gradient_magnitude(_f32(cv2.GaussianBlur(lab, (0, 0), 2.8)))
         outlines = _step_edges(fine, coarse_grad, lab[..., 0], border, unit)
+        if is_busy(lab, bg_lab, border):
+            return self._busy(work, lab, unit, color_mask, outlines)
+
         enclosed = self._enclosed(outlines, score, unit)
         coarse = _u8(cv2.morphologyEx(color_mask, cv2.MORPH_OPEN, _disk(unit)))
         coarse = _u8(cv2.morphologyEx(coarse | enclosed, cv2.MORPH_CLOSE, _disk(2 * unit)))
@@ -301,10 +302,16 @@ class ClassicalSegmenter:
 
     @staticmethod
     def _busy(
-        work: RGBImage, lab: FloatArray, unit: int, distinct: U8Array
+        work: RGBImage, lab: FloatArray, unit: int, distinct: U8Array, outlines: U8Array
     ) -> tuple[U8Array, float]:
         h, w = lab.shape[:2]
-        mask, confidence = busy_scene_mask(work, lab, unit, distinct)
+        # What sharp outlines enclose is a second candidate cut beside the color cut: a product
+        # that shares the scene's colors (a green jar in foliage) still has its own outline.
+        closed = _fill_holes(_u8(cv2.morphologyEx(outlines, cv2.MORPH_CLOSE, _disk(4 * unit))))
+        enclosed = _u8(np.where((_enclosure(outlines) >= _ENCLOSED) | (closed > 0), 255, 0))
+        enclosed = _u8(cv2.morphologyEx(enclosed, cv2.MORPH_OPEN, _disk(2 * unit)))
+        enclosed = _fill_holes(_main_components(enclosed))
+        mask, confidence = busy_scene_mask(work, lab, unit, distinct, outlines, enclosed)
         if np.count_nonzero(mask) < 0.002 * h * w:
             return np.full((h, w), 255, np.uint8), 0.0
         return mask, confidence
