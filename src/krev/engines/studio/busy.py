@@ -22,30 +22,24 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from krev.engines.studio.raster import (
+    BoolArray,
+    FloatArray,
+    U8Array,
+    disk,
+    f32,
+    gradient_magnitude,
+    u8,
+)
+
 __all__ = ["busy_scene_mask", "is_busy"]
 
-FloatArray = npt.NDArray[np.float32]
-BoolArray = npt.NDArray[np.bool_]
-U8Array = npt.NDArray[np.uint8]
 
 # The border's 90th-percentile residual from the smooth studio model, in Lab units, above which
 # the border is a scene rather than a backdrop. Studio sweeps, gradients and paper textures stay
 # under ~3.5 on the tuning set; the busy scenes where the studio model fails are above ~7.
 _BUSY_RESIDUAL = 6.0
 _COLOR_DISTANCE = 3.0  # foreground evidence: fewer than 1 in 10^3 border pixels share the color
-
-
-def _u8(array: object) -> U8Array:
-    return np.asarray(array, dtype=np.uint8)
-
-
-def _f32(array: object) -> FloatArray:
-    return np.asarray(array, dtype=np.float32)
-
-
-def _disk(radius: int) -> U8Array:
-    size = 2 * max(1, radius) + 1
-    return _u8(cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
 
 
 def is_busy(lab: FloatArray, background_lab: FloatArray, border: BoolArray) -> bool:
@@ -75,7 +69,7 @@ def _unlike_border(lab: FloatArray, border: BoolArray) -> FloatArray:
     for axis in range(3):
         counts = counts + np.roll(counts, 1, axis=axis) + np.roll(counts, -1, axis=axis)
     share = counts / float(np.count_nonzero(border))
-    return _f32(-np.log10(share[light, a, b] + 1e-5))
+    return f32(-np.log10(share[light, a, b] + 1e-5))
 
 
 def _shadow_like(lab: FloatArray, border: BoolArray) -> BoolArray:
@@ -91,17 +85,8 @@ def _shadow_like(lab: FloatArray, border: BoolArray) -> BoolArray:
     return np.asarray(common & darker, dtype=np.bool_)
 
 
-def _gradient(lab: FloatArray) -> FloatArray:
-    total = np.zeros(lab.shape[:2], np.float32)
-    for channel in range(3):
-        gx = cv2.Sobel(lab[..., channel], cv2.CV_32F, 1, 0, ksize=3)
-        gy = cv2.Sobel(lab[..., channel], cv2.CV_32F, 0, 1, ksize=3)
-        total += gx * gx + gy * gy
-    return np.sqrt(total)
-
-
 def _fill_small_holes(mask: U8Array, max_area: float) -> U8Array:
-    holes = _u8(np.where(mask > 0, 0, 255))
+    holes = u8(np.where(mask > 0, 0, 255))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(holes, connectivity=4)
     h, w = mask.shape
     filled = mask.copy()
@@ -129,14 +114,14 @@ def _pick_product(candidate: U8Array, sharp: FloatArray, border: BoolArray) -> U
         on_border = float(np.count_nonzero(region & border)) / area
         cx, cy = centroids[label]
         off_centre = np.hypot(cx / w - 0.5, cy / h - 0.5)
-        outline = region & (cv2.erode(_u8(region) * 255, _disk(1)) == 0)
+        outline = region & (cv2.erode(u8(region) * 255, disk(1)) == 0)
         focus = float(np.median(sharp[outline])) if outline.any() else 0.0
         scores[label] = area * max(0.05, 1.0 - 4.0 * on_border) * (1.0 - off_centre) * (0.2 + focus)
     best = float(scores.max())
     if best <= 0:
         return np.zeros_like(candidate)
     keep = np.flatnonzero(scores >= 0.25 * best)
-    return _u8(np.where(np.isin(labels, keep), 255, 0))
+    return u8(np.where(np.isin(labels, keep), 255, 0))
 
 
 _GRABCUT_PIXELS = 300 * 300  # GrabCut's cost grows with the pixels it labels
@@ -155,8 +140,8 @@ def _grabcut(work: npt.NDArray[np.uint8], gc: U8Array) -> U8Array | None:
     scale = min(1.0, float(np.sqrt(_GRABCUT_PIXELS / labels.size)))
     if scale < 1.0:
         size = (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale)))
-        crop = _u8(cv2.resize(crop, size, interpolation=cv2.INTER_AREA))
-        labels = _u8(cv2.resize(labels, size, interpolation=cv2.INTER_NEAREST))
+        crop = u8(cv2.resize(crop, size, interpolation=cv2.INTER_AREA))
+        labels = u8(cv2.resize(labels, size, interpolation=cv2.INTER_NEAREST))
     if not (labels == cv2.GC_FGD).any() or not np.isin(labels, (cv2.GC_BGD, cv2.GC_PR_BGD)).any():
         return None
     cv2.setRNGSeed(12)  # GrabCut seeds its color models with k-means: the same photo, the same cut
@@ -169,7 +154,7 @@ def _grabcut(work: npt.NDArray[np.uint8], gc: U8Array) -> U8Array | None:
         return None
     inside = np.where((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD), 1.0, 0.0)
     if scale < 1.0:
-        inside = _f32(
+        inside = f32(
             cv2.resize(
                 inside.astype(np.float32), (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR
             )
@@ -190,9 +175,9 @@ def _separability(distance: FloatArray, mask: U8Array, unit: int) -> float:
     confidence of a clean sweep."""
     if not mask.any():
         return 0.0
-    rim = (mask > 0) & (_u8(cv2.erode(mask, _disk(3 * unit))) == 0)
-    near = _u8(cv2.dilate(mask, _disk(5 * unit))) > 0
-    beyond = near & (_u8(cv2.dilate(mask, _disk(2 * unit))) == 0)  # past the blended edge
+    rim = (mask > 0) & (u8(cv2.erode(mask, disk(3 * unit))) == 0)
+    near = u8(cv2.dilate(mask, disk(5 * unit))) > 0
+    beyond = near & (u8(cv2.dilate(mask, disk(2 * unit))) == 0)  # past the blended edge
     shared = float(np.mean(distance[rim] < _SHARED_COLOR)) if rim.any() else 1.0
     stray = float(np.mean(distance[beyond] > _COLOR_DISTANCE)) if beyond.any() else 0.0
     return 0.85 * (1.0 - shared) * (1.0 - stray)
@@ -203,7 +188,7 @@ _KEEP_WEIGHT = 0.5  # how much a candidate cut is worth per share of the color c
 
 def _follows_outlines(mask: U8Array, near_step: BoolArray) -> float:
     """The share of the cut's outline that runs along a sharp outline."""
-    outline = (mask > 0) & (_u8(cv2.erode(mask, _disk(1))) == 0)
+    outline = (mask > 0) & (u8(cv2.erode(mask, disk(1))) == 0)
     return float(np.mean(near_step[outline])) if outline.any() else 0.0
 
 
@@ -220,16 +205,16 @@ def _choose_cut(
     cut took in has a soft or texture-made edge, and a product the color cut missed (white on
     a pale wall) has a sharp outline all round."""
     h, w = color_cut.shape
-    near_step = _u8(cv2.dilate(outlines, _disk(unit + 1))) > 0
+    near_step = u8(cv2.dilate(outlines, disk(unit + 1))) > 0
     candidates = [color_cut]
     area = np.count_nonzero(enclosed)
     if 0.002 * h * w <= area <= 0.8 * h * w and np.mean(border[enclosed > 0]) < 0.05:
-        reach = _u8(cv2.dilate(enclosed, _disk(2 * unit)))
+        reach = u8(cv2.dilate(enclosed, disk(2 * unit)))
         candidates += [enclosed, color_cut & reach, color_cut | enclosed]
     best, best_quality = color_cut, -1.0
     color_area = float(max(1, int(np.count_nonzero(color_cut))))
     for cut in candidates:
-        cut = _u8(cv2.morphologyEx(cut, cv2.MORPH_OPEN, _disk(unit)))
+        cut = u8(cv2.morphologyEx(cut, cv2.MORPH_OPEN, disk(unit)))
         if np.count_nonzero(cut) < 0.002 * h * w:
             continue
         # The color cut is trusted unless another cut is clearly better: a cut that follows
@@ -267,36 +252,36 @@ def busy_scene_mask(
     distance = _unlike_border(lab, border)
 
     # Outlines sharper than anything on the border: a product in focus before a soft scene.
-    fine = _gradient(lab)
-    step = fine - _gradient(_f32(cv2.GaussianBlur(lab, (0, 0), 2.8)))
+    fine = gradient_magnitude(lab)
+    step = fine - gradient_magnitude(f32(cv2.GaussianBlur(lab, (0, 0), 2.8)))
     level = float(np.quantile(step[border], 0.98)) * 1.2 + 1.0
     sharp = np.clip(step / level, 0.0, 2.0)
 
     shadow = _shadow_like(lab, border)
-    colored = _u8(np.where((distance > _COLOR_DISTANCE) & ~shadow, 255, 0)) | distinct
-    colored = _u8(cv2.morphologyEx(colored, cv2.MORPH_OPEN, _disk(unit)))
-    candidate = _u8(cv2.morphologyEx(colored, cv2.MORPH_CLOSE, _disk(2 * unit)))
+    colored = u8(np.where((distance > _COLOR_DISTANCE) & ~shadow, 255, 0)) | distinct
+    colored = u8(cv2.morphologyEx(colored, cv2.MORPH_OPEN, disk(unit)))
+    candidate = u8(cv2.morphologyEx(colored, cv2.MORPH_CLOSE, disk(2 * unit)))
     candidate = _fill_small_holes(candidate, 0.02 * h * w)
     product = _pick_product(candidate, sharp, border)
     if np.count_nonzero(product) < 0.002 * h * w:
         return product, 0.0
 
     reach = max(3, round(0.08 * min(h, w)))
-    near = _u8(cv2.dilate(product, _disk(reach))) > 0
+    near = u8(cv2.dilate(product, disk(reach))) > 0
     gc = np.full((h, w), cv2.GC_BGD, np.uint8)
     gc[near] = cv2.GC_PR_BGD
     gc[product > 0] = cv2.GC_PR_FGD
-    core = (_u8(cv2.erode(colored & product, _disk(3 * unit))) > 0) & ~shadow
+    core = (u8(cv2.erode(colored & product, disk(3 * unit))) > 0) & ~shadow
     gc[core] = cv2.GC_FGD
     if not (gc == cv2.GC_FGD).any():
-        gc[_u8(cv2.erode(product, _disk(3 * unit))) > 0] = cv2.GC_FGD
+        gc[u8(cv2.erode(product, disk(3 * unit))) > 0] = cv2.GC_FGD
     mask = _grabcut(work, gc)
     if mask is None:
         return product, _separability(distance, product, unit)
-    mask = _u8(cv2.morphologyEx(mask, cv2.MORPH_OPEN, _disk(unit)))
+    mask = u8(cv2.morphologyEx(mask, cv2.MORPH_OPEN, disk(unit)))
     _, labels = cv2.connectedComponents(mask, connectivity=8)
     keep = np.unique(labels[(product > 0) & (mask > 0)])
-    mask = _u8(np.where(np.isin(labels, keep[keep > 0]), 255, 0))
+    mask = u8(np.where(np.isin(labels, keep[keep > 0]), 255, 0))
     mask = _fill_small_holes(mask, 0.003 * h * w)
     mask = _choose_cut(mask, enclosed, outlines, distance, border, unit)
     return mask, _separability(distance, mask, unit)

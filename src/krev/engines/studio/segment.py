@@ -46,6 +46,15 @@ import numpy.typing as npt
 
 from krev.engines.base import AlphaMask, RGBImage, SegmentationResult
 from krev.engines.studio.busy import busy_scene_mask, is_busy
+from krev.engines.studio.raster import (
+    BoolArray,
+    FloatArray,
+    U8Array,
+    disk,
+    f32,
+    gradient_magnitude,
+    u8,
+)
 
 __all__ = ["ClassicalSegmenter", "iou"]
 
@@ -54,10 +63,6 @@ _GRABCUT_MARGIN = 8  # px of sure background around GrabCut's box, in morphology
 _SHADOW_MIN_K = 0.55  # the darkest a soft studio shadow gets, as a fraction of the background
 _SCORE_THRESHOLD = 5.0  # foreground evidence, in units of the background's own noise
 _HOLE_SCORE = 2.5  # a see-through hole matches the background this closely
-
-FloatArray = npt.NDArray[np.float32]
-BoolArray = npt.NDArray[np.bool_]
-U8Array = npt.NDArray[np.uint8]
 
 
 def iou(
@@ -69,15 +74,6 @@ def iou(
     if union == 0:
         return 1.0
     return int(np.count_nonzero(pred & true_mask)) / union
-
-
-def _u8(array: object) -> U8Array:
-    # OpenCV's stubs type every result loosely; the arrays really are uint8 here.
-    return np.asarray(array, dtype=np.uint8)
-
-
-def _f32(array: object) -> FloatArray:
-    return np.asarray(array, dtype=np.float32)
 
 
 def _border_band(h: int, w: int) -> BoolArray:
@@ -123,7 +119,7 @@ def _fill_holes(mask: U8Array) -> U8Array:
     padded[1:-1, 1:-1] = mask
     flood = padded.copy()
     cv2.floodFill(flood, np.zeros((h + 4, w + 4), np.uint8), (0, 0), 255)
-    return _u8((padded | (255 - flood))[1:-1, 1:-1])
+    return u8((padded | (255 - flood))[1:-1, 1:-1])
 
 
 def _main_components(mask: U8Array) -> U8Array:
@@ -134,20 +130,6 @@ def _main_components(mask: U8Array) -> U8Array:
     areas = stats[1:, cv2.CC_STAT_AREA]
     keep = np.flatnonzero(areas >= 0.2 * areas.max()) + 1
     return np.where(np.isin(labels, keep), 255, 0).astype(np.uint8)
-
-
-def _gradient_magnitude(lab: FloatArray) -> FloatArray:
-    total = np.zeros(lab.shape[:2], np.float32)
-    for channel in range(3):
-        gx = cv2.Sobel(lab[..., channel], cv2.CV_32F, 1, 0, ksize=3)
-        gy = cv2.Sobel(lab[..., channel], cv2.CV_32F, 0, 1, ksize=3)
-        total += gx * gx + gy * gy
-    return np.sqrt(total)
-
-
-def _disk(radius: int) -> U8Array:
-    size = 2 * radius + 1
-    return _u8(cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
 
 
 # A step edge's gradient falls ~3x from scale 1 to scale 3; a soft shadow's barely moves. The
@@ -174,7 +156,7 @@ def _step_edges(
     gain = 64.0 / level  # Canny takes int16 derivatives: the level maps to 64
     dx = np.clip(gx / norm * step * gain, -32000, 32000).astype(np.int16)
     dy = np.clip(gy / norm * step * gain, -32000, 32000).astype(np.int16)
-    edges = _u8(cv2.Canny(dx, dy, 0.3 * 64.0, 64.0, L2gradient=True))
+    edges = u8(cv2.Canny(dx, dy, 0.3 * 64.0, 64.0, L2gradient=True))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(edges, connectivity=8)
     extent = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
 
@@ -216,7 +198,7 @@ def _enclosure(outlines: U8Array) -> FloatArray:
             count += np.maximum.accumulate(solid, axis=axis)
             count += np.flip(np.maximum.accumulate(np.flip(solid, axis), axis=axis), axis)
         back = cv2.invertAffineTransform(rotation)
-        hits += _f32(cv2.warpAffine(count, back, (w, h), flags=cv2.INTER_NEAREST))
+        hits += f32(cv2.warpAffine(count, back, (w, h), flags=cv2.INTER_NEAREST))
     share[y0:y1, x0:x1] = hits / (4 * len(angles))
     return share
 
@@ -232,7 +214,7 @@ class ClassicalSegmenter:
         work = image
         if scale < 1.0:
             size = (max(1, round(w * scale)), max(1, round(h * scale)))
-            work = _u8(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
+            work = u8(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
         mask, confidence = self._coarse_and_refine(work)
         alpha = self._soft_alpha(mask, (h, w))
         return SegmentationResult(alpha=alpha, confidence=confidence, method=self.name)
@@ -240,12 +222,12 @@ class ClassicalSegmenter:
     def _coarse_and_refine(self, work: RGBImage) -> tuple[U8Array, float]:
         h, w = work.shape[:2]
         unit = max(1, round(min(h, w) / 256))  # morphology radii scale with the working size
-        rgb = _f32(cv2.GaussianBlur(work.astype(np.float32) / 255.0, (0, 0), 1.0))
+        rgb = f32(cv2.GaussianBlur(work.astype(np.float32) / 255.0, (0, 0), 1.0))
         border = _border_band(h, w)
         bg, inliers = _fit_background(rgb, border)
 
-        lab = _f32(cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab))
-        bg_lab = _f32(cv2.cvtColor(bg, cv2.COLOR_RGB2Lab))
+        lab = f32(cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab))
+        bg_lab = f32(cv2.cvtColor(bg, cv2.COLOR_RGB2Lab))
         d_light = lab[..., 0] - bg_lab[..., 0]
         d_chroma = np.linalg.norm(lab[..., 1:] - bg_lab[..., 1:], axis=-1)
         total = rgb.sum(axis=-1) + 1e-3
@@ -264,18 +246,18 @@ class ClassicalSegmenter:
         score = np.maximum(score, np.where(shadow_like, 0.0, d_chroma / sigma_chroma))
         score = np.maximum(score, np.where(k < _SHADOW_MIN_K, -d_light / sigma_light, 0.0))
         color_mask = np.where(score > _SCORE_THRESHOLD, 255, 0).astype(np.uint8)
-        fine = _gradient_magnitude(lab)
-        coarse_grad = _gradient_magnitude(_f32(cv2.GaussianBlur(lab, (0, 0), 2.8)))
+        fine = gradient_magnitude(lab)
+        coarse_grad = gradient_magnitude(f32(cv2.GaussianBlur(lab, (0, 0), 2.8)))
         outlines = _step_edges(fine, coarse_grad, lab[..., 0], border, unit)
         if is_busy(lab, bg_lab, border):
             return self._busy(work, lab, unit, color_mask, outlines)
 
         enclosed = self._enclosed(outlines, score, unit)
-        coarse = _u8(cv2.morphologyEx(color_mask, cv2.MORPH_OPEN, _disk(unit)))
-        coarse = _u8(cv2.morphologyEx(coarse | enclosed, cv2.MORPH_CLOSE, _disk(2 * unit)))
+        coarse = u8(cv2.morphologyEx(color_mask, cv2.MORPH_OPEN, disk(unit)))
+        coarse = u8(cv2.morphologyEx(coarse | enclosed, cv2.MORPH_CLOSE, disk(2 * unit)))
         coarse = _fill_holes(coarse)
         # Edge lines that enclose nothing are thin; opening removes them.
-        coarse = _u8(cv2.morphologyEx(coarse, cv2.MORPH_OPEN, _disk(2 * unit)))
+        coarse = u8(cv2.morphologyEx(coarse, cv2.MORPH_OPEN, disk(2 * unit)))
         coarse = _fill_holes(_main_components(coarse))
         area = int(np.count_nonzero(coarse))
         if area < 0.002 * h * w:
@@ -286,14 +268,14 @@ class ClassicalSegmenter:
             refined, shadow_like & (score < _SCORE_THRESHOLD), score, fine - coarse_grad, unit
         )
         refined = self._see_through(refined, score, fine, sample, unit)
-        ring = _u8(cv2.dilate(refined, _disk(unit))) ^ _u8(cv2.erode(refined, _disk(unit)))
+        ring = u8(cv2.dilate(refined, disk(unit))) ^ u8(cv2.erode(refined, disk(unit)))
         inside = (refined > 0) & (ring > 0)
         contrast = float(np.median(score[inside])) if inside.any() else 0.0
         confidence = float(np.clip(contrast / (2 * _SCORE_THRESHOLD), 0.0, 1.0))
         # A white product on white differs little in color, but a cut that follows sharp
         # outlines all round is as trustworthy: the share of the cut's outline on one counts.
-        outline = (refined > 0) & (_u8(cv2.erode(refined, _disk(1))) == 0)
-        near_step = _u8(cv2.dilate(outlines, _disk(unit))) > 0
+        outline = (refined > 0) & (u8(cv2.erode(refined, disk(1))) == 0)
+        near_step = u8(cv2.dilate(outlines, disk(unit))) > 0
         if outline.any():
             confidence = max(confidence, float(np.mean(near_step[outline])))
         if np.count_nonzero(refined) > 0.95 * h * w:
@@ -307,9 +289,9 @@ class ClassicalSegmenter:
         h, w = lab.shape[:2]
         # What sharp outlines enclose is a second candidate cut beside the color cut: a product
         # that shares the scene's colors (a green jar in foliage) still has its own outline.
-        closed = _fill_holes(_u8(cv2.morphologyEx(outlines, cv2.MORPH_CLOSE, _disk(4 * unit))))
-        enclosed = _u8(np.where((_enclosure(outlines) >= _ENCLOSED) | (closed > 0), 255, 0))
-        enclosed = _u8(cv2.morphologyEx(enclosed, cv2.MORPH_OPEN, _disk(2 * unit)))
+        closed = _fill_holes(u8(cv2.morphologyEx(outlines, cv2.MORPH_CLOSE, disk(4 * unit))))
+        enclosed = u8(np.where((_enclosure(outlines) >= _ENCLOSED) | (closed > 0), 255, 0))
+        enclosed = u8(cv2.morphologyEx(enclosed, cv2.MORPH_OPEN, disk(2 * unit)))
         enclosed = _fill_holes(_main_components(enclosed))
         mask, confidence = busy_scene_mask(work, lab, unit, distinct, outlines, enclosed)
         if np.count_nonzero(mask) < 0.002 * h * w:
@@ -325,22 +307,22 @@ class ClassicalSegmenter:
         Not for a product that is itself background-colored (white on white): its body reads
         as shadow too, and would be peeled with it."""
         inside = mask > 0
-        body = _u8(cv2.erode(mask, _disk(4 * unit))) > 0
+        body = u8(cv2.erode(mask, disk(4 * unit))) > 0
         if not body.any() or float(np.median(score[body])) < 2 * _SCORE_THRESHOLD:
             return mask
         edge_level = float(np.quantile(step[inside], 0.9)) * 0.5 if inside.any() else 0.0
-        barrier = _u8(cv2.dilate(np.where(step > edge_level, 255, 0).astype(np.uint8), _disk(unit)))
+        barrier = u8(cv2.dilate(np.where(step > edge_level, 255, 0).astype(np.uint8), disk(unit)))
         passable = np.where(shadow & (barrier == 0), 255, 0).astype(np.uint8)
         count, labels = cv2.connectedComponents(passable, connectivity=4)
         if count <= 1:
             return mask
-        outside = _u8(cv2.dilate(np.where(inside, 0, 255).astype(np.uint8), _disk(unit))) > 0
+        outside = u8(cv2.dilate(np.where(inside, 0, 255).astype(np.uint8), disk(unit))) > 0
         reached = np.unique(labels[outside & (passable > 0)])
         peel = np.isin(labels, reached[reached > 0]) & inside
         if not peel.any() or np.count_nonzero(peel) > 0.3 * np.count_nonzero(inside):
             return mask
         peeled = np.where(inside & ~peel, 255, 0).astype(np.uint8)
-        peeled = _u8(cv2.morphologyEx(peeled, cv2.MORPH_OPEN, _disk(unit)))
+        peeled = u8(cv2.morphologyEx(peeled, cv2.MORPH_OPEN, disk(unit)))
         return _fill_holes(_main_components(peeled))
 
     @staticmethod
@@ -352,7 +334,7 @@ class ClassicalSegmenter:
         h, w = mask.shape
         inside = mask > 0
         candidates = np.where(inside & (score < _HOLE_SCORE), 255, 0).astype(np.uint8)
-        candidates = _u8(cv2.morphologyEx(candidates, cv2.MORPH_OPEN, _disk(unit)))
+        candidates = u8(cv2.morphologyEx(candidates, cv2.MORPH_OPEN, disk(unit)))
         count, labels, stats, _ = cv2.connectedComponentsWithStats(candidates, connectivity=8)
         min_area = max(12 * unit * unit, 0.001 * h * w)
         smooth = max(8.0, 2.0 * float(np.quantile(grad[sample], 0.9)))
@@ -361,12 +343,12 @@ class ClassicalSegmenter:
             if stats[label, cv2.CC_STAT_AREA] < min_area:
                 continue
             region = np.where(labels == label, 255, 0).astype(np.uint8)
-            grown = _u8(cv2.dilate(region, _disk(2 * unit))) > 0
+            grown = u8(cv2.dilate(region, disk(2 * unit))) > 0
             if (grown & ~inside).any():
                 continue  # it reaches the outline: not enclosed, GrabCut's business
             if np.count_nonzero(_fill_holes(region)) > 1.01 * stats[label, cv2.CC_STAT_AREA]:
                 continue  # it encloses something (a label's text): not the background
-            core = _u8(cv2.erode(region, _disk(unit))) > 0
+            core = u8(cv2.erode(region, disk(unit))) > 0
             if not core.any() or float(np.mean(grad[core])) > smooth:
                 continue  # texture: a printed surface, not the background
             frame = grown & inside & (labels != label)
@@ -374,7 +356,7 @@ class ClassicalSegmenter:
                 continue  # the product around it is background-colored itself (white on white)
             # The hole's own rim (the backdrop blended with the product, a shadow inside it) is
             # not clearly product either: the hole takes it in, up to where the product starts.
-            rim = _u8(cv2.dilate(region, _disk(unit))) > 0
+            rim = u8(cv2.dilate(region, disk(unit))) > 0
             opened[(labels == label) | (rim & (score < _SCORE_THRESHOLD))] = 0
         return opened
 
@@ -384,7 +366,7 @@ class ClassicalSegmenter:
         # A white product's outline is faint and breaks in places, so filling what it closes
         # fails at the first gap. A pixel is inside when most straight lines through it meet an
         # outline on both sides: a gap only dents the region near it.
-        closed = _fill_holes(_u8(cv2.morphologyEx(outlines, cv2.MORPH_CLOSE, _disk(4 * unit))))
+        closed = _fill_holes(u8(cv2.morphologyEx(outlines, cv2.MORPH_CLOSE, disk(4 * unit))))
         region = (_enclosure(outlines) >= _ENCLOSED) | (closed > 0)
         # The rays also count a narrow gap between two products (or a bay of one) as enclosed.
         # Where the product is clearly not background-colored, background-colored pixels that
@@ -392,7 +374,7 @@ class ClassicalSegmenter:
         # product's edge is cut off from the outside by the product's outline, and stays. A
         # white product on white matches the background everywhere, and keeps it all.
         if region.any() and float(np.median(score[region])) >= 2 * _SCORE_THRESHOLD:
-            barrier = _u8(cv2.dilate(outlines, _disk(1))) > 0
+            barrier = u8(cv2.dilate(outlines, disk(1))) > 0
             open_bg = np.where((score < _HOLE_SCORE) & ~barrier, 255, 0).astype(np.uint8)
             _, labels = cv2.connectedComponents(open_bg, connectivity=4)
             outside = (open_bg > 0) & ~region
@@ -402,8 +384,8 @@ class ClassicalSegmenter:
 
     @staticmethod
     def _grabcut(work: RGBImage, coarse: U8Array, shadow: BoolArray, unit: int) -> U8Array:
-        sure_fg = cv2.erode(coarse, _disk(4 * unit))
-        maybe = cv2.dilate(coarse, _disk(4 * unit))
+        sure_fg = cv2.erode(coarse, disk(4 * unit))
+        maybe = cv2.dilate(coarse, disk(4 * unit))
         gc = np.full(coarse.shape, cv2.GC_BGD, np.uint8)
         gc[maybe > 0] = cv2.GC_PR_BGD
         gc[coarse > 0] = cv2.GC_PR_FGD
@@ -435,7 +417,7 @@ class ClassicalSegmenter:
         gc[y0:y1, x0:x1] = labels
         refined = np.where((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD), 255, 0).astype(np.uint8)
         refined = _fill_holes(
-            _main_components(_u8(cv2.morphologyEx(refined, cv2.MORPH_OPEN, _disk(unit))))
+            _main_components(u8(cv2.morphologyEx(refined, cv2.MORPH_OPEN, disk(unit))))
         )
         overlap = iou(refined.astype(np.float32), coarse > 0, 127.0)
         return refined if overlap > 0.85 else coarse
@@ -445,7 +427,7 @@ class ClassicalSegmenter:
         h, w = shape
         alpha = mask.astype(np.float32) / 255.0
         if alpha.shape != (h, w):
-            alpha = _f32(cv2.resize(alpha, (w, h), interpolation=cv2.INTER_LINEAR))
+            alpha = f32(cv2.resize(alpha, (w, h), interpolation=cv2.INTER_LINEAR))
         feather = max(0.8, 0.6 * max(h, w) / _WORK_SIDE)
-        alpha = _f32(cv2.GaussianBlur(alpha, (0, 0), feather))
+        alpha = f32(cv2.GaussianBlur(alpha, (0, 0), feather))
         return np.clip(alpha, 0.0, 1.0).astype(np.float32)
