@@ -210,3 +210,15 @@ def test_same_hue_two_tone_stays_two_colors() -> None:
     image = solid((135, 206, 235), 64)
     image[:, 32:] = NAVY
     assert sorted(names(analyze(image))) == ["lightblue", "navy"]
+
+
+def test_a_cut_that_takes_in_a_band_of_scene_still_names_the_product() -> None:
+    # A red box on a gray table, cut out with a band of table round it that covers more of the
+    # cut than the box does: the box's color still comes first, the share stays the pixels'.
+    image = solid((128, 128, 128))
+    image[88:168, 88:168] = RED
+    alpha = np.zeros((SIZE, SIZE), dtype=np.float32)
+    alpha[58:198, 58:198] = 1.0
+    analysis = analyze(image, alpha)
+    assert names(analysis) == ["red", "gray"]
+    assert analysis.colors[1].share > analysis.colors[0].share

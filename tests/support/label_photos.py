@@ -34,7 +34,8 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
-from krev.engines.studio.colors import MERCHANT_PALETTE, delta_e2000, hex_to_lab
+from krev.engines.studio.colors import MERCHANT_PALETTE
+from tests.support.color_truth import accepted_colors
 
 SEED = 1212
 PHOTOS = 144
@@ -590,20 +591,6 @@ def _hex_rgb(value: str) -> npt.NDArray[np.float32]:
     return np.array([int(value[i : i + 2], 16) for i in (1, 3, 5)], np.float32) / 255.0
 
 
-def _accepted_colors(rgb: npt.NDArray[np.float32]) -> frozenset[str]:
-    """Palette names whose nearest shade is within a just-noticeable step of the nearest one:
-    the names a merchant would accept for this body color."""
-    pixel = np.clip(np.round(rgb * 255), 0, 255).astype(np.uint8).reshape(1, 1, 3)
-    lab = np.asarray(cv2.cvtColor(pixel.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB), np.float32)
-    lab = lab.reshape(3)
-    distances = {
-        name: float(delta_e2000(np.array([hex_to_lab(v) for v in shades], np.float32), lab).min())
-        for name, shades in MERCHANT_PALETTE.items()
-    }
-    best = min(distances.values())
-    return frozenset(name for name, d in distances.items() if d <= best + 4.0)
-
-
 def _label_share(body: FloatImage, label_w: int, label_h: int) -> float:
     """The label's share of the product's front (both in supersampled pixels)."""
     return label_w * label_h / max(float(body.sum()), 1.0)
@@ -727,9 +714,9 @@ def make_photo(index: int, size: int | None = None) -> LabelPhoto:
         Image.fromarray(out).save(buf, format="JPEG", quality=jpeg_quality)
         out = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"), np.uint8).copy()
 
-    colors = _accepted_colors(body_rgb) | {color_name}
+    colors = accepted_colors(body_rgb) | {color_name}
     if not on_body and _label_share(body_cov, lw, lh) >= 0.4:
-        colors |= _accepted_colors(paper)  # a label this large is what one sees of it
+        colors |= accepted_colors(paper)  # a label this large is what one sees of it
     materials = _CONTAINER_MATERIALS[container]
     if container == "pouch" and color_name == "kraft":
         materials = ("paper",)

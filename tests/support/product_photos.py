@@ -18,6 +18,8 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
+from tests.support.color_truth import accepted_colors
+
 BackgroundKind = Literal["white", "gradient", "colored", "textured"]
 # What a photo's truth names its background: a studio kind, or a busy lifestyle scene
 # (tests/support/scene_photos.py).
@@ -45,6 +47,8 @@ class ProductPhoto:
     white_product: bool  # a near-white product (the hard white-on-white case when bg is light)
     jpeg_quality: int | None
     noise_sigma: float
+    # Palette names a merchant would accept for the product's body color (empty: no color truth).
+    colors: frozenset[str] = frozenset()
 
 
 def _polygon_mask(shape: tuple[int, int], polys: list[npt.NDArray[np.float64]]) -> FloatImage:
@@ -270,6 +274,7 @@ def make_photo(index: int, size: int = 512) -> ProductPhoto:
         white_product=white_product,
         jpeg_quality=jpeg_quality,
         noise_sigma=noise_sigma,
+        colors=accepted_colors(color),
     )
 
 
@@ -349,4 +354,5 @@ def make_holed_photo(index: int, size: int = 384) -> ProductPhoto:
         white_product=False,
         jpeg_quality=jpeg_quality,
         noise_sigma=noise_sigma,
+        colors=accepted_colors(color),
     )

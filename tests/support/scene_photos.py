@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
+from tests.support.color_truth import accepted_colors
 from tests.support.product_photos import (
     BRANDS,
     HOLED,
@@ -506,6 +507,7 @@ def make_scene_photo(index: int, size: int = 512) -> ProductPhoto:
         white_product=white,
         jpeg_quality=jpeg_quality,
         noise_sigma=noise_sigma,
+        colors=accepted_colors(color),
     )
 
 

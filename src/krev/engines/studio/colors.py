@@ -192,15 +192,20 @@ class StudioColorAnalyzer:
         max_samples: int = 20_000,
         min_share: float = 0.05,
         merge_delta_e: float = 12.0,
+        edge_band: float = 0.5,
+        edge_floor: float = 0.1,
     ) -> None:
         self.max_clusters = max_clusters
         self.max_samples = max_samples
         self.min_share = min_share
         self.merge_delta_e = merge_delta_e
+        self.edge_band = edge_band
+        self.edge_floor = edge_floor
 
     def analyze(self, image: RGBImage, alpha: AlphaMask | None) -> ColorAnalysis:
-        """The product's colors, most prominent first; shares are of the product's pixels."""
-        rgb = self._product_pixels(image, alpha)
+        """The product's colors, most prominent first (the product's core counting more than
+        the band along the cut's edge, see _depth_weights); shares are of the product's pixels."""
+        rgb, weights = self._product_pixels(image, alpha)
         if len(rgb) == 0:
             return ColorAnalysis()
         lab = _rgb_to_lab(rgb)
@@ -213,29 +218,56 @@ class StudioColorAnalyzer:
             name = _name_lab(lab[members].mean(axis=0))
             by_name[name] = by_name[name] | members if name in by_name else members
 
-        colors = []
+        # Ranked by the depth-weighted share, so a band of scene that a partly wrong cut takes
+        # in along its edge does not outrank the product's core; the share reported is of the
+        # product's pixels.
+        ranked = []
+        total = float(weights.sum())
         for name, members in by_name.items():
             share = float(members.sum()) / len(rgb)
             if share >= self.min_share:  # specks and highlights are not the product's colors
-                colors.append(NamedColor(name=name, hex=_hex(rgb[members]), share=round(share, 4)))
-        colors.sort(key=lambda color: (-color.share, color.name))
+                color = NamedColor(name=name, hex=_hex(rgb[members]), share=round(share, 4))
+                ranked.append((float(weights[members].sum()) / total, color))
+        ranked.sort(key=lambda item: (-item[0], -item[1].share, item[1].name))
+        colors = [color for _, color in ranked]
         return ColorAnalysis(colors=colors)
 
-    def _product_pixels(self, image: RGBImage, alpha: AlphaMask | None) -> npt.NDArray[np.uint8]:
+    def _product_pixels(
+        self, image: RGBImage, alpha: AlphaMask | None
+    ) -> tuple[npt.NDArray[np.uint8], FloatArray]:
+        """The sampled product pixels and the weight each counts with."""
         if image.ndim != 3 or image.shape[2] != 3:
             raise ValueError(f"expected an RGB image of shape (h, w, 3), got {image.shape}")
         pixels = image.reshape(-1, 3)
         if alpha is None:
             indices = np.arange(len(pixels))
+            depth_weights = None
         else:
             if alpha.shape != image.shape[:2]:
                 raise ValueError(f"alpha {alpha.shape} does not match image {image.shape[:2]}")
-            indices = np.flatnonzero(alpha.reshape(-1) > 0.5)
+            inside = alpha > 0.5
+            indices = np.flatnonzero(inside.reshape(-1))
+            depth_weights = self._depth_weights(inside)
         if len(indices) > self.max_samples:
             # An even stride over the product keeps the sample deterministic and spread out.
             picks = np.linspace(0, len(indices) - 1, self.max_samples).astype(np.intp)
             indices = indices[picks]
-        return pixels[indices]
+        if depth_weights is None:
+            return pixels[indices], np.ones(len(indices), np.float32)
+        return pixels[indices], depth_weights.reshape(-1)[indices]
+
+    def _depth_weights(self, inside: npt.NDArray[np.bool_]) -> FloatArray:
+        """A weight per pixel of the cut that grows from its edge to its core.
+
+        A cut that is partly wrong takes in the scene along its edge, so a pixel deep inside
+        the cut is more surely the product's than one in the band along its outline; the band
+        is a share of the cut's own depth (its thickest point), so a thin strap or a cap is
+        not all band. Edge pixels still count (edge_floor): a correct cut's rim is product.
+        """
+        depth = cv2.distanceTransform(inside.astype(np.uint8), cv2.DIST_L2, 3)
+        band = max(1.0, self.edge_band * float(depth.max()))
+        weights: FloatArray = np.clip(depth / band, self.edge_floor, 1.0).astype(np.float32)
+        return weights
 
     def _cluster(self, lab: FloatArray) -> npt.NDArray[np.intp]:
         """A cluster label per pixel: k-means seeded from the histogram's densest cells."""
