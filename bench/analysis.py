@@ -199,14 +199,16 @@ def run(
                 brand=same_text(brand, photo.label_text) if photo.label_text else None,
                 brand_cased=None,  # the tuning set's truth is case-insensitive
                 product_type=metadata.product_type == photo.product,
+                # The body's accepted palette names (tests/support/color_truth.py).
+                color=top in photo.colors if photo.colors else None,
                 llm_seconds=studio.llm_seconds(photo.image, alpha, found),
                 segment_colors_seconds=shared,
             )
         )
 
     if labels:
-        # The labelled products, as an account's uploads are analysed: each told the label
-        # lines read on the same account's other products.
+        # The labelled products, as an account's uploads are analysed (in order): each told the
+        # label lines read on the same account's earlier products.
         scores.photos.extend(run_labels(labels, studio=studio).with_catalog)
 
     return AnalysisResults(
