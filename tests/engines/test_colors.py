@@ -222,3 +222,51 @@ def test_a_cut_that_takes_in_a_band_of_scene_still_names_the_product() -> None:
     analysis = analyze(image, alpha)
     assert names(analysis) == ["red", "gray"]
     assert analysis.colors[1].share > analysis.colors[0].share
+
+
+def sweep_photo(
+    product: tuple[int, int, int], sweep: tuple[int, int, int], cast: tuple[float, float, float]
+) -> tuple[RGBImage, AlphaMask]:
+    """A product shaded across its width on a studio sweep, all under the light's color cast."""
+    lit = np.empty((SIZE, SIZE, 3), dtype=np.float32)
+    lit[:] = sweep
+    shade = np.linspace(0.85, 1.0, 100, dtype=np.float32)[None, :, None]
+    lit[50:210, 78:178] = np.array(product, np.float32) * shade
+    image = np.clip(lit * np.array(cast, np.float32), 0, 255).astype(np.uint8)
+    alpha = np.zeros((SIZE, SIZE), dtype=np.float32)
+    alpha[50:210, 78:178] = 1.0
+    return image, alpha
+
+
+BLUE_CAST = (0.93, 0.97, 1.06)
+
+
+def test_a_white_product_on_a_white_sweep_under_a_blue_cast_is_white() -> None:
+    image, alpha = sweep_photo((250, 250, 250), (245, 245, 245), BLUE_CAST)
+    analysis = analyze(image, alpha)
+    assert names(analysis)[0] == "white"
+    # The hex reports the pixels as measured, cast and all.
+    red, _, blue = webcolors.hex_to_rgb(analysis.colors[0].hex)
+    assert blue > red
+
+
+def test_a_mint_product_on_a_neutral_sweep_stays_mint() -> None:
+    image, alpha = sweep_photo((170, 240, 209), (245, 245, 245), (1.0, 1.0, 1.0))
+    assert names(analyze(image, alpha))[0] == "mint"
+
+
+def test_a_white_product_on_a_colored_sweep_stays_white() -> None:
+    image, alpha = sweep_photo((250, 250, 250), (190, 220, 250), (1.0, 1.0, 1.0))
+    assert names(analyze(image, alpha))[0] == "white"
+
+
+def test_a_white_product_on_a_pale_tinted_backdrop_stays_white() -> None:
+    # A light, barely tinted backdrop behind a neutral product is the backdrop's color, not a
+    # cast: the product does not share it, so nothing is corrected.
+    image, alpha = sweep_photo((250, 250, 250), (238, 246, 226), (1.0, 1.0, 1.0))
+    assert names(analyze(image, alpha))[0] == "white"
+
+
+def test_a_cast_without_a_cut_is_not_corrected() -> None:
+    image, _ = sweep_photo((250, 250, 250), (250, 250, 250), BLUE_CAST)
+    assert names(analyze(image))[0] != "white"

@@ -72,6 +72,19 @@ _SHADE_DELTA_E = 30.0
 _SHADE_HUE_DEGREES = 12.0
 _SHADE_MIN_CHROMA = 8.0
 
+# The backdrop just outside the cut (a ring from _RING_INNER to _RING_OUTER of the photo's larger
+# side away from it) is taken for a white or grey studio sweep when its median is this light and
+# this nearly neutral; a colored sweep is more chromatic than any cast the tuning photos carry.
+_RING_INNER = 0.02
+_RING_OUTER = 0.08
+_SWEEP_MIN_L = 75.0
+_SWEEP_MAX_CHROMA = 12.0
+_RING_MIN_PIXELS = 50
+# A cluster is named at this percentile of its own luminance, so the shaded side of a curved
+# product does not darken its name (olive read as gray); the hex stays the measured median.
+_LIT_PERCENTILE = 60.0
+_LUMINANCE = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)  # Rec. 709, linear RGB
+
 
 @dataclass(frozen=True)
 class _Palette:
@@ -208,14 +221,21 @@ class StudioColorAnalyzer:
         rgb, weights = self._product_pixels(image, alpha)
         if len(rgb) == 0:
             return ColorAnalysis()
+        linear = _to_linear(rgb)
         lab = _rgb_to_lab(rgb)
+        gains = None if alpha is None else _sweep_white_balance(image, alpha, lab)
+        if gains is not None:
+            # Named as the product looks under neutral light; the hex stays what was measured.
+            linear = linear * gains
+            lab = _rgb_to_lab(_from_linear(linear))
         labels = self._cluster(lab)
+        luminance = linear @ _LUMINANCE
 
         # Clusters that earn the same name are one color to a shopper: sum them.
         by_name: dict[str, npt.NDArray[np.bool_]] = {}
         for label in np.unique(labels):
             members = labels == label
-            name = _name_lab(lab[members].mean(axis=0))
+            name = _name_lab(_lit_color(linear[members], luminance[members]))
             by_name[name] = by_name[name] | members if name in by_name else members
 
         # Ranked by the depth-weighted share, so a band of scene that a partly wrong cut takes
@@ -345,6 +365,64 @@ def _same_material(centres: FloatArray, gaps: FloatArray) -> npt.NDArray[np.bool
         & (gaps <= _SHADE_DELTA_E)
     )
     return same
+
+
+def _to_linear(rgb: npt.NDArray[np.uint8]) -> FloatArray:
+    c = rgb.astype(np.float32) / 255.0
+    linear: FloatArray = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return linear.astype(np.float32)
+
+
+def _from_linear(linear: FloatArray) -> npt.NDArray[np.uint8]:
+    c = np.clip(linear, 0.0, 1.0)
+    encoded = np.where(c <= 0.0031308, c * 12.92, 1.055 * c ** (1 / 2.4) - 0.055)
+    rgb: npt.NDArray[np.uint8] = np.round(encoded * 255.0).astype(np.uint8)
+    return rgb
+
+
+def _lit_color(linear: FloatArray, luminance: FloatArray) -> FloatArray:
+    """The Lab a cluster is named by: its mean chromaticity (linear RGB) at the luminance of
+    its better-lit pixels (_LIT_PERCENTILE), since shading scales a surface's light, not its
+    chromaticity."""
+    mean = linear.mean(axis=0)
+    scale = float(np.percentile(luminance, _LIT_PERCENTILE)) / max(float(luminance.mean()), 1e-6)
+    lit = mean * scale
+    lit = lit / max(1.0, float(lit.max()))  # never brighter than the sensor can record
+    lab: FloatArray = _rgb_to_lab(_from_linear(lit[None, :]))[0]
+    return lab
+
+
+def _sweep_white_balance(
+    image: RGBImage, alpha: AlphaMask, product_lab: FloatArray
+) -> FloatArray | None:
+    """Per-channel gains (von Kries, linear RGB) that make a white or grey sweep neutral, or
+    None where the backdrop is no such sweep or the product does not share its cast.
+
+    A studio sweep is white, so a tint on it is the light's: a slight blue cast makes a white
+    product "lavender". The ring just outside the cut is the sweep; it must be light and nearly
+    neutral (a colored sweep is a color, not a cast). A light tinted backdrop behind a neutral
+    product is told from a cast by the product: a cast tints the product the same way, so the
+    gains apply only when the product's median a/b leans the ring's way by at least half of it.
+    """
+    outside = (alpha <= 0.5).astype(np.uint8)
+    distance = cv2.distanceTransform(outside, cv2.DIST_L2, 3)
+    side = float(max(alpha.shape))
+    ring = (distance > _RING_INNER * side) & (distance <= _RING_OUTER * side)
+    pixels = image[ring]
+    if len(pixels) < _RING_MIN_PIXELS:
+        return None
+    step = max(1, len(pixels) // 20_000)  # an even stride keeps it cheap and deterministic
+    pixels = pixels[::step]
+    lightness, a, b = np.median(_rgb_to_lab(pixels), axis=0)
+    cast = np.array([a, b], dtype=np.float64)
+    if lightness < _SWEEP_MIN_L or float(np.hypot(a, b)) > _SWEEP_MAX_CHROMA:
+        return None
+    tint = np.median(product_lab[:, 1:], axis=0).astype(np.float64)
+    if float(tint @ cast) <= float(cast @ cast) / 2.0:
+        return None
+    white = np.median(_to_linear(pixels), axis=0)
+    gains: FloatArray = (float(white.mean()) / np.maximum(white, 1e-4)).astype(np.float32)
+    return gains
 
 
 def _assign(lab: FloatArray, centres: FloatArray) -> npt.NDArray[np.intp]:
