@@ -184,7 +184,7 @@ def test_blank_image_has_low_confidence() -> None:
 def test_busy_scenes_and_white_sweeps_are_cut_out() -> None:
     # The first 16 scene photos at 320 px: 12 products in busy scenes (wood, marble, tiles,
     # linen, brick, foliage, bokeh, wallpaper, a kitchen counter) and 4 white products on white
-    # sweeps. Measured: busy 0.965, none below 0.85 (0.925 and one at 0.66 before the cut was
+    # sweeps. Measured: busy 0.963, none below 0.85 (0.925 and one at 0.66 before the cut was
     # chosen among the color cut and what sharp outlines enclose; 0.857 with the studio model
     # alone, photos down to 0.30), white sweeps 0.936, none below 0.90 (0.763 and a white mug at
     # 0.35 before the outline enclosure).
