@@ -198,3 +198,71 @@ AnyImageGenerator = ImageGenerator | RemoteImageGenerator
 
 def is_remote(provider: AnyImageGenerator) -> bool:
     return hasattr(provider, "submit")
+
+
+# --- ad copy ---------------------------------------------------------------------------------
+
+# Meta's limits for ad text (https://www.facebook.com/business/ads-guide): primary text shows
+# 125 characters before "See more", a headline 40; the hook is the first line a scroll stops on.
+HOOK_MAX = 60
+HEADLINE_MAX = 40
+BODY_COPY_MAX = 125
+CTA_MAX = 20
+CTA_LABELS: tuple[str, ...] = (
+    "Shop now",
+    "Learn more",
+    "Sign up",
+    "Order now",
+    "Get offer",
+    "Subscribe",
+)
+
+
+@dataclass(frozen=True)
+class CopyProduct:
+    """What the copy may say about one product: only what its analysis or its owner gave."""
+
+    name: str | None = None
+    brand_name: str | None = None
+    product_name: str | None = None
+    product_type: str | None = None
+    category: str | None = None
+    colors: list[str] = field(default_factory=list)
+    materials: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AdCopy:
+    """One ad's words, as the reference's ``ad_copy`` shows them."""
+
+    style_name: str
+    hook: str
+    headline: str
+    body_copy: str
+    cta: str
+
+
+@dataclass(frozen=True)
+class CopyRequest:
+    """Copy for ``count`` ad variants in one style; each variant's copy differs."""
+
+    brief: str
+    style_id: str
+    style_name: str
+    tone: str
+    copy_shape: str
+    """What the body is built as (``AdStyle.copy_shape``): direct, quiet, offer, quote,
+    benefits, contrast."""
+    products: list[CopyProduct]
+    brand_context: str | None = None
+    count: int = 1
+    seed: int = 0
+
+
+class Copywriter(Protocol):
+    """A copy provider: ``count`` ``AdCopy`` within Meta's limits, or a ``ProviderError``."""
+
+    id: str
+
+    def write(self, request: CopyRequest) -> list[AdCopy]:
+        """One ``AdCopy`` per variant, in order."""
