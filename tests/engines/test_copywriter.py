@@ -105,6 +105,13 @@ BRIEFS: list[tuple[str, str | None]] = [
     ("Instagram story ad for our candle, cozy autumn vibes, soy wax, hand-poured in Vermont", None),
     ("Create a premium ad. Award-winning design, lifetime warranty.", None),
     ("We need reasons to buy: lightweight, waterproof, packs into its own pocket", None),
+    ("Launching our noise-cancelling headphones. 30-hour battery, fold flat for travel.", None),
+    ("testimonial: 'Best coffee I've had at home' \u2014 Sam K.", None),
+    ("Perfect for runners: sweat-proof, secure fit, 8 hours of playback", None),
+    (
+        "Get people to try our coffee. Roasted every Monday, ships in 2 days",
+        "Offer: 10% off your first bag with code HELLO10",
+    ),
     (
         "An extremely long brief that keeps going about our merino wool base layer which "
         "regulates temperature on cold mountain mornings and dries overnight so you can pack "
@@ -297,7 +304,9 @@ def test_every_variant_runs_on_meta_and_claims_only_what_it_was_given(
         for word in words(text) & CLAIM_WORDS:
             assert word in given_words, f"{word!r} claimed without being given: {copy}"
         if re.search(r"[\"“”]", text):
-            assert re.search(r"[\"“”]|review:", given, re.IGNORECASE), copy
+            assert re.search(r"[\"“”'\u2018\u2019]|review:|testimonial:", given, re.IGNORECASE), (
+                copy
+            )
         leaked = INSTRUCTION.findall(text)
         assert not leaked, f"the brief's instructions {leaked} leaked into {copy}"
     assert len({(c.hook, c.headline, c.body_copy) for c in copies}) == 4, "variants differ"

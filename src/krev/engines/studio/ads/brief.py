@@ -202,7 +202,7 @@ def _read_text(reading: _Reading, text: str, *, from_brief: bool) -> None:
 
 def _take_quotes(reading: _Reading, text: str) -> str:
     while (found := cues.QUOTED.search(text)) is not None:
-        quoted = _squash(found.group("text")).strip(" ,")
+        quoted = _squash(found.group("text") or found.group("single")).strip(" ,")
         author = None
         after = cues.ATTRIBUTION_AFTER.match(text[found.end() :])
         before = cues.ATTRIBUTION_BEFORE.search(text[: found.start()])
@@ -216,6 +216,14 @@ def _take_quotes(reading: _Reading, text: str) -> str:
         if len(quoted.split()) >= 2 and reading.quote is None:
             reading.quote = Quote(quoted, author)
         text = text[:start] + " . " + text[end:]
+    labelled = cues.LABELLED_QUOTE_INLINE.search(text)
+    if labelled is not None and reading.quote is None:
+        end = labelled.end()
+        after = cues.ATTRIBUTION_AFTER.match(text[end:])
+        author = after.group("author") if after is not None else None
+        end += after.end() if after is not None else 0
+        reading.quote = Quote(_strip_edges(labelled.group("text")), author)
+        text = text[: labelled.start()] + " . " + text[end:]
     return text
 
 
@@ -323,6 +331,8 @@ def _read_clause(reading: _Reading, clause: str, *, from_brief: bool) -> None:
             continue
         if words[0] == "for" and not _is_people(part[4:]):
             continue
+        if len(words) == 1 and words[0] in cues.EMPTY_PRAISE:
+            continue
         reading.add_benefit(part)
 
 
@@ -368,7 +378,8 @@ def _take_subject(reading: _Reading, clause: str, *, at_start: bool) -> str:
         # "Customers love the pocket" names no product.
         found = re.search(
             rf"(?:^|\b(?:for|about|of|on|promoting|featuring|showing|selling|to|why|how|"
-            rf"makes?|meet|introducing|presenting|try)\s+)(?:{cues.DETERMINERS})\s+",
+            rf"makes?|meet|introducing|presenting|launching|announcing|try)\s+)"
+            rf"(?:{cues.DETERMINERS})\s+",
             clause,
             re.IGNORECASE,
         )
