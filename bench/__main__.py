@@ -128,6 +128,8 @@ def run(args: argparse.Namespace) -> report.Results:
             results.analysis = analysis.run(args.analysis_photos, llm=llm)
             _say("product analysis: the held-out evaluation set (issue 12)")
             results.analysis.heldout = analysis.run_heldout(llm)
+            _say("product analysis: the clutter set (busy scenes built apart from the tuning set)")
+            results.analysis.clutter = analysis.run_clutter()
     if not args.skip_images:
         _say(f"image generation: {args.image_runs} runs per case")
         results.images = images.run(args.image_runs)

@@ -11,6 +11,7 @@ bench/evaluation.py. ``python -m bench.analysis`` runs both and prints the side-
 
 from __future__ import annotations
 
+import math
 import statistics
 import sys
 import time
@@ -23,6 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 from tests.support import heldout_photos, label_photos
+from tests.support.clutter_photos import make_clutter_photo
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.product_photos import ProductPhoto, evaluation_set
 from tests.support.scene_photos import scene_set
@@ -36,6 +38,43 @@ from krev.engines.studio.segment import ClassicalSegmenter, iou
 
 HELDOUT_SIDE = 1024  # the held-out photos' working side: 800 px photos stay as they are
 ROOT = Path(__file__).resolve().parent.parent
+
+CLUTTER_PHOTOS = 96
+CLUTTER_TUNED = 48  # photos 0-47 were looked at while tuning; 48-95 only in aggregate
+
+
+def run_clutter(count: int = CLUTTER_PHOTOS, size: int = 1024) -> SetScores:
+    """The clutter set (tests/support/clutter_photos.py): busy scenes built differently from
+    the tuning set's, products cut off by the frame, held, or among other objects; cutout and
+    top color only (its products carry no label truth)."""
+    scores = SetScores(
+        "clutter set",
+        f"tests/support/clutter_photos.py, photos 0-{count - 1} at {size}² (busy scenes only; "
+        f"photos 0-{CLUTTER_TUNED - 1} were looked at one by one while tuning, the rest only "
+        "in aggregate)",
+    )
+    studio = _Studio()
+    for index in range(count):
+        photo = make_clutter_photo(index, size)
+        started = time.perf_counter()
+        alpha = studio.segmenter.segment(photo.image).alpha
+        found = studio.colors.analyze(photo.image, alpha)
+        shared = time.perf_counter() - started
+        top = found.colors[0].name if found.colors else None
+        scores.photos.append(
+            PhotoScore(
+                background="busy, tuned photos" if index < CLUTTER_TUNED else "busy, other photos",
+                white_on_white=False,
+                side=(size, size),
+                iou=iou(alpha, photo.mask),
+                boundary_f=boundary_f(alpha > 0.5, photo.mask),
+                seconds=math.nan,
+                color=top in photo.colors if photo.colors else None,
+                segment_colors_seconds=shared,
+            )
+        )
+    return scores
+
 
 GRABCUT_SIDE = 512  # GrabCut at 1024² takes several seconds a photo here; its mask is upscaled
 GRABCUT_ITERATIONS = 5
@@ -57,6 +96,7 @@ class AnalysisResults:
     seconds: list[float] = field(default_factory=list)  # one full analysis per photo
     scores: SetScores | None = None  # the same photos scored as bench.evaluation scores
     heldout: SetScores | None = None  # the held-out set, when it was run
+    clutter: SetScores | None = None  # the clutter set, when it was run
 
     @property
     def brand_accuracy(self) -> float:

@@ -43,7 +43,7 @@ class PhotoScore:
     side: tuple[int, int]  # the working image the analysis saw (height, width)
     iou: float
     boundary_f: float
-    seconds: float  # one full studio analysis
+    seconds: float  # one full studio analysis (NaN: the set times only the cutout and colors)
     # brand and product name as uploads read them: told the label lines of the same account's
     # products uploaded before; *_alone: the label read by itself (an account's first upload).
     brand: bool | None = None
@@ -117,7 +117,11 @@ class SetScores:
         return Mean(tuple(p.boundary_f for p in self.photos if keep(p)))
 
     def median_seconds(self, side: int | None = None) -> float:
-        times = [p.seconds for p in self.photos if side is None or p.side == (side, side)]
+        times = [
+            p.seconds
+            for p in self.photos
+            if (side is None or p.side == (side, side)) and not math.isnan(p.seconds)
+        ]
         return statistics.median(times) if times else math.nan
 
     def median_llm_ms(self) -> float:
@@ -229,10 +233,15 @@ def _median(value: float, unit: str = "s") -> str:
 
 
 def section(
-    tuning: SetScores, heldout: SetScores, worker_peak_kib: int | None, worker_note: str
+    tuning: SetScores,
+    heldout: SetScores,
+    worker_peak_kib: int | None,
+    worker_note: str,
+    clutter: SetScores | None = None,
 ) -> list[str]:
-    sets = (tuning, heldout)
-    head = f"| measure | {tuning.name} | {heldout.name} |"
+    sets = (tuning, heldout) if clutter is None else (tuning, clutter, heldout)
+    head = "| measure | " + " | ".join(s.name for s in sets) + " |"
+    rule = "|---" * (len(sets) + 1) + "|"
     rows: list[tuple[str, Callable[[SetScores], str]]] = [
         ("photos", lambda s: str(len(s.photos))),
         ("brandName exact (case-insensitive)", lambda s: s.proportion(lambda p: p.brand).cell()),
@@ -261,10 +270,12 @@ def section(
     ]  # fmt: skip
     lines = [
         "",
-        "## Product analysis on both evaluation sets (issue 12)",
+        "## Product analysis on the evaluation sets (issue 12)",
         "",
-        f"*{tuning.name}*: {tuning.source}. *{heldout.name}*: {heldout.source}. The analysis "
-        "has been tuned on the first and is never tuned on the second (docs/catalog.md, "
+        f"*{tuning.name}*: {tuning.source}. "
+        + (f"*{clutter.name}*: {clutter.source}. " if clutter is not None else "")
+        + f"*{heldout.name}*: {heldout.source}. The analysis "
+        "has been tuned on the first and is never tuned on the held-out set (docs/catalog.md, "
         '"Evaluation sets"). Each photo gets the full studio analysis (`ClassicalSegmenter` → '
         "`StudioColorAnalyzer` → `StudioProductAnalyzer`) on its working image; names match "
         "exactly, spaces collapsed (case-insensitive unless said); *top color acceptable*: the "
@@ -278,20 +289,20 @@ def section(
         "validation), not any model's accuracy.",
         "",
         head,
-        "|---|---|---|",
+        rule,
         *(f"| {label} | {' | '.join(cell(s) for s in sets)} |" for label, cell in rows),
     ]
     if worker_peak_kib is not None:
         lines.append(
             f"| worker peak RSS (VmHWM), {worker_note} | {worker_peak_kib / 1024:.1f} MiB | "
-            "same worker (not measured separately) |"
+            + "same worker (not measured separately) | " * (len(sets) - 1)
         )
     lines += [
         "",
         "| background | "
         + " | ".join(f"{s.name}: photos, mean IoU, mean boundary F" for s in sets)
         + " |",
-        "|---|---|---|",
+        rule,
     ]
     kinds = list(dict.fromkeys(_kind_key(k) for s in sets for k in s.backgrounds()))
     for kind in kinds:

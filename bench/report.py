@@ -138,9 +138,9 @@ def _evaluation_section(a: AnalysisResults, worker: WorkerMemory | None) -> list
     if a.scores is None or a.heldout is None:
         return []
     if worker is None:
-        return evaluation.section(a.scores, a.heldout, None, "")
+        return evaluation.section(a.scores, a.heldout, None, "", a.clutter)
     note = f"{worker.products} tuning-set uploads analysed by `krev worker`"
-    return evaluation.section(a.scores, a.heldout, worker.peak_rss_kib, note)
+    return evaluation.section(a.scores, a.heldout, worker.peak_rss_kib, note, a.clutter)
 
 
 def _worker_rows(worker: WorkerMemory | None) -> list[str]:

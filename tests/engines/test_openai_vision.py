@@ -53,7 +53,7 @@ def test_sends_the_photo_as_an_image_part_and_reads_the_json_answer(llm: FakeOpe
     assert seen.body["model"] == "gpt-4o-mini"
     assert seen.body["response_format"] == {"type": "json_object"}
     assert seen.image_format == "JPEG"
-    assert max(seen.image_size) == 768, "the photo is downscaled before upload"
+    assert seen.image_size is not None and max(seen.image_size) == 768, "downscaled for upload"
     assert "supplement" in seen.body["messages"][0]["content"], "the taxonomy is in the prompt"
 
 

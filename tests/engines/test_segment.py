@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from krev.engines.studio.segment import ClassicalSegmenter, iou
+from tests.support.clutter_photos import make_clutter_photo
 from tests.support.product_photos import ProductPhoto, evaluation_set, make_holed_photo
 from tests.support.scene_photos import make_scene_photo
 
@@ -222,3 +223,23 @@ def test_scene_photos_are_deterministic_and_varied() -> None:
     assert {p.background for p in photos} == {"busy", "white"}
     assert all(p.white_product for p in photos if p.background == "white")
     assert all(p.mask.any() and not (p.shadow & p.mask).any() for p in photos)
+
+
+@pytest.mark.quality
+def test_products_cut_off_by_the_frame_in_busy_scenes_stay_product() -> None:
+    # The clutter set's tuned photos (0-47) at 320 px whose product the frame cuts at the
+    # bottom or a side: 14 of them. A product reaching the frame lent the border's scene model
+    # its own colors, so it read as scene: mean IoU 0.423 and a close-up bottle cut by the
+    # bottom (photo 22) at 0.03 before the border's stretches the product reaches were left
+    # out of the scene model; measured 0.497 and 0.79 with them left out. The set's other
+    # failures (a product among props it touches, a hand holding it) are still open.
+    segmenter = ClassicalSegmenter()
+    scores: dict[int, float] = {}
+    for index in range(48):
+        photo = make_clutter_photo(index, 320)
+        mask = photo.mask
+        if mask[-1].any() or mask[:, 0].any() or mask[:, -1].any():
+            scores[index] = iou(segmenter.segment(photo.image).alpha, mask)
+    assert len(scores) == 14
+    assert scores[22] >= 0.7, round(scores[22], 3)
+    assert _mean(list(scores.values())) >= 0.47, {i: round(s, 2) for i, s in scores.items()}

@@ -21,6 +21,8 @@ cut trusted unless another is clearly better.
 
 from __future__ import annotations
 
+import itertools
+
 import cv2
 import numpy as np
 import numpy.typing as npt
@@ -75,6 +77,102 @@ def _unlike_border(lab: FloatArray, border: BoolArray) -> FloatArray:
     return f32(-np.log10(share[light, a, b] + 1e-5))
 
 
+_CHUNKS = 12  # stretches per side of the frame
+_FOREIGN = 1.5
+_MAX_FOREIGN_SHARE = 0.6
+
+
+IntArray = npt.NDArray[np.intp]
+
+
+def _histogram(light: IntArray, a: IntArray, b: IntArray) -> FloatArray:
+    counts = np.zeros((int(100 / _BIN) + 1, int(255 / _BIN) + 1, int(255 / _BIN) + 1), np.float32)
+    np.add.at(counts, (light.ravel(), a.ravel(), b.ravel()), 1.0)
+    return counts
+
+
+def _spread(counts: FloatArray) -> FloatArray:
+    """Neighbouring bins count too: JPEG, noise and shading move a color by a few units."""
+    for axis in range(3):
+        counts = counts + np.roll(counts, 1, axis=axis) + np.roll(counts, -1, axis=axis)
+    return counts
+
+
+def _rarity(
+    counts: FloatArray,
+    total: float,
+    keys: tuple[IntArray, IntArray, IntArray],
+    along: int,
+    lo: int,
+    hi: int,
+) -> float:
+    """How rare, as a median -log10 share of ``counts``, the colors of ``keys[lo:hi]`` are."""
+    share = _spread(counts)[tuple(np.take(k, range(lo, hi), axis=along) for k in keys)]
+    return float(np.median(-np.log10(share / max(total, 1.0) + 1e-5)))
+
+
+def _runs(flags: list[bool]) -> list[tuple[int, int]]:
+    """The [start, stop) index ranges of consecutive True flags."""
+    runs: list[tuple[int, int]] = []
+    for index, flag in enumerate(flags):
+        if flag and runs and runs[-1][1] == index:
+            runs[-1] = (runs[-1][0], index + 1)
+        elif flag:
+            runs.append((index, index + 1))
+    return runs
+
+
+def scene_border(lab: FloatArray, border: BoolArray, band: int) -> BoolArray:
+    """The border less the stretches where the product reaches the frame (a close-up cut off
+    at the bottom, a bag's strap leaving the side). A run of stretches is the product's when
+    its colors are rare (fewer than 1 in 10^_FOREIGN pixels) both on the frame's other sides
+    and on the rest of its own side: a prop or a leaf cut by the top edge has its like
+    elsewhere along that edge. At most ``_MAX_FOREIGN_SHARE`` of a side is taken out: a side
+    that differs all along is scene."""
+    h, w = border.shape
+    light, a, b = _bins(lab)
+    sides = {
+        "top": (slice(0, band), slice(0, w)),
+        "bottom": (slice(h - band, h), slice(0, w)),
+        "left": (slice(0, h), slice(0, band)),
+        "right": (slice(0, h), slice(w - band, w)),
+    }
+    side_counts = {
+        name: _histogram(light[ys, xs], a[ys, xs], b[ys, xs]) for name, (ys, xs) in sides.items()
+    }
+    kept = border.copy()
+    for name, (ys, xs) in sides.items():
+        if name == "top":  # a product is shown whole at its top; what the top cuts is scene
+            continue
+        bins = (light[ys, xs], a[ys, xs], b[ys, xs])
+        along = 1 if name in ("top", "bottom") else 0
+        edges = np.linspace(0, bins[0].shape[along], _CHUNKS + 1).astype(int)
+        stretches = list(itertools.pairwise(edges))
+
+        others = np.sum([c for n, c in side_counts.items() if n != name], axis=0)
+        others_total = float(sum(bins[0].size for n in sides if n != name))
+        foreign = [
+            _rarity(others, others_total, bins, along, lo, hi) > _FOREIGN for lo, hi in stretches
+        ]
+        if sum(foreign) > _MAX_FOREIGN_SHARE * _CHUNKS:
+            continue
+        for first, stop in _runs(foreign):
+            lo, hi = stretches[first][0], stretches[stop - 1][1]
+            inside = _histogram(*(np.take(k, range(lo, hi), axis=along) for k in bins))
+            rest = others + side_counts[name] - inside
+            rest_total = others_total + bins[0].size - inside.sum()
+            if _rarity(rest, rest_total, bins, along, lo, hi) <= _FOREIGN:
+                continue
+            if along:
+                kept[ys, lo:hi] = False
+            else:
+                kept[lo:hi, xs] = False
+    # Never leave less than half of the border.
+    if np.count_nonzero(kept) < 0.5 * np.count_nonzero(border):
+        return border
+    return kept
+
+
 def _shadow_like(lab: FloatArray, border: BoolArray) -> BoolArray:
     """Pixels whose chroma the border shows, only darker: a border color in shadow."""
     a = np.clip((lab[..., 1] + 128) / _BIN, 0, 255 / _BIN).astype(np.intp)
@@ -101,30 +199,54 @@ def _fill_small_holes(mask: U8Array, max_area: float) -> U8Array:
     return filled
 
 
-def _pick_product(candidate: U8Array, sharp: FloatArray, border: BoolArray) -> U8Array:
-    """The candidate region(s) that look like the product: large, central, clear of the frame,
-    and in focus."""
+# How much a region's base, low in the frame, counts: a product stands in front, on the table,
+# while what stands behind it (on a shelf, against the wall) stops higher up.
+_FLOOR_WEIGHT = 0.5
+
+
+def _pick_product(candidate: U8Array, sharp: FloatArray, frame: BoolArray) -> U8Array:
+    """The candidate region(s) that look like the product: large, central, clear of the
+    ``frame`` (the border strips where props are cut), in focus, and standing low in it (in
+    front, on the table)."""
     h, w = candidate.shape
     count, labels, stats, centroids = cv2.connectedComponentsWithStats(candidate, connectivity=8)
     if count <= 1:
         return candidate
     scores = np.zeros(count, np.float64)
+    focus = np.zeros(count, np.float64)
+    bases = np.zeros(count, np.float64)
     for label in range(1, count):
         area = float(stats[label, cv2.CC_STAT_AREA])
         if area < 0.002 * h * w:
             continue
         region = labels == label
-        on_border = float(np.count_nonzero(region & border)) / area
+        on_border = float(np.count_nonzero(region & frame)) / area
         cx, cy = centroids[label]
         off_centre = np.hypot(cx / w - 0.5, cy / h - 0.5)
         outline = region & (cv2.erode(u8(region) * 255, disk(1)) == 0)
-        focus = float(np.median(sharp[outline])) if outline.any() else 0.0
-        scores[label] = area * max(0.05, 1.0 - 4.0 * on_border) * (1.0 - off_centre) * (0.2 + focus)
-    best = float(scores.max())
-    if best <= 0:
+        focus[label] = float(np.median(sharp[outline])) if outline.any() else 0.0
+        bases[label] = float(stats[label, cv2.CC_STAT_TOP] + stats[label, cv2.CC_STAT_HEIGHT]) / h
+        scores[label] = (
+            area
+            * max(0.05, 1.0 - 4.0 * on_border)
+            * (1.0 - off_centre)
+            * (0.2 + focus[label])
+            * (_FLOOR_WEIGHT + bases[label])
+        )
+    best = int(np.argmax(scores))
+    if scores[best] <= 0:
         return np.zeros_like(candidate)
-    keep = np.flatnonzero(scores >= 0.25 * best)
-    return u8(np.where(np.isin(labels, keep), 255, 0))
+    # Regions nearly as good are kept with it (a pair of products) when they are about as
+    # sharp or stand on the same floor line; a softer region higher up is the scene behind.
+    keep = np.flatnonzero(
+        (scores >= 0.25 * scores[best])
+        & ((focus >= _PAIR_FOCUS * focus[best]) | (np.abs(bases - bases[best]) < _SAME_FLOOR))
+    )
+    return u8(np.where(np.isin(labels, np.union1d(keep, [best])), 255, 0))
+
+
+_PAIR_FOCUS = 0.3  # of the best region's outline sharpness
+_SAME_FLOOR = 0.04  # of the frame's height between two regions' lowest rows
 
 
 _GRABCUT_PIXELS = 300 * 300  # GrabCut's cost grows with the pixels it labels
@@ -273,6 +395,12 @@ def busy_scene_mask(
     border = np.zeros((h, w), bool)
     border[:band] = border[-band:] = True
     border[:, :band] = border[:, -band:] = True
+    # Props are cut by the frame's top and sides; a product may be cut by its bottom (a
+    # close-up), so only those count against a region.
+    frame = border
+    cut_by_frame = frame.copy()
+    cut_by_frame[-band:] = False
+    border = scene_border(lab, frame, band)
 
     distance = _unlike_border(lab, border)
 
@@ -290,7 +418,7 @@ def busy_scene_mask(
     colored = u8(cv2.morphologyEx(colored, cv2.MORPH_OPEN, disk(unit)))
     candidate = u8(cv2.morphologyEx(colored, cv2.MORPH_CLOSE, disk(2 * unit)))
     candidate = _fill_small_holes(candidate, 0.02 * h * w)
-    product = _pick_product(candidate, sharp, border)
+    product = _pick_product(candidate, sharp, cut_by_frame)
     if np.count_nonzero(product) < 0.002 * h * w:
         return product, 0.0
 
