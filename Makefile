@@ -15,14 +15,25 @@ TORCH_VENV := .venv-torch
 TORCH_STAMP := $(TORCH_VENV)/.synced-$(shell cat pyproject.toml uv.lock | sha1sum | cut -c1-12)
 TORCH_PIP_ARGS ?=
 
-.PHONY: setup setup-torch setup-fonts run worker migrate test test-fast test-torch lint format typecheck bench docs clean gallery
+.PHONY: setup setup-ad-fonts setup-torch setup-fonts run worker migrate test test-fast test-torch lint format typecheck bench docs clean gallery
 
 $(STAMP): pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
 	$(UV) sync --frozen --python $(PYTHON)
 	@rm -f $(VENV)/.synced-* && touch $@
 
-setup: $(STAMP) ## Create .venv with the locked dependencies
+setup: $(STAMP) setup-ad-fonts ## Create .venv with the locked dependencies and the ad fonts
+
+# The text layout (ads, captions, end cards) sets copy in fonts from Debian packages, one family
+# per role (src/krev/engines/studio/text/fonts.py): Inter (sans), Linux Libertine (serif),
+# Roboto Condensed (condensed), and DejaVu for scripts those lack. Installed only when one is
+# missing (as root, or through sudo); without them the layout refuses with the package's name.
+AD_FONT_PACKAGES := fonts-inter fonts-linuxlibertine fonts-roboto-unhinted fonts-dejavu-core
+setup-ad-fonts: ## Install the text layout's font packages when missing
+	@dpkg -s $(AD_FONT_PACKAGES) >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$SUDO apt-get update && \
+	  $$SUDO apt-get install -y --no-install-recommends $(AD_FONT_PACKAGES); }
 
 $(TORCH_STAMP): pyproject.toml uv.lock | $(STAMP)
 	@test -x $(TORCH_VENV)/bin/pip || $(PYTHON) -m venv $(TORCH_VENV)
