@@ -138,6 +138,12 @@ def test_a_job_stored_before_engines_were_recorded_still_renders(
         ({"KREV_IMAGE_FALLBACK": "openai"}, "KREV_IMAGE_FALLBACK=openai: KREV_OPENAI_IMAGES"),
         ({"KREV_SEGMENT_ENGINE": "onnx"}, "KREV_SEGMENTER_MODEL_PATH is required"),
         ({"KREV_ANALYZE_ENGINE": "openai"}, "KREV_LLM_BASE_URL is required"),
+        ({"KREV_COPY_ENGINE": "gpt"}, "KREV_COPY_ENGINE='gpt' is not one of the copy engines"),
+        ({"KREV_COPY_ENGINE": "openai"}, "KREV_COPY_ENGINE=openai: KREV_LLM_BASE_URL is required"),
+        (
+            {"KREV_COPY_ENGINE": "openai", "KREV_LLM_BASE_URL": "http://127.0.0.1:9/v1"},
+            "KREV_COPY_ENGINE=openai: KREV_LLM_COPY_MODEL is required",
+        ),
     ],
 )
 def test_the_server_refuses_to_start_naming_the_setting(

@@ -2,12 +2,15 @@
 
 It speaks the published format (``POST /v1/chat/completions`` -> a ``chat.completion`` object,
 errors as ``{"error": {"message", "type", "code"}}``), refuses requests without the expected
-Bearer key (401) and requests without an image part (400), decodes the image it was sent, and
-answers what the test scripted:
+Bearer key (401), without messages or without ``response_format: json_object`` (400), decodes
+an image part when there is one (a vision request; a text-only request such as the
+copywriter's has none), and answers what the test scripted:
 
     with FakeOpenAI(api_key="sk-test") as llm:
         llm.answer({"brandName": "Aura", ...})   # content = that object as JSON
+        llm.answer({...}, finish_reason="length")  # an answer the model did not finish
         llm.fail(503)                            # an OpenAI-style error with that status
+        llm.fail(429, retry_after=2)             # rate limited, with Retry-After
         llm.reply_text("not json")               # content that is not JSON
         llm.hold()                               # keep requests waiting until release()
         llm.requests                             # what it received, decoded
@@ -33,8 +36,8 @@ from tests.support.local_http import LocalHTTPServer
 class SeenCompletion:
     body: dict[str, Any]
     authorization: str | None
-    image_format: str  # what the image part decoded as: "JPEG", "PNG", "WEBP"
-    image_size: tuple[int, int]
+    image_format: str | None  # what the image part decoded as: "JPEG", "PNG", "WEBP"
+    image_size: tuple[int, int] | None  # None: a text-only request
 
 
 class FakeOpenAI(LocalHTTPServer):
@@ -44,6 +47,8 @@ class FakeOpenAI(LocalHTTPServer):
         self.rejected: list[tuple[int, str]] = []  # (status, reason) of refused requests
         self._content: str = json.dumps({})
         self._status = 200
+        self._retry_after: float | None = None
+        self._finish_reason = "stop"
         self._held = threading.Event()
         self._held.set()
         self._arrived = threading.Event()
@@ -54,14 +59,15 @@ class FakeOpenAI(LocalHTTPServer):
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}/v1"
 
-    def answer(self, obj: dict[str, Any]) -> None:
+    def answer(self, obj: dict[str, Any], *, finish_reason: str = "stop") -> None:
         self._status, self._content = 200, json.dumps(obj)
+        self._finish_reason = finish_reason
 
     def reply_text(self, content: str) -> None:
-        self._status, self._content = 200, content
+        self._status, self._content, self._finish_reason = 200, content, "stop"
 
-    def fail(self, status: int) -> None:
-        self._status = status
+    def fail(self, status: int, *, retry_after: float | None = None) -> None:
+        self._status, self._retry_after = status, retry_after
 
     def hold(self) -> None:
         """Requests wait (after being recorded) until ``release`` or the server stops."""
@@ -79,8 +85,11 @@ class FakeOpenAI(LocalHTTPServer):
         self._held.set()
 
 
-def _image_part(body: dict[str, Any]) -> tuple[str, tuple[int, int]]:
-    """Decode the data-URL image part of the last user message; ValueError when there is none."""
+def _image_part(body: dict[str, Any]) -> tuple[str | None, tuple[int, int] | None]:
+    """Decode the data-URL image part of the last user message; (None, None) when there is
+    none, ValueError when one is not a base64 image."""
+    if not isinstance(body.get("messages"), list) or not body["messages"]:
+        raise ValueError("messages must be a non-empty list")
     for message in body.get("messages", []):
         content = message.get("content") if isinstance(message, dict) else None
         if not isinstance(content, list):
@@ -94,7 +103,16 @@ def _image_part(body: dict[str, Any]) -> tuple[str, tuple[int, int]]:
                 with Image.open(io.BytesIO(base64.b64decode(payload, validate=True))) as image:
                     image.load()
                     return str(image.format), image.size
-    raise ValueError("no image_url content part")
+    return None, None
+
+
+# What OpenAI says with each status (https://platform.openai.com/docs/guides/error-codes).
+_OVERLOADED = ("The server is overloaded.", "server_error")
+_COMPLAINTS: dict[int, tuple[str, str]] = {
+    429: ("Rate limit reached for requests. Please try again later.", "rate_limit_exceeded"),
+    500: ("The server had an error while processing your request.", "server_error"),
+    503: _OVERLOADED,
+}
 
 
 def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
@@ -126,7 +144,7 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             if fake._stopping.is_set():
                 return None
             if fake._status != 200:
-                return self._error(fake._status, "The server is overloaded.", "server_error")
+                return self._error(fake._status, *_COMPLAINTS.get(fake._status, _OVERLOADED))
             self._json(
                 200,
                 {
@@ -138,7 +156,7 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                         {
                             "index": 0,
                             "message": {"role": "assistant", "content": fake._content},
-                            "finish_reason": "stop",
+                            "finish_reason": fake._finish_reason,
                         }
                     ],
                     "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
@@ -148,13 +166,22 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
 
         def _error(self, status: int, message: str, code: str) -> None:
             fake.rejected.append((status, message))
+            headers = {}
+            if status == 429 and fake._retry_after is not None:
+                headers["Retry-After"] = f"{fake._retry_after:g}"
             self._json(
-                status, {"error": {"message": message, "type": code, "param": None, "code": code}}
+                status,
+                {"error": {"message": message, "type": code, "param": None, "code": code}},
+                headers,
             )
 
-        def _json(self, status: int, obj: dict[str, Any]) -> None:
+        def _json(
+            self, status: int, obj: dict[str, Any], headers: dict[str, str] | None = None
+        ) -> None:
             data = json.dumps(obj).encode()
             self.send_response(status)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()

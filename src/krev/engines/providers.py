@@ -26,6 +26,7 @@ checks every product's fidelity to its cutout, whoever generated the image.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal, Protocol
 
@@ -266,3 +267,67 @@ class Copywriter(Protocol):
 
     def write(self, request: CopyRequest) -> list[AdCopy]:
         """One ``AdCopy`` per variant, in order."""
+
+
+_LIMITS: tuple[tuple[str, int], ...] = (
+    ("hook", HOOK_MAX),
+    ("headline", HEADLINE_MAX),
+    ("body_copy", BODY_COPY_MAX),
+    ("cta", CTA_MAX),
+)
+
+
+def copy_problems(copy: AdCopy) -> list[str]:
+    """What keeps ``copy`` from running on Meta, a sentence each; empty when it can.
+
+    Every copy provider's answer is checked with this before anyone sees it: a field that is
+    empty or over its limit, or a CTA that is not one of Meta's labels, is that provider's
+    failure, never cut to fit."""
+    problems: list[str] = []
+    for field_name, limit in _LIMITS:
+        value = getattr(copy, field_name)
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"{field_name} is empty")
+        elif len(value) > limit:
+            problems.append(f"{field_name} is {len(value)} characters (at most {limit})")
+        elif value != value.strip():
+            problems.append(f"{field_name} starts or ends with white space")
+    if isinstance(copy.cta, str) and copy.cta.strip() and copy.cta not in CTA_LABELS:
+        problems.append(f"cta {copy.cta!r} is not one of Meta's labels ({', '.join(CTA_LABELS)})")
+    if not isinstance(copy.style_name, str) or not copy.style_name.strip():
+        problems.append("style_name is empty")
+    return problems
+
+
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _copy_inputs(request: CopyRequest) -> str:
+    parts = [request.brief, request.brand_context or ""]
+    for product in request.products:
+        parts += [
+            product.name or "",
+            product.brand_name or "",
+            product.product_name or "",
+            product.product_type or "",
+            *product.colors,
+            *product.materials,
+        ]
+    return "\n".join(parts)
+
+
+def invented_figures(copy: AdCopy, request: CopyRequest) -> list[str]:
+    """A sentence for each figure in ``copy`` (a number, a percentage) that the brief, the
+    brand notes and the product metadata do not give: a price, a discount or a rating that
+    nobody stated is a claim the merchant never made."""
+    given = _copy_inputs(request)
+    known = {figure.replace(",", "") for figure in _FIGURE.findall(given)}
+    said = " ".join((copy.hook, copy.headline, copy.body_copy))
+    problems = [
+        f"{figure!r} is not in the brief, the brand notes or the product"
+        for figure in dict.fromkeys(_FIGURE.findall(said))
+        if figure.replace(",", "") not in known
+    ]
+    if "%" in said and "%" not in given and "percent" not in given.lower():
+        problems.append("a percentage that nobody stated")
+    return problems

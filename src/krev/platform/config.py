@@ -330,6 +330,25 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(
         default=60.0, gt=0, description="Time allowed for one LLM request."
     )
+    llm_copy_model: str | None = Field(
+        default=None,
+        description="Chat model the `openai` copywriter asks for ad copy (e.g. gpt-4o-mini, or "
+        "a model name a local server such as Ollama serves). Required for COPY_ENGINE=openai.",
+    )
+    copy_engine: str = Field(
+        default="studio",
+        description="Who writes ad copy (the hook, headline, body and CTA of POST "
+        "/api/v1/ads): `studio` (the embedded copywriter: each style's templates filled from "
+        "the brief, the brand notes and the products' metadata; no model, never a claim it "
+        "was not given) or `openai` (a chat model behind an OpenAI-compatible API, "
+        "LLM_BASE_URL and LLM_COPY_MODEL; its answer is checked against Meta's limits).",
+    )
+    copy_fallback: str | None = Field(
+        default=None,
+        description="Copywriter that writes when COPY_ENGINE fails (an LLM that is down, slow, "
+        "or answers copy over Meta's limits or with figures nobody gave); the generation "
+        "records the fallback. Empty: the embedded `studio` copywriter.",
+    )
     segment_engine: str = Field(
         default="classical",
         validation_alias=AliasChoices(

@@ -1,6 +1,6 @@
 """One registry for every capability's providers, built from the settings once per process.
 
-Each capability (``image``, ``upscale``, ``segment``, ``analyze``; later ``copy``, ``video``,
+Each capability (``image``, ``upscale``, ``segment``, ``analyze``, ``copy``; later ``video``,
 ``speech``, ``chat``) has one setting pair: ``KREV_<CAP>_ENGINE`` picks the provider and
 ``KREV_<CAP>_FALLBACK`` optionally names a second. A provider module registers a
 ``ProviderSpec`` per provider: its id, what it can do, which settings it lacks (a sentence per
@@ -22,12 +22,13 @@ from typing import Any
 from krev.engines.providers import ImageCapabilities
 from krev.platform.config import Settings
 
-CAPABILITIES = ("image", "upscale", "segment", "analyze")
+CAPABILITIES = ("image", "upscale", "segment", "analyze", "copy")
 
 # The modules that register providers; importing one registers its specs.
 PROVIDER_MODULES: tuple[str, ...] = (
     "krev.providers.studio",
     "krev.providers.openai_images",
+    "krev.providers.openai_copy",
     "krev.providers.fal",
     "krev.providers.replicate",
     "krev.providers.diffusers",

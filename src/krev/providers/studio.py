@@ -1,5 +1,6 @@
-"""The embedded providers: the studio engine (images, upscaling, analysis), the classical and
-ONNX segmenters, and the OpenAI-compatible vision analyzer. None downloads anything."""
+"""The embedded providers: the studio engine (images, upscaling, analysis, ad copy), the
+classical and ONNX segmenters, and the OpenAI-compatible vision analyzer. None downloads
+anything."""
 
 from __future__ import annotations
 
@@ -57,6 +58,12 @@ def _studio_analyzer(_settings: Settings) -> Any:
     from krev.engines.studio.analyze import StudioProductAnalyzer
 
     return StudioProductAnalyzer()
+
+
+def _studio_copywriter(_settings: Settings) -> Any:
+    from krev.engines.studio.ads.copywriter import StudioCopywriter
+
+    return StudioCopywriter()
 
 
 def _llm_missing(settings: Settings) -> list[str]:
@@ -122,5 +129,14 @@ register(
         _openai_analyzer,
         missing=_llm_missing,
         description="A vision LLM behind an OpenAI-compatible API (KREV_LLM_BASE_URL).",
+    )
+)
+register(
+    ProviderSpec(
+        "copy",
+        "studio",
+        _studio_copywriter,
+        description="Each ad style's templates filled from the brief, the brand notes and the "
+        "products' metadata; no model, and never a claim it was not given.",
     )
 )
