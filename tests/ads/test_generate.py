@@ -32,6 +32,17 @@ from tests.images.conftest import (
     generation,
     share_near,
 )
+from tests.support.origin_server import OriginServer
+
+
+def _red_ad() -> bytes:
+    """An inspiration: a red ad with a light band, as PNG."""
+    pixels = np.zeros((256, 256, 3), np.uint8)
+    pixels[...] = (200, 30, 40)
+    pixels[100:150] = (250, 220, 200)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def _check_copy(copies: list[dict[str, Any]], style_name: str) -> None:
@@ -157,6 +168,21 @@ def test_the_style_asked_for_or_chosen_by_the_brief_two_products_and_a_copy_fall
     for product, placement in zip((box, jar), placements, strict=True):
         x, y, w, h = placement["box"]
         assert share_near(ad[y : y + h, x : x + w], cutout_color(client, product)) > 0.2
+
+    # An inspiration image steers the palette: the same ad on a red inspiration's ground.
+    with OriginServer() as origin:
+        url = origin.put("/inspiration.png", _red_ad(), "image/png")
+        inspired = generated_ad(client, account, {**body, "inspiration_image": url})
+        assert origin.paths == ["/inspiration.png"]
+    plain_ground = ad[4, 4].astype(int)
+    inspired_ground = download(client, inspired["images"][0])[4, 4].astype(int)
+    assert plain_ground[2] > plain_ground[0], "the blue box's brand color tints the ground"
+    assert inspired_ground[0] > inspired_ground[2], "the red inspiration's tints it now"
+    read = generation(client, account, inspired["generation_id"])["output"]["inspiration"]
+    red, green, blue = (int(read["colors"][0][i : i + 2], 16) for i in (1, 3, 5))
+    assert abs(red - 200) + abs(green - 30) + abs(blue - 40) <= 6, read  # through WebP
+    assert 0 <= read["density"] <= 1
+    assert output["inspiration"] is None
 
     # Without style_id the brief's words choose: an offer is the message.
     offer = {"brief": "Summer sale: 20% off this week only", "product_ids": [box["id"]]}

@@ -63,6 +63,15 @@ class Fallback(BaseModel):
     reason: str | None = None
 
 
+class InspirationOutput(BaseModel):
+    """What the layout read of the inspiration image."""
+
+    colors: list[str]
+    """Its dominant colors, the largest share first."""
+    density: float
+    """How packed its layout is: 0 airy, 1 dense (the ads' margins follow it)."""
+
+
 class AdVariantOutput(BaseModel):
     placements: list[Placement] = Field(default_factory=list)
     """Each product's box in the ad (not the scene), and its fidelity to its cutout."""
@@ -84,6 +93,9 @@ class AdOutput(BaseModel):
     height: int
     scene_box: list[int]
     """Where the product scene sits in each ad: x, y, width, height."""
+    palette: dict[str, str]
+    """The ads' colors: background, surface, text, accent, button, button_text."""
+    inspiration: InspirationOutput | None = None
     scene: dict[str, Any] | None = None
     product_ids: list[str]
     seed: int

@@ -12,6 +12,7 @@ queue or database around it: the benchmark times exactly it, and the gallery dra
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,14 @@ import structlog
 from PIL import Image
 
 from krev.ads import service
-from krev.ads.jobs import AdCopyOutput, AdJob, AdOutput, AdVariantOutput, Fallback
+from krev.ads.jobs import (
+    AdCopyOutput,
+    AdJob,
+    AdOutput,
+    AdVariantOutput,
+    Fallback,
+    InspirationOutput,
+)
 from krev.engines.base import ProductCutout
 from krev.engines.providers import (
     AdCopy,
@@ -117,6 +125,7 @@ class AdPlan:
     copy: CopyResult
     palette: AdPalette
     density: float
+    inspiration: InspirationCues | None = None
 
 
 @dataclass(frozen=True)
@@ -203,7 +212,7 @@ def plan_ads(job: AdJob, style: AdStyle, copy: CopyResult) -> AdPlan:
     palette = ad_palette(style, brand_colors(job.products), job.brand_context, inspiration)
     density = inspiration.density if inspiration is not None else 0.5
     box = scene_box(style, job.width, job.height, product_count=len(job.products))
-    return AdPlan(style, job.width, job.height, box, copy, palette, density)
+    return AdPlan(style, job.width, job.height, box, copy, palette, density, inspiration)
 
 
 # --- each variant ----------------------------------------------------------------------------
@@ -413,6 +422,12 @@ def _output(
         width=plan.width,
         height=plan.height,
         scene_box=list(plan.box),
+        palette=dataclasses.asdict(plan.palette),
+        inspiration=(
+            InspirationOutput(colors=plan.inspiration.colors, density=plan.inspiration.density)
+            if plan.inspiration is not None
+            else None
+        ),
         scene=job.scene or None,
         product_ids=ids,
         seed=seed,
