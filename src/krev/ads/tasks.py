@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import structlog
 from PIL import Image
 
 from krev.ads import service
@@ -30,14 +29,11 @@ from krev.ads.jobs import (
     Fallback,
     InspirationOutput,
 )
-from krev.engines.base import ProductCutout
 from krev.engines.providers import (
     AdCopy,
     CopyProduct,
     CopyRequest,
     GeneratedImage,
-    ImageGenerationRequest,
-    ImageGenerator,
 )
 from krev.engines.studio.ads import (
     AdPalette,
@@ -49,7 +45,6 @@ from krev.engines.studio.ads import (
     scene_box,
 )
 from krev.engines.studio.ads.styles import AdStyle, style_by_id
-from krev.engines.studio.scene.fidelity import product_fidelity
 from krev.generations.pipelines import (
     JobCancelled,
     JobContext,
@@ -61,25 +56,21 @@ from krev.generations.pipelines import (
 from krev.images import service as images
 from krev.images.jobs import Placement, ProductInput
 from krev.images.tasks import (
+    STANDARD_QUALITY,
     Finish,
     FinishOne,
     PictureOrder,
-    ProductDrifted,
     ProgressSpan,
     cancel_provider_jobs,
+    check_fidelity,
     finish_scene,
-    render_batches,
     render_pictures,
 )
 from krev.platform.config import Settings
 from krev.platform.imaging import encode_webp
-from krev.providers import registry
 from krev.providers.copywriting import write_ad_copy
 
-log = structlog.get_logger("krev.ads")
-
 WEBP = "image/webp"
-QUALITY = 90  # as the image pipeline's standard outputs
 # Where the job's progress stands after each step: the copy, then the scenes and their layout.
 COPY_DONE = 10
 PICTURES_DONE = 95
@@ -246,80 +237,12 @@ def finish_ad(plan: AdPlan) -> FinishOne[AdImage]:
                 f"{plan.width}x{plan.height} was asked. Your credits were refunded.",
                 "layout_failed",
             )
-        scores = _check_products(rgb, boxes, setup, variant)
-        webp = encode_webp(Image.fromarray(rgb, "RGB"), quality=QUALITY)
+        # The layout must leave every product as the scene showed it: no text over it.
+        scores = check_fidelity(rgb, boxes, setup, variant, picture="ad")
+        webp = encode_webp(Image.fromarray(rgb, "RGB"), quality=STANDARD_QUALITY)
         return AdImage(webp, plan.width, plan.height, boxes, scores)
 
     return finish
-
-
-def _check_products(
-    rgb: np.ndarray[Any, np.dtype[np.uint8]],
-    boxes: list[tuple[int, int, int, int]],
-    setup: Finish,
-    variant: int,
-) -> list[float]:
-    """Every product where it sits in the finished ad, compared with its catalog cutout: the
-    layout must leave it as the scene showed it."""
-    scores = []
-    for index, cutout in enumerate(setup.cutouts):
-        box = boxes[index] if index < len(boxes) else (0, 0, 0, 0)
-        score = product_fidelity(rgb, box, cutout.rgba) if box[2] and box[3] else 0.0
-        if score < setup.fidelity_threshold:
-            name = setup.names[index] if index < len(setup.names) else ""
-            label = f"'{name}'" if name else f"#{index + 1}"
-            raise ProductDrifted(
-                f"Product {label} was not shown faithfully in ad {variant + 1} "
-                f"(fidelity {score:.3f}, this server requires {setup.fidelity_threshold:.2f}); "
-                "the generation failed and your credits were refunded."
-            )
-        scores.append(score)
-    return scores
-
-
-def render_ads(
-    settings: Settings,
-    generator: ImageGenerator,
-    job: AdJob,
-    cutouts: Sequence[ProductCutout],
-    seed: int,
-) -> tuple[AdPlan, list[AdImage]]:
-    """``job``'s ads from ``generator``, a provider that answers at once and lays the products
-    out itself (the studio engine), given the products' cutouts: the copy, the plan, and each
-    variant's scene, layout, checks and encode on the pipeline's thread pool, as the pipeline
-    does them."""
-    style = style_by_id(job.style_id)
-    if style is None:
-        raise LookupError(f"no ad style {job.style_id!r}")
-    plan = plan_ads(job, style, write_copy(settings, job, style, seed))
-    size = (plan.box[2], plan.box[3])
-    finish = Finish(
-        asked=size,
-        size=size,
-        cutouts=list(cutouts),
-        canvas=None,
-        upscaler=registry.provider(settings, "upscale", registry.engine_of(settings, "upscale")),
-        hd_size=None,
-        fidelity_threshold=settings.image_fidelity_threshold,
-        names=[product.name for product in job.products],
-    )
-    requests = [
-        ImageGenerationRequest(
-            prompt=job.scene_prompt,
-            width=size[0],
-            height=size[1],
-            count=1,
-            seed=seed,
-            first_variant=variant,
-            preset=job.preset_id,
-            products=list(cutouts),
-        )
-        for variant in range(job.image_count)
-    ]
-    ads = render_batches(
-        generator, requests, finish, finish_ad(plan), threads=settings.image_render_threads
-    )
-    return plan, ads
 
 
 # --- the pipeline ----------------------------------------------------------------------------

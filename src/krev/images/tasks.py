@@ -188,7 +188,7 @@ def finish_scene(image: GeneratedImage, finish: Finish, variant: int, provider: 
     if finish.canvas is not None and finish.cutouts:
         # The provider repainted the products a little; their own pixels go back on top.
         rgb = composite_products(rgb, list(finish.cutouts), boxes)
-    scores = _check_fidelity(rgb, boxes, finish, variant)
+    scores = check_fidelity(rgb, boxes, finish, variant)
     return Scene(rgb, image.scene, boxes, scores)
 
 
@@ -212,10 +212,15 @@ def finish_image(image: GeneratedImage, finish: Finish, variant: int, provider: 
     )
 
 
-def _check_fidelity(
-    rgb: RGBImage, boxes: list[tuple[int, int, int, int]], finish: Finish, variant: int
+def check_fidelity(
+    rgb: RGBImage,
+    boxes: list[tuple[int, int, int, int]],
+    finish: Finish,
+    variant: int,
+    picture: str = "variant",
 ) -> list[float]:
-    """Every product in the image compared with its catalog cutout, whoever generated it."""
+    """Every product in the image compared with its catalog cutout, whoever generated it (and
+    whatever was laid around it since); ``picture`` names the image in a refusal."""
     scores = []
     for index, cutout in enumerate(finish.cutouts):
         box = boxes[index] if index < len(boxes) else (0, 0, 0, 0)
@@ -224,7 +229,7 @@ def _check_fidelity(
             name = finish.names[index] if index < len(finish.names) else ""
             label = f"'{name}'" if name else f"#{index + 1}"
             raise ProductDrifted(
-                f"Product {label} did not stay faithful to its catalog cutout in variant "
+                f"Product {label} did not stay faithful to its catalog cutout in {picture} "
                 f"{variant + 1} (fidelity {score:.3f}, this server requires "
                 f"{finish.fidelity_threshold:.2f}); the generation failed and your credits "
                 "were refunded."
