@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
+from krev.engines.base import SceneRequest
 from krev.engines.providers import AdCopy
 from krev.engines.studio.ads import (
     AD_SIZES,
@@ -25,7 +26,9 @@ from krev.engines.studio.ads import (
     style_thumbnail,
 )
 from krev.engines.studio.ads.specimen import SPECIMEN_COPY
+from krev.engines.studio.scene import StudioSceneComposer
 from krev.engines.studio.text import AA_NORMAL, ELLIPSIS, worst_contrast
+from tests.engines.scene.conftest import cutout
 
 # Copy at Meta's limits: hook 60, headline 40, body 125, CTA 20 characters.
 LONG = AdCopy(
@@ -241,3 +244,35 @@ def test_thumbnails_are_small_and_distinct() -> None:
     for a, b in itertools.combinations(thumbs, 2):
         assert float(np.abs(a.astype(np.int16) - b).mean()) > 15
     assert style_thumbnail(STYLES[0], 128).shape == (128, 128, 3)
+
+
+def test_over_a_studio_scene_with_two_products() -> None:
+    """The real pipeline's order: the scene rendered by the studio engine at the style's scene
+    box, then the copy laid out around the products it placed."""
+    composer = StudioSceneComposer()
+    products = [cutout(3, 240), cutout(6, 240)]
+    width, height = AD_SIZES["4:5"]
+    for style in STYLES:
+        _, _, sw, sh = scene_box(style, width, height, len(products))
+        scene = composer.render(
+            SceneRequest("on dark slate, moody light", sw, sh, products=products)
+        )
+        boxes = [p.box for p in sorted(scene.placements, key=lambda p: p.index)]
+        ad = render_ad(
+            AdRenderRequest(
+                width,
+                height,
+                style,
+                LONG,
+                scene.rgb,
+                boxes,
+                ad_palette(style, ["#c0392b"], "brand colors navy and gold", None),
+            )
+        )
+        ink = text_pixels(ad)
+        for (px, py, pw, ph), (bx, by, _, _) in zip(ad.product_rects, boxes, strict=True):
+            assert not ink[py : py + ph, px : px + pw].any()
+            assert np.array_equal(
+                ad.image[py : py + ph, px : px + pw], scene.rgb[by : by + ph, bx : bx + pw]
+            )
+        assert all(t.contrast >= t.minimum for t in ad.texts), style.id

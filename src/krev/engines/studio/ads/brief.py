@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from krev.engines.studio.ads import brief_cues as cues
 
@@ -182,7 +182,52 @@ def read_brief(brief: str, brand_context: str | None = None) -> CopyFacts:
     if brand_context:
         for line in re.split(r"\n+", brand_context):
             _read_context_line(reading, line)
-    return reading.facts()
+    return _whole_figures_only(reading.facts(), f"{brief}\n{brand_context or ''}")
+
+
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _figures(text: str) -> set[str]:
+    return {figure.replace(",", "") for figure in _FIGURE.findall(text)}
+
+
+def _whole_figures_only(facts: CopyFacts, given: str) -> CopyFacts:
+    """The facts without any that holds a figure the merchant did not write whole: a cut that
+    fell inside "1,000" or "4.9" would turn it into a figure ("000") nobody stated."""
+    known = _figures(given)
+
+    def kept(text: str | None) -> str | None:
+        return text if text is None or _figures(text) <= known else None
+
+    offer = facts.offer
+    if offer is not None and kept(offer.text) is None:
+        offer = None
+    elif offer is not None:
+        offer = replace(
+            offer,
+            deadline=kept(offer.deadline),
+            code=kept(offer.code),
+            occasion=kept(offer.occasion),
+            extra=kept(offer.extra),
+        )
+    quote = facts.quote
+    if quote is not None and (kept(quote.text) is None or kept(quote.author) != quote.author):
+        quote = None
+    return replace(
+        facts,
+        subject=kept(facts.subject),
+        subject_hint=kept(facts.subject_hint),
+        benefits=tuple(b for b in facts.benefits if kept(b.text) is not None),
+        audience=kept(facts.audience),
+        offer=offer,
+        quote=quote,
+        proof=kept(facts.proof),
+        rival=kept(facts.rival),
+        tagline=kept(facts.tagline),
+        statements=tuple(s for s in facts.statements if kept(s) is not None),
+        occasion=kept(facts.occasion),
+    )
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -202,7 +247,7 @@ def _read_text(reading: _Reading, text: str, *, from_brief: bool) -> None:
 
 def _take_quotes(reading: _Reading, text: str) -> str:
     while (found := cues.QUOTED.search(text)) is not None:
-        quoted = _squash(found.group("text")).strip(" ,")
+        quoted = _squash(found.group("text") or found.group("single")).strip(" ,")
         author = None
         after = cues.ATTRIBUTION_AFTER.match(text[found.end() :])
         before = cues.ATTRIBUTION_BEFORE.search(text[: found.start()])
@@ -216,6 +261,14 @@ def _take_quotes(reading: _Reading, text: str) -> str:
         if len(quoted.split()) >= 2 and reading.quote is None:
             reading.quote = Quote(quoted, author)
         text = text[:start] + " . " + text[end:]
+    labelled = cues.LABELLED_QUOTE_INLINE.search(text)
+    if labelled is not None and reading.quote is None:
+        end = labelled.end()
+        after = cues.ATTRIBUTION_AFTER.match(text[end:])
+        author = after.group("author") if after is not None else None
+        end += after.end() if after is not None else 0
+        reading.quote = Quote(_strip_edges(labelled.group("text")), author)
+        text = text[: labelled.start()] + " . " + text[end:]
     return text
 
 
@@ -323,6 +376,8 @@ def _read_clause(reading: _Reading, clause: str, *, from_brief: bool) -> None:
             continue
         if words[0] == "for" and not _is_people(part[4:]):
             continue
+        if len(words) == 1 and words[0] in cues.EMPTY_PRAISE:
+            continue
         reading.add_benefit(part)
 
 
@@ -368,7 +423,8 @@ def _take_subject(reading: _Reading, clause: str, *, at_start: bool) -> str:
         # "Customers love the pocket" names no product.
         found = re.search(
             rf"(?:^|\b(?:for|about|of|on|promoting|featuring|showing|selling|to|why|how|"
-            rf"makes?|meet|introducing|presenting|try)\s+)(?:{cues.DETERMINERS})\s+",
+            rf"makes?|meet|introducing|presenting|launching|announcing|try)\s+)"
+            rf"(?:{cues.DETERMINERS})\s+",
             clause,
             re.IGNORECASE,
         )
@@ -398,7 +454,9 @@ def _split_list(clause: str) -> Iterable[str]:
     """A clause's list items: on commas and relative clauses ("... which dries overnight"),
     and on "and" where both sides are phrases of their own ("keeps you full and tastes
     great", not "black and gold")."""
-    for part in re.split(r",\s*|\s+&\s+|\s+(?:which|so that|so|while|because)\s+", clause):
+    for part in re.split(
+        r"(?<!\d),\s*|,\s+|\s+&\s+|\s+(?:which|so that|so|while|because)\s+", clause
+    ):
         pieces = re.split(r"\s+and\s+", part)
         if len(pieces) > 1 and all(len(piece.split()) >= 2 for piece in pieces):
             yield from pieces
@@ -441,7 +499,7 @@ def _read_keyed(reading: _Reading, role: str, value: str) -> None:
         if reading.audience is None and len(who.split()) <= 6 and not re.search(r"\d", who):
             reading.audience = who[:1].lower() + who[1:] if who[:2].istitle() else who
     elif role == "benefits":
-        for part in re.split(r",\s*|;\s*|\.\s+|\s+•\s+", value):
+        for part in re.split(r"(?<!\d),\s*|,\s+|;\s*|\.\s+|\s+•\s+", value):
             reading.add_benefit(part)
     elif role == "proof":
         reading.proof = reading.proof or _strip_edges(value)

@@ -208,7 +208,36 @@ CODE = re.compile(
 
 # --- quotes, proof, comparisons, calls to action --------------------------------------------
 
-QUOTED = re.compile(r"[\"“„«]\s*(?P<text>[^\"“”„«»]{6,220}?)\s*[\"”“»]")
+QUOTED = re.compile(
+    r"[\"“„«]\s*(?P<text>[^\"“”„«»]{6,220}?)\s*[\"”“»]|"
+    # Single quotes, whose closing one is not an apostrophe ("I've"): followed by no letter.
+    r"(?<!\w)[\u2018'](?P<single>[^\u2018\u2019]{6,220}?)[\u2019'](?!\w)"
+)
+# "Testimonial: Best coffee I've had - Sam K." without quotation marks.
+LABELLED_QUOTE_INLINE = re.compile(
+    r"(?:^|(?<=[.!?])\s+)(?:customer\s+)?(?:review|testimonial|quote)s?\s*:\s*"
+    r"(?P<text>[^.!?:]{6,220}?[.!?]?)(?=\s+[-\u2013—~]|\s*$|\s+[A-Z])",
+    re.IGNORECASE,
+)
+# Praise that says nothing on its own ("Perfect for runners" gives the runners).
+EMPTY_PRAISE = frozenset(
+    (
+        "perfect",
+        "great",
+        "amazing",
+        "awesome",
+        "ideal",
+        "best",
+        "good",
+        "nice",
+        "excellent",
+        "ultimate",
+        "wonderful",
+        "fantastic",
+        "incredible",
+        "stunning",
+    )
+)
 ATTRIBUTION_AFTER = re.compile(
     r"^\s*(?:[-\u2013—~]+\s*|,?\s*(?:says|said|writes|wrote)\s+|,?\s*by\s+)"
     r"(?P<author>[A-Z][\w.'-]*(?:\s+(?:[A-Z][\w.'-]*|from\s+[A-Z][\w'-]*)){0,3})"
@@ -300,7 +329,8 @@ ASK = re.compile(
     r"^\s*(?:please\s+)?(?:(?:i|we)\s+(?:need|want|would like|'d like)\s+(?:to\s+)?)?"
     r"(?:(?:highlight|emphasi[sz]e|focus on|show(?:case)?|mention|feature|sell|promote|"
     r"advertise|market|push|stress|include|talk about|list|call out|point out|give|"
-    r"remind (?:people|them))\b\s*(?:(?:how|that)\s+)?)?"
+    r"remind (?:people|them)|(?:get|encourage|convince|persuade|help|invite) (?:people|"
+    r"customers|shoppers|them|folks|users|buyers|everyone) to)\b\s*(?:(?:how|that)\s+)?)?"
     r"(?:(?:(?:the|our|its|their|some)\s+)?(?:(?:key|main|top|\w+'s)\s+)?"
     r"(?:benefits?|features?|reasons?(?:\s+to\s+(?:buy|try|choose|shop|love))?|fact|"
     r"following|points?|selling points|usps?)\b\s*(?:that\b)?)?\s*[:,-]?\s*",

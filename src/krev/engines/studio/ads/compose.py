@@ -90,6 +90,8 @@ def _ink_rect(spec: TextSpec) -> Rect:
 def _minimum(spec: TextSpec, width: int) -> float:
     if spec.ornament:
         return AA_LARGE
+    if spec.placed.piece.name != "headline":
+        return AA_NORMAL  # body, benefit lines, hooks, labels: 4.5:1 whatever their size
     style = spec.placed.piece.style
     size = spec.placed.block.size
     large = size >= _LARGE_REGULAR * width or (

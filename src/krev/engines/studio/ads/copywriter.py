@@ -353,9 +353,9 @@ def _supports(
         elif part == "colors" and product.colors and adds_color(product):
             sentences.append(_Line(f"In {product.colors}.", key=product.colors))
         elif part == "audience" and facts.audience:
-            sentences.append(_Line(f"Made for {facts.audience}.", key=facts.audience))
+            sentences.append(_Line(f"Made for {facts.audience}.", key="made for"))
         elif part == "moment":
-            sentences.append(_Line(f"Made for {product.moment}.", key=product.moment))
+            sentences.append(_Line(f"Made for {product.moment}.", key="made for"))
         elif part == "offer" and facts.offer is not None:
             offer = facts.offer
             sentences.append(_Line(_sentence(slots.get("offer_on", offer.text)), True, offer.text))
@@ -391,7 +391,12 @@ def _body(
     """Opener, then the facts that fit, then a closer; a body no earlier variant used."""
     limit = min(shape.body_max, BODY_COPY_MAX)
     rendered = _candidates(openers, slots, variant, limit, lambda text: text)
-    starts = [text for text in rendered if not _overlaps(text, shown)]
+    # An opener may name the product the headline names, but not say the hook again.
+    starts = [
+        text
+        for text in rendered
+        if not _overlaps(text, shown[:1]) and not _overlaps(text, shown[1:], least=99)
+    ]
     starts = starts or rendered or [""]
     if shape.repeat_headings:
         shown = ("", "")

@@ -36,6 +36,8 @@ _MASS_NOUNS = _words(
     "coffee tea juice soda water milk wine beer spirits candy chocolate cereal sauce "
     "spread pasta oil soup skincare collagen equipment food care gear"
 )
+# Materials that are true but sell nothing when named ("black plastic headphones").
+_UNFLATTERING_MATERIALS = _words("plastic paper cardboard rubber fabric wax polyester")
 _SINGULAR_ENDING_IN_S = _words(
     "lens canvas glass dress bus gas plus hummus chess class compass mattress series"
 )
@@ -188,7 +190,11 @@ def _appearance(products: list[CopyProduct], category: str | None) -> tuple[str 
         return None, None
     product = products[0]
     colors = [c for c in (_color_words(name) for name in product.colors) if c][:2]
-    materials = [m for m in product.materials if re.fullmatch(r"[a-z][a-z -]*", m)]
+    materials = [
+        m
+        for m in product.materials
+        if re.fullmatch(r"[a-z][a-z -]*", m) and m not in _UNFLATTERING_MATERIALS
+    ]
     color_text = " and ".join(colors) if colors else None
     material = materials[0] if materials else None
     if material and colors and colors[0] != material:

@@ -147,7 +147,8 @@ def missing_font_packages(dirs: tuple[str, ...] = FONT_DIRS) -> list[str]:
 @lru_cache(maxsize=512)
 def load_font(path: str, size: int) -> ImageFont.FreeTypeFont:
     """The font at ``path`` and ``size`` pixels, shaped by raqm (kerning, ligatures, marks,
-    bidirectional text). Cached: loading costs more than laying out a line."""
+    bidirectional text). Cached and shared across threads: Pillow holds the GIL through its
+    FreeType calls, so one face is never used by two threads at once."""
     return ImageFont.truetype(path, size, layout_engine=ImageFont.Layout.RAQM)
 
 
@@ -182,9 +183,11 @@ def face_for_text(
     path = font_file(role, weight, dirs)
     if _covers(path, text):
         return path
-    stand_in = _find(COVERAGE_FACES[role], weight, dirs)
-    if stand_in is not None and _covers(stand_in, text):
-        return stand_in
+    # DejaVu of the same role, then DejaVu Sans, which has the most scripts (Arabic among them).
+    for face in (COVERAGE_FACES[role], COVERAGE_FACES["sans"]):
+        stand_in = _find(face, weight, dirs)
+        if stand_in is not None and _covers(stand_in, text):
+            return stand_in
     missing = "".join(sorted({c for c in text if ord(c) > 0xFF and not _has_glyph(path, c)}))
     if (role, missing) not in _warned:
         _warned.add((role, missing))

@@ -7,9 +7,11 @@ each field; the example tests read the copy the way a merchant would.
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from krev.engines.providers import (
@@ -21,7 +23,9 @@ from krev.engines.providers import (
     CopyProduct,
     CopyRequest,
     copy_problems,
+    invented_figures,
 )
+from krev.engines.studio.ads import AD_SIZES, AdRenderRequest, ad_palette, render_ad, scene_box
 from krev.engines.studio.ads.copy_templates import template_words
 from krev.engines.studio.ads.copywriter import StudioCopywriter, clip_words
 from krev.engines.studio.ads.styles import STYLES, AdStyle, style_by_id
@@ -105,6 +109,13 @@ BRIEFS: list[tuple[str, str | None]] = [
     ("Instagram story ad for our candle, cozy autumn vibes, soy wax, hand-poured in Vermont", None),
     ("Create a premium ad. Award-winning design, lifetime warranty.", None),
     ("We need reasons to buy: lightweight, waterproof, packs into its own pocket", None),
+    ("Launching our noise-cancelling headphones. 30-hour battery, fold flat for travel.", None),
+    ("testimonial: 'Best coffee I've had at home' \u2014 Sam K.", None),
+    ("Perfect for runners: sweat-proof, secure fit, 8 hours of playback", None),
+    (
+        "Get people to try our coffee. Roasted every Monday, ships in 2 days",
+        "Offer: 10% off your first bag with code HELLO10",
+    ),
     (
         "An extremely long brief that keeps going about our merino wool base layer which "
         "regulates temperature on cold mountain mornings and dries overnight so you can pack "
@@ -297,7 +308,9 @@ def test_every_variant_runs_on_meta_and_claims_only_what_it_was_given(
         for word in words(text) & CLAIM_WORDS:
             assert word in given_words, f"{word!r} claimed without being given: {copy}"
         if re.search(r"[\"“”]", text):
-            assert re.search(r"[\"“”]|review:", given, re.IGNORECASE), copy
+            assert re.search(r"[\"“”'\u2018\u2019]|review:|testimonial:", given, re.IGNORECASE), (
+                copy
+            )
         leaked = INSTRUCTION.findall(text)
         assert not leaked, f"the brief's instructions {leaked} leaked into {copy}"
     assert len({(c.hook, c.headline, c.body_copy) for c in copies}) == 4, "variants differ"
@@ -447,3 +460,54 @@ def test_clip_words_cuts_between_words_and_drops_a_dangling_word(
     text: str, limit: int, expected: str
 ) -> None:
     assert clip_words(text, limit) == expected
+
+
+@pytest.mark.parametrize("ad_style", STYLES, ids=[s.id for s in STYLES])
+def test_the_copy_is_set_on_the_ad_without_an_ellipsis(ad_style: AdStyle) -> None:
+    """The copy the layout gets fits it: on the tightest placement (a 9:16 story, with its safe
+    zones) the fullest copy of each style is set whole, no field cut short."""
+    width, height = AD_SIZES["9:16"]
+    _, _, scene_width, scene_height = scene_box(ad_style, width, height, 1)
+    scene = np.full((scene_height, scene_width, 3), 210, np.uint8)
+    palette = ad_palette(ad_style, ["#224488"], None, None)
+    briefs = [BRIEFS[1], BRIEFS[3], BRIEFS[4], BRIEFS[5]]  # offer, benefits, quote, comparison
+    copies = [
+        write(brief, [SNEAKER], ad_style, context=notes, count=1)[0] for brief, notes in briefs
+    ]
+    fullest = max(copies, key=lambda copy: len(fields(copy)))
+    box = (scene_width // 4, scene_height // 4, scene_width // 2, scene_height // 2)
+
+    ad = render_ad(AdRenderRequest(width, height, ad_style, fullest, scene, [box], palette))
+
+    assert ad.texts, "the copy is on the ad"
+    assert not [text.name for text in ad.texts if text.truncated], fullest
+
+
+FUZZ_WORDS = re.split(
+    r"\s+",
+    (
+        "create an ad for this our the protein bar sneakers 20% off code SAVE10 until Friday "
+        'free shipping "love it" - Ann review vs plastic better than , . : ; ! ? — and with for '
+        "busy parents keeps you full tastes great handmade in Italy Tagline: Rated 4.9 stars "
+        "1,000 customers luxury minimal make it pop don't mention price 😀 über $15 off orders "
+        "over $60 buy one get one free 'quoted bit' IMG_1.jpg #ff0000 https://x.com ends "
+        "midnight today only limited time subscribe sign up"
+    ),
+)
+
+
+def test_any_jumble_of_words_gives_copy_within_the_rules() -> None:
+    """Briefs and notes drawn at random from offer, quote, figure, instruction and noise words
+    (a fixed draw): every copy runs on Meta and states only whole figures it was given."""
+    draw = random.Random(20261207)
+    for number in range(400):
+        brief = " ".join(draw.choices(FUZZ_WORDS, k=draw.randint(0, 40)))
+        notes = " ".join(draw.choices(FUZZ_WORDS, k=draw.randint(0, 20))) if number % 2 else None
+        products = draw.choice(PRODUCTS)
+        ad_style = draw.choice(STYLES)
+        count = draw.choice((1, 2, 4))
+        request = CopyRequest(
+            brief, ad_style.id, ad_style.name, ad_style.tone, ad_style.copy_shape, products, notes
+        )
+        for copy in write(brief, products, ad_style, context=notes, count=count, seed=number):
+            assert copy_problems(copy) + invented_figures(copy, request) == [], (brief, notes)
