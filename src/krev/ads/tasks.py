@@ -29,11 +29,14 @@ from krev.ads.jobs import (
     Fallback,
     InspirationOutput,
 )
+from krev.engines.base import ProductCutout
 from krev.engines.providers import (
     AdCopy,
     CopyProduct,
     CopyRequest,
     GeneratedImage,
+    ImageGenerationRequest,
+    ImageGenerator,
 )
 from krev.engines.studio.ads import (
     AdPalette,
@@ -64,10 +67,12 @@ from krev.images.tasks import (
     cancel_provider_jobs,
     check_fidelity,
     finish_scene,
+    render_batches,
     render_pictures,
 )
 from krev.platform.config import Settings
 from krev.platform.imaging import encode_webp
+from krev.providers import registry
 from krev.providers.copywriting import write_ad_copy
 
 WEBP = "image/webp"
@@ -243,6 +248,51 @@ def finish_ad(plan: AdPlan) -> FinishOne[AdImage]:
         return AdImage(webp, plan.width, plan.height, boxes, scores)
 
     return finish
+
+
+def render_ads(
+    settings: Settings,
+    generator: ImageGenerator,
+    job: AdJob,
+    cutouts: Sequence[ProductCutout],
+    seed: int,
+) -> tuple[AdPlan, list[AdImage]]:
+    """``job``'s ads from ``generator``, a provider that answers at once and lays the products
+    out itself (the studio engine), given the products' cutouts: the copy, the plan, and each
+    variant's scene, layout, checks and encode on the pipeline's thread pool, as the pipeline
+    does them."""
+    style = style_by_id(job.style_id)
+    if style is None:
+        raise LookupError(f"no ad style {job.style_id!r}")
+    plan = plan_ads(job, style, write_copy(settings, job, style, seed))
+    size = (plan.box[2], plan.box[3])
+    finish = Finish(
+        asked=size,
+        size=size,
+        cutouts=list(cutouts),
+        canvas=None,
+        upscaler=registry.provider(settings, "upscale", registry.engine_of(settings, "upscale")),
+        hd_size=None,
+        fidelity_threshold=settings.image_fidelity_threshold,
+        names=[product.name for product in job.products],
+    )
+    requests = [
+        ImageGenerationRequest(
+            prompt=job.scene_prompt,
+            width=size[0],
+            height=size[1],
+            count=1,
+            seed=seed,
+            first_variant=variant,
+            preset=job.preset_id,
+            products=list(cutouts),
+        )
+        for variant in range(job.image_count)
+    ]
+    ads = render_batches(
+        generator, requests, finish, finish_ad(plan), threads=settings.image_render_threads
+    )
+    return plan, ads
 
 
 # --- the pipeline ----------------------------------------------------------------------------
