@@ -17,6 +17,7 @@ from pathlib import Path
 from types import FrameType
 
 from bench import (
+    ads,
     analysis,
     conversions,
     deployments,
@@ -57,7 +58,9 @@ def _arguments() -> argparse.Namespace:
         "--analysis-photos", type=int, default=40, help="Evaluation photos for the analysis."
     )
     parser.add_argument(
-        "--skip-images", action="store_true", help="Skip image generation (issue 4)."
+        "--skip-images",
+        action="store_true",
+        help="Skip image and ad generation (issues 4 and 13).",
     )
     parser.add_argument("--image-runs", type=int, default=7, help="Runs per image case.")
     parser.add_argument(
@@ -133,6 +136,8 @@ def run(args: argparse.Namespace) -> report.Results:
     if not args.skip_images:
         _say(f"image generation: {args.image_runs} runs per case")
         results.images = images.run(args.image_runs)
+        _say(f"ad generation: {args.image_runs} runs per case")
+        results.ads = ads.run(args.image_runs)
         _say(f"local diffusion: {args.image_runs} runs per case, in .venv-torch")
         results.diffusion = local_diffusion.run_in_torch_venv(args.image_runs)
     if not args.skip_images:

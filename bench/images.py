@@ -91,7 +91,7 @@ class ImageResults:
         return next(row for row in self.rows if row.case.name == name)
 
 
-def _cutout(size: int = 1024) -> ProductCutout:
+def product_cutout(size: int = 1024) -> ProductCutout:
     photo = make_photo(PRODUCT_PHOTO, size)
     alpha = (photo.mask * 255).astype(np.uint8)
     return ProductCutout(
@@ -219,7 +219,7 @@ def run(runs: int = 7) -> ImageResults:
     generator: ImageGenerator = registry.provider(settings, "image", "studio")
     upscaler: Upscaler = registry.provider(settings, "upscale", "studio")
     composer = StudioSceneComposer()
-    cutout = _cutout()
+    cutout = product_cutout()
     rows = [ImageRow(case, *service.output_size(case.aspect_ratio, case.hd)) for case in CASES]
     for row in rows:  # one warm-up run each, not counted (first-call allocations, lazy tables)
         _run_case(generator, upscaler, row.case, _requests(row.case, cutout, seed=0), settings)

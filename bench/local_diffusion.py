@@ -79,7 +79,7 @@ def run(runs: int = 7) -> DiffusionResults:
     import torch
     from tests.support import tiny_diffusers
 
-    from bench.images import _cutout
+    from bench.images import product_cutout
     from krev.engines.providers import ImageGenerationRequest
     from krev.engines.studio.scene.canvas import product_canvas
     from krev.images import tasks
@@ -98,7 +98,7 @@ def run(runs: int = 7) -> DiffusionResults:
         generator = registry.provider(settings, "image", "diffusers")
         load_seconds = time.perf_counter() - started
         upscaler = registry.provider(settings, "upscale", "studio")
-        cutout = _cutout()
+        cutout = product_cutout()
         canvas = product_canvas([cutout], SIDE, SIDE)
         cases = {"text-only 1024²": None, "product scene 1024²": canvas}
         rows = {name: DiffusionRow(name) for name in cases}

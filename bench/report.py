@@ -8,6 +8,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from bench import evaluation
+from bench.ads import AdResults, ads_section, ads_targets
 from bench.analysis import GRABCUT_ITERATIONS, GRABCUT_SIDE, AnalysisResults
 from bench.conversions import ConversionsResults, conversions_section, conversions_targets
 from bench.http import BareRun, HttpRow
@@ -46,6 +47,7 @@ class Results:
     worker_memory: WorkerMemory | None = None
     large_images: list[LargeImageRun] = field(default_factory=list)
     images: ImageResults | None = None
+    ads: AdResults | None = None
     providers: ProviderResults | None = None
     diffusion: DiffusionResults | None = None
     conversions: ConversionsResults | None = None
@@ -270,6 +272,8 @@ def render(results: Results) -> str:
         lines += large_image_section(results.large_images)
     if results.images:
         lines += images_section(results.images)
+    if results.ads:
+        lines += ads_section(results.ads)
     if results.providers:
         lines += providers_section(results.providers)
     if results.diffusion:
@@ -302,6 +306,8 @@ def render(results: Results) -> str:
         lines += large_image_targets(results.large_images)
     if results.images:
         lines += images_targets(results.images)
+    if results.ads:
+        lines += ads_targets(results.ads)
     if results.providers:
         lines += providers_targets(results.providers)
     if results.conversions:

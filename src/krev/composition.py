@@ -19,9 +19,9 @@ from krev.platform.runtime import Runtime, create_runtime
 
 log = structlog.get_logger("krev.composition")
 
-# Each generation kind registers its pipeline when its tasks module is imported; videos, ads
-# and chat add theirs here. KREV_PIPELINE_MODULES adds more (plugins, the test suite's).
-PIPELINE_MODULES: tuple[str, ...] = ("krev.catalog.tasks", "krev.images.tasks")
+# Each generation kind registers its pipeline when its tasks module is imported; videos and
+# chat add theirs here. KREV_PIPELINE_MODULES adds more (plugins, the test suite's).
+PIPELINE_MODULES: tuple[str, ...] = ("krev.catalog.tasks", "krev.images.tasks", "krev.ads.tasks")
 
 
 def build_runtime(settings: Settings) -> Runtime:
@@ -64,6 +64,7 @@ def routers() -> list[APIRouter]:
     """Every domain's endpoints, the ones clients call in loops first (FastAPI tries routes in
     order)."""
     from krev.accounts.endpoints import auth_router, keys_router
+    from krev.ads.endpoints import router as ads_router
     from krev.billing.endpoints import router as credits_router
     from krev.capabilities.endpoints import router as capabilities_router
     from krev.catalog.endpoints import router as products_router
@@ -83,6 +84,7 @@ def routers() -> list[APIRouter]:
         products_router,
         conversions_router,
         images_router,
+        ads_router,
         capabilities_router,
         files_router,
         dashboard_router,

@@ -267,6 +267,7 @@ def test_every_reference_example_answers_as_the_reference_shows(
         product = conforms(name, replay.send(example(name)))["data"]
         assert product["name"] == "Premium Leather Wallet", "the name the request gave"
         assert product["source"] == "api"
+        replay.values.setdefault("d1e2f3a4-...", product["id"])
     assert origin.paths == ["/product.jpg"]
     listed = conforms("List Products", replay.send(example("List Products")))
     assert listed["meta"]["count"] == len(listed["data"]) == 2
@@ -292,6 +293,15 @@ def test_every_reference_example_answers_as_the_reference_shows(
     assert len(status["output"]["urls"]) == 2
     assert status["output"]["engine"] == "openai"
 
+    # Generate Ads for the product uploaded from JSON: two 4:5 ads, each with its copy, the
+    # scenes painted by the image provider around the product.
+    ads = conforms("Generate Ads", replay.send(example("Generate Ads")))["data"]
+    assert (ads["image_count"], ads["credits_used"], len(ads["images"])) == (2, 80, 2)
+    assert [webp_size(client, url) for url in ads["images"]] == [(1080, 1350)] * 2
+    assert ads["ad_copy"]["style_name"] == "Performance Master", "a direct response brief"
+    assert len(ads["ad_copies"]) == 2 and ads["ad_copy"] == ads["ad_copies"][0]
+    assert [r.endpoint for r in images_api.requests[2:]] == ["edits", "edits"]
+
     # Meta Conversions, once the account's pixel is set (the endpoint requires one). As
     # written, the example is one Meta would refuse twice over (``divergences``): each refusal
     # is checked by name, then the example is sent with just those two things mended.
@@ -315,10 +325,10 @@ def test_every_reference_example_answers_as_the_reference_shows(
     [batch] = graph.batches
     assert batch.events[0]["event_id"] == "order_123"
 
-    # Check Credits: 80 spent on the images.
+    # Check Credits: 80 spent on the images, 80 on the ads.
     credits = conforms("Check Credits", replay.send(example("Check Credits")))["data"]
     plan = JOB_PLANS["pro"]
-    assert credits["credits"]["current"] == plan.monthly_credits - 80
+    assert credits["credits"]["current"] == plan.monthly_credits - 160
     assert credits["credits"]["limit"] == plan.monthly_credits
     assert credits["plan"] == "pro"
 

@@ -35,6 +35,20 @@ class AnalysisCapabilitiesOut(BaseModel):
     segment_engine: str = Field(description="Who removes the background.")
 
 
+class AdCapabilitiesOut(BaseModel):
+    image_engine: str = Field(
+        description="The engine that renders each ad's product scene (the image engine)."
+    )
+    copy_engine: str = Field(description="Who writes the ad copy.", examples=["studio"])
+    copy_fallback: str = Field(
+        description="Who writes when copy_engine fails; the generation records it."
+    )
+    copy_engines: list[EngineOut] = Field(description="Every copywriter this server knows.")
+    styles: list[str] = Field(description="The style ids style_id takes (GET /api/v1/ads/styles).")
+    aspect_ratios: list[str] = Field(examples=[["1:1", "4:5", "9:16"]])
+
+
 class CapabilitiesOut(BaseModel):
     image: ImageCapabilitiesOut
     product_analysis: AnalysisCapabilitiesOut
+    ad: AdCapabilitiesOut

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from krev.engines.studio.ads.styles import STYLES
 from krev.platform.config import Settings
 from krev.providers import registry
+from krev.providers.copywriting import copy_chain
 
 STUDIO_NOTE = (
     "The studio engine composites your catalog products into rendered studio sets. A prompt "
@@ -45,5 +47,20 @@ def capabilities(settings: Settings) -> dict[str, Any]:
             "engine": registry.engine_of(settings, "analyze"),
             "fallback": registry.fallback_of(settings, "analyze"),
             "segment_engine": registry.engine_of(settings, "segment"),
+        },
+        "ad": {
+            "image_engine": engine,
+            "copy_engine": registry.engine_of(settings, "copy"),
+            "copy_fallback": copy_chain(settings)[-1],
+            "copy_engines": [
+                {
+                    "id": spec.id,
+                    "configured": not spec.missing(settings),
+                    "description": spec.description,
+                }
+                for spec in registry.specs("copy")
+            ],
+            "styles": [style.id for style in STYLES],
+            "aspect_ratios": ["1:1", "4:5", "9:16"],
         },
     }

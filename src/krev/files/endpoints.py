@@ -1,4 +1,5 @@
-"""GET /storage/{key}: serves local-storage objects to holders of a valid signed URL.
+"""GET /storage/{key}: serves local-storage objects to holders of a valid signed URL, and an
+image as PNG or JPEG on request (``?format=png|jpeg``, krev.files.renditions).
 
 Byte ranges follow RFC 9110 section 14: a ``Range`` this route cannot read (another unit,
 bad syntax, too many ranges) is ignored and the whole object served, as the RFC allows; a
@@ -20,6 +21,7 @@ from fastapi.responses import FileResponse
 from starlette.types import Receive, Scope, Send
 
 from krev.errors import BadRequest, Forbidden, NotFound, RangeNotSatisfiable
+from krev.files.renditions import rendition, requested_format
 from krev.platform.deps import RuntimeDep
 from krev.platform.routing import api_router
 from krev.platform.storage import InvalidObjectKey, LocalStorage, ObjectNotFound, SignatureCheck
@@ -47,6 +49,10 @@ def get_object(
     runtime: RuntimeDep,
     expires: Annotated[str | None, Query()] = None,
     signature: Annotated[str | None, Query()] = None,
+    output_format: Annotated[
+        str | None,
+        Query(alias="format", description="png or jpeg: the image converted (once, then kept)."),
+    ] = None,
 ) -> FileResponse:
     # FastAPI hands over the last of repeated values; a URL that carries two is not one we
     # signed, and which of them a cache or proxy in between would read is anyone's guess.
@@ -62,7 +68,16 @@ def get_object(
     check = storage.verify_signature(key, expires, signature)
     if check is not SignatureCheck.OK:
         raise Forbidden(_REFUSALS[check])
+    if len(request.query_params.getlist("format")) > 1:
+        raise BadRequest("Ask for one format (?format=png or ?format=jpeg), not several.")
+    # The format is checked before the object is looked up: a URL that can never work says so.
+    wanted = requested_format(output_format) if output_format is not None else None
     try:
+        media_type = storage.content_type(key)
+        if wanted is not None:
+            # The signature covers the object; a rendition is only another encoding of it.
+            converted = rendition(storage, key, media_type, wanted)
+            key, media_type = converted.key, converted.content_type
         path = storage.local_path(key)
         found = os.stat(path)
     except (InvalidObjectKey, ObjectNotFound, FileNotFoundError):
@@ -81,7 +96,7 @@ def get_object(
         path,
         ranges=ranges or None,
         stat_result=found,
-        media_type=storage.content_type(key),
+        media_type=media_type,
         headers={"Cache-Control": f"private, max-age={max_age}"},
     )
 

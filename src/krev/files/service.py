@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from krev.errors import StorageQuotaExceeded
+from krev.files.renditions import rendition_keys
 from krev.files.repository import StorageObjectRepository
 from krev.models import StorageObject
 from krev.platform.db import after_commit
@@ -39,7 +40,8 @@ def record_objects(
 
 
 def delete_objects(session: Session, storage: Storage, user_id: uuid.UUID, keys: list[str]) -> int:
-    """Forget owned objects and free their bytes; the files go once the transaction commits."""
+    """Forget owned objects and free their bytes; the files go once the transaction commits,
+    each with the PNG/JPEG renditions made of it (krev.files.renditions)."""
     repo = StorageObjectRepository(session)
     objects = repo.owned(user_id, keys)
     if not objects:
@@ -49,7 +51,8 @@ def delete_objects(session: Session, storage: Storage, user_id: uuid.UUID, keys:
 
     def _delete_files() -> None:
         for obj in objects:
-            storage.delete(obj.key)
+            for key in (obj.key, *rendition_keys(obj.key)):
+                storage.delete(key)
 
     after_commit(session, _delete_files)
     return sum(obj.size for obj in objects)

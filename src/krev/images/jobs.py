@@ -32,6 +32,8 @@ class ProductInput(BaseModel):
     color_hex: list[str] = Field(default_factory=list)
     product_name: str | None = None
     brand_name: str | None = None
+    materials: list[str] = Field(default_factory=list)
+    """What the analysis read it is made of (the ad copy may name it)."""
 
     def as_params(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

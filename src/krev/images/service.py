@@ -160,9 +160,13 @@ def check_preset(composer: SceneComposer, preset_id: str | None) -> None:
 
 
 def usable_products(
-    session: Session, user_id: uuid.UUID, product_ids: Sequence[uuid.UUID]
+    session: Session,
+    user_id: uuid.UUID,
+    product_ids: Sequence[uuid.UUID],
+    use: str = "images",
 ) -> list[ProductInput]:
-    """The caller's products, each analysed with a cutout, in the order asked for.
+    """The caller's products, each analysed with a cutout, in the order asked for (``use``
+    names what they are for in a refusal: images, ads).
 
     Another user's product reads as missing. A product uploaded with ``skip_segmentation``
     has no cutout and is refused: placing its whole photo, background and all, into a
@@ -195,7 +199,7 @@ def usable_products(
         if not product.segmented_key:
             raise ProductUnusable(
                 f"Product {product.id} has no cutout because it was uploaded with "
-                "skip_segmentation; upload it again without it to use it in images."
+                f"skip_segmentation; upload it again without it to use it in {use}."
             )
         metadata = product.metadata_ or {}
         found.append(
@@ -209,6 +213,7 @@ def usable_products(
                 color_hex=[str(value) for value in metadata.get("color_hex") or []],
                 product_name=metadata.get("productName"),
                 brand_name=metadata.get("brandName"),
+                materials=[str(material) for material in metadata.get("materials") or []],
             )
         )
     return found
@@ -315,22 +320,32 @@ def _catalog_subjects(
 
 
 async def read_references(
-    settings: Settings, fetch_pool: FetchPool, user_id: uuid.UUID, urls: Sequence[str]
+    settings: Settings,
+    fetch_pool: FetchPool,
+    user_id: uuid.UUID,
+    urls: Sequence[str],
+    field: str = "reference_images",
+    *,
+    indexed: bool = True,
 ) -> list[str]:
     """Fetch (SSRF-safe, on the fetch pool) and decode each reference, and return them as small
     WebP thumbnails, base64, for the job's parameters. The fetches run side by side, so a slow
     origin costs the time budget once, not once per reference; the first bad one (by
-    position) is named. 429 fetch_concurrency, before any fetch, when the user has too many
+    position) is named, as ``field[index]`` (``field`` alone when not ``indexed``: a field of
+    one URL). 429 fetch_concurrency, before any fetch, when the user has too many
     fetches under way."""
     if not urls:
         return []
     remote = [url for url in urls if not catalog.is_data_url(url)]
     fetched = iter(await catalog.fetch_image_urls(fetch_pool, user_id, remote))
     contents = [url if catalog.is_data_url(url) else next(fetched) for url in urls]
-    return await to_thread.run_sync(_thumbnails, settings, contents)
+    labels = [f"{field}[{index}]" if indexed else field for index in range(len(urls))]
+    return await to_thread.run_sync(_thumbnails, settings, contents, labels)
 
 
-def _thumbnails(settings: Settings, contents: Sequence[str | bytes | FetchError]) -> list[str]:
+def _thumbnails(
+    settings: Settings, contents: Sequence[str | bytes | FetchError], labels: Sequence[str]
+) -> list[str]:
     """Each reference (a data: URL, fetched bytes, or why it could not be fetched) as a
     thumbnail; CPU work, off the event loop."""
     encoded = []
@@ -347,7 +362,7 @@ def _thumbnails(settings: Settings, contents: Sequence[str | bytes | FetchError]
             )
         except (FetchError, ImageRejected) as error:
             kind = _reference_rejection(error.code)
-            raise kind(f"reference_images[{index}]: {error.message}") from error
+            raise kind(f"{labels[index]}: {error.message}") from error
         small = decoded.image.convert("RGB")
         small.thumbnail((REFERENCE_SIDE, REFERENCE_SIDE), Image.Resampling.LANCZOS)
         encoded.append(base64.b64encode(encode_webp(small, quality=90)).decode("ascii"))

@@ -11,6 +11,11 @@ no worker thread and a restarted job polls the same jobs instead of paying twice
 
 ``render_variants`` is the whole of the worker's image work for a provider that answers at
 once, with no queue or database around it; the benchmark times exactly it.
+
+``render_pictures`` is that work inside a job (the provider the job was accepted for, hosted
+queues, retries and the fallback), for any job that needs pictures from the image providers:
+the ``image`` pipeline encodes each as a delivered image (``finish_image``); the ``ad``
+pipeline takes each scene's pixels (``finish_scene``) and lays its ad out around them.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import numpy as np
 import structlog
@@ -150,9 +155,24 @@ def _to_size(
     return resized, moved
 
 
-def finish_image(image: GeneratedImage, finish: Finish, variant: int, provider: str) -> Variant:
-    """Decode, check the size, crop, put the products back, check their fidelity (before paying
-    for the upscale), upscale to HD when asked, encode."""
+@dataclass(frozen=True)
+class Scene:
+    """One picture as a provider made it and the pipeline checked it, at the render size,
+    before any upscale or encode."""
+
+    rgb: RGBImage
+    scene: dict[str, object] | None
+    boxes: list[tuple[int, int, int, int]]
+    fidelity: list[float]
+
+
+T = TypeVar("T")
+FinishOne = Callable[[GeneratedImage, Finish, int, str], T]
+"""What each picture goes through once a provider made it: (image, finish, variant, provider)."""
+
+
+def finish_scene(image: GeneratedImage, finish: Finish, variant: int, provider: str) -> Scene:
+    """Decode, check the size, crop, put the products back and check their fidelity."""
     rgb = _decoded(image, finish, provider)
     got = (rgb.shape[1], rgb.shape[0])
     if got != finish.asked:
@@ -168,7 +188,15 @@ def finish_image(image: GeneratedImage, finish: Finish, variant: int, provider: 
     if finish.canvas is not None and finish.cutouts:
         # The provider repainted the products a little; their own pixels go back on top.
         rgb = composite_products(rgb, list(finish.cutouts), boxes)
-    scores = _check_fidelity(rgb, boxes, finish, variant)
+    scores = check_fidelity(rgb, boxes, finish, variant)
+    return Scene(rgb, image.scene, boxes, scores)
+
+
+def finish_image(image: GeneratedImage, finish: Finish, variant: int, provider: str) -> Variant:
+    """``finish_scene`` (the fidelity check comes before paying for the upscale), then the
+    upscale to HD when asked, and the encode."""
+    checked = finish_scene(image, finish, variant, provider)
+    rgb = checked.rgb
     if finish.hd_size is None:
         picture = Image.fromarray(rgb, "RGB")
         quality = STANDARD_QUALITY
@@ -179,13 +207,20 @@ def finish_image(image: GeneratedImage, finish: Finish, variant: int, provider: 
             picture = picture.resize(finish.hd_size, Image.Resampling.LANCZOS)
         quality = HD_QUALITY
     webp = encode_webp(picture, quality=quality)
-    return Variant(webp, picture.width, picture.height, image.scene, boxes, scores)
+    return Variant(
+        webp, picture.width, picture.height, checked.scene, checked.boxes, checked.fidelity
+    )
 
 
-def _check_fidelity(
-    rgb: RGBImage, boxes: list[tuple[int, int, int, int]], finish: Finish, variant: int
+def check_fidelity(
+    rgb: RGBImage,
+    boxes: list[tuple[int, int, int, int]],
+    finish: Finish,
+    variant: int,
+    picture: str = "variant",
 ) -> list[float]:
-    """Every product in the image compared with its catalog cutout, whoever generated it."""
+    """Every product in the image compared with its catalog cutout, whoever generated it (and
+    whatever was laid around it since); ``picture`` names the image in a refusal."""
     scores = []
     for index, cutout in enumerate(finish.cutouts):
         box = boxes[index] if index < len(boxes) else (0, 0, 0, 0)
@@ -194,7 +229,7 @@ def _check_fidelity(
             name = finish.names[index] if index < len(finish.names) else ""
             label = f"'{name}'" if name else f"#{index + 1}"
             raise ProductDrifted(
-                f"Product {label} did not stay faithful to its catalog cutout in variant "
+                f"Product {label} did not stay faithful to its catalog cutout in {picture} "
                 f"{variant + 1} (fidelity {score:.3f}, this server requires "
                 f"{finish.fidelity_threshold:.2f}); the generation failed and your credits "
                 "were refunded."
@@ -214,15 +249,31 @@ def render_variants(
     threads: int,
     on_done: Callable[[int], None] = lambda _done: None,
 ) -> list[Variant]:
-    """Every request's images, in order, generated and finished concurrently (a batch per
-    request; providers are thread-safe).
+    """Every request's images, in order, generated and finished (``finish_image``)
+    concurrently; see ``render_batches``."""
+    return render_batches(
+        generator, requests, finish, finish_image, threads=threads, on_done=on_done
+    )
+
+
+def render_batches(
+    generator: ImageGenerator,
+    requests: Sequence[ImageGenerationRequest],
+    finish: Finish,
+    finish_one: FinishOne[T],
+    *,
+    threads: int,
+    on_done: Callable[[int], None] = lambda _done: None,
+) -> list[T]:
+    """Every request's images, in order, generated and each passed through ``finish_one``
+    concurrently (a batch per request; providers are thread-safe).
 
     ``on_done(count)`` runs on the calling thread after each batch finishes; what it raises
     (a cancellation) stops the batches not yet started and propagates, as does the first
     batch's failure.
     """
 
-    def batch(request: ImageGenerationRequest) -> list[Variant]:
+    def batch(request: ImageGenerationRequest) -> list[T]:
         images = generator.generate(request)
         if len(images) != request.count:
             raise InvalidRequest(
@@ -230,22 +281,22 @@ def render_variants(
                 f"{request.count} were asked."
             )
         return [
-            finish_image(image, finish, request.first_variant + offset, generator.id)
+            finish_one(image, finish, request.first_variant + offset, generator.id)
             for offset, image in enumerate(images)
         ]
 
     if len(requests) == 1 or threads <= 1:
-        variants: list[Variant] = []
+        finished: list[T] = []
         for request in requests:
-            variants.extend(batch(request))
-            on_done(len(variants))
-        return variants
+            finished.extend(batch(request))
+            on_done(len(finished))
+        return finished
     with ThreadPoolExecutor(
         max_workers=min(threads, len(requests)), thread_name_prefix="krev-image"
     ) as pool:
-        futures: list[Future[list[Variant]]] = [pool.submit(batch, r) for r in requests]
+        futures: list[Future[list[T]]] = [pool.submit(batch, r) for r in requests]
         try:
-            pending: set[Future[list[Variant]]] = set(futures)
+            pending: set[Future[list[T]]] = set(futures)
             done_images = 0
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -256,7 +307,7 @@ def render_variants(
             for future in futures:
                 future.cancel()
             raise
-        return [variant for future in futures for variant in future.result()]
+        return [item for future in futures for item in future.result()]
 
 
 # --- hosted queues ---------------------------------------------------------------------------
@@ -266,6 +317,7 @@ def _remote_images(
     ctx: JobContext,
     provider: RemoteImageGenerator,
     requests: Sequence[ImageGenerationRequest],
+    span: ProgressSpan,
 ) -> list[GeneratedImage]:
     """Submit what was not yet submitted (remembering each job id at once), poll the rest;
     ``JobWaiting`` until every job is done.
@@ -276,7 +328,7 @@ def _remote_images(
     slots: list[str | None] = list(state.get("provider_jobs") or [])
     if state.get("provider_engine") != provider.id or len(slots) != len(requests):
         slots = [None] * len(requests)  # nothing submitted yet, or a fallback moved the job
-    ctx.progress(10)  # a cancel stops here; generate_images cancels the remembered jobs
+    ctx.progress(span.at(10))  # a cancel stops here; the pipeline cancels the remembered jobs
     for index, request in enumerate(requests):
         if slots[index] is None:
             slots[index] = provider.submit(request)
@@ -308,7 +360,7 @@ def _remote_images(
         ctx.remember(state)
     if waits:
         done = len(slots) - len(waits)
-        ctx.progress(10 + 70 * done // max(1, len(slots)))
+        ctx.progress(span.at(10 + 70 * done // max(1, len(slots))))
         raise JobWaiting(min(waits), "provider_poll")
     return images
 
@@ -398,8 +450,40 @@ def _fetcher(settings: Settings) -> Callable[[str], bytes]:
     return fetch
 
 
+@dataclass(frozen=True)
+class PictureOrder:
+    """Pictures a job asks of the image providers, whichever kind of job it is."""
+
+    engine: str
+    """The provider chosen when the job was accepted (a fallback recorded in the job's state
+    overrides it)."""
+    prompt: str
+    width: int
+    height: int
+    """The render size: every picture is delivered at exactly this size."""
+    count: int
+    products: Sequence[ProductInput] = ()
+    references: Sequence[str] = ()
+    """Style references, WebP thumbnails in base64 (``service.decode_reference``)."""
+    preset_id: str | None = None
+    hd_size: tuple[int, int] | None = None
+    subject: str | None = None
+    """What a text-only prompt asks to show, which only a generative engine can draw."""
+
+
+@dataclass(frozen=True)
+class ProgressSpan:
+    """Where the picture work sits in the job's 0-100 progress."""
+
+    start: int = 0
+    end: int = 100
+
+    def at(self, percent: int) -> int:
+        return self.start + (self.end - self.start) * percent // 100
+
+
 def _requests(
-    job: ImageJob,
+    order: PictureOrder,
     capabilities: ImageCapabilities,
     size: tuple[int, int],
     seed: int,
@@ -410,22 +494,22 @@ def _requests(
     per_call = max(1, capabilities.max_count)
     return [
         ImageGenerationRequest(
-            prompt=job.prompt,
+            prompt=order.prompt,
             width=size[0],
             height=size[1],
-            count=min(per_call, job.image_count - first),
+            count=min(per_call, order.count - first),
             seed=seed,
             first_variant=first,
-            preset=job.preset_id,
+            preset=order.preset_id,
             products=cutouts,
             canvas=canvas,
             style_references=references,
         )
-        for first in range(0, job.image_count, per_call)
+        for first in range(0, order.count, per_call)
     ]
 
 
-def _cancel_remembered(ctx: JobContext) -> None:
+def cancel_provider_jobs(ctx: JobContext) -> None:
     """Cancel at the provider the hosted jobs this generation remembered, so a cancelled
     generation stops the provider's work (and its bill) whichever step noticed the cancel."""
     jobs = [str(job_id) for job_id in ctx.state.get("provider_jobs") or [] if job_id]
@@ -437,77 +521,106 @@ def _cancel_remembered(ctx: JobContext) -> None:
         _cancel_all(provider, jobs)
 
 
+def render_pictures(
+    ctx: JobContext,
+    order: PictureOrder,
+    finish_one: FinishOne[T],
+    span: ProgressSpan = ProgressSpan(),
+) -> tuple[str, list[T]]:
+    """The order's pictures from the provider the job was accepted for (or the fallback it
+    moved to), each passed through ``finish_one``, in order; and which engine made them.
+
+    Raises ``JobWaiting`` while a hosted queue works or a transient failure waits out its
+    backoff (the job runs again, and this is called again), and ``PipelineError`` for what
+    fails the job. A caller that catches ``JobCancelled`` calls ``cancel_provider_jobs``."""
+    settings = ctx.settings
+    engine = str(ctx.state.get("engine") or order.engine)
+    _require_engine(settings, engine)
+    capabilities = registry.image_capabilities(engine, settings)
+    if order.subject and not order.products and not capabilities.text_only:
+        # Only a fallback gets here: the job was accepted for an engine that draws subjects.
+        raise PipelineError(
+            f"The '{engine}' engine this job fell back to cannot draw '{order.subject}'. "
+            "Your credits were refunded.",
+            "subject_not_renderable",
+        )
+    cutouts = [_load_cutout(ctx, product) for product in order.products]
+    references = [
+        np.asarray(service.decode_reference(text), dtype=np.uint8) for text in order.references
+    ]
+    ctx.progress(span.at(5))
+
+    seed = service.seed_of(ctx.generation_id)
+    asked = provider_size(capabilities, order.width, order.height)
+    # The studio engine lays products out in its own set; a generative one paints around them.
+    canvas = product_canvas(cutouts, *asked) if cutouts and engine != "studio" else None
+    finish = Finish(
+        asked=asked,
+        size=(order.width, order.height),
+        cutouts=cutouts,
+        canvas=canvas,
+        upscaler=registry.provider(settings, "upscale", registry.engine_of(settings, "upscale")),
+        hd_size=order.hd_size,
+        fidelity_threshold=settings.image_fidelity_threshold,
+        names=[product.name for product in order.products],
+        fetch=_fetcher(settings),
+        max_pixels=settings.max_image_pixels,
+    )
+    requests = _requests(order, capabilities, asked, seed, cutouts, references, canvas)
+    provider = registry.provider(settings, "image", engine)
+    try:
+        if is_remote(provider):
+            images = _remote_images(ctx, provider, requests, span)
+            if len(images) != order.count:
+                raise InvalidRequest(
+                    f"The {engine} engine returned {len(images)} images where "
+                    f"{order.count} were asked."
+                )
+            finished = []
+            for index, image in enumerate(images):
+                finished.append(finish_one(image, finish, index, engine))
+                ctx.progress(span.at(80 + 15 * (index + 1) // len(images)))
+        else:
+            finished = render_batches(
+                provider,
+                requests,
+                finish,
+                finish_one,
+                threads=settings.image_render_threads,
+                on_done=lambda done: ctx.progress(span.at(5 + 90 * done // order.count)),
+            )
+    except ProviderError as error:
+        _retry_or_fail(ctx, engine, error)
+    return engine, finished
+
+
 @register_pipeline(service.KIND, scope="images", expected_seconds=_expected_seconds)
 def generate_images(ctx: JobContext) -> JobOutcome:
     try:
         return _generate_images(ctx)
     except JobCancelled:
-        _cancel_remembered(ctx)
+        cancel_provider_jobs(ctx)
         raise
 
 
 def _generate_images(ctx: JobContext) -> JobOutcome:
-    settings = ctx.settings
     job = ImageJob.from_params(dict(ctx.params))
-    engine = str(ctx.state.get("engine") or job.engine)
-    _require_engine(settings, engine)
-    capabilities = registry.image_capabilities(engine, settings)
-    if job.text_only and job.subject and not capabilities.text_only:
-        # Only a fallback gets here: the job was accepted for an engine that draws subjects.
-        raise PipelineError(
-            f"The '{engine}' engine this job fell back to cannot draw '{job.subject}'. "
-            "Your credits were refunded.",
-            "subject_not_renderable",
-        )
-    cutouts = [_load_cutout(ctx, product) for product in job.products]
-    references = [
-        np.asarray(service.decode_reference(text), dtype=np.uint8) for text in job.references
-    ]
-    ctx.progress(5)
-
-    seed = service.seed_of(ctx.generation_id)
-    asked = provider_size(capabilities, job.width, job.height)
-    # The studio engine lays products out in its own set; a generative one paints around them.
-    canvas = product_canvas(cutouts, *asked) if cutouts and engine != "studio" else None
-    finish = Finish(
-        asked=asked,
-        size=(job.width, job.height),
-        cutouts=cutouts,
-        canvas=canvas,
-        upscaler=registry.provider(settings, "upscale", registry.engine_of(settings, "upscale")),
+    order = PictureOrder(
+        engine=job.engine,
+        prompt=job.prompt,
+        width=job.width,
+        height=job.height,
+        count=job.image_count,
+        products=job.products,
+        references=job.references,
+        preset_id=job.preset_id,
         hd_size=service.HD_SIZES[job.aspect_ratio] if job.hd else None,
-        fidelity_threshold=settings.image_fidelity_threshold,
-        names=[product.name for product in job.products],
-        fetch=_fetcher(settings),
-        max_pixels=settings.max_image_pixels,
+        subject=job.subject if job.text_only else None,
     )
-    requests = _requests(job, capabilities, asked, seed, cutouts, references, canvas)
-    provider = registry.provider(settings, "image", engine)
-    try:
-        if is_remote(provider):
-            images = _remote_images(ctx, provider, requests)
-            if len(images) != job.image_count:
-                raise InvalidRequest(
-                    f"The {engine} engine returned {len(images)} images where "
-                    f"{job.image_count} were asked."
-                )
-            variants = []
-            for index, image in enumerate(images):
-                variants.append(finish_image(image, finish, index, engine))
-                ctx.progress(80 + 15 * (index + 1) // len(images))
-        else:
-            variants = render_variants(
-                provider,
-                requests,
-                finish,
-                threads=settings.image_render_threads,
-                on_done=lambda done: ctx.progress(5 + 90 * done // job.image_count),
-            )
-    except ProviderError as error:
-        _retry_or_fail(ctx, engine, error)
+    engine, variants = render_pictures(ctx, order, finish_image)
     for variant in variants:
         ctx.save_output(variant.webp, WEBP, "webp")
-    return JobOutcome(extra=_output(ctx, job, engine, variants, seed))
+    return JobOutcome(extra=_output(ctx, job, engine, variants, service.seed_of(ctx.generation_id)))
 
 
 def _retry_or_fail(ctx: JobContext, engine: str, error: ProviderError) -> NoReturn:
@@ -527,7 +640,7 @@ def _retry_or_fail(ctx: JobContext, engine: str, error: ProviderError) -> NoRetu
         raise JobWaiting(min(MAX_RETRY_DELAY, max(0.0, delay)), f"retry:{error.code}")
     fallback = registry.fallback_of(settings, "image")
     if error.transient and fallback and fallback != engine and not state.get("fallback_from"):
-        _cancel_remembered(ctx)  # what the first engine still has queued is not waited for
+        cancel_provider_jobs(ctx)  # what the first engine still has queued is not waited for
         ctx.remember(
             {"engine": fallback, "fallback_from": engine, "fallback_reason": error.message}
         )
