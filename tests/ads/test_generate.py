@@ -191,3 +191,24 @@ def test_the_style_asked_for_or_chosen_by_the_brief_two_products_and_a_copy_fall
     _check_copy(data["ad_copies"], "Bold Offer")
     output = generation(client, account, data["generation_id"])["output"]
     assert (output["style_id"], output["style_chosen_by"]) == ("bold_offer", "brief")
+
+
+def test_the_products_own_names_do_not_set_the_scene(client: TestClient, account: Account) -> None:
+    # "Marble" names the jar, not the set: the scene stays the style's studio sweep.
+    jar = create_product(client, account, ORANGE_JAR, name="Marble Jar")
+    body = {
+        "brief": "Launch ad for the Marble Jar, handmade in small batches",
+        "product_ids": [jar["id"]],
+    }
+    scene = generation(client, account, generated_ad(client, account, body)["generation_id"])[
+        "output"
+    ]["scene"]
+    assert scene["surface"] != "marble", scene
+    assert "marble" not in scene["matched"], scene
+
+    # Set words of its own still count.
+    body["brief"] += ", on a marble counter"
+    scene = generation(client, account, generated_ad(client, account, body)["generation_id"])[
+        "output"
+    ]["scene"]
+    assert scene["surface"] == "marble", scene

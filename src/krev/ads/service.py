@@ -9,7 +9,9 @@ anything is charged.
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from anyio import to_thread
@@ -25,6 +27,7 @@ from krev.generations import service as generations
 from krev.generations.service import GenerationRecord
 from krev.images import engines
 from krev.images import service as images
+from krev.images.jobs import ProductInput
 from krev.models import Cause
 from krev.platform.config import Settings
 from krev.platform.runtime import Runtime
@@ -84,11 +87,26 @@ def requested_products(body: AdRequest) -> list[uuid.UUID]:
     return ids
 
 
-def scene_prompt(brief: str) -> str:
+def scene_prompt(brief: str, products: Sequence[ProductInput] = ()) -> str:
     """What the image provider is asked for: the product scene the ad is laid out around (the
     ad's words are the layout's, so it asks for a photograph, not an ad). The studio engine
-    reads the brief's set words (a surface, a light) and leaves the rest."""
-    return f"Product photograph for an advertisement. {brief}"
+    reads the brief's set words (a surface, a light) and leaves the rest; the products' own
+    names are taken out first, so that a "water bottle" asks for no water and a "Marble Mug"
+    for no marble (the products are in the scene anyway)."""
+    names: set[str] = set()
+    for product in products:
+        own = (product.name, product.product_name, product.brand_name, product.product_type)
+        names.update(text for text in own if text)
+        if product.product_type:  # "water bottle", "travel mug": the type and its modifier
+            names.update(
+                match.group(0)
+                for match in re.finditer(
+                    rf"\b\w+\s+{re.escape(product.product_type)}\b", brief, re.IGNORECASE
+                )
+            )
+    for name in sorted(names, key=len, reverse=True):
+        brief = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", brief, flags=re.IGNORECASE)
+    return f"Product photograph for an advertisement. {' '.join(brief.split())}"
 
 
 def check_engine_serves(settings: Settings, engine: str) -> None:
@@ -134,7 +152,7 @@ async def create_ad(
         products = images.usable_products(session, user_id, product_ids, use="ads")
         check_engine_serves(settings, engine)
         preset = STYLE_PRESETS.get(style.id, DEFAULT_PRESET)
-        prompt = scene_prompt(body.brief)
+        prompt = scene_prompt(body.brief, products)
         job = AdJob(
             engine=engine,
             brief=body.brief,
