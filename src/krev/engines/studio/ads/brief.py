@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from krev.engines.studio.ads import brief_cues as cues
+from krev.engines.studio.ads.phrases import SPEAKERS, is_phrase, trim_dangling
+from krev.engines.studio.taxonomy import match_taxonomy
 
 __all__ = [
     "Benefit",
@@ -101,7 +103,9 @@ def _is_people(phrase: str) -> bool:
 def is_predicate(fragment: str) -> bool:
     """Whether ``fragment`` starts with a third-person verb ("keeps you full")."""
     words = fragment.split()
-    if len(words) < 2:
+    if len(words) == 1:  # "hydrates"
+        return words[0].lower() in cues.VERBS_3RD
+    if not words:
         return False
     first = words[0].lower()
     if first in cues.NOT_VERBS or not first.endswith("s") or first.endswith(("ss", "us", "'s")):
@@ -138,7 +142,15 @@ class _Reading:
 
     def add_benefit(self, fragment: str) -> None:
         text = _strip_edges(_squash(fragment))
+        if len(text) > 90:
+            # A clause too long to print keeps its first phrase ("dries overnight" of
+            # "dries overnight so you can pack light for ..."), where that reads whole.
+            head = _strip_edges(cues.JOINS.split(text, maxsplit=1)[0])
+            text = head if head != text and is_phrase(head) else text
         if len(text) < 3 or len(text) > 90 or not re.search(r"[A-Za-z]", text):
+            return
+        if not is_phrase(text):
+            self.notes.append(f"not a whole phrase: {text!r}")
             return
         if text.lower() in {b.text.lower() for b in self.benefits}:
             return
@@ -182,7 +194,42 @@ def read_brief(brief: str, brand_context: str | None = None) -> CopyFacts:
     if brand_context:
         for line in re.split(r"\n+", brand_context):
             _read_context_line(reading, line)
-    return _whole_figures_only(reading.facts(), f"{brief}\n{brand_context or ''}")
+    facts = _whole_figures_only(reading.facts(), f"{brief}\n{brand_context or ''}")
+    return _whole_phrases_only(facts)
+
+
+def _whole_phrases_only(facts: CopyFacts) -> CopyFacts:
+    """The facts without a piece that does not read whole ("Customers say", "for the"): a
+    plain ad is better than a broken one. An offer keeps its words, less any that dangle."""
+
+    def kept(text: str | None) -> str | None:
+        return text if text is None or is_phrase(text) else None
+
+    offer = facts.offer
+    if offer is not None:
+        offer = replace(
+            offer,
+            text=trim_dangling(offer.text),
+            deadline=_trimmed(offer.deadline),
+            occasion=_trimmed(offer.occasion),
+            extra=_trimmed(offer.extra),
+        )
+        offer = offer if is_phrase(offer.text) or offer.code else None
+    return replace(
+        facts,
+        subject=kept(facts.subject),
+        subject_hint=kept(facts.subject_hint),
+        audience=kept(facts.audience),
+        offer=offer,
+        proof=kept(facts.proof),
+        rival=kept(facts.rival),
+        tagline=kept(facts.tagline),
+        statements=tuple(s for s in facts.statements if is_phrase(s.rstrip(".!?"))),
+    )
+
+
+def _trimmed(text: str | None) -> str | None:
+    return (trim_dangling(text) or None) if text else None
 
 
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
@@ -245,21 +292,36 @@ def _read_text(reading: _Reading, text: str, *, from_brief: bool) -> None:
         _read_clause(reading, clause, from_brief=from_brief)
 
 
+def _quote(text: str, author: str | None) -> Quote:
+    """The quote as a customer's sentence: it starts with a capital ("my skin has never felt
+    softer" is printed "My skin has never felt softer")."""
+    text = _squash(text)
+    return Quote(text[:1].upper() + text[1:], author)
+
+
 def _take_quotes(reading: _Reading, text: str) -> str:
     while (found := cues.QUOTED.search(text)) is not None:
         quoted = _squash(found.group("text") or found.group("single")).strip(" ,")
         author = None
-        after = cues.ATTRIBUTION_AFTER.match(text[found.end() :])
-        before = cues.ATTRIBUTION_BEFORE.search(text[: found.start()])
         start, end = found.start(), found.end()
-        if after is not None:
+        # Who said it goes with the quote; "Customers say" or "- verified buyer" names no
+        # one, and is left out with it rather than read as copy.
+        speaker_after = cues.SPEAKER_AFTER.match(text[end:])
+        after = cues.ATTRIBUTION_AFTER.match(text[end:])
+        speaker_before = cues.SPEAKER_BEFORE.search(text[:start])
+        before = cues.ATTRIBUTION_BEFORE.search(text[:start])
+        if speaker_after is not None:
+            end += speaker_after.end()
+        elif after is not None:
             author = after.group("author")
             end += after.end()
-        elif before is not None:
+        if speaker_before is not None:
+            start = speaker_before.start()
+        elif before is not None and author is None and speaker_after is None:
             author = before.group("author")
             start = before.start()
         if len(quoted.split()) >= 2 and reading.quote is None:
-            reading.quote = Quote(quoted, author)
+            reading.quote = _quote(quoted, author)
         text = text[:start] + " . " + text[end:]
     labelled = cues.LABELLED_QUOTE_INLINE.search(text)
     if labelled is not None and reading.quote is None:
@@ -267,29 +329,48 @@ def _take_quotes(reading: _Reading, text: str) -> str:
         after = cues.ATTRIBUTION_AFTER.match(text[end:])
         author = after.group("author") if after is not None else None
         end += after.end() if after is not None else 0
-        reading.quote = Quote(_strip_edges(labelled.group("text")), author)
+        reading.quote = _quote(_strip_edges(labelled.group("text")), author)
         text = text[: labelled.start()] + " . " + text[end:]
     return text
 
 
 def _take_offer(reading: _Reading, text: str) -> str:
+    """The offer's parts, sentence by sentence: a time frame ("this week") is the offer's
+    only in a sentence that states an offer."""
+    sentences = re.split(r"(?<=[.!?;])\s+", text)
+    return _squash(" ".join(_take_offer_in(reading, sentence) for sentence in sentences))
+
+
+def _take_offer_in(reading: _Reading, text: str) -> str:
+    offered = False
     for pattern in (cues.BUNDLE, cues.PERCENT_OFF, cues.AMOUNT_OFF, cues.SAVE, cues.BOGO):
         found = pattern.search(text)
         if found is None:
             continue
+        offered = True
+        start, end = found.span()
+        # Who gets it or what it is on belongs to it: "Subscribers save 10%" is not "Save
+        # 10%", and "first box 50% off" leaves no "first box" behind.
+        who = cues.OFFER_FOR.search(text[:start])
+        if who is not None:
+            start = who.start()
         if reading.offer_text is None:
-            reading.offer_text = _squash(found.group(0))
-            reading.offer_bare = pattern in (cues.PERCENT_OFF, cues.AMOUNT_OFF) and _squash(
-                found.group(0)
-            ).lower().endswith("off")
-        text = _cut_out(text, found.span())
+            reading.offer_text = _squash(text[start:end])
+            reading.offer_bare = (
+                who is None
+                and pattern in (cues.PERCENT_OFF, cues.AMOUNT_OFF)
+                and reading.offer_text.lower().endswith("off")
+            )
+        text = _cut_out(text, (start, end))
     found = cues.FREE.search(text)
     if found is not None:
+        offered = True
         if reading.extra is None:
             reading.extra = _squash(found.group(0))
         text = _cut_out(text, found.span())
     found = cues.CODE.search(text)
     if found is not None:
+        offered = True
         if reading.code is None:
             reading.code = found.group("code")
         text = _cut_out(text, found.span())
@@ -300,9 +381,15 @@ def _take_offer(reading: _Reading, text: str) -> str:
         text = _cut_out(text, found.span())
     found = cues.SALE.search(text)
     if found is not None:
+        offered = True
         if reading.sale is None:
             words = _squash(found.group(0))
             reading.sale = words
+        text = _cut_out(text, found.span())
+    found = cues.TIME_FRAME.search(text) if offered else None
+    if found is not None:
+        if reading.deadline is None:
+            reading.deadline = _squash(found.group(0))
         text = _cut_out(text, found.span())
     found = cues.OCCASION.search(text)
     if found is not None and reading.occasion is None:
@@ -338,11 +425,15 @@ def _read_clause(reading: _Reading, clause: str, *, from_brief: bool) -> None:
         return
     labelled = cues.LABELLED_QUOTE.match(clause)
     if labelled is not None and reading.quote is None:
-        reading.quote = Quote(_strip_edges(labelled.group("text")), labelled.group("who"))
+        reading.quote = _quote(_strip_edges(labelled.group("text")), labelled.group("who"))
         return
     if cues.PROOF.search(clause) and len(clause) <= 70:
         if reading.proof is None:
             reading.proof = _proof_words(clause)
+        return
+    bare = cues.CONNECTORS.sub("", clause)  # "and use a calm voice" instructs as well
+    if cues.DIRECTIVE.match(bare) or cues.TARGETING.search(bare) or cues.TONE_NOTE.search(bare):
+        reading.notes.append(f"instruction: {clause}")
         return
     clause = _take_audience(reading, clause)
     subject_follows = False
@@ -367,6 +458,8 @@ def _read_clause(reading: _Reading, clause: str, *, from_brief: bool) -> None:
     clause = _take_subject(reading, clause, at_start=subject_follows)
     for part in _split_list(clause):
         part = cues.COPULA.sub("", cues.CONNECTORS.sub("", _strip_edges(part)))
+        # An "and" left at the end by what was cut after it (a quote, an offer) joins nothing.
+        part = re.sub(r"(?:\s+(?:and|or|but|&))+$", "", part, flags=re.IGNORECASE)
         words = part.lower().split()
         if not words or all(word in cues.FILLER or word in cues.STYLE_WORDS for word in words):
             continue
@@ -378,7 +471,23 @@ def _read_clause(reading: _Reading, clause: str, *, from_brief: bool) -> None:
             continue
         if len(words) == 1 and words[0] in cues.EMPTY_PRAISE:
             continue
+        if cues.CTA_ONLY.match(part):
+            continue
+        if _names_product(part):  # "Shampoo bar, zero plastic": the product, not a benefit
+            # A capital that only starts the sentence is not a name: "Candle" is "candle".
+            noun = part[:1].lower() + part[1:] if part.split()[0][1:].islower() else part
+            reading.subject = reading.subject or noun
+            continue
         reading.add_benefit(part)
+
+
+def _names_product(phrase: str) -> bool:
+    """Whether ``phrase`` is only a product noun ("Candle", "Water bottle", "Shampoo bar")."""
+    words = phrase.lower().split()
+    if not 1 <= len(words) <= 3 or re.search(r"\d", phrase):
+        return False
+    found = match_taxonomy([phrase])
+    return found is not None and (found[0] in " ".join(words) or words[-1] == found[0])
 
 
 def _proof_words(clause: str) -> str:
@@ -424,7 +533,10 @@ def _take_subject(reading: _Reading, clause: str, *, at_start: bool) -> str:
         found = re.search(
             rf"(?:^|\b(?:for|about|of|on|promoting|featuring|showing|selling|to|why|how|"
             rf"makes?|meet|introducing|presenting|launching|announcing|try)\s+)"
-            rf"(?:{cues.DETERMINERS})\s+",
+            rf"(?:{cues.DETERMINERS})\s+|"
+            # "We're launching a ...": "a" names the product only after a launch verb.
+            rf"(?:^|\b)(?:(?:we're|we are|we)\s+)?(?:launching|introducing|presenting|"
+            rf"announcing|meet)\s+(?:a|an)\s+",
             clause,
             re.IGNORECASE,
         )
@@ -432,36 +544,79 @@ def _take_subject(reading: _Reading, clause: str, *, at_start: bool) -> str:
         return clause
     words = clause[found.end() :].split()
     taken: list[str] = []
-    for word in words:
+    for index, word in enumerate(words):
         bare = word.rstrip(",.;:!?")
         if bare.lower() in cues.SUBJECT_STOP or len(taken) == 4:
             break
+        if taken and _verb_follows(taken[-1], bare, words[index + 1 : index + 2]):
+            break  # "our bottle keeps water cold": the product is "bottle"
         taken.append("" if not taken and bare.lower() in cues.SUBJECT_SKIP else bare)
         if bare != word:  # punctuation ends the noun phrase
             break
     subject = " ".join(word for word in taken if word)
     rest = _squash(clause[: found.start()] + " " + " ".join(words[len(taken) :]))
-    if not subject or cues.META_WORDS.search(subject):
+    if not subject or cues.META_WORDS.search(subject) or _is_people(subject):
+        return clause
+    if subject.lower().split()[-1] in SPEAKERS:  # "our customers keep telling us"
         return clause
     if subject.lower() in cues.GENERIC_SUBJECTS:
         return rest
     if reading.subject is None:
         reading.subject = subject
+    elif reading.subject.lower() != subject.lower():
+        return clause  # another noun ("a zip pocket for your keys") stays in its phrase
     return rest
+
+
+def _verb_follows(before: str, word: str, after: list[str]) -> bool:
+    """Whether ``word`` is the verb after a product noun: "bar keeps you full", "headphones
+    block out noise"; not "dog treats made with chicken" (a noun that is also a verb)."""
+    lower = word.lower()
+    if not lower.isalpha() or word[:1].isupper():
+        return False
+    next_word = after[0].lower().strip(",.;:!?") if after else ""
+    if lower in cues.VERBS_3RD and lower not in cues.NOUN_VERBS:
+        return True
+    if lower in cues.VERBS_3RD or lower in cues.VERB_BASES:
+        plural = lower in cues.VERB_BASES and before.lower().endswith("s")
+        singular = lower in cues.VERBS_3RD and not before.lower().endswith("s")
+        return (plural or singular) and (
+            next_word in cues.OBJECT_STARTS or next_word in cues.PREDICATE_NEXT
+        )
+    return False
 
 
 def _split_list(clause: str) -> Iterable[str]:
     """A clause's list items: on commas and relative clauses ("... which dries overnight"),
     and on "and" where both sides are phrases of their own ("keeps you full and tastes
-    great", not "black and gold")."""
-    for part in re.split(
-        r"(?<!\d),\s*|,\s+|\s+&\s+|\s+(?:which|so that|so|while|because)\s+", clause
-    ):
+    great", not "black and gold"). A clause joined by "while", "so", "without", "because"
+    stays with the phrase it finishes ("hydrates while you sleep", never "you sleep")."""
+    parts: list[str] = []
+    for part in re.split(r"(?<!\d),\s*|,\s+|\s+&\s+|\s+which\s+", clause):
+        if parts and cues.JOINED_CLAUSE.match(part):
+            parts[-1] = f"{parts[-1]}, {part}"
+        else:
+            parts.append(part)
+    for part in parts:
         pieces = re.split(r"\s+and\s+", part)
-        if len(pieces) > 1 and all(len(piece.split()) >= 2 for piece in pieces):
+        if len(pieces) > 1 and _separate(pieces):
             yield from pieces
         else:
             yield part
+
+
+def _separate(pieces: list[str]) -> bool:
+    """Whether the sides of an "and" are list items of their own: each a phrase of two words
+    or more, and none inside a joined clause ("... while you sleep and wake up rested" goes
+    on with the clause)."""
+    for index, piece in enumerate(pieces):
+        if len(piece.split()) < 2 or not is_phrase(piece):
+            return False
+        if index < len(pieces) - 1 and cues.JOINS.search(piece):
+            return False
+        if re.match(r"(?:you|we|i|they|it)\b", piece, re.IGNORECASE):
+            return False
+    return True
 
 
 def _read_context_line(reading: _Reading, line: str) -> None:
@@ -493,7 +648,7 @@ def _read_keyed(reading: _Reading, role: str, value: str) -> None:
         _take_quotes(reading, value)
         if reading.quote is before and before is None:
             text, _, author = value.partition(" - ")
-            reading.quote = Quote(_strip_edges(text), _strip_edges(author) or None)
+            reading.quote = _quote(_strip_edges(text), _strip_edges(author) or None)
     elif role == "audience":
         who = _strip_edges(value)
         if reading.audience is None and len(who.split()) <= 6 and not re.search(r"\d", who):

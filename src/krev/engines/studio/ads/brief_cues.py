@@ -53,9 +53,10 @@ DIRECTIVE = re.compile(
 )
 META_WORDS = re.compile(
     r"\b(?:ad|ads|advert|creative|campaign|brief|instagram|facebook|meta|tiktok|pinterest|"
-    r"headlines?|captions?|copy|cta|call to action|tone|vibes?|punchy|catchy|fun|playful|"
+    r"headlines?|captions?|copy|cta|call to action|tone|voice|vibes?|punchy|catchy|fun|playful|"
     r"professional|engaging|eye-catching|scroll-stopping|image|photo|picture|background|"
-    r"layout|template|style|font|logo|variants?|versions?|aesthetic|energy|mood|story|"
+    r"layout|template|style|font|logo|variants?|versions?|aesthetic|"
+    r"(?:high|upbeat|positive|good|fun|big|calm|chill)[- ]energy|mood|story|"
     r"stories|reels?|feed)\b",
     re.IGNORECASE,
 )
@@ -115,6 +116,31 @@ VERBS_3RD = _words(
     "slows lowers raises connects streams records captures stores organizes simplifies "
     "cooks bakes grills boils chills freezes brightens"
 )
+# Verbs that also name products ("dog treats", "tea lights", "gift sets"): after a noun they
+# end it only where an object follows ("the mask treats your skin").
+NOUN_VERBS = _words(
+    "treats lights sets packs wipes covers blends mixes brews tracks layers cuts seals records "
+    "sounds plays stores powers means fills matches tones curls chills lifts"
+)
+
+
+def _base(verb: str) -> str:
+    if verb.endswith("ies"):
+        return verb[:-3] + "y"
+    if verb.endswith(("ches", "shes", "sses", "xes", "zes", "oes")):
+        return verb[:-2]
+    return verb[:-1]
+
+
+# The verbs' plural forms, after a plural product ("headphones block out noise").
+VERB_BASES = frozenset(_base(verb) for verb in VERBS_3RD) - {"ha"} | {"have"}
+# Words that start a verb's object or complement ("keeps you full", "block out noise").
+OBJECT_STARTS = _words(
+    "you your it its them the a an up down out off all every everything everyone skin hair "
+    "food drinks coffee water feet body teeth face lips nails dogs cats pets clothes hands "
+    "me us our my their his her any noise sweat light odor odour dirt germs stains fast "
+    "quickly easily better perfectly anywhere everywhere free"
+)
 NOT_VERBS = _words(
     "sneakers pants jeans leggings shorts socks vitamins capsules boots sandals heels "
     "loafers earrings headphones cookies spices ingredients results benefits bars snacks "
@@ -146,6 +172,14 @@ PERCENT_OFF = re.compile(
 AMOUNT_OFF = re.compile(
     rf"(?:\bup to\s+)?(?:[$€£]\s?\d+(?:[.,]\d{{2}})?|\b\d+(?:[.,]\d{{2}})?\s?(?:€|£|dollars|"
     rf"euros?|pounds|usd|eur|gbp))\s?off\b{OFF_TAIL}",
+    re.IGNORECASE,
+)
+# Who an offer is for, or what it is on, said before it: "Subscribers save 10%", "Members get
+# 20% off", "first box 50% off".
+OFFER_FOR = re.compile(
+    r"\b(?:(?:new\s+|first-time\s+)?(?:subscribers|members|students|customers|buyers)|"
+    r"(?:(?:your|the)\s+)?first\s+(?:box|order|month|bag|purchase|delivery|kit|pack|class|"
+    r"session|subscription))\s+(?:(?:get|gets|save|saves|enjoy|enjoys|is|are|at)\s+)?$",
     re.IGNORECASE,
 )
 SAVE = re.compile(
@@ -197,11 +231,18 @@ DEADLINE = re.compile(
     rf"(?:today|tonight|this weekend|this week|(?:\d+|one|two|three)\s+(?:days?|hours?)|"
     rf"(?:this\s+)?(?:{DAYS}))\s+only|"
     rf"(?:for\s+)?(?:a\s+)?limited\s+time(?:\s+only)?|while\s+(?:stocks?|supplies)\s+lasts?|"
-    rf"last chance|ends soon|final hours|(?:one|1)[- ]day only)\b",
+    rf"last chance|ends soon|final hours|(?:one|1)[- ]day only|"
+    # "Order by May 5": when to order for a date, never a benefit of its own.
+    rf"(?:order|shop|buy)\s+(?:by|before)\s+(?:{DAYS}|(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?|"
+    rf"\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?\s+(?:{MONTHS})|\d{{1,2}}/\d{{1,2}}))\b",
     re.IGNORECASE,
 )
+# A time frame said in the same sentence as an offer belongs to it ("20% off this week");
+# elsewhere ("roasted fresh every week") it is the product's. Each reads after "Ends".
+TIME_FRAME = re.compile(r"\b(?:this\s+(?:week|weekend|month)|today|tonight)\b", re.IGNORECASE)
 CODE = re.compile(
-    r"\b(?:use\s+)?(?:(?:promo|discount|coupon|offer)\s+)?(?:code|coupon)\s*:?\s*"
+    r"\b(?:(?:use|with|using|enter|apply)\s+(?:the\s+)?)?(?:(?:promo|discount|coupon|offer)\s+)?"
+    r"(?:code|coupon)\s*:?\s*"
     r"(?P<code>(?=[A-Za-z0-9_-]*[A-Z0-9])[A-Za-z0-9][A-Za-z0-9_-]{2,19})\b"
     r"(?:\s+at\s+checkout)?",
 )
@@ -215,8 +256,10 @@ QUOTED = re.compile(
 )
 # "Testimonial: Best coffee I've had - Sam K." without quotation marks.
 LABELLED_QUOTE_INLINE = re.compile(
-    r"(?:^|(?<=[.!?])\s+)(?:customer\s+)?(?:review|testimonial|quote)s?\s*:\s*"
-    r"(?P<text>[^.!?:]{6,220}?[.!?]?)(?=\s+[-\u2013—~]|\s*$|\s+[A-Z])",
+    r"(?:^|(?<=[.!?])\s+|(?<=\s[-\u2013—])\s+)(?:customer\s+)?(?:review|testimonial|quote)s?"
+    r"\s*:\s*"
+    # The quote runs to its full stop, to a dash before its author, or to the end.
+    r"(?P<text>[^.!?:]{6,220}?(?:[.!?]|(?=\s+[-\u2013—~]|\s*$)))",
     re.IGNORECASE,
 )
 # Praise that says nothing on its own ("Perfect for runners" gives the runners).
@@ -238,12 +281,42 @@ EMPTY_PRAISE = frozenset(
         "stunning",
     )
 )
-ATTRIBUTION_AFTER = re.compile(
-    r"^\s*(?:[-\u2013—~]+\s*|,?\s*(?:says|said|writes|wrote)\s+|,?\s*by\s+)"
-    r"(?P<author>[A-Z][\w.'-]*(?:\s+(?:[A-Z][\w.'-]*|from\s+[A-Z][\w'-]*)){0,3})"
+# A name after a quote: "- Maya R.", "says Tom from Leeds", "by Dr. Lee". An initial's full
+# stop ends the name ("- Priya S. Use it in the ad" is Priya S.).
+_NAME = (
+    # Not a sentence going on after a dash ("- As one buyer put it", "- Use code ...").
+    r"(?!(?:As|And|But|So|Or|The|This|That|Our|We|You|It|Use|Make|Get|Buy|Shop|Order|Try|"
+    r"Free|Save|Now|Only|Plus|With|For|Ends)\b)"
+    r"(?:(?:Dr|Mr|Mrs|Ms|Prof)\.\s+)?(?:[A-Z]\.\s+)?[A-Z][\w'-]*"
+    r"(?:\s+(?:[A-Z][\w'-]*|from\s+[A-Z][\w'-]*)){0,3}(?:(?<=\s[A-Z])\.)?"
 )
-ATTRIBUTION_BEFORE = re.compile(
-    r"(?P<author>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,2})\s+(?:says|said|wrote|writes)\s*:?\s*$"
+ATTRIBUTION_AFTER = re.compile(
+    rf"^\s*(?:[-\u2013—~]+\s*|,?\s*(?:says|said|writes|wrote)\s+|,?\s*by\s+)(?P<author>{_NAME})"
+)
+ATTRIBUTION_BEFORE = re.compile(rf"(?P<author>{_NAME})\s+(?:says|said|wrote|writes)\s*:?\s*$")
+# Who said it, when it is no one by name: "Customers say '...'", "One reviewer wrote: ...",
+# "'...', says a happy customer", "'...' - verified buyer". These words are the attribution,
+# never copy of their own.
+_SPEAKER = (
+    r"(?:(?:one|a|an|our|my|many|some|all|most|every|the|lots of)\s+)?"
+    r"(?:(?:happy|verified|real|loyal|satisfied|first-time|repeat|recent)\s+)?"
+    r"(?:customers?|buyers?|reviewers?|users?|clients?|shoppers?|members?|subscribers?|fans?|"
+    r"people|everyone|folks|mums?|moms?|dads?|parents?|guests?)"
+)
+_SAYING = (
+    r"(?:(?:keep|kept|always|often|love to|can't stop|won't stop)\s+)?"
+    r"(?:say(?:s|ing)?|said|tell(?:s|ing)?(?:\s+(?:us|me))?|told\s+(?:us|me)|writes?|wrote|"
+    r"raves?|agrees?|put it|call(?:s|ed)? it|describes? it)"
+)
+SPEAKER_BEFORE = re.compile(
+    rf"(?:^|(?<=[\s.!?]))(?:(?:as|here's what|what)\s+)?{_SPEAKER}\s+{_SAYING}"
+    rf"(?:\s+that)?\s*[:,]?\s*$",
+    re.IGNORECASE,
+)
+SPEAKER_AFTER = re.compile(
+    rf"^\s*(?:[-\u2013—~]+\s*|,?\s*(?:says|said|writes|wrote)\s+|,?\s*by\s+){_SPEAKER}"
+    rf"(?=$|[\s.,;:!?])",
+    re.IGNORECASE,
 )
 LABELLED_QUOTE = re.compile(
     r"^\s*(?:customer\s+)?(?:review|testimonial|quote)s?\s*(?:from\s+(?P<who>[A-Z][\w.'-]*"
@@ -260,11 +333,12 @@ PROOF = re.compile(
 )
 RIVAL = re.compile(
     r"\b(?:vs\.?|versus|instead of|rather than|unlike|(?:\w+er|more \w+|less \w+) than|"
-    r"compared (?:to|with)|compare[sd]?\s+(?P<ours>(?:[\w'-]+\s+){0,4}?)(?:to|with|against)|"
+    r"compared (?:to|with)|"
+    r"compar(?:e[sd]?|ing)\s+(?P<ours>(?:[\w'-]+\s+){0,4}?)(?:to|with|against)|"
     r"switch(?:ing)? from|swap(?:ping)?|replace[sd]?|"
     r"(?:an\s+)?alternative to|ditch(?:ing)?|goodbye to)\s+"
-    r"(?P<rival>[\w'-]+(?:\s+(?!and\b|but\b|that\b|which\b|with\b|for\b|because\b|so\b|"
-    r"to\b)[\w'-]+){0,4})",
+    r"(?P<rival>\w[\w'-]*(?:\s+(?!and\b|but\b|that\b|which\b|with\b|for\b|because\b|so\b|"
+    r"to\b)\w[\w'-]*){0,4})",
     re.IGNORECASE,
 )
 CTA_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -339,6 +413,32 @@ ASK = re.compile(
 FILLER = _words(
     "why is are the a an with and or but to of for on in how what who that this it about "
     "our my your their its which so also plus just"
+)
+# Words that join a clause to the phrase it finishes: "hydrates while you sleep", "dries
+# overnight so you can pack light". The clause stays with its phrase.
+JOINS = re.compile(
+    r"\b(?:while|whilst|so|so that|without|because|since|when|whenever|until|as|even when|"
+    r"even if)\s+(?=\S)",
+    re.IGNORECASE,
+)
+# A list item that is such a clause, after a comma (", so you can work for hours").
+JOINED_CLAUSE = re.compile(
+    r"^\s*(?:while|whilst|so|so that|without|because|since|even when|even if)\b", re.IGNORECASE
+)
+# Who the ad is shown to, not who the product is for: "people who left it in their cart".
+TARGETING = re.compile(
+    r"\bwho\s+(?:have\s+|had\s+)?(?:left|abandoned|visited|viewed|added|browsed|clicked|"
+    r"saw|seen|liked|followed|engaged|interacted|didn't|did not|haven't|have not)\b|"
+    r"\b(?:abandoned|left in their)\s+carts?\b|\blookalike\b",
+    re.IGNORECASE,
+)
+# A clause that names how the ad should sound: "Warm, friendly tone", "calm, premium feel".
+TONE_NOTE = re.compile(r"\b(?:tone|voice|vibes?|feel|mood|energy|style)\s*[.!]*$", re.IGNORECASE)
+# A call to action on its own ("Buy now"): the CTA button says it.
+CTA_ONLY = re.compile(
+    r"^(?:buy|shop|order|get (?:it|yours|one)|grab (?:it|yours)|try (?:it|them)|learn more|"
+    r"sign up|subscribe|check (?:it|us) out)(?:\s+(?:now|today|here|online))?$",
+    re.IGNORECASE,
 )
 COPULA = re.compile(r"^(?:is|are|'s|'re|being)\s+", re.IGNORECASE)
 SPLIT_CLAUSES = re.compile(r"\s*(?:[.!?;:\n]+(?=\s|$)|\s[-\u2013—]+\s|\s*[—\u2013]\s*|\s*\|\s*)\s*")

@@ -5,7 +5,7 @@ moment a product type is for.
 The fixed words here never state a fact about a product: no figures, prices, discounts,
 ratings, awards, ingredients, superlatives or claims of newness or quality. Those come only
 from the brief, the brand notes and the product metadata, through the slots. The test
-``tests/engines/test_copywriter.py`` checks this vocabulary against a list of claim words.
+``tests/engines/ads/test_copywriter.py`` checks this vocabulary against a list of claim words.
 
 A template is a string with ``{slot}`` placeholders. ``{Slot}`` capitalises the value's first
 letter, ``{?slot}`` renders nothing but needs the slot. A template whose slots are not all
@@ -87,7 +87,7 @@ _DIRECT = ShapeWords(
     openers=Templates(
         (
             "{Thing} {lead_vp}.",
-            "{Name}: {lead}.",
+            "{Name}: {lead_np}.",
             "Meet {name}, made for {audience}.",
             "{A_noun} made for {audience}.",
             "Meet {name}.",
@@ -127,25 +127,27 @@ _QUIET = ShapeWords(
 _OFFER = ShapeWords(
     hooks=Templates(
         (
+            "{Offer_code}",
             "{Occasion}: {offer}",
-            "{Offer}, {deadline}",
+            "{Offer_when}",
             "{Offer_on}",
             "{Offer}",
-            "{Offer} with code {code}",
             "{Extra}",
         ),
         ("Don't miss out: {offer}", "Treat yourself: {offer}", "Good news: {offer}"),
     ),
     headlines=Templates(
-        ("{Offer_on}", "Use code {code}", "{Deadline}", "{Offer}", "{Occasion}", "{Extra}"),
+        ("{Offer_on}", "Use code {code}", "{Ends}", "{Offer}", "{Occasion}", "{Extra}"),
         ("{Name}", "Get yours today", "Treat yourself"),
     ),
     openers=Templates(
         (
-            "{Occasion}: {offer_on}.",
-            "{Offer_on}, {deadline}.",
-            "{Offer_on}.",
-            "{Offer}.",
+            "{Occasion}: {offer_on_when}.",
+            "{?undated}{Occasion}: {offer_on}.",
+            "{Offer_on_when}.",
+            "{Offer_when}.",
+            "{?undated}{Offer_on}.",
+            "{?undated}{Offer}.",
         ),
     ),
     closers=(
@@ -156,6 +158,8 @@ _OFFER = ShapeWords(
     ),
     ctas=("Get offer", "Shop now"),
     supports=("offer", "benefits", "statements"),
+    # Short, as the style's tone asks: the offer panel of a 9:16 story sets no more whole.
+    body_max=110,
 )
 
 # The Bold Offer style when the brief states no offer: urgent and energetic, but it promises
@@ -177,7 +181,7 @@ _OFFER_NONE = ShapeWords(
         ("Get yours today", "Treat yourself", "Made for {moment}", "Why wait?"),
     ),
     openers=Templates(
-        ("{Thing} {lead_vp}.", "{Name}: {lead}.", "Meet {name}."),
+        ("{Thing} {lead_vp}.", "{Name}: {lead_np}.", "Meet {name}."),
         ("Treat yourself to {thing}.", "Made for {moment}."),
     ),
     closers=("Grab yours today.", "Get yours today.", "Treat yourself today."),
@@ -187,7 +191,7 @@ _OFFER_NONE = ShapeWords(
 
 _QUOTE = ShapeWords(
     hooks=Templates(
-        ("“{quote}”", "{Proof}", "Hear it from {author}", "In {author}'s words"),
+        ("“{quote}”", "{Proof}", "Hear it from {author}", "In {speaker}'s words"),
         ("Don't take our word for it", "See for yourself", "Made for {moment}"),
     ),
     headlines=Templates(
@@ -212,7 +216,7 @@ _QUOTE_NONE = ShapeWords(
         ("From us to you", "Made for {moment}", "See for yourself"),
     ),
     openers=Templates(
-        ("Say hello to {name}.", "{Thing} {lead_vp}.", "{Proof}.", "{Name}: {lead}."),
+        ("Say hello to {name}.", "{Thing} {lead_vp}.", "{Proof}.", "{Name}: {lead_np}."),
         ("Meet {thing}, made for {moment}.", "Made for {moment}."),
     ),
     closers=("See for yourself.", "We think you'll like {it}.", "Try {it} for yourself."),
@@ -284,7 +288,7 @@ _CONTRAST_NONE = ShapeWords(
         ("Make the switch", "Skip the usual", "Ready for a change?"),
     ),
     openers=Templates(
-        ("The usual {noun}, or {ours}?", "{Thing} {lead_vp}.", "{Name}: {lead}."),
+        ("The usual {noun}, or {ours}?", "{Thing} {lead_vp}.", "{Name}: {lead_np}."),
         ("Skip the usual.", "Ready for a change?"),
     ),
     closers=("Make the switch.", "Make the switch today.", "Try {it} today."),
@@ -377,6 +381,7 @@ CONSUMABLE_CATEGORIES = frozenset(("supplement", "beverage", "food"))
 # Sentences and words the copywriter's code adds around the merchant's facts.
 FIXED_PHRASES: tuple[str, ...] = (
     "Use code {code} at checkout.",
+    "{offer} with code {code}",
     "Made for {audience}.",
     "In {colors}.",
     "Ends {deadline}.",

@@ -25,6 +25,7 @@ from krev.engines.providers import (
     InvalidRequest,
     copy_problems,
 )
+from krev.engines.studio.ads import brief_cues as cues
 from krev.engines.studio.ads.brief import Benefit, CopyFacts, read_brief
 from krev.engines.studio.ads.copy_templates import (
     SHAPES,
@@ -137,8 +138,11 @@ def _shuffled(templates: Templates, rng: random.Random) -> tuple[list[str], list
 # --- slots ----------------------------------------------------------------------------------
 
 
-_OFFER_VERBS = frozenset(
-    ["subscribe", "bundle", "buy", "save", "get", "take", "free", "up", "extra"]
+# An offer's first words that are not a name: lower-cased inside a sentence ("Good news:
+# subscribers save 10%").
+_OFFER_VERBS = _words(
+    "subscribe bundle buy save get take free up extra first subscribers members students "
+    "customers buyers new your the"
 )
 
 
@@ -171,6 +175,8 @@ def _slots(facts: CopyFacts, product: ProductWords, variant: int) -> dict[str, s
         slots["lead"] = _lower_first(lead.text) if lead.predicate else lead.text
         if lead.predicate and not product.plural:
             slots["lead_vp"] = _lower_first(lead.text)
+        if not lead.predicate:  # "Vigor Peak: 20g protein", never "Vigor Peak: keeps ..."
+            slots["lead_np"] = lead.text
         if len(benefits) > 1:
             slots["b2"] = benefits[1].text
     _put(slots, "name", product.name)
@@ -200,19 +206,58 @@ def _slots(facts: CopyFacts, product: ProductWords, variant: int) -> dict[str, s
         target = product.name or product.thing
         slots["offer_on"] = f"{offer.text} {target}" if offer.bare and target else offer.text
         _put(slots, "deadline", offer.deadline)
+        if not offer.deadline:
+            slots["undated"] = "yes"  # the offer alone says all there is to say of it
+        else:
+            ends = _ends(offer.deadline)
+            if re.search(r"\bends\b", ends, re.IGNORECASE):  # a headline; never "Today only"
+                slots["ends"] = ends
+            slots["offer_when"] = _with_deadline(slots["offer"], offer.deadline)
+            slots["offer_on_when"] = _with_deadline(slots["offer_on"], offer.deadline)
+        if offer.code:
+            # "20% off this week with code NIGHT20"; a deadline said after a comma ("ends
+            # Sunday") would leave the code hanging off it, so that one goes without.
+            when = slots.get("offer_when", slots["offer"])
+            if "," not in when[len(slots["offer"]) :]:
+                slots["offer_code"] = f"{when} with code {offer.code}"
         _put(slots, "code", offer.code)
         _put(slots, "occasion", offer.occasion)
         _put(slots, "extra", offer.extra)
-    _put(slots, "event", facts.occasion)
+    event = facts.occasion
+    if event and re.match(r"back[- ]to[- ]school", event, re.IGNORECASE):
+        event = event.lower()  # a season, not a name: "Ready for back to school?"
+    _put(slots, "event", event)
     if facts.quote is not None:
         quote = facts.quote.text
         slots["quote"] = quote
         line = f"“{quote}{'' if quote[-1:] in '.!?' else '.'}”"
         if facts.quote.author:
             slots["author"] = facts.quote.author
+            # "In Ana's words", not "In Tom from Leeds's words" or "In Maya R.'s words".
+            if " from " not in facts.quote.author and not facts.quote.author.endswith("."):
+                slots["speaker"] = facts.quote.author
             line += f" — {facts.quote.author}"
         slots["quote_line"] = line if line[-1:] in ".!?”" else line + "."
     return slots
+
+
+def _ends(deadline: str) -> str:
+    """When the offer ends, as a line of its own: "until Sunday" and "this week" read "Ends
+    Sunday" and "Ends this week", never a bare "This week"."""
+    until = re.match(r"(?:until|till|thru|through)\s+(.+)", deadline, re.IGNORECASE)
+    if until is not None:
+        return f"Ends {until.group(1)}"
+    if cues.TIME_FRAME.fullmatch(deadline):
+        return f"Ends {deadline.lower()}"
+    return _cap(deadline)
+
+
+def _with_deadline(offer: str, deadline: str) -> str:
+    """The offer with its time frame, as a merchant says it: "20% off this week", "20% off
+    everything until Sunday", "30% off, sale ends Sunday"."""
+    if re.match(r"(?:this|today|tonight|until|till|thru|through|for)\b", deadline, re.I):
+        return f"{offer} {deadline}"
+    return f"{offer}, {_lower_first(deadline)}"
 
 
 def _put(slots: dict[str, str], key: str, value: str | None) -> None:
@@ -327,6 +372,9 @@ class _Line(NamedTuple):
     key: str | None = None
     """The fact itself: the line is left out where the body says it already, worded as it
     may be ("until Sunday" for "Ends Sunday.")."""
+    after: str | None = None
+    """What the body must say first: "Ends Sunday." and a code mean nothing without the offer
+    they belong to."""
 
 
 def _supports(
@@ -358,14 +406,14 @@ def _supports(
             sentences.append(_Line(f"Made for {product.moment}.", key="made for"))
         elif part == "offer" and facts.offer is not None:
             offer = facts.offer
-            sentences.append(_Line(_sentence(slots.get("offer_on", offer.text)), True, offer.text))
+            said = slots.get("offer_on_when") or slots.get("offer_on", offer.text)
+            sentences.append(_Line(_sentence(said), True, offer.text))
             if offer.deadline:
-                ends = re.sub(
-                    r"^(?:until|till|thru|through)\s+", "Ends ", offer.deadline, flags=re.I
-                )
-                sentences.append(_Line(_sentence(ends), True, offer.deadline))
+                ends = _sentence(_ends(offer.deadline))
+                sentences.append(_Line(ends, True, offer.deadline, offer.text))
             if offer.code:
-                sentences.append(_Line(f"Use code {offer.code} at checkout.", True, offer.code))
+                code = f"Use code {offer.code} at checkout."
+                sentences.append(_Line(code, True, offer.code, offer.text))
             if offer.extra:
                 sentences.append(_Line(_sentence(offer.extra), False))
     return sentences
@@ -437,10 +485,12 @@ def _assemble(
     heard = {text.rstrip(".!?").lower() for text in shown}
     openings = {_opening(part) for part in (start, end) if part}
     added = 0
-    for sentence, essential, key in supports:
+    for sentence, essential, key, after in supports:
         core = sentence.rstrip(".!?").lower()
         if not core or core in said or (key and key.lower() in said):
             continue
+        if after and after.lower() not in said:
+            continue  # the primary text is read on its own: no "Ends Sunday." without the deal
         if set(re.findall(r"[\w'-]+", core)) <= set(re.findall(r"[\w'-]+", said)):
             continue  # every word of it said already ("Tan leather." after "in tan, leather")
         if added == most and not essential:

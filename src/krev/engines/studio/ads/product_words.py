@@ -108,7 +108,10 @@ class ProductWords:
             return None
         if self.brand.lower() in self.noun.lower():
             return None
-        return f"{self.brand} {self.noun}"
+        branded = f"{self.brand} {self.noun}"
+        if self.name and self.name.lower() == branded.lower():
+            return None  # "Aurora night serum" is the name "Aurora Night Serum" again
+        return branded
 
     @property
     def thing(self) -> str | None:
