@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from krev.engines.base import SceneRequest
-from krev.engines.providers import AdCopy
+from krev.engines.providers import AdCopy, CopyProduct, CopyRequest
 from krev.engines.studio.ads import (
     AD_SIZES,
     STYLES,
@@ -25,7 +25,9 @@ from krev.engines.studio.ads import (
     style_by_id,
     style_thumbnail,
 )
+from krev.engines.studio.ads.copywriter import StudioCopywriter
 from krev.engines.studio.ads.specimen import SPECIMEN_COPY
+from krev.engines.studio.ads.styles import AdStyle
 from krev.engines.studio.scene import StudioSceneComposer
 from krev.engines.studio.text import AA_NORMAL, ELLIPSIS, worst_contrast
 from tests.engines.scene.conftest import cutout
@@ -246,12 +248,13 @@ def test_thumbnails_are_small_and_distinct() -> None:
     assert style_thumbnail(STYLES[0], 128).shape == (128, 128, 3)
 
 
-def test_over_a_studio_scene_with_two_products() -> None:
+@pytest.mark.parametrize("size", ["4:5", "9:16"])
+def test_over_a_studio_scene_with_two_products(size: str) -> None:
     """The real pipeline's order: the scene rendered by the studio engine at the style's scene
     box, then the copy laid out around the products it placed."""
     composer = StudioSceneComposer()
     products = [cutout(3, 240), cutout(6, 240)]
-    width, height = AD_SIZES["4:5"]
+    width, height = AD_SIZES[size]
     for style in STYLES:
         _, _, sw, sh = scene_box(style, width, height, len(products))
         scene = composer.render(
@@ -276,3 +279,82 @@ def test_over_a_studio_scene_with_two_products() -> None:
                 ad.image[py : py + ph, px : px + pw], scene.rgb[by : by + ph, bx : bx + pw]
             )
         assert all(t.contrast >= t.minimum for t in ad.texts), style.id
+
+
+# Briefs a merchant would write, as the gallery's: copy of typical length from the embedded
+# copywriter (hooks of 10-40 characters, headlines of 10-40, bodies of 40-120).
+TYPICAL_BRIEFS = [
+    (
+        "Launch ad for the Kora water bottle: keeps drinks cold all day, leak-proof lid, for "
+        "hikers and commuters.",
+        "Kora makes simple gear for long days outdoors.",
+        CopyProduct(name="Kora water bottle", product_type="bottle"),
+    ),
+    (
+        "Holiday ad for the Halo gift box: 15% off this week with code HALO15. Customers say "
+        '"the prettiest box I have ever received".',
+        "Halo: thoughtful packaging, made in Leeds.",
+        CopyProduct(name="Halo gift box", product_type="box"),
+    ),
+    (
+        "Create a direct response ad for this protein bar",
+        None,
+        CopyProduct(brand_name="Vigor", product_name="Peak", product_type="bar", category="food"),
+    ),
+]
+
+
+def typical_copies(style: AdStyle) -> list[AdCopy]:
+    copies = [SPECIMEN_COPY[style.copy_shape]]
+    for brief, notes, product in TYPICAL_BRIEFS:
+        request = CopyRequest(
+            brief=brief,
+            style_id=style.id,
+            style_name=style.name,
+            tone=style.tone,
+            copy_shape=style.copy_shape,
+            products=[product],
+            brand_context=notes,
+            count=4,
+        )
+        copies += StudioCopywriter().write(request)
+    return copies
+
+
+@pytest.mark.parametrize("style", STYLES, ids=[s.id for s in STYLES])
+def test_a_story_sets_typical_copy_at_sizes_a_phone_reader_reads(style: AdStyle) -> None:
+    """On 9:16 the copy has the middle band to itself: typical copy is set whole with the
+    headline at least 64 px, the body (or each benefit line) 36 px and the button's label 34 px
+    on the 1080x1920 ad. A quote card's lead is the quote, at least 48 px, signed in 32 px."""
+    width, height = AD_SIZES["9:16"]
+    _, _, sw, sh = scene_box(style, width, height)
+    scene, box = specimen_scene(sw, sh, BRAND)
+    palette = ad_palette(style, [BRAND], None, None)
+    copies = typical_copies(style)
+    assert len(copies) == 13
+    smallest: dict[str, int] = {}
+    for index, copy in enumerate(copies):
+        request = AdRenderRequest(
+            width, height, style, copy, scene, [box], palette, variant=index % 4
+        )
+        ad = render_ad(request)
+        assert not [t.name for t in ad.texts if t.truncated], copy
+        for text in ad.texts:
+            smallest[text.name] = min(text.size, smallest.get(text.name, text.size))
+    lead, signature = ("body", "headline") if style.family == "quote_card" else ("headline", "")
+    assert smallest[lead] >= (48 if signature else 64), smallest
+    if signature:
+        assert smallest[signature] >= 32, smallest
+    else:
+        assert smallest["body" if "body" in smallest else "item"] >= 36, smallest
+    assert smallest["cta"] >= 34, smallest
+
+
+def test_a_story_s_scene_runs_through_the_zones_text_must_leave() -> None:
+    """Meta's bottom 35% keeps text out, not pictures: on 9:16 every style's scene reaches down
+    through it to the frame's foot, and starts high enough that part of it shows above."""
+    width, height = AD_SIZES["9:16"]
+    for style, count in itertools.product(STYLES, (1, 2, 3, 4)):
+        _, y, w, h = scene_box(style, width, height, count)
+        assert y < 0.6 * height and y + h >= 0.94 * height, style.id
+        assert w >= 0.4 * width and h >= 0.4 * height

@@ -1,12 +1,14 @@
 """The six layout families: for each, the ad's drawn parts and its copy stacked in the family's
 regions, with the inks each text prefers. Pure geometry; colors are checked against the drawn
-pixels afterwards (``compose``). Variants move details: alignment, where the hook sits."""
+pixels afterwards (``compose``). Variants move details: alignment, where the hook sits.
+On 9:16 every family sets its copy in the middle band above the scene (``geometry``), with
+larger type bounds (``Context.type_px``)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from krev.engines.providers import AdCopy
 from krev.engines.studio.ads.color import legible_on, mix, readable
@@ -77,6 +79,15 @@ class Context:
     def px(self, value: float) -> int:
         return max(1, round(value * self.unit))
 
+    @property
+    def story(self) -> bool:
+        return self.frame.shape == "story"
+
+    def type_px(self, feed: float, story: float) -> int:
+        """A type size bound: ``feed`` on 1:1 and 4:5, ``story`` on 9:16, where the copy has the
+        whole middle band above the scene to itself and a reader has a few seconds per story."""
+        return self.px(story if self.story else feed)
+
     def on(self, ground: str, *preferred: str) -> tuple[str, ...]:
         """Inks for text on ``ground``: the preferred ones, their legible shades, then black
         or white."""
@@ -116,13 +127,18 @@ def _headroom(ctx: Context) -> float:
 def _hero_band(ctx: Context) -> Design:
     p, design = ctx.palette, Design()
     _sx, sy, _sw, sh = ctx.frame.scene
-    band_top = sy + sh
-    design.shapes.append(Fill((0, band_top, ctx.width, ctx.height - band_top), p.surface))
+    rule = ctx.px(12)
+    if ctx.story:  # the band above the scene, the accent rule along the scene's top edge
+        band, rule_top = (0, 0, ctx.width, sy), sy - rule
+    else:  # the band below the scene, the rule along its top
+        band = (0, sy + sh, ctx.width, ctx.height - sy - sh)
+        rule_top = sy + sh
+    design.shapes.append(Fill(band, p.surface))
     centered = ctx.variant % 2 == 1
     align: Align = "center" if centered else "left"
     hook_pill = _hook_pill(ctx, design) if centered else False
     if not centered:
-        design.shapes.append(Fill((0, band_top, ctx.width, ctx.px(12)), p.accent))
+        design.shapes.append(Fill((0, rule_top, ctx.width, rule), p.accent))
     pieces = [
         Piece(
             "hook",
@@ -130,7 +146,7 @@ def _hero_band(ctx: Context) -> Design:
             TextStyle("sans", "bold", 1.15, uppercase=True),
             0.34,
             ctx.px(22),
-            ctx.px(34),
+            ctx.type_px(34, 38),
             2,
         ),
         Piece(
@@ -139,7 +155,7 @@ def _hero_band(ctx: Context) -> Design:
             TextStyle("sans", "bold", 1.08),
             1.0,
             ctx.px(42),
-            ctx.px(92 * _headroom(ctx)),
+            ctx.type_px(92 * _headroom(ctx), 108 * _headroom(ctx)),
             3,
             gap=0.42,
         ),
@@ -147,9 +163,9 @@ def _hero_band(ctx: Context) -> Design:
             "body",
             ctx.copy.body_copy,
             TextStyle("sans", "regular", 1.3),
-            0.42,
+            0.42 if not ctx.story else 0.44,
             ctx.px(26),
-            ctx.px(36),
+            ctx.type_px(36, 44),
             3,
             gap=0.75,
         ),
@@ -157,9 +173,9 @@ def _hero_band(ctx: Context) -> Design:
             "cta",
             ctx.copy.cta,
             TextStyle("sans", "bold", 1.0),
-            0.4,
-            ctx.px(26),
-            ctx.px(38),
+            0.4 if not ctx.story else 0.42,
+            ctx.type_px(26, 34),
+            ctx.type_px(38, 44),
             1,
             gap=1.0,
             button=(1.2, 0.62),
@@ -190,7 +206,13 @@ def _hook_pill(ctx: Context, design: Design) -> bool:
     style = TextStyle("sans", "bold", 1.1, uppercase=True)
     pad_x, pad_y = ctx.px(26), ctx.px(14)
     block = fit_text(
-        ctx.copy.hook, style, round(sw * 0.7) - 2 * pad_x, ctx.px(80), ctx.px(22), ctx.px(30), 1
+        ctx.copy.hook,
+        style,
+        round(sw * 0.7) - 2 * pad_x,
+        ctx.px(80),
+        ctx.px(22),
+        ctx.type_px(30, 36),
+        1,
     )
     if block.empty or block.truncated:
         return False
@@ -237,7 +259,7 @@ def _gallery(ctx: Context) -> Design:
             TextStyle("serif", "regular", 1.2, features=small_caps),
             0.38,
             ctx.px(24),
-            ctx.px(34),
+            ctx.type_px(34, 40),
             2,
         ),
         Piece(
@@ -246,7 +268,7 @@ def _gallery(ctx: Context) -> Design:
             TextStyle("serif", "regular", 1.1),
             1.0,
             ctx.px(40),
-            ctx.px(80 * _headroom(ctx)),
+            ctx.type_px(80 * _headroom(ctx), 100 * _headroom(ctx)),
             3,
             gap=0.3,
         ),
@@ -256,7 +278,7 @@ def _gallery(ctx: Context) -> Design:
             TextStyle("serif", "regular", 1.35),
             0.44,
             ctx.px(26),
-            ctx.px(34),
+            ctx.type_px(34, 44),
             3,
             gap=1.5,
         ),
@@ -265,8 +287,8 @@ def _gallery(ctx: Context) -> Design:
             ctx.copy.cta,
             TextStyle("serif", "regular", 1.0, features=small_caps),
             0.42,
-            ctx.px(26),
-            ctx.px(34),
+            ctx.type_px(26, 34),
+            ctx.type_px(34, 42),
             1,
             gap=1.1,
             button=(1.5, 0.55),
@@ -293,18 +315,30 @@ def _gallery(ctx: Context) -> Design:
     return design
 
 
+def _offer_panel_shape(ctx: Context) -> Polygon:
+    """The loud panel: left of the scene on feed sizes, above it on 9:16; its slanted edge cuts
+    into the scene's corner (top left on feed, left on 9:16), never into a product."""
+    sx, sy, _sw, _sh = ctx.frame.scene
+    slant = round(0.07 * ctx.width)
+    clear = ctx.px(12)
+    if ctx.story:
+        for px_, py_, _pw, _ph in ctx.products:
+            if py_ - clear < sy + slant * (1 - px_ / ctx.width):
+                slant = 0
+        return Polygon(
+            ((0, 0), (ctx.width, 0), (ctx.width, sy), (0, sy + slant)), ctx.palette.surface
+        )
+    for px_, py_, _pw, _ph in ctx.products:
+        if px_ - clear < sx + slant * (1 - py_ / ctx.height):
+            slant = 0
+    return Polygon(
+        ((0, 0), (sx + slant, 0), (sx, ctx.height), (0, ctx.height)), ctx.palette.surface
+    )
+
+
 def _offer_panel(ctx: Context) -> Design:
     p, design = ctx.palette, Design()
-    sx, _sy, _sw, _sh = ctx.frame.scene
-    slant = round(0.07 * ctx.width)
-    # The panel's slanted edge cuts into the scene's top corner, never into a product.
-    for product in ctx.products:
-        edge_at_top = sx + slant * (1 - product[1] / ctx.height)
-        if product[0] - ctx.px(12) < edge_at_top:
-            slant = 0
-    design.shapes.append(
-        Polygon(((0, 0), (sx + slant, 0), (sx, ctx.height), (0, ctx.height)), p.surface)
-    )
+    design.shapes.append(_offer_panel_shape(ctx))
     condensed_caps = TextStyle("condensed", "bold", 1.0, uppercase=True)
     pieces = [
         Piece(
@@ -313,7 +347,7 @@ def _offer_panel(ctx: Context) -> Design:
             TextStyle("condensed", "bold", 1.05, uppercase=True),
             0.3,
             ctx.px(24),
-            ctx.px(34),
+            ctx.type_px(34, 40),
             3,
             button=(0.45, 0.28),
         ),
@@ -323,17 +357,17 @@ def _offer_panel(ctx: Context) -> Design:
             TextStyle("condensed", "bold", 0.98, uppercase=True),
             1.0,
             ctx.px(54),
-            ctx.px(170 * _headroom(ctx)),
-            4,
+            ctx.type_px(170 * _headroom(ctx), 150 * _headroom(ctx)),
+            4 if not ctx.story else 3,
             gap=0.35,
         ),
         Piece(
             "body",
             ctx.copy.body_copy,
             TextStyle("condensed", "regular", 1.25),
-            0.3,
+            0.3 if not ctx.story else 0.36,
             ctx.px(27),
-            ctx.px(38),
+            ctx.type_px(38, 46),
             4,
             gap=0.8,
         ),
@@ -341,9 +375,9 @@ def _offer_panel(ctx: Context) -> Design:
             "cta",
             ctx.copy.cta,
             condensed_caps,
-            0.34,
-            ctx.px(28),
-            ctx.px(42),
+            0.34 if not ctx.story else 0.36,
+            ctx.type_px(28, 34),
+            ctx.type_px(42, 46),
             1,
             gap=1.1,
             button=(0.8, 0.62),
@@ -373,7 +407,10 @@ def _quote_card(ctx: Context) -> Design:
     design.ground.append(Fill((0, 0, ctx.width, ctx.height), p.background))
     region = ctx.frame.regions["copy"]
     pad = ctx.px(44)
-    inner = (region[0] + pad, region[1] + pad, region[2] - 2 * pad, region[3] - 2 * pad)
+    if ctx.story:  # the card may reach up into the top safe zone: only its text must not
+        inner = (region[0] + pad, region[1], region[2] - 2 * pad, region[3] - pad)
+    else:
+        inner = (region[0] + pad, region[1] + pad, region[2] - 2 * pad, region[3] - 2 * pad)
     align: Align = "center" if ctx.variant % 2 == 1 else "left"
     headline = ctx.copy.headline.strip()
     pieces = [
@@ -381,9 +418,9 @@ def _quote_card(ctx: Context) -> Design:
             "hook",
             ctx.copy.hook,
             TextStyle("serif", "bold", 1.15, uppercase=True),
-            0.4,
+            0.4 if not ctx.story else 0.52,
             ctx.px(22),
-            ctx.px(28),
+            ctx.type_px(28, 36),
             2,
         ),
         Piece(
@@ -392,7 +429,7 @@ def _quote_card(ctx: Context) -> Design:
             TextStyle("serif", "bold", 1.0, tight=True),
             1.9,
             ctx.px(64),
-            ctx.px(120),
+            ctx.type_px(120, 130),
             1,
             gap=0.25,
         ),
@@ -402,7 +439,7 @@ def _quote_card(ctx: Context) -> Design:
             TextStyle("serif", "regular", 1.22),
             1.0,
             ctx.px(30),
-            ctx.px(58 * _headroom(ctx)),
+            ctx.type_px(58 * _headroom(ctx), 66 * _headroom(ctx)),
             4,
             gap=0.3,
         ),
@@ -410,9 +447,9 @@ def _quote_card(ctx: Context) -> Design:
             "headline",
             f"\u2014 {headline}" if headline else "",
             TextStyle("serif", "bold", 1.15),
-            0.55,
-            ctx.px(25),
-            ctx.px(34),
+            0.55 if not ctx.story else 0.64,
+            ctx.type_px(25, 30),
+            ctx.type_px(34, 42),
             2,
             gap=0.8,
         ),
@@ -420,9 +457,9 @@ def _quote_card(ctx: Context) -> Design:
             "cta",
             ctx.copy.cta,
             TextStyle("serif", "bold", 1.0),
-            0.5,
-            ctx.px(26),
-            ctx.px(34),
+            0.5 if not ctx.story else 0.66,
+            ctx.type_px(26, 34),
+            ctx.type_px(34, 42),
             1,
             gap=1.0,
             button=(1.2, 0.6),
@@ -461,7 +498,7 @@ def _checklist(ctx: Context) -> Design:
             TextStyle("sans", "bold", 1.15, uppercase=True),
             0.36,
             ctx.px(22),
-            ctx.px(32),
+            ctx.type_px(32, 38),
             1,
         ),
         Piece(
@@ -470,23 +507,22 @@ def _checklist(ctx: Context) -> Design:
             TextStyle("sans", "bold", 1.08),
             1.0,
             ctx.px(40),
-            ctx.px(84 * _headroom(ctx)),
+            ctx.type_px(84 * _headroom(ctx), 100 * _headroom(ctx)),
             2,
             gap=0.35,
         ),
     ]
-    placed = stack(header, ctx.frame.regions["header"], align, "center")
     items = benefit_items(ctx.copy.body_copy)
     rows = [
         Piece(
             "item",
             item,
             TextStyle("sans", "bold" if i == 0 else "regular", 1.22),
-            1.0,
+            1.0 if not ctx.story else 0.5,
             ctx.px(27),
-            ctx.px(42),
+            ctx.type_px(42, 46),
             4,
-            gap=0.0 if i == 0 else 0.9,
+            gap=0.9 if i > 0 or ctx.story else 0.0,
             indent=1.55,
         )
         for i, item in enumerate(items)
@@ -496,15 +532,23 @@ def _checklist(ctx: Context) -> Design:
             "cta",
             ctx.copy.cta,
             TextStyle("sans", "bold", 1.0),
-            0.85,
-            ctx.px(26),
-            ctx.px(38),
+            0.85 if not ctx.story else 0.46,
+            ctx.type_px(26, 34),
+            ctx.type_px(38, 44),
             1,
             gap=1.4,
             button=(1.1, 0.62),
         )
     )
-    listed = stack(rows, ctx.frame.regions["list"], "left", "center")
+    if ctx.story:
+        # One column in the middle band, the header and the list sized together; the list
+        # stays left aligned beside its check marks whatever the header's alignment.
+        column = stack([*header, *rows], ctx.frame.regions["copy"], "left", "center")
+        placed = [replace(i, align=align) for i in column if i.piece.name in ("hook", "headline")]
+        listed = [i for i in column if i.piece.name not in ("hook", "headline")]
+    else:
+        placed = stack(header, ctx.frame.regions["header"], align, "center")
+        listed = stack(rows, ctx.frame.regions["list"], "left", "center")
     for item in listed:
         size = item.block.size
         if item.piece.name == "item":
@@ -560,7 +604,7 @@ def _split(ctx: Context) -> Design:
             TextStyle("sans", "bold", 1.15, uppercase=True),
             0.36,
             ctx.px(22),
-            ctx.px(32),
+            ctx.type_px(32, 38),
             1,
         ),
         Piece(
@@ -569,7 +613,7 @@ def _split(ctx: Context) -> Design:
             TextStyle("sans", "bold", 1.08),
             1.0,
             ctx.px(40),
-            ctx.px(80 * _headroom(ctx)),
+            ctx.type_px(80 * _headroom(ctx), 100 * _headroom(ctx)),
             2,
             gap=0.35,
         ),
@@ -579,25 +623,31 @@ def _split(ctx: Context) -> Design:
             "body",
             ctx.copy.body_copy,
             TextStyle("sans", "regular", 1.3),
-            1.0,
+            1.0 if not ctx.story else 0.45,
             ctx.px(26),
-            ctx.px(36),
+            ctx.type_px(36, 44),
             3,
+            gap=0.8,
         ),
         Piece(
             "cta",
             ctx.copy.cta,
             TextStyle("sans", "bold", 1.0),
-            1.05,
-            ctx.px(26),
-            ctx.px(38),
+            1.05 if not ctx.story else 0.45,
+            ctx.type_px(26, 34),
+            ctx.type_px(38, 44),
             1,
             gap=0.9,
             button=(1.2, 0.6),
         ),
     ]
-    placed = stack(header, ctx.frame.regions["header"], align, "center")
-    below = stack(copy, ctx.frame.regions["copy"], align, "center")
+    if ctx.story:  # all the copy above the two columns, sized together
+        column = stack([*header, *copy], ctx.frame.regions["copy"], align, "center")
+        placed = [item for item in column if item.piece.name in ("hook", "headline")]
+        below = [item for item in column if item.piece.name not in ("hook", "headline")]
+    else:
+        placed = stack(header, ctx.frame.regions["header"], align, "center")
+        below = stack(copy, ctx.frame.regions["copy"], align, "center")
     for item in below:
         if item.piece.button:
             design.shapes.append(RoundRect(item.box, ctx.px(12), p.button))
