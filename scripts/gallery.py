@@ -233,7 +233,7 @@ def render_ad_sheet(out_dir: Path) -> None:
                     style_id=style.id,
                     style_chosen_by="request",
                     preset_id=ads_service.STYLE_PRESETS[style.id],
-                    scene_prompt=ads_service.scene_prompt(brief),
+                    scene_prompt=ads_service.scene_prompt(brief, [product]),
                     products=[product],
                     brand_context=context,
                 )
