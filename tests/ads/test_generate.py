@@ -207,7 +207,10 @@ def test_the_products_own_names_do_not_set_the_scene(client: TestClient, account
     assert "marble" not in scene["matched"], scene
 
     # Set words of its own still count.
-    body["brief"] += ", on a marble counter"
+    body = {
+        **body,
+        "brief": "Launch ad for the Marble Jar, handmade in small batches, on a marble counter",
+    }
     scene = generation(client, account, generated_ad(client, account, body)["generation_id"])[
         "output"
     ]["scene"]
