@@ -106,8 +106,9 @@ def _rarity(
     lo: int,
     hi: int,
 ) -> float:
-    """How rare, as a median -log10 share of ``counts``, the colors of ``keys[lo:hi]`` are."""
-    share = _spread(counts)[tuple(np.take(k, range(lo, hi), axis=along) for k in keys)]
+    """How rare, as a median -log10 share of ``counts`` (already spread), the colors of
+    ``keys[lo:hi]`` are."""
+    share = counts[tuple(np.take(k, range(lo, hi), axis=along) for k in keys)]
     return float(np.median(-np.log10(share / max(total, 1.0) + 1e-5)))
 
 
@@ -150,9 +151,11 @@ def scene_border(lab: FloatArray, border: BoolArray, band: int) -> BoolArray:
         stretches = list(itertools.pairwise(edges))
 
         others = np.sum([c for n, c in side_counts.items() if n != name], axis=0)
+        others_spread = _spread(others)
         others_total = float(sum(bins[0].size for n in sides if n != name))
         foreign = [
-            _rarity(others, others_total, bins, along, lo, hi) > _FOREIGN for lo, hi in stretches
+            _rarity(others_spread, others_total, bins, along, lo, hi) > _FOREIGN
+            for lo, hi in stretches
         ]
         if sum(foreign) > _MAX_FOREIGN_SHARE * _CHUNKS:
             continue
@@ -161,7 +164,7 @@ def scene_border(lab: FloatArray, border: BoolArray, band: int) -> BoolArray:
             inside = _histogram(*(np.take(k, range(lo, hi), axis=along) for k in bins))
             rest = others + side_counts[name] - inside
             rest_total = others_total + bins[0].size - inside.sum()
-            if _rarity(rest, rest_total, bins, along, lo, hi) <= _FOREIGN:
+            if _rarity(_spread(rest), rest_total, bins, along, lo, hi) <= _FOREIGN:
                 continue
             if along:
                 kept[ys, lo:hi] = False
