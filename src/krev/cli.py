@@ -147,7 +147,8 @@ def worker(
 @app.command()
 def sweep() -> None:
     """Run every janitor duty once: settle lost and overdue jobs, re-send lost deliveries,
-    purge expired idempotency keys (workers also do this continuously)."""
+    purge expired idempotency keys, delete generations past KREV_OUTPUT_RETENTION_DAYS (workers
+    also do this continuously)."""
     from krev.composition import build_janitor, build_runtime
 
     runtime = build_runtime(_settings())

@@ -43,14 +43,18 @@ def build_runtime(settings: Settings) -> Runtime:
 
 
 def build_janitor(runtime: Runtime) -> Janitor:
-    """Every domain's duty for what a dying process can leave behind (krev.platform.janitor)."""
+    """Every domain's duty for what a dying process can leave behind (krev.platform.janitor),
+    and the output retention when it is configured."""
     from krev.conversions.tasks import enqueue_lost_deliveries
+    from krev.generations.retention import expire_outputs
     from krev.generations.sweeper import sweep
     from krev.idempotency.service import purge_expired
 
     janitor = Janitor(runtime.settings.sweep_interval_seconds)
     janitor.register("generations", lambda: sweep(runtime).settled)
     janitor.register("conversions", lambda: enqueue_lost_deliveries(runtime))
+    if runtime.settings.output_retention_days is not None:
+        janitor.register("output_retention", lambda: expire_outputs(runtime))
 
     def expired_idempotency_keys() -> int:
         with runtime.db.transaction() as session:

@@ -76,13 +76,18 @@ class ProductRepository(Repository[Product]):
     def job_states(
         self, generation_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, tuple[str, str | None]]:
-        """(status, error) of the analysis jobs behind products still analyzing."""
+        """(status, error) of the analysis jobs behind products still analyzing.
+
+        A job that is no longer there was deleted after it ended without reaching its product
+        (only finished generations can be deleted): it reads as failed, not as analyzing."""
         if not generation_ids:
             return {}
         stmt = select(Generation.id, Generation.status, Generation.error).where(
             Generation.id.in_(generation_ids)
         )
-        return {row.id: (row.status, row.error) for row in self.session.execute(stmt)}
+        found = {row.id: (row.status, row.error) for row in self.session.execute(stmt)}
+        deleted = ("failed", "The analysis ended without a result, and its job was deleted.")
+        return {id_: found.get(id_, deleted) for id_ in generation_ids}
 
     def finish_analysis(self, product_id: uuid.UUID, **values: object) -> bool:
         """Write the analysis result if the product still exists and is analyzing."""

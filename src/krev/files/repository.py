@@ -36,5 +36,12 @@ class StorageObjectRepository(Repository[StorageObject]):
         )
         return list(self.session.scalars(stmt))
 
+    def keys_of_generation(self, user_id: uuid.UUID, generation_id: uuid.UUID) -> list[str]:
+        """The keys of the objects a generation stored (its outputs), the user's only."""
+        stmt = select(StorageObject.key).where(
+            StorageObject.generation_id == generation_id, StorageObject.user_id == user_id
+        )
+        return list(self.session.scalars(stmt))
+
     def remove(self, keys: list[str]) -> None:
         self.session.execute(delete(StorageObject).where(StorageObject.key.in_(keys)))

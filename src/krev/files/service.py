@@ -56,3 +56,12 @@ def delete_objects(session: Session, storage: Storage, user_id: uuid.UUID, keys:
 
     after_commit(session, _delete_files)
     return sum(obj.size for obj in objects)
+
+
+def delete_generation_objects(
+    session: Session, storage: Storage, user_id: uuid.UUID, generation_id: uuid.UUID
+) -> int:
+    """``delete_objects`` for everything a generation stored (its outputs were recorded with
+    its id by ``record_objects``); the bytes freed."""
+    keys = StorageObjectRepository(session).keys_of_generation(user_id, generation_id)
+    return delete_objects(session, storage, user_id, keys)

@@ -1,4 +1,4 @@
-"""GET /api/v1/generations/{id}, the list of generations, and cancelling one."""
+"""GET /api/v1/generations/{id}, the list of generations, cancelling one and deleting one."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from krev.accounts.auth import CurrentPrincipal, PollingPrincipal
 from krev.generations import service
-from krev.generations.schemas import GenerationOut
+from krev.generations.schemas import DeletedGeneration, GenerationOut
 from krev.generations.service import GenerationRecord
-from krev.kit.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok
+from krev.kit.envelope import ERROR_RESPONSES, Envelope, ErrorEnvelope, ListEnvelope, ok
 from krev.models.generation import GenerationStatus
 from krev.platform.deps import PageDep, RuntimeDep, SessionDep
 from krev.platform.routing import api_router
@@ -116,3 +116,30 @@ def cancel_generation(
     generation = service.get_owned(session, principal.user.id, service.generation_id(id))
     service.check_scope(generation, principal.scopes)
     return ok(_view(session, service.cancel(session, generation), runtime))
+
+
+@router.delete(
+    "/{id}",
+    name="delete",
+    response_model=Envelope[DeletedGeneration],
+    responses={
+        409: {
+            "model": ErrorEnvelope,
+            "description": "Still queued or processing: cancel it first, then delete it.",
+        }
+    },
+)
+def delete_generation(
+    id: GenerationId,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> dict[str, Any]:
+    """Delete a finished generation (succeeded, failed or cancelled): its output files and
+    their PNG/JPEG renditions are removed, their bytes no longer count against your plan's
+    storage, and the generation no longer lists or polls (404). The credit moves it caused
+    stay in your history. A queued or running generation is a 409: cancel it first
+    (`POST /api/v1/generations/{id}/cancel`). Deleting it again is a 404."""
+    wanted = service.generation_id(id)
+    freed = service.delete(session, runtime.storage, principal.user.id, wanted, principal.scopes)
+    return ok({"id": str(wanted), "deleted": True, "freed_bytes": freed})

@@ -16,14 +16,24 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, bindparam, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, defer
 
 from krev.kit.clock import utcnow
 from krev.kit.pagination import Keyset, Page, PageRequest
 from krev.kit.repository import Repository
 from krev.models import Generation, GenerationEvent, GenerationProduct, User
-from krev.models.generation import ACTIVE_STATUSES, EVENT_TYPES
+from krev.models.generation import ACTIVE_STATUSES, EVENT_TYPES, TERMINAL_STATUSES
 
 GENERATIONS = Keyset("generations", (Generation.created_at, Generation.id))
 # Oldest first: readers follow the outbox in the order it was written.
@@ -267,6 +277,54 @@ class GenerationRepository(Repository[Generation]):
         if api_key_id is not None:
             stmt = stmt.where(Generation.api_key_id == api_key_id)
         return self.paginate(stmt, GENERATIONS, page)
+
+    def lock_owned(self, generation_id: uuid.UUID, user_id: uuid.UUID) -> Generation | None:
+        """The user's generation, its row locked until commit (another user's reads as
+        missing). A deletion holds it: a second deletion, or the janitor's retention, waits and
+        then finds the row gone, so outputs are un-counted once; a worker's finish waits too,
+        and the status read here is the one that holds until commit."""
+        stmt = (
+            select(Generation)
+            .where(Generation.id == generation_id, Generation.user_id == user_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return self.session.scalars(stmt).first()
+
+    def lock_finished_before(self, generation_id: uuid.UUID, before: datetime) -> Generation | None:
+        """The generation if it finished before ``before``, its row locked until commit; None
+        once another deletion took it."""
+        stmt = (
+            select(Generation)
+            .where(
+                Generation.id == generation_id,
+                Generation.status.in_(TERMINAL_STATUSES),
+                Generation.completed_at < before,
+            )
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return self.session.scalars(stmt).first()
+
+    def finished_before(self, before: datetime, limit: int = 100) -> list[uuid.UUID]:
+        """Ids of generations that finished before ``before``, oldest first (indexed on
+        ``completed_at``, which only finished generations have)."""
+        stmt = (
+            select(Generation.id)
+            .where(Generation.completed_at < before, Generation.status.in_(TERMINAL_STATUSES))
+            .order_by(Generation.completed_at)
+            .limit(limit)
+        )
+        return list(self.session.scalars(stmt))
+
+    def remove(self, generation_id: uuid.UUID) -> None:
+        """Delete the record; its events and product links go with it (ON DELETE CASCADE).
+        The credit ledger's rows for it stay: they are history, keyed by a plain id."""
+        self.session.execute(
+            delete(Generation)
+            .where(Generation.id == generation_id)
+            .execution_options(synchronize_session=False)
+        )
 
     def status_of(self, generation_id: uuid.UUID) -> str | None:
         return self.session.scalar(select(Generation.status).where(Generation.id == generation_id))

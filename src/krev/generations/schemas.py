@@ -42,6 +42,16 @@ class GenerationOut(BaseModel):
     )
 
 
+class DeletedGeneration(BaseModel):
+    id: uuid.UUID
+    deleted: bool = True
+    freed_bytes: int = Field(
+        ge=0,
+        description="Bytes of stored outputs removed and no longer counted against your "
+        "plan's storage (GET /api/v1/credits shows what is left).",
+    )
+
+
 class JobAccepted(BaseModel):
     generation_id: uuid.UUID
     status: str = Field(examples=["queued"])

@@ -1,5 +1,5 @@
-"""Generation rules: accept (reserve + record + enqueue after commit), cancel, finish, view,
-and the events each status change leaves (the outbox; the repository writes them)."""
+"""Generation rules: accept (reserve + record + enqueue after commit), cancel, finish, delete,
+view, and the events each status change leaves (the outbox; the repository writes them)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from krev.billing.service import refund_credits, reserve_credits, roll_period_if_due
 from krev.errors import BadRequest, Conflict, MissingScope, NotFound
-from krev.files.service import record_objects
+from krev.files.service import delete_generation_objects, record_objects
 from krev.generations import repository
 from krev.generations.pipelines import get_pipeline, kinds_for_scopes, registered_kinds, scope_of
 from krev.generations.repository import (
@@ -264,6 +264,50 @@ def cancel(session: Session, generation: Generation) -> Generation:
         repo.request_cancel(generation.id)
     session.refresh(generation)
     return generation
+
+
+def delete(
+    session: Session,
+    storage: Storage,
+    user_id: uuid.UUID,
+    generation_id: uuid.UUID,
+    scopes: frozenset[str],
+) -> int:
+    """Delete the caller's finished generation: its outputs (and their renditions) go from
+    storage once the transaction commits, their bytes are un-counted, and the record goes with
+    its events; the credit moves it caused stay. Returns the bytes freed.
+
+    Refused (409) while the job is queued or running: a running job's cancel is only a
+    request, seen at its next step, and the outputs it may still store would outlive the
+    record. The row stays locked to commit, so a second deletion (or the janitor's retention)
+    waits and then finds nothing: the outputs are un-counted once."""
+    generation = GenerationRepository(session).lock_owned(generation_id, user_id)
+    if generation is None:
+        raise NotFound("Generation not found.")
+    check_scope(generation, scopes)
+    if generation.status not in TERMINAL_STATUSES:
+        raise Conflict(
+            f"The generation is still {generation.status}: cancel it first (POST "
+            f"/api/v1/generations/{generation.id}/cancel), then delete it once it has stopped."
+        )
+    return _delete(session, storage, generation)
+
+
+def delete_finished_before(
+    session: Session, storage: Storage, generation_id: uuid.UUID, before: datetime
+) -> int | None:
+    """Delete a generation as ``delete`` does if it finished before ``before`` (output
+    retention); the bytes freed, or None when it is gone already (another janitor's)."""
+    generation = GenerationRepository(session).lock_finished_before(generation_id, before)
+    if generation is None:
+        return None
+    return _delete(session, storage, generation)
+
+
+def _delete(session: Session, storage: Storage, generation: Generation) -> int:
+    freed = delete_generation_objects(session, storage, generation.user_id, generation.id)
+    GenerationRepository(session).remove(generation.id)
+    return freed
 
 
 def fail(

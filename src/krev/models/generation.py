@@ -31,6 +31,8 @@ class Generation(CausedBy, Base):
         Index("ix_generations_user_created", "user_id", "created_at", "id"),
         # One client's generations (an agency runs a key per client).
         Index("ix_generations_user_api_key", "user_id", "api_key_id"),
+        # The janitor's retention finds finished generations by age (KREV_OUTPUT_RETENTION_DAYS).
+        Index("ix_generations_completed_at", "completed_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)

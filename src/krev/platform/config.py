@@ -169,7 +169,16 @@ class Settings(BaseSettings):
         default=15.0,
         gt=0,
         description="How often the janitor settles what a dying process left behind (lost or "
-        "overdue jobs, lost deliveries, expired idempotency keys).",
+        "overdue jobs, lost deliveries, expired idempotency keys) and, with "
+        "OUTPUT_RETENTION_DAYS, deletes old generations.",
+    )
+    output_retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="Delete finished generations (succeeded, failed, cancelled) this many days "
+        "after they finished, as DELETE /api/v1/generations/{id} does: outputs removed, their "
+        "storage un-counted, credit history kept. The janitor does it. Default: kept until "
+        "deleted.",
     )
     max_body_bytes: int = Field(
         default=25 * 1024**2, gt=0, description="Largest request body accepted (413 beyond)."

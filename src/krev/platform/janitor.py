@@ -1,11 +1,11 @@
 """Periodic duties that keep the system's promises when a process dies halfway.
 
-A job whose worker died, a delivery whose task was lost, idempotency keys past their time:
-each domain knows what of its own can be left behind and how to settle it, and registers
-that as a duty (the composition root does, ``krev.composition``). The janitor runs every duty
-every ``interval`` seconds in a daemon thread, in every worker process and in the embedded
-API process; duties are written as conditional updates, so several janitors at once do each
-thing once. One duty failing does not stop the others.
+A job whose worker died, a delivery whose task was lost, idempotency keys past their time,
+outputs past their retention: each domain knows what of its own can be left behind and how to
+settle it, and registers that as a duty (the composition root does, ``krev.composition``).
+The janitor runs every duty every ``interval`` seconds in a daemon thread, in every worker
+process and in the embedded API process; duties are written as conditional updates, so several
+janitors at once do each thing once. One duty failing does not stop the others.
 """
 
 from __future__ import annotations
