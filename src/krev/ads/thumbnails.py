@@ -1,7 +1,7 @@
 """Style thumbnails: each ad style's layout rendered once per process by the creative engine,
-small, with placeholder copy and no product, and kept in memory. They are the same for every
-user and change only with the engine's code, so there is nothing to store or count (as the
-image presets' thumbnails, krev.images.presets)."""
+small, with specimen copy and a simply drawn product on a studio backdrop, and kept in memory.
+They are the same for every user and change only with the engine's code, so there is nothing to
+store or count (as the image presets' thumbnails, krev.images.presets)."""
 
 from __future__ import annotations
 
