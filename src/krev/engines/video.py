@@ -1,0 +1,115 @@
+"""Video engines: what a video provider is asked for and what it hands back.
+
+A video is rendered as a stream of frames, never held whole: ``VideoEngine.plan`` understands
+the request and fixes everything (shots, camera moves, copy, timing) without drawing; the
+``VideoPlan`` it returns then draws frame after frame (``frames``), so the pipeline can encode
+each one as it comes (``krev.engines.studio.video.encode``), report progress and stop between
+frames. Audio is separate: a music bed and a voice are sample arrays the encoder muxes.
+
+Workflows (the routing in ``krev.videos.service`` picks one; ``docs/videos.md`` lists the rules):
+
+- ``reference_to_video``: the product's cutout in a rendered scene, with camera moves.
+- ``text_to_video``: a rendered scene from the prompt alone (the image text-only rules).
+- ``image_to_video``: the user's image animated (foreground/background split, parallax).
+- ``ugc``: a creator-style edit composed for 9:16 (product or source image, captions, no
+  on-camera person with the studio engine), reframed centre-safe for other ratios.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from krev.engines.base import ProductCutout, RGBImage
+
+Workflow = Literal["reference_to_video", "text_to_video", "image_to_video", "ugc"]
+WORKFLOWS: tuple[Workflow, ...] = ("ugc", "image_to_video", "reference_to_video", "text_to_video")
+
+FPS = 24
+SAMPLE_RATE = 48_000
+# Float samples in [-1, 1], shape (n, 2): stereo at SAMPLE_RATE.
+Audio = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class VideoCopy:
+    """The words a video shows: a hook on the first shot, a benefit mid-way, a call to action
+    on the end card (the copywriter's, within Meta's limits). Empty strings show nothing."""
+
+    hook: str = ""
+    benefit: str = ""
+    cta: str = ""
+    brand: str = ""
+
+
+@dataclass(frozen=True)
+class VideoRequest:
+    workflow: Workflow
+    prompt: str
+    width: int
+    height: int
+    duration: int  # whole seconds; the video has exactly FPS * duration frames
+    fps: int = FPS
+    preset: str | None = None
+    products: list[ProductCutout] = field(default_factory=list)
+    source_image: RGBImage | None = None  # image_to_video, or ugc without a product
+    copy: VideoCopy = field(default_factory=VideoCopy)
+    captions: list[str] = field(default_factory=list)  # ugc: the voice-over's lines, in order
+    seed: int = 0
+
+    @property
+    def frame_count(self) -> int:
+        return self.fps * self.duration
+
+
+@dataclass(frozen=True)
+class Shot:
+    start: int  # first frame
+    end: int  # one past the last frame
+    # "push_in", "pull_out", "pan_left", "pan_right", "truck", "reveal", "light_sweep", …
+    move: str
+    # how it joins the previous shot: "crossfade", "wipe", "match_cut"; None for the first
+    transition: str | None = None
+
+
+class VideoPlan(Protocol):
+    """A video fixed in every choice, not yet drawn."""
+
+    request: VideoRequest
+    scene: dict[str, object]  # what was understood and chosen; JSON-serialisable
+    shots: list[Shot]
+
+    def frames(self, start: int = 0) -> Iterator[RGBImage]:
+        """Frames ``start`` … ``frame_count - 1`` in order, each (height, width, 3) uint8."""
+
+    def poster(self) -> RGBImage:
+        """The frame that stands for the video (the hero shot with its copy)."""
+
+    def product_boxes(self, frame: int) -> list[tuple[int, int, int, int]]:
+        """Where each product is at ``frame`` (x, y, width, height), index order: the pipeline
+        checks the product's fidelity on sampled frames against these boxes."""
+
+
+class VideoEngine(Protocol):
+    name: str
+
+    def plan(self, request: VideoRequest) -> VideoPlan:
+        """Understand and fix the video; raise ValueError for what it cannot render."""
+
+
+@dataclass(frozen=True)
+class Speech:
+    samples: Audio  # (n, 2) float32 at SAMPLE_RATE
+    voice: str  # which voice spoke, for output.audio
+
+
+class SpeechEngine(Protocol):
+    """Text to speech. Raises ``krev.engines.providers.ProviderError`` when it cannot speak."""
+
+    name: str
+
+    def speak(self, text: str) -> Speech: ...
