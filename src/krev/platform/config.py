@@ -38,6 +38,12 @@ class Plan(BaseModel):
     rate_limit: str = Field(
         description="Requests allowed per user, in the `limits` notation, e.g. '120/minute'."
     )
+    max_active_jobs: int = Field(
+        default=20,
+        ge=1,
+        description="Generations one user may have queued or running at once; one more is "
+        "refused with 429 too_many_jobs (a video queue cannot hold the workers for everyone).",
+    )
 
 
 DEFAULT_PLANS: dict[str, Plan] = {
@@ -151,6 +157,12 @@ class Settings(BaseSettings):
         default=30.0,
         ge=0,
         description="How long a job-creating POST waits for the job before answering 202.",
+    )
+    video_sync_wait_seconds: float = Field(
+        default=120.0,
+        ge=0,
+        description="How long POST /api/v1/videos waits for the video before answering 202 "
+        "(a render takes seconds to minutes; the hosted API answers 200).",
     )
     job_heartbeat_seconds: float = Field(
         default=5.0, gt=0, description="How often a running job proves its worker is alive."
@@ -357,6 +369,15 @@ class Settings(BaseSettings):
         description="Copywriter that writes when COPY_ENGINE fails (an LLM that is down, slow, "
         "or answers copy over Meta's limits or with figures nobody gave); the generation "
         "records the fallback. Empty: the embedded `studio` copywriter.",
+    )
+    video_engine: str = Field(
+        default="studio",
+        description="Who renders videos (POST /api/v1/videos): `studio` (the embedded engine: "
+        "the product's cutout in a rendered set as layers, camera moves, copy and music, "
+        "encoded on the CPU; no model).",
+    )
+    video_fallback: str | None = Field(
+        default=None, description="Video engine that renders when VIDEO_ENGINE fails."
     )
     segment_engine: str = Field(
         default="classical",
