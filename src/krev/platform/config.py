@@ -379,6 +379,53 @@ class Settings(BaseSettings):
     video_fallback: str | None = Field(
         default=None, description="Video engine that renders when VIDEO_ENGINE fails."
     )
+    speech_engine: str = Field(
+        default="system",
+        description="Who speaks a video's voice-over: `system` (the installed flite or "
+        "espeak-ng program, run as a separate process; without either, videos get captions "
+        "and no voice, and the generation says so), `piper` (a local Piper ONNX voice, "
+        "PIPER_VOICE_PATH) or `openai` (an OpenAI-compatible speech API, LLM_BASE_URL and "
+        "LLM_SPEECH_MODEL).",
+    )
+    speech_fallback: str | None = Field(
+        default=None,
+        description="Speech engine that speaks when SPEECH_ENGINE fails (an API that is down, a "
+        "voice that cannot be loaded). Empty: none; the video keeps its captions without a "
+        "voice.",
+    )
+    speech_system_program: str | None = Field(
+        default=None,
+        description="The program the `system` speech engine runs: `flite` or `espeak-ng`. "
+        "Empty: flite when installed (its `slt` voice sounds the least robotic), else espeak-ng.",
+    )
+    speech_system_voice: str | None = Field(
+        default=None,
+        description="The program's voice: a flite voice (`slt`, `awb`, `rms`, `kal16`, or a "
+        ".flitevox file) or an espeak-ng voice (`en-us`, `en-gb`, `fr`, ...). Empty: `slt` for "
+        "flite, `en-us` for espeak-ng.",
+    )
+    piper_voice_path: Path | None = Field(
+        default=None,
+        description="Local path of a Piper voice's .onnx model, with its .onnx.json config "
+        "beside it (e.g. en_US-lessac-medium.onnx); never downloaded. Required for "
+        "SPEECH_ENGINE=piper, which also needs the espeak-ng program to phonemize.",
+    )
+    piper_speaker: str | None = Field(
+        default=None,
+        description="The speaker of a Piper voice of several (an id or a name from its "
+        "config's speaker_id_map). Empty: the first.",
+    )
+    llm_speech_model: str | None = Field(
+        default=None,
+        description="Speech model the `openai` speech engine asks at LLM_BASE_URL/audio/speech "
+        "(e.g. gpt-4o-mini-tts, tts-1, or a local server's model). Required for "
+        "SPEECH_ENGINE=openai.",
+    )
+    llm_speech_voice: str = Field(
+        default="alloy",
+        description="Voice the `openai` speech engine asks for (e.g. alloy, nova, or a local "
+        "server's voice name).",
+    )
     segment_engine: str = Field(
         default="classical",
         validation_alias=AliasChoices(
