@@ -89,6 +89,9 @@ def video_capabilities(settings: Settings) -> dict[str, Any]:
         "audio_modes": list(get_args(AudioMode)),
         "native_audio": False,
         "speech_engine": speech,
-        "speech_available": registry.is_configured(settings, "speech", speech),
+        # A configured engine with nothing to say at start-up can speak (a system engine
+        # without flite or espeak-ng says so, and videos then carry captions only).
+        "speech_available": registry.is_configured(settings, "speech", speech)
+        and not registry.spec("speech", speech).notices(settings),
         "engines": _engines(settings, "video"),
     }

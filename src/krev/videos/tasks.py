@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import io
-import re
 import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,10 +27,11 @@ from krev.ads.tasks import copy_product
 from krev.engines.base import ProductCutout, RGBImage
 from krev.engines.providers import CopyRequest, ProviderError
 from krev.engines.studio.ads.styles import style_by_id
-from krev.engines.studio.audio.music import mix_voice_over, mood_from_prompt, music_bed
+from krev.engines.studio.audio.mix import TimedLine, caption_lines, timed_lines
+from krev.engines.studio.audio.soundtrack import soundtrack
 from krev.engines.studio.scene.fidelity import product_fidelity
 from krev.engines.studio.video.encode import encode_mp4
-from krev.engines.video import FPS, Audio, Speech, VideoCopy, VideoEngine, VideoPlan, VideoRequest
+from krev.engines.video import FPS, Audio, VideoCopy, VideoEngine, VideoPlan, VideoRequest
 from krev.generations.pipelines import (
     JobContext,
     JobOutcome,
@@ -43,6 +43,7 @@ from krev.platform.config import Settings
 from krev.platform.imaging import encode_webp
 from krev.providers import registry
 from krev.providers.copywriting import write_ad_copy
+from krev.providers.voice_over import UNAVAILABLE, speak_lines
 from krev.videos import service
 from krev.videos.jobs import AudioOutput, VideoJob, VideoOutput
 
@@ -61,8 +62,6 @@ COPY_STATE = "video_copy"
 # The copy style each workflow's words are written in.
 COPY_STYLE = {"ugc": "social_proof"}
 DEFAULT_COPY_STYLE = "performance"
-# A caption line spoken, then this pause before the next (seconds).
-LINE_GAP = 0.25
 
 
 @dataclass
@@ -139,96 +138,53 @@ def write_words(settings: Settings, job: VideoJob, seed: int) -> Words:
 
 
 def script(hook: str, body: str, cta: str) -> list[str]:
-    """A UGC edit's lines: the hook, the body's sentences, the call to action."""
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", body) if s.strip()]
-    return [line for line in (hook, *sentences, cta) if line]
+    """A UGC edit's lines: the hook, the body's sentences as caption lines, the call to
+    action."""
+    return [line for line in (hook, *caption_lines(body), cta) if line.strip()]
 
 
 # --- audio -------------------------------------------------------------------------------------
 
 
-def soundtrack(
+def soundtrack_of(
     settings: Settings, job: VideoJob, words: Words, seed: int, end_card: float
 ) -> Soundtrack:
-    """What the MP4's audio track holds, and what output.audio says of it."""
-    if job.audio_mode == "off":
-        return Soundtrack(None, AudioOutput(requested="off", used="off"))
-    mood = mood_from_prompt(job.prompt)
+    """What the MP4's audio track holds and what output.audio says of it; a UGC edit's
+    captions timed to its voice (or to reading speed, without one)."""
+    lines = words.captions
     seconds = float(job.duration)
-    music = music_bed(mood, seconds, seed, fade_out_from=end_card)
+    if job.audio_mode == "off":
+        timed = timed_lines(lines, [None] * len(lines), end_card) if lines else []
+        return Soundtrack(None, AudioOutput(requested="off", used="off"), _times(timed))
     note = (
         "The studio engine has no audio of its own; native was rendered as auto."
         if job.audio_mode == "native"
         else None
     )
-    if not words.captions:
-        output = AudioOutput(
-            requested=job.audio_mode, used="music", music=mood.as_dict(), note=note
-        )
-        return Soundtrack(music, output)
-    spoken = speak(settings, words.captions)
-    if spoken is None:
-        output = AudioOutput(
-            requested=job.audio_mode,
-            used="music",
-            voice="unavailable",
-            music=mood.as_dict(),
-            note=note or "No speech engine could speak; the edit shows captions only.",
-        )
-        return Soundtrack(music, output, even_captions(words.captions, seconds))
-    clips, timed = place_lines(words.captions, spoken, seconds)
+    voice = speak_lines(settings, lines) if lines else None
+    track = soundtrack(
+        job.prompt,
+        seconds,
+        seed,
+        lines=lines,
+        speeches=voice.speeches if voice is not None else [],
+        end_card_from=end_card,
+    )
+    spoken = voice is not None and voice.voice != UNAVAILABLE
+    if voice is not None and not spoken:
+        note = note or "No speech engine could speak; the edit shows its captions only."
     output = AudioOutput(
         requested=job.audio_mode,
-        used="music+voice",
-        voice=spoken[0].voice,
-        music=mood.as_dict(),
+        used="music+voice" if spoken else "music",
+        voice=voice.voice if voice is not None else None,
+        music=track.mood.as_dict(),
         note=note,
     )
-    return Soundtrack(mix_voice_over(music, clips, seconds), output, timed)
+    return Soundtrack(track.audio, output, _times(track.captions))
 
 
-def speak(settings: Settings, lines: Sequence[str]) -> list[Speech] | None:
-    """Each line spoken by the configured speech engine; None when it cannot speak (no engine
-    installed, or it failed): the edit then shows its captions without a voice."""
-    try:
-        engine = registry.provider(settings, "speech", registry.engine_of(settings, "speech"))
-        return [engine.speak(line) for line in lines]
-    except ProviderError as error:
-        log.warning("speech_unavailable", error=error.message)
-        return None
-
-
-def place_lines(
-    lines: Sequence[str], spoken: Sequence[Speech], seconds: float
-) -> tuple[list[tuple[float, Speech]], list[tuple[float, float, str]]]:
-    """Each spoken line's start, one after another from a short lead-in; lines that would run
-    past the end are dropped, voice and caption both."""
-    from krev.engines.video import SAMPLE_RATE
-
-    clips: list[tuple[float, Speech]] = []
-    timed: list[tuple[float, float, str]] = []
-    at = 0.3
-    for line, speech in zip(lines, spoken, strict=True):
-        length = len(speech.samples) / SAMPLE_RATE
-        if at + length > seconds - 0.2:
-            break
-        clips.append((at, speech))
-        timed.append((at, at + length, line))
-        at += length + LINE_GAP
-    return clips, timed
-
-
-def even_captions(lines: Sequence[str], seconds: float) -> list[tuple[float, float, str]]:
-    """Captions without a voice: the video's length shared by the lines' lengths."""
-    if not lines:
-        return []
-    total = sum(len(line) for line in lines)
-    timed, at = [], 0.0
-    for line in lines:
-        span = seconds * len(line) / total
-        timed.append((at, at + span, line))
-        at += span
-    return timed
+def _times(lines: Sequence[TimedLine]) -> list[tuple[float, float, str]]:
+    return [(line.start, line.end, line.text) for line in lines]
 
 
 # --- rendering ---------------------------------------------------------------------------------
@@ -257,7 +213,8 @@ def video_request(
         products=list(cutouts),
         source_image=source,
         copy=words.copy,
-        captions=[text for _, _, text in captions] or list(words.captions),
+        captions=[text for _, _, text in captions],
+        caption_times=[(start, end) for start, end, _ in captions],
         seed=seed,
     )
 
@@ -373,7 +330,7 @@ def _generate(ctx: JobContext, job: VideoJob, scratch: Path) -> JobOutcome:
         ctx.remember({**ctx.state, COPY_STATE: words.as_state()})
     cutouts = [load_cutout(ctx, product) for product in job.products]
     end_card = max(0.0, job.duration - 1.5)
-    sound = soundtrack(settings, job, words, seed, end_card)
+    sound = soundtrack_of(settings, job, words, seed, end_card)
     request = video_request(job, cutouts, words, sound.captions, seed)
     ctx.progress(PREPARED)
 
