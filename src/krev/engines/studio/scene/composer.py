@@ -135,8 +135,11 @@ class StudioSceneComposer:
         return understand_prompt(prompt, preset)
 
     def render(self, request: SceneRequest) -> RenderedImage:
-        layers = self.layers(request)
-        # The still flattens the products onto its own plate: nothing else reads it after.
+        return self.flatten(self.layers(request))
+
+    @staticmethod
+    def flatten(layers: SceneLayers) -> RenderedImage:
+        """The still: each product laid over the plate (in place: the plate is used up)."""
         canvas = layers.plate
         for place, cutout, gain in zip(
             layers.placements, layers.cutouts, layers.gains, strict=True

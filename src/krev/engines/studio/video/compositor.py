@@ -29,8 +29,8 @@ FloatBox = tuple[float, float, float, float]
 
 # The light sweep: a soft diagonal band that brightens the products by this share of their
 # headroom at its centre, this wide (a share of the product's diagonal extent).
-_GLINT = 0.3
-_GLINT_WIDTH = 0.14
+_GLINT = 0.16
+_GLINT_WIDTH = 0.1
 _WASH = 0.16  # the same band over a set without products, gentler
 _SLANT = 0.45  # how far the band leans (columns per row)
 
@@ -79,13 +79,18 @@ class Compositor:
         width, height = self.size
         out = np.empty((height, width, 4), np.uint8)
         self._set(layers, pose, out)
+        products = [card for card in layers.cards if card.product is not None]
         for card in layers.cards:
-            glint = sweep if card.product is not None else None
-            self._card(out, layers, card, pose, glint)
-        if sweep is not None and not layers.products:
-            self._wash(out, sweep)
+            if card.product is None:
+                self._card(out, layers, card, pose, None)
+        # A reveal brings the set up from dark around products already lit: their own
+        # pixels never dim (the pipeline checks them on any frame).
         if pose.exposure < 0.999:
             cv2.convertScaleAbs(out, dst=out, alpha=max(0.0, pose.exposure))
+        for card in products:
+            self._card(out, layers, card, pose, sweep)
+        if sweep is not None and not products:
+            self._wash(out, sweep)
         return out
 
     def subject_boxes(self, layers: Layers, pose: Pose) -> list[tuple[int | None, FloatBox]]:
