@@ -7,7 +7,7 @@ keeps its state local, so renders run safely on a thread pool (NumPy and OpenCV 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import cv2
@@ -28,17 +28,17 @@ from krev.engines.studio.scene.composite import (
     scaled_cutout,
     trim_box,
 )
-from krev.engines.studio.scene.layout import LayoutStyle, Placement, solve_layout
+from krev.engines.studio.scene.layout import LayoutStyle, Placement, Podium, solve_layout
 from krev.engines.studio.scene.lighting import Light, light_fields, scene_light
-from krev.engines.studio.scene.palette import mix, scene_palette, shift_palette
+from krev.engines.studio.scene.palette import Palette, mix, scene_palette, shift_palette
 from krev.engines.studio.scene.presets import PRESETS, preset_by_id
 from krev.engines.studio.scene.prompt import understand_prompt
 from krev.engines.studio.scene.props import PropContext, draw_podium, draw_props
 from krev.engines.studio.scene.stage import StageSpec, render_stage
-from krev.engines.studio.scene.style import apply_style_palette, match_tone, style_hint
+from krev.engines.studio.scene.style import StyleHint, apply_style_palette, style_hint, tone_gain
 from krev.engines.studio.scene.textures import fine_grain
 
-__all__ = ["StudioSceneComposer"]
+__all__ = ["SceneLayers", "StudioSceneComposer"]
 
 # float32 arrays; typed loosely because OpenCV's stubs do not carry dtypes through.
 FloatArray = npt.NDArray[Any]
@@ -47,6 +47,37 @@ FloatArray = npt.NDArray[Any]
 _HORIZON = {"eye_level": 0.56, "close_up": 0.5, "low_angle": 0.7}
 # Surfaces that reflect when no preset says otherwise.
 _GLOSSY_SURFACES = frozenset({"glass", "metal", "water"})
+# A pixel podiums or props changed by more than this (of 1.0) is theirs.
+_DRESSING_STEP = 1.0 / 1024
+
+
+@dataclass(frozen=True)
+class SceneLayers:
+    """A scene's parts, in canvas coordinates (the frame plus any margin around it).
+
+    ``render`` lays each product over the plate (its cutout times its gain); a video warps the
+    plate, the dressing and the products each with its own camera transform."""
+
+    plate: FloatArray
+    """(H, W, 3) float32 in [0, 1]: the set, dressed, lit, with the products' shadows and
+    reflections in it; no product."""
+    bare: FloatArray | None
+    """The same set without podiums and props (``split`` only, when there are any)."""
+    dressing: npt.NDArray[np.bool_] | None
+    """Where podiums and props (with their own shadows) changed the set."""
+    cutouts: list[ScaledCutout]
+    placements: list[Placement]
+    """Drawing order, back to front; canvas coordinates."""
+    gains: list[FloatArray]
+    """Each product's uniform harmonisation gain (a few percent)."""
+    podiums: list[Podium]
+    frame: tuple[int, int, int, int]
+    """The requested frame inside the canvas: x, y, width, height."""
+    horizon: float | None
+    """The wall line as a fraction of the canvas height; None for top-down sets."""
+    light: Light
+    palette: Palette
+    scene: dict[str, object]
 
 
 @dataclass(frozen=True)
@@ -104,6 +135,34 @@ class StudioSceneComposer:
         return understand_prompt(prompt, preset)
 
     def render(self, request: SceneRequest) -> RenderedImage:
+        return self.flatten(self.layers(request))
+
+    @staticmethod
+    def flatten(layers: SceneLayers) -> RenderedImage:
+        """The still: each product laid over the plate (in place: the plate is used up)."""
+        canvas = layers.plate
+        for place, cutout, gain in zip(
+            layers.placements, layers.cutouts, layers.gains, strict=True
+        ):
+            composite_product(canvas, cutout, place, gain)
+        np.clip(canvas, 0.0, 1.0, out=canvas)
+        rgb = np.asarray(cv2.convertScaleAbs(canvas, alpha=255.0), np.uint8)
+        # Whether each product stayed faithful is checked after any engine, by the pipeline.
+        placed = [PlacedProduct(index=p.index, box=p.box) for p in layers.placements]
+        placed.sort(key=lambda p: p.index)
+        return RenderedImage(rgb=rgb, scene=layers.scene, placements=placed)
+
+    def layers(
+        self, request: SceneRequest, *, margin: tuple[int, int] = (0, 0), split: bool = False
+    ) -> SceneLayers:
+        """The scene's parts before the products go in: what ``render`` flattens, and what a
+        video moves separately.
+
+        ``margin`` (x, y pixels per side) extends the set beyond the ``request``'s frame, which
+        keeps its composition (layout, wall line): a camera can move without running out of
+        set. ``split`` also renders the set without its podiums and props (``bare``) and marks
+        where they stood (``dressing``), so they can move at their own depth.
+        """
         if request.width < 16 or request.height < 16:
             raise ValueError("width and height must be at least 16 pixels")
         if request.preset is not None and preset_by_id(request.preset) is None:
@@ -112,6 +171,8 @@ class StudioSceneComposer:
         preset = preset_by_id(request.preset)
         variant = _variant(request.variant)
         width, height = request.width, request.height
+        mx, my = margin
+        canvas_w, canvas_h = width + 2 * mx, height + 2 * my
 
         surface = str(spec.get("surface") or "seamless")
         camera = str(spec.get("camera") or "eye_level")
@@ -130,6 +191,10 @@ class StudioSceneComposer:
             horizon = _HORIZON.get(camera, 0.56) + variant.horizon
             if width < height:
                 horizon -= 0.04  # tall frames show more floor under the product
+        # The wall line as a fraction of the whole canvas (the frame's own when no margin).
+        canvas_horizon = horizon
+        if horizon is not None and my:
+            canvas_horizon = (my + horizon * height) / canvas_h
         glossy = (preset.glossy if preset is not None else surface in _GLOSSY_SURFACES) and (
             not top_down
         )
@@ -156,12 +221,25 @@ class StudioSceneComposer:
                 camera, horizon, "podium" in props and not top_down, variant.shift, variant.scale
             ),
         )
+        if mx or my:
+            placements = [replace(p, x=p.x + mx, y=p.y + my) for p in placements]
+            podiums = [
+                replace(p, cx=p.cx + mx, top=p.top + my, bottom=p.bottom + my) for p in podiums
+            ]
 
         base_seed = _stable_seed(request.seed, surface)
         stage = StageSpec(
-            width, height, surface, backdrop, horizon, base_seed, variant.flip, variant.shift * 0.5
+            canvas_w,
+            canvas_h,
+            surface,
+            backdrop,
+            canvas_horizon,
+            base_seed,
+            variant.flip,
+            variant.shift * 0.5,
         )
         canvas = render_stage(stage, palette)
+        bare = canvas.copy() if split else None
 
         podium_color = mix(palette.backdrop, np.ones(3, np.float32), 0.35)
         for podium in podiums:
@@ -169,7 +247,11 @@ class StudioSceneComposer:
         drawn = draw_props(
             canvas,
             PropContext(
-                width, height, horizon, light.side, _stable_seed(request.seed, request.variant)
+                canvas_w,
+                canvas_h,
+                canvas_horizon,
+                light.side,
+                _stable_seed(request.seed, request.variant),
             ),
             props,
             placements,
@@ -177,40 +259,39 @@ class StudioSceneComposer:
         )
         if podiums:
             drawn = ["podium", *drawn]
+        dressing = None
+        if bare is not None:
+            change = cv2.transform(cv2.absdiff(canvas, bare), np.ones((1, 3), np.float32))
+            dressing = change > _DRESSING_STEP
+            if not dressing.any():
+                bare, dressing = None, None
 
         cutouts = [
             scaled_cutout(request.products[p.index].rgba, p.width, p.height) for p in placements
         ]
-        self._shadows(canvas, placements, cutouts, light, top_down, bool(podiums))
+        shadow = self._shadow_map(
+            (canvas_h, canvas_w), placements, cutouts, light, top_down, bool(podiums)
+        )
 
         if placements:
             hero = next(p for p in placements if p.index == 0)
-            focus = ((hero.x + hero.width / 2) / width, hero.base / height)
+            focus = ((hero.x + hero.width / 2) / canvas_w, hero.base / canvas_h)
         else:
             focus = (0.5, (horizon or 0.5) + 0.15)
-        light_map, glow = light_fields(light, width, height, focus, horizon)
-        canvas *= light_map
-        if glow is not None:
-            canvas += glow
-        if hint is not None:
-            match_tone(canvas, hint)
-        if glossy:
-            for place, cutout in zip(placements, cutouts, strict=True):
-                reflect_product(canvas, cutout, place, 0.28)
-        # Dither the set (not the products) so smooth gradients do not band in 8 bits.
-        canvas += fine_grain(base_seed, width, height)[..., None] * np.float32(1.0 / 255.0)
+            if mx or my:
+                focus = ((mx + focus[0] * width) / canvas_w, (my + focus[1] * height) / canvas_h)
+        light_map, glow = light_fields(light, canvas_w, canvas_h, focus, canvas_horizon)
+        grain = fine_grain(base_seed, canvas_w, canvas_h)[..., None] * np.float32(1.0 / 255.0)
+        tone = self._light_set(
+            canvas, shadow, light_map, glow, hint, None, glossy, placements, cutouts, grain
+        )
+        if bare is not None:
+            # The same light, tone and grain: where no prop stood, both plates are identical.
+            self._light_set(
+                bare, shadow, light_map, glow, hint, tone, glossy, placements, cutouts, grain
+            )
+        gains = [self._harmonise(light, light_map, place) for place in placements]
 
-        # The set saturates like a photo would before the products go in; blending a product's
-        # soft edge with an over-range backdrop would leave a glowing rim.
-        np.clip(canvas, 0.0, 1.0, out=canvas)
-        for place, cutout in zip(placements, cutouts, strict=True):
-            composite_product(canvas, cutout, place, self._harmonise(light, light_map, place))
-
-        np.clip(canvas, 0.0, 1.0, out=canvas)
-        rgb = np.asarray(cv2.convertScaleAbs(canvas, alpha=255.0), np.uint8)
-        # Whether each product stayed faithful is checked after any engine, by the pipeline.
-        placed = [PlacedProduct(index=p.index, box=p.box) for p in placements]
-        placed.sort(key=lambda p: p.index)
         scene: dict[str, object] = {
             **spec,
             "render": {
@@ -227,20 +308,69 @@ class StudioSceneComposer:
                 "style": hint.as_dict() if hint is not None else None,
             },
         }
-        return RenderedImage(rgb=rgb, scene=scene, placements=placed)
+        return SceneLayers(
+            plate=canvas,
+            bare=bare,
+            dressing=dressing,
+            cutouts=cutouts,
+            placements=placements,
+            gains=gains,
+            podiums=podiums,
+            frame=(mx, my, width, height),
+            horizon=canvas_horizon,
+            light=light,
+            palette=palette,
+            scene=scene,
+        )
 
     @staticmethod
-    def _shadows(
+    def _light_set(
         canvas: FloatArray,
+        shadow: FloatArray | None,
+        light_map: FloatArray,
+        glow: FloatArray | None,
+        hint: StyleHint | None,
+        tone: tuple[np.float32, np.float32] | None,
+        glossy: bool,
+        placements: list[Placement],
+        cutouts: list[ScaledCutout],
+        grain: FloatArray,
+    ) -> tuple[np.float32, np.float32] | None:
+        """The set's shadows, light, tone, reflections and grain, in place; the tone applied
+        (measured on this canvas unless ``tone`` is given)."""
+        if shadow is not None:
+            canvas *= 1.0 - shadow[..., None]
+        canvas *= light_map
+        if glow is not None:
+            canvas += glow
+        if hint is not None:
+            if tone is None:
+                tone = tone_gain(canvas, hint)
+            canvas *= tone[0]
+            canvas += tone[1]
+        if glossy:
+            for place, cutout in zip(placements, cutouts, strict=True):
+                reflect_product(canvas, cutout, place, 0.28)
+        # Dither the set (not the products) so smooth gradients do not band in 8 bits.
+        canvas += grain
+        # The set saturates like a photo would before the products go in; blending a product's
+        # soft edge with an over-range backdrop would leave a glowing rim.
+        np.clip(canvas, 0.0, 1.0, out=canvas)
+        return tone
+
+    @staticmethod
+    def _shadow_map(
+        shape: tuple[int, int],
         placements: list[Placement],
         cutouts: list[ScaledCutout],
         light: Light,
         top_down: bool,
         on_podiums: bool,
-    ) -> None:
+    ) -> FloatArray | None:
+        """How much each pixel of the set the products' shadows darken (None: no products)."""
         if not placements:
-            return
-        shadow = np.zeros(canvas.shape[:2], np.float32)
+            return None
+        shadow = np.zeros(shape, np.float32)
         length = light.shadow_length * (0.35 if on_podiums else 1.0)
         for place, cutout in zip(placements, cutouts, strict=True):
             cast_shadow(
@@ -253,7 +383,7 @@ class StudioSceneComposer:
                 light.shadow_softness,
                 light.shadow_opacity,
             )
-        canvas *= 1.0 - shadow[..., None]
+        return shadow
 
     @staticmethod
     def _harmonise(light: Light, light_map: FloatArray, place: Placement) -> FloatArray:

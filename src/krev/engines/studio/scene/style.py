@@ -15,7 +15,7 @@ import numpy.typing as npt
 from krev.engines.base import RGBImage
 from krev.engines.studio.scene.palette import Palette, mix, rgb_hex
 
-__all__ = ["StyleHint", "apply_style_palette", "match_tone", "style_hint"]
+__all__ = ["StyleHint", "apply_style_palette", "match_tone", "style_hint", "tone_gain"]
 
 # float32 arrays; typed loosely because OpenCV's stubs do not carry dtypes through.
 FloatArray = npt.NDArray[Any]
@@ -94,8 +94,11 @@ def apply_style_palette(palette: Palette, hint: StyleHint, strength: float = 0.7
     )
 
 
-def match_tone(scene: FloatArray, hint: StyleHint, strength: float = 0.6) -> None:
-    """Move the scene's brightness and contrast toward the reference's, in place."""
+def tone_gain(
+    scene: FloatArray, hint: StyleHint, strength: float = 0.6
+) -> tuple[np.float32, np.float32]:
+    """The (gain, offset) that move the scene's brightness and contrast toward the
+    reference's. Measured once per set, so a video's plate without props takes the same."""
     small = cv2.resize(scene, (64, 64), interpolation=cv2.INTER_AREA)
     luma = small @ _LUMA
     mean, std = float(luma.mean()), float(luma.std())
@@ -103,5 +106,11 @@ def match_tone(scene: FloatArray, hint: StyleHint, strength: float = 0.6) -> Non
     target_std = std + (hint.contrast - std) * strength
     gain = np.float32(min(2.0, max(0.5, target_std / max(std, 1e-3))))
     offset = np.float32(target_mean - mean * gain)
+    return gain, offset
+
+
+def match_tone(scene: FloatArray, hint: StyleHint, strength: float = 0.6) -> None:
+    """Move the scene's brightness and contrast toward the reference's, in place."""
+    gain, offset = tone_gain(scene, hint, strength)
     scene *= gain
     scene += offset
