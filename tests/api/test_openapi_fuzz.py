@@ -26,13 +26,15 @@ from tests.support.fake_graph import FakeGraph
 
 # Schema-valid yet meaningless input is rightly refused here: a URL that serves no image, an
 # opaque cursor this API never issued, a product or preset that does not exist, an event_time
-# outside Meta's 7 days, an inspiration image that is not one.
+# outside Meta's 7 days, an inspiration image that is not one, a video prompt naming a subject
+# the studio engine cannot draw.
 CONTENT_DEPENDENT_OPERATIONS = {
     "POST /api/v1/products",
     "GET /api/v1/products",
     "PATCH /api/v1/products",
     "POST /api/v1/images",
     "POST /api/v1/ads",
+    "POST /api/v1/videos",
     "POST /api/v1/conversions/meta",
     "GET /api/v1/generations",
     "GET /api/v1/credits/history",
@@ -57,10 +59,14 @@ def test_every_operation_conforms_to_the_schema(
 ) -> None:
     # No workers and a short wait: job-creating POSTs answer 202 at once instead of waiting.
     # A rate limit no fuzzer reaches, so every operation is exercised past it.
-    unlimited = DEFAULT_PLANS["pro"].model_copy(update={"rate_limit": "1000000/minute"})
+    # No cap on queued jobs either (none runs here): the fuzzer's accepted jobs pile up.
+    unlimited = DEFAULT_PLANS["pro"].model_copy(
+        update={"rate_limit": "1000000/minute", "max_active_jobs": 1_000_000}
+    )
     runtime = build_runtime(
         make_settings(
             sync_wait_seconds=0.1,
+            video_sync_wait_seconds=0.1,
             conversions_wait_seconds=0.5,
             meta_graph_url=graph.url,
             plans={**DEFAULT_PLANS, "pro": unlimited},

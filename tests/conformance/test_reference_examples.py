@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import av
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
@@ -31,6 +32,7 @@ from tests.catalog.conftest import photo_bytes
 from tests.conftest import Account
 from tests.conversions.conftest import ACCESS_TOKEN, PIXEL_ID, configure
 from tests.generations.stack import JOB_PLANS
+from tests.images.conftest import create_product
 from tests.support.fake_graph import FakeGraph
 from tests.support.fake_openai_images import FakeOpenAIImages
 from tests.support.origin_server import OriginServer
@@ -39,6 +41,7 @@ EXAMPLES = json.loads((Path(__file__).parent / "reference_examples.json").read_t
 REFERENCE = Path(__file__).parents[3] / "shared" / "seed" / "krev-api-reference.txt"
 IMAGES_KEY = "sk-conformance-images-key"
 PRODUCT_PHOTO = 4  # a blue box on white (tests/support/product_photos.py)
+SNEAKERS_PHOTO = 16  # a shoe
 
 
 @pytest.fixture
@@ -302,6 +305,24 @@ def test_every_reference_example_answers_as_the_reference_shows(
     assert len(ads["ad_copies"]) == 2 and ads["ad_copy"] == ads["ad_copies"][0]
     assert [r.endpoint for r in images_api.requests[2:]] == ["edits", "edits"]
 
+    # Generate Video, the reference's own example: a text-only prompt. The studio video engine
+    # draws sets and the caller's products, and there are no sneakers in the catalog yet
+    # (``divergences``); once a pair is uploaded, the example as written films them.
+    video_example = example("Generate Video")
+    refused = replay.send(video_example)
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["code"] == "subject_not_renderable"
+    assert "sneakers" in refused.json()["error"]
+    create_product(client, account, SNEAKERS_PHOTO, name="Sneakers")
+    video = conforms("Generate Video", replay.send(video_example))["data"]
+    assert (video["duration"], video["credits_used"]) == (5, 400)
+    mp4 = client.get(video["video_url"])
+    assert mp4.status_code == 200 and mp4.headers["content-type"] == "video/mp4"
+    with av.open(io.BytesIO(mp4.content)) as container:
+        stream = container.streams.video[0]
+        assert (stream.codec_context.width, stream.codec_context.height) == (1920, 1080)
+        assert sum(1 for _ in container.decode(video=0)) == 5 * 24
+
     # Meta Conversions, once the account's pixel is set (the endpoint requires one). As
     # written, the example is one Meta would refuse twice over (``divergences``): each refusal
     # is checked by name, then the example is sent with just those two things mended.
@@ -325,10 +346,10 @@ def test_every_reference_example_answers_as_the_reference_shows(
     [batch] = graph.batches
     assert batch.events[0]["event_id"] == "order_123"
 
-    # Check Credits: 80 spent on the images, 80 on the ads.
+    # Check Credits: 80 spent on the images, 80 on the ads, 400 on the video.
     credits = conforms("Check Credits", replay.send(example("Check Credits")))["data"]
     plan = JOB_PLANS["pro"]
-    assert credits["credits"]["current"] == plan.monthly_credits - 160
+    assert credits["credits"]["current"] == plan.monthly_credits - 560
     assert credits["credits"]["limit"] == plan.monthly_credits
     assert credits["plan"] == "pro"
 

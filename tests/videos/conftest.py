@@ -35,15 +35,14 @@ SIZES = {
 def settings(request: pytest.FixtureRequest, make_settings: Callable[..., Settings]) -> Settings:
     # A generous wait window: parallel test processes share two cores, and these tests read
     # the synchronous answer. A test may add settings of its own (indirect parametrization).
-    overrides: dict[str, Any] = getattr(request, "param", {})
-    return make_settings(
-        plans=JOB_PLANS,
-        embedded_workers=2,
-        sync_wait_seconds=120.0,
-        video_sync_wait_seconds=300.0,
-        fetch_allowlist=["127.0.0.1"],
-        **overrides,
-    )
+    values: dict[str, Any] = {
+        "plans": JOB_PLANS,
+        "embedded_workers": 2,
+        "sync_wait_seconds": 120.0,
+        "video_sync_wait_seconds": 300.0,
+        "fetch_allowlist": ["127.0.0.1"],
+    }
+    return make_settings(**{**values, **getattr(request, "param", {})})
 
 
 def post_video(client: TestClient, account: Account, body: Any, **headers: str) -> Any:

@@ -71,6 +71,61 @@ PEOPLE_WORDS: tuple[str, ...] = (
 )
 
 
+# How a video moves and is cut, not what it shows: taken out of the prompt before its subject
+# is read (the image grammar would take "slow" in "slow pan" for a thing to show).
+MOTION_PHRASES: tuple[str, ...] = (
+    "camera",
+    "cinematic",
+    "video",
+    "clip",
+    "footage",
+    "shot",
+    "shots",
+    "slow motion",
+    "slow-motion",
+    "slow",
+    "slowly",
+    "smooth",
+    "smoothly",
+    "quick",
+    "fast",
+    "gentle",
+    "gently",
+    "pan",
+    "pans",
+    "panning",
+    "push in",
+    "push-in",
+    "pull out",
+    "pull-out",
+    "pull back",
+    "zoom",
+    "zoom in",
+    "zoom out",
+    "zooming",
+    "dolly",
+    "truck",
+    "tracking",
+    "tilt",
+    "orbit",
+    "orbiting",
+    "spin",
+    "spinning",
+    "rotate",
+    "rotating",
+    "360",
+    "reveal",
+    "reveals",
+    "handheld",
+    "cuts",
+    "cut",
+    "transition",
+    "transitions",
+    "loop",
+    "seconds",
+)
+
+
 def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
     alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
     return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
@@ -78,6 +133,7 @@ def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
 
 _UGC = _phrase_pattern(UGC_PHRASES)
 _PEOPLE = _phrase_pattern(PEOPLE_WORDS)
+_MOTION = _phrase_pattern(MOTION_PHRASES)
 
 
 def ugc_words(prompt: str) -> list[str]:
@@ -88,6 +144,15 @@ def ugc_words(prompt: str) -> list[str]:
 def people_named(prompt: str) -> list[str]:
     """The people the prompt puts on camera, lower-cased, in order."""
     return list(dict.fromkeys(match.group(0).lower() for match in _PEOPLE.finditer(prompt)))
+
+
+def scene_words(prompt: str, *, ugc: bool = False) -> str:
+    """The prompt less its camera and editing words, what the subject is read from; for a UGC
+    edit, less its creator words and the people it would film too (listed as ignored)."""
+    text = _MOTION.sub(" ", prompt)
+    if ugc:
+        text = _PEOPLE.sub(" ", _UGC.sub(" ", text))
+    return " ".join(text.split())
 
 
 def choose_workflow(prompt: str, *, source_image: bool, product: bool) -> Workflow:

@@ -187,20 +187,32 @@ async def create_video(
             recorded = str(_owned_product(session, user_id, body.product_id))
         elif source is None:
             requested = [body.product_id] if body.product_id is not None else []
-            subject = images.subject_for(
-                session,
-                user_id,
-                body.prompt,
-                requested,
-                scene,
-                renders_subjects=engine_renders_subjects(engine),
-                use="videos",
-            )
+            try:
+                subject = images.subject_for(
+                    session,
+                    user_id,
+                    routing.scene_words(body.prompt, ugc=workflow == "ugc"),
+                    requested,
+                    scene,
+                    renders_subjects=engine_renders_subjects(engine),
+                    use="videos",
+                )
+            except images.SubjectNotRenderable as refused:
+                if workflow != "ugc":
+                    raise
+                raise images.SubjectNotRenderable(
+                    "A UGC edit from the studio engine shows one of your products: pass its "
+                    "product_id (or an image of it as source_image). The prompt names none "
+                    "of your ready products.",
+                    extra=refused.extra,
+                ) from refused
             products = subject.products
         people: list[str] = []
         if workflow == "ugc" and not engine_renders_subjects(engine):
             people = routing.people_named(body.prompt)
-            scene["ignored"] = list(dict.fromkeys([*scene.get("ignored", []), *people]))
+            ignored_before = scene.get("ignored")
+            earlier = list(ignored_before) if isinstance(ignored_before, list) else []
+            scene["ignored"] = list(dict.fromkeys([*earlier, *people]))
         job = VideoJob(
             engine=engine,
             prompt=body.prompt,
