@@ -62,6 +62,8 @@ COPY_STATE = "video_copy"
 # The copy style each workflow's words are written in.
 COPY_STYLE = {"ugc": "social_proof"}
 DEFAULT_COPY_STYLE = "performance"
+# What the copywriter is told beside the products: the prompt is a scene, not a brief.
+VIDEO_BRIEF = "Product video"
 
 
 @dataclass
@@ -111,11 +113,17 @@ class RenderedVideo:
 
 def write_words(settings: Settings, job: VideoJob, seed: int) -> Words:
     """The video's hook, benefit and call to action from the configured copywriter (which falls
-    back to the embedded one and says so); a UGC edit's captions are its script."""
+    back to the embedded one and says so); a UGC edit's captions are its script.
+
+    Words sell a product: a video that shows none (a set, a user's photo) has none. The
+    copywriter is briefed with the products, not the prompt, which describes a scene and its
+    camera ("on marble, slow push in"), not what to say about the product."""
+    if not job.products:
+        return Words(VideoCopy(), [], "none")
     style = style_by_id(COPY_STYLE.get(job.workflow, DEFAULT_COPY_STYLE))
     assert style is not None
     request = CopyRequest(
-        brief=job.prompt,
+        brief=VIDEO_BRIEF,
         style_id=style.id,
         style_name=style.name,
         tone=style.tone,
@@ -364,12 +372,16 @@ def _generate(ctx: JobContext, job: VideoJob, scratch: Path) -> JobOutcome:
         frames=rendered.frames,
         audio=sound.output,
         scene=scene,
-        copy_text={
-            "hook": words.copy.hook,
-            "benefit": words.copy.benefit,
-            "cta": words.copy.cta,
-            "engine": words.engine,
-        },
+        copy_text=(
+            {
+                "hook": words.copy.hook,
+                "benefit": words.copy.benefit,
+                "cta": words.copy.cta,
+                "engine": words.engine,
+            }
+            if job.products
+            else None
+        ),
         ignored=job.ignored,
         product_ids=[str(product.id) for product in job.products],
         recorded_product_id=job.recorded_product_id,
