@@ -117,3 +117,84 @@ class SpeechEngine(Protocol):
     name: str
 
     def speak(self, text: str) -> Speech: ...
+
+
+# --- video models (local and hosted) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VideoModelCapabilities:
+    """What a video model can do, for the capabilities endpoint and for accepting a job."""
+
+    text_to_video: bool
+    """Draws what a prompt asks for with no image (the prompt's subject from text alone)."""
+    image_to_video: bool
+    """Animates a first frame it is given (a source image, or the studio still of a product)."""
+    native_audio: bool = False
+    """Makes a soundtrack of its own (``audio_mode: native``)."""
+    durations: tuple[int, ...] = ()
+    """The whole seconds it renders; empty: any from 4 to 15. A duration it does not offer is
+    rendered at the nearest longer one it does and cut (or the longest, and held on its
+    last frame) by the pipeline's normalisation."""
+
+
+@dataclass(frozen=True)
+class VideoGenerationRequest:
+    """One clip to generate."""
+
+    prompt: str
+    width: int
+    height: int
+    duration: int
+    fps: int = FPS
+    first_frame: RGBImage | None = None
+    """The frame to start from (image-to-video): the user's source image, or the studio still
+    of a product in its scene; None: text-to-video."""
+    audio: bool = False
+    """Ask for the model's own audio (``audio_mode: native``) where it has some."""
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class GeneratedVideo:
+    """A clip a model made, in whichever form it has it: a file it wrote, encoded bytes, or a
+    URL to copy now (through the SSRF-safe fetcher). The pipeline normalises any of them to
+    Krev's MP4 (size, 24 fps, exact frame count, audio) before storing it."""
+
+    path: str | None = None
+    data: bytes | None = None
+    url: str | None = None
+    has_audio: bool = False
+
+
+class VideoGenerator(Protocol):
+    """A video model that answers within one call (a local pipeline)."""
+
+    id: str
+    capabilities: VideoModelCapabilities
+
+    def generate(self, request: VideoGenerationRequest) -> GeneratedVideo: ...
+
+
+@dataclass(frozen=True)
+class RemoteVideoStatus:
+    """A hosted video job as the provider reports it."""
+
+    state: Literal["pending", "succeeded", "failed", "cancelled"]
+    video: GeneratedVideo | None = None
+    error: Exception | None = None
+    """Why it failed (state "failed"): a ``krev.engines.providers.ProviderError``."""
+    poll_after: float | None = None
+
+
+class RemoteVideoGenerator(Protocol):
+    """A hosted video model that queues (fal, Replicate): submit, then poll until done."""
+
+    id: str
+    capabilities: VideoModelCapabilities
+
+    def submit(self, request: VideoGenerationRequest) -> str: ...
+
+    def poll(self, job_id: str) -> RemoteVideoStatus: ...
+
+    def cancel(self, job_id: str) -> None: ...
