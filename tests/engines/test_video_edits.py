@@ -11,7 +11,6 @@ import pytest
 
 from krev.engines.studio.scene import FIDELITY_THRESHOLD, product_fidelity
 from krev.engines.studio.video import StudioVideoEngine, StudioVideoPlan
-from krev.engines.studio.video.compositor import rgb
 from krev.engines.video import FPS, VideoCopy, VideoRequest
 from tests.support.videos import cutout, photo
 
@@ -99,7 +98,7 @@ def test_tall_edit_text_avoids_the_bottom_band_and_the_products() -> None:
     for overlay in plan.overlays:
         for index in range(overlay.start, overlay.end, 6):
             frame = plan.frame(index)
-            changed = np.abs(frame.astype(int) - rgb(plan.picture(index)).astype(int)).max(axis=2)
+            changed = np.abs(frame.astype(int) - plan.picture(index).astype(int)).max(axis=2)
             ys, xs = np.nonzero(changed > 8)
             if ys.size == 0:
                 continue
@@ -124,7 +123,7 @@ def test_other_shapes_show_the_whole_tall_edit_in_the_middle(width: int, height:
         index = (overlay.start + overlay.end) // 2
         frame = plan.frame(index)
         assert frame.shape == (height, width, 3)
-        picture = rgb(plan.picture(index))
+        picture = plan.picture(index)
         column = frame[:, left : left + inner_w]
         changed = np.abs(column.astype(int) - picture.astype(int)).max(axis=2) > 8
         ys, xs = np.nonzero(changed)

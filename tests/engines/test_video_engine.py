@@ -12,7 +12,6 @@ import pytest
 from krev.engines.studio.scene import FIDELITY_THRESHOLD, product_fidelity
 from krev.engines.studio.scene.composite import trim_box
 from krev.engines.studio.video import StudioVideoEngine, StudioVideoPlan
-from krev.engines.studio.video.compositor import rgb
 from krev.engines.video import FPS, VideoCopy, VideoRequest
 from tests.support.videos import cutout
 
@@ -134,7 +133,7 @@ def test_products_are_where_the_boxes_say_and_undistorted(seed: int, count: int)
 
 def unworded(plan: StudioVideoPlan, index: int) -> np.ndarray:
     """The same frame without its words."""
-    return rgb(plan.picture(index))
+    return plan.picture(index)
 
 
 def test_copy_appears_where_and_when_planned() -> None:

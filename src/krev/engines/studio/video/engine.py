@@ -24,13 +24,14 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
 from krev.engines.base import RGBImage, SceneRequest
 from krev.engines.studio.scene.composer import StudioSceneComposer
 from krev.engines.studio.video.camera import Pose, card_matrix, transform_box
-from krev.engines.studio.video.compositor import Compositor, crossfade, rgb, wipe
+from krev.engines.studio.video.compositor import Compositor, crossfade, rgb, wipe, wipe_cover
 from krev.engines.studio.video.layers import Layers, from_photo, from_scene
 from krev.engines.studio.video.overlays import (
     Overlay,
@@ -157,30 +158,59 @@ class StudioVideoPlan:
     # --- drawing -------------------------------------------------------------------------
 
     def frame(self, index: int) -> RGBImage:
-        """Frame ``index``, (height, width, 3) uint8."""
+        """Frame ``index``, (height, width, 3) uint8, a new array."""
         if not 0 <= index < self.request.frame_count:
             raise IndexError(f"frame {index} of {self.request.frame_count}")
-        picture = self.picture(index)
-        for card in self._overlay_cards():
-            blend_card(picture, card, card.overlay.opacity(index))
+        cards = self._overlay_cards()
+        picture = self._picture(index)
+        scratch = self._compositor.scratch
+        for card in cards:
+            blend_card(picture, card, card.overlay.opacity(index), scratch)
         if self.reframe is not None:
-            picture = self.reframe.apply(picture)
+            picture = self.reframe.apply(picture, scratch)
         return rgb(picture)
 
-    def picture(self, index: int) -> U8:
-        """Frame ``index`` without its words, RGBA at the composed size."""
-        moment = self.timeline.at(index)
-        a = self._draw(moment.shot, index)
-        if moment.incoming is None:
-            return a
-        b = self._draw(moment.incoming, index)
-        if moment.incoming.shot.transition == "wipe":
-            return wipe(a, b, moment.weight, moment.incoming.reverse)
-        return crossfade(a, b, moment.weight)
+    def picture(self, index: int) -> RGBImage:
+        """Frame ``index`` without its words, at the composed size (9:16 for a creator edit),
+        RGB, a new array."""
+        return rgb(self._picture(index))
 
-    def _draw(self, shot: ShotPlan, index: int) -> U8:
-        return self._compositor.draw(
-            self.layers[shot.layers], shot.pose(index), shot.sweep_at(index)
+    def _picture(self, index: int, compositor: Compositor | None = None) -> U8:
+        """Frame ``index`` without its words, RGBA in this thread's working buffer (of
+        ``compositor``, the plan's own unless given)."""
+        compositor = compositor or self._compositor
+        scale = compositor.size[0] / self.size[0]
+        moment = self.timeline.at(index)
+
+        def draw(shot: ShotPlan, into: str, columns: tuple[int, int] | None = None) -> U8:
+            pose = shot.pose(index)
+            if scale != 1.0:
+                pose = replace(pose, zoom=pose.zoom * scale)
+            layers = self.layers[shot.layers]
+            return compositor.draw(layers, pose, shot.sweep_at(index), into, columns)
+
+        a = draw(moment.shot, "a")
+        incoming = moment.incoming
+        if incoming is None:
+            return a
+        if incoming.shot.transition == "wipe":
+            # Only what the wipe shows of the incoming shot is drawn.
+            width = compositor.size[0]
+            cover = wipe_cover(width, moment.weight)
+            if cover == 0:
+                return a
+            columns = (width - cover, width) if incoming.reverse else (0, cover)
+            return wipe(a, draw(incoming, "b", columns), moment.weight, incoming.reverse)
+        return crossfade(a, draw(incoming, "b"), moment.weight)
+
+    def _sample(self, index: int) -> U8:
+        """Frame ``index`` without words, drawn at half size and enlarged: enough to judge
+        the contrast of a text over it, at a quarter of the cost."""
+        width, height = self.size
+        half = Compositor((max(8, width // 2), max(8, height // 2)))
+        picture = self._picture(index, half)
+        return np.asarray(
+            cv2.resize(rgb(picture), (width, height), interpolation=cv2.INTER_NEAREST), np.uint8
         )
 
     def _overlay_cards(self) -> list[OverlayCard]:
@@ -194,7 +224,7 @@ class StudioVideoPlan:
                         overlay.start + span // 2,
                         overlay.end - 1 - span // 8,
                     }
-                    samples = [rgb(self.picture(i)) for i in sorted(probes)]
+                    samples = [self._sample(i) for i in sorted(probes)]
                     accent = self.layers[0].accent
                     card = render_overlay(overlay, self.size, samples, accent)
                     if card is not None:

@@ -35,7 +35,7 @@ from krev.engines.studio.text import (
     scrim_opacity,
     text_mask,
 )
-from krev.engines.studio.video.compositor import lay_over
+from krev.engines.studio.video.compositor import Scratch, lay_over
 
 __all__ = [
     "Overlay",
@@ -324,10 +324,11 @@ def render_overlay(
     # The panel: around the letters (padded), or the button.
     ix, iy, iw, ih = ink
     panel = (ix - pad_x, iy - pad_y, iw + 2 * pad_x, ih + 2 * pad_y)
-    area_x0 = min(panel[0], *(p.x for _, p in pieces))
-    area_y0 = min(panel[1], *(p.y for _, p in pieces))
-    area_x1 = max(panel[0] + panel[2], *(p.x + p.width for _, p in pieces))
-    area_y1 = max(panel[1] + panel[3], *(p.y + p.block.height for _, p in pieces))
+    inks = [_ink_box(p.block, p.x, p.y, p.width) for _, p in pieces]
+    area_x0 = min(panel[0], *(b[0] for b in inks))
+    area_y0 = min(panel[1], *(b[1] for b in inks))
+    area_x1 = max(panel[0] + panel[2], *(b[0] + b[2] for b in inks))
+    area_y1 = max(panel[1] + panel[3], *(b[1] + b[3] for b in inks))
     x0, y0 = max(0, area_x0), max(0, area_y0)
     x1, y1 = min(width, area_x1), min(height, area_y1)
     painter = _Painter(x1 - x0, y1 - y0)
@@ -335,13 +336,17 @@ def render_overlay(
         radius = panel[3] / 2 if button else short * 0.018
         mask = _rounded_mask(panel[2], panel[3], radius)
         painter.lay(mask, scrim_color, opacity, panel[0] - x0, panel[1] - y0)
-    for role, piece in pieces:
+    for (role, piece), (bx0, by0, bw0, _) in zip(pieces, inks, strict=True):
         coverage = text_mask(piece.block, piece.width, "center").astype(np.float32) / 255.0
+        # Only the letters' columns: the card is as small as what it shows.
+        coverage = coverage[:, max(0, bx0 - piece.x) : bx0 - piece.x + bw0]
+        left = max(bx0, piece.x)
         ink_color = text_color
         if role == "brand":
-            brand_ink = _ink_box(piece.block, piece.x, piece.y, piece.width)
-            ink_color, _ = pick_text_color(_pixels(samples, brand_ink), [_WHITE, _INK], AA_NORMAL)
-        painter.lay(coverage, ink_color, 1.0, piece.x - x0, piece.y - y0)
+            ink_color, _ = pick_text_color(
+                _pixels(samples, (bx0, by0, bw0, piece.block.height)), [_WHITE, _INK], AA_NORMAL
+            )
+        painter.lay(coverage, ink_color, 1.0, left - x0, piece.y - y0)
     return OverlayCard(
         overlay=overlay,
         pixels=painter.card(),
@@ -366,7 +371,7 @@ def _contrast_on(under: U8, text: RGB, scrim: RGB, opacity: float) -> float:
     return ratio
 
 
-def blend_card(frame: U8, card: OverlayCard, opacity: float) -> None:
+def blend_card(frame: U8, card: OverlayCard, opacity: float, scratch: Scratch) -> None:
     """Lay ``card`` over the (RGBA) ``frame``, faded to ``opacity``, in place."""
     if opacity <= 0.0:
         return
@@ -379,8 +384,9 @@ def blend_card(frame: U8, card: OverlayCard, opacity: float) -> None:
     pixels = card.pixels[y0 - y : y1 - y, x0 - x : x1 - x]
     region = frame[y0:y1, x0:x1]
     if opacity >= 0.999:
-        lay_over(region, pixels)
+        lay_over(region, pixels, scratch)
         return
-    over = region.copy()
-    lay_over(over, pixels)
+    over = scratch.get("over", y1 - y0, x1 - x0)
+    over[...] = region
+    lay_over(over, pixels, scratch)
     cv2.addWeighted(region, 1.0 - opacity, over, opacity, 0.0, dst=region)
