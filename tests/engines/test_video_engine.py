@@ -12,7 +12,7 @@ import pytest
 from krev.engines.studio.scene import FIDELITY_THRESHOLD, product_fidelity
 from krev.engines.studio.scene.composite import trim_box
 from krev.engines.studio.video import StudioVideoEngine, StudioVideoPlan
-from krev.engines.video import FPS, VideoCopy, VideoRequest
+from krev.engines.video import FPS, VideoCopy, VideoEngine, VideoPlan, VideoRequest
 from tests.support.videos import cutout
 
 ENGINE = StudioVideoEngine()
@@ -201,6 +201,23 @@ def test_text_to_video_shows_the_set_without_products() -> None:
     assert "products" not in plan.scene["layers"]  # type: ignore[operator]
     assert plan.scene["scene"]["lighting"] == "neon"  # type: ignore[index]
     assert np.abs(frames[5].astype(int) - frames[60].astype(int)).mean() > 1.0
+
+
+def test_the_studio_engine_is_a_video_engine() -> None:
+    engine: VideoEngine = ENGINE
+    plan: VideoPlan = engine.plan(
+        VideoRequest(
+            workflow="reference_to_video",
+            prompt=PROMPT,
+            width=320,
+            height=180,
+            duration=4,
+            products=[cutout()],
+        )
+    )
+    assert engine.name == "studio"
+    assert plan.request.frame_count == 96
+    assert plan.shots[0].start == 0
 
 
 def test_refuses_what_it_cannot_render() -> None:

@@ -70,9 +70,12 @@ class VideoRequest:
 class Shot:
     start: int  # first frame
     end: int  # one past the last frame
-    # "push_in", "pull_out", "pan_left", "pan_right", "truck", "reveal", "light_sweep", …
+    # "push_in", "pull_out", "pan_left", "pan_right", "truck", "reveal", "light_sweep", and in
+    # a creator edit "punch_in", "handheld", …
     move: str
-    # how it joins the previous shot: "crossfade", "wipe", "match_cut"; None for the first
+    # how it joins the previous shot: "crossfade", "wipe", "match_cut", "cut" (a creator
+    # edit's hard cut); None for the first. A crossfade or wipe blends two pictures over a few
+    # frames around ``start``: sample frames away from those to judge a product's fidelity.
     transition: str | None = None
 
 

@@ -167,7 +167,9 @@ def _dressing_cards(
         return []
     body = layers.dressing
     if layers.shading is not None:
-        shade = layers.shading
+        # A prop's anti-aliased rim can pass for shade; what touches the prop moves with it.
+        near = cv2.dilate((body & ~layers.shading).astype(np.uint8), np.ones((5, 5), np.uint8))
+        shade = layers.shading & (near == 0)
         plate[shade] = lit[shade]
         body = body & ~shade
     ch, cw = body.shape
