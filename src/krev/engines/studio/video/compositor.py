@@ -181,7 +181,9 @@ class Compositor:
             band = self.scratch.get("band", ch, cw)
             cv2.LUT(self._diagonal(cw, ch), _band_lut(glint, _GLINT), dst=band)
             cv2.multiply(card.headroom, band, dst=band, scale=1.0 / 255.0)
-            pixels = cv2.add(pixels, band, dst=self.scratch.get("lit", ch, cw))
+            lit = self.scratch.get("lit", ch, cw)
+            cv2.add(pixels, band, dst=lit)
+            pixels = lit
         warped = self.scratch.get("card", y1 - y0, x1 - x0)
         cv2.warpAffine(
             pixels,

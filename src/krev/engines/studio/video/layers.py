@@ -446,7 +446,9 @@ def from_photo(image: RGBImage, canvas: tuple[int, int], frame: Box) -> Layers:
     rows = np.flatnonzero(alpha.max(axis=1) > 0.02)
     cols = np.flatnonzero(alpha.max(axis=0) > 0.02)
     x0, x1, y0, y1 = int(cols[0]), int(cols[-1]) + 1, int(rows[0]), int(rows[-1]) + 1
-    card = _card(photo[y0:y1, x0:x1], alpha[y0:y1, x0:x1], x0, y0, 1.0)
+    # The foreground is the photo's subject: the camera keeps it whole, the words keep off it.
+    box = (x0, y0, x1 - x0, y1 - y0)
+    card = _card(photo[y0:y1, x0:x1], alpha[y0:y1, x0:x1], x0, y0, 1.0, box=box)
     # Look between the foreground and the frame's centre: it stays the subject of the moves.
     pivot = ((x0 + x1) / 2 * 0.6 + (fx + fw / 2) * 0.4, (y0 + y1) / 2 * 0.6 + (fy + fh / 2) * 0.4)
     return Layers(
@@ -455,7 +457,7 @@ def from_photo(image: RGBImage, canvas: tuple[int, int], frame: Box) -> Layers:
         cards=[card],
         frame=frame,
         pivot=pivot,
-        subject=None,
+        subject=box,
         names=["background", "foreground"],
         scene=scene,
     )
