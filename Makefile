@@ -15,7 +15,7 @@ TORCH_VENV := .venv-torch
 TORCH_STAMP := $(TORCH_VENV)/.synced-$(shell cat pyproject.toml uv.lock | sha1sum | cut -c1-12)
 TORCH_PIP_ARGS ?=
 
-.PHONY: setup setup-ad-fonts setup-torch setup-fonts run worker migrate test test-fast test-torch lint format typecheck bench docs clean gallery
+.PHONY: setup setup-ad-fonts setup-torch setup-fonts setup-speech run worker migrate test test-fast test-torch lint format typecheck bench docs clean gallery
 
 $(STAMP): pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
@@ -34,6 +34,17 @@ setup-ad-fonts: ## Install the text layout's font packages when missing
 	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 	  $$SUDO apt-get update && \
 	  $$SUDO apt-get install -y --no-install-recommends $(AD_FONT_PACKAGES); }
+
+# The `system` speech engine (KREV_SPEECH_ENGINE=system) runs Debian's flite or espeak-ng as
+# a separate process (espeak-ng is GPL: never imported or linked); the `piper` engine
+# phonemizes with espeak-ng the same way. `make run` works without them (videos then carry captions but no
+# voice); the tests speak with the real binaries, so `make test` installs them when missing.
+SPEECH_PACKAGES := flite espeak-ng
+setup-speech: ## Install the speech engines' programs (flite, espeak-ng) when missing
+	@dpkg -s $(SPEECH_PACKAGES) >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$SUDO apt-get update && \
+	  $$SUDO apt-get install -y --no-install-recommends $(SPEECH_PACKAGES); }
 
 $(TORCH_STAMP): pyproject.toml uv.lock | $(STAMP)
 	@test -x $(TORCH_VENV)/bin/pip || $(PYTHON) -m venv $(TORCH_VENV)
@@ -67,11 +78,11 @@ worker: setup ## Run a job worker process (scale-out mode)
 migrate: setup
 	$(VENV)/bin/krev migrate
 
-test: setup setup-torch setup-fonts ## The whole suite (PostgreSQL/Redis tests skip when absent unless required)
+test: setup setup-torch setup-fonts setup-speech ## The whole suite (PostgreSQL/Redis tests skip when absent unless required)
 	$(VENV)/bin/pytest -n 2 --dist loadfile -m "not torch"
 	$(TORCH_VENV)/bin/pytest -m torch tests/local_diffusion
 
-test-fast: setup setup-torch setup-fonts ## The suite less the model-quality evaluations (-m quality), stopping at the first failure
+test-fast: setup setup-torch setup-fonts setup-speech ## The suite less the model-quality evaluations (-m quality), stopping at the first failure
 	$(VENV)/bin/pytest -n 2 --dist loadfile -m "not quality and not torch" -x -q
 	$(TORCH_VENV)/bin/pytest -m torch tests/local_diffusion -x -q
 

@@ -19,9 +19,14 @@ from krev.platform.runtime import Runtime, create_runtime
 
 log = structlog.get_logger("krev.composition")
 
-# Each generation kind registers its pipeline when its tasks module is imported; videos and
-# chat add theirs here. KREV_PIPELINE_MODULES adds more (plugins, the test suite's).
-PIPELINE_MODULES: tuple[str, ...] = ("krev.catalog.tasks", "krev.images.tasks", "krev.ads.tasks")
+# Each generation kind registers its pipeline when its tasks module is imported; chat adds
+# its own here. KREV_PIPELINE_MODULES adds more (plugins, the test suite's).
+PIPELINE_MODULES: tuple[str, ...] = (
+    "krev.catalog.tasks",
+    "krev.images.tasks",
+    "krev.ads.tasks",
+    "krev.videos.tasks",
+)
 
 
 def build_runtime(settings: Settings) -> Runtime:
@@ -78,6 +83,7 @@ def routers() -> list[APIRouter]:
     from krev.generations.endpoints import router as generations_router
     from krev.health.endpoints import router as health_router
     from krev.images.endpoints import router as images_router
+    from krev.videos.endpoints import router as videos_router
 
     return [
         credits_router,
@@ -89,6 +95,7 @@ def routers() -> list[APIRouter]:
         conversions_router,
         images_router,
         ads_router,
+        videos_router,
         capabilities_router,
         files_router,
         dashboard_router,

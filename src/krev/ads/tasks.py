@@ -155,14 +155,14 @@ def copy_request(job: AdJob, style: AdStyle, seed: int) -> CopyRequest:
         style_name=style.name,
         tone=style.tone,
         copy_shape=style.copy_shape,
-        products=[_copy_product(product) for product in job.products],
+        products=[copy_product(product) for product in job.products],
         brand_context=job.brand_context,
         count=job.image_count,
         seed=seed,
     )
 
 
-def _copy_product(product: ProductInput) -> CopyProduct:
+def copy_product(product: ProductInput) -> CopyProduct:
     return CopyProduct(
         name=product.name or None,
         brand_name=product.brand_name,

@@ -48,7 +48,30 @@ class AdCapabilitiesOut(BaseModel):
     aspect_ratios: list[str] = Field(examples=[["1:1", "4:5", "9:16"]])
 
 
+class VideoCapabilitiesOut(BaseModel):
+    engine: str = Field(description="The engine POST /api/v1/videos uses.", examples=["studio"])
+    fallback: str | None
+    text_only_subjects: bool = Field(
+        description="Whether a prompt with no product_id or source_image can ask for a subject "
+        "(text-to-video). False on the studio engine: a subject must be a catalog product."
+    )
+    workflows: list[str] = Field(
+        description="The routes a request can take, in the order they are tried (docs/videos.md)."
+    )
+    durations: list[int] = Field(description="Shortest and longest duration, seconds.")
+    aspect_ratios: list[str]
+    audio_modes: list[str]
+    native_audio: bool = Field(description="Whether the engine makes audio of its own.")
+    speech_engine: str = Field(description="Who speaks a UGC edit's voice-over.")
+    speech_available: bool = Field(
+        description="Whether the speech engine can speak on this server; without it a UGC edit "
+        "shows captions only."
+    )
+    engines: list[EngineOut] = Field(description="Every video engine this server knows.")
+
+
 class CapabilitiesOut(BaseModel):
     image: ImageCapabilitiesOut
     product_analysis: AnalysisCapabilitiesOut
     ad: AdCapabilitiesOut
+    video: VideoCapabilitiesOut

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from krev.engines.studio.ads.styles import STYLES
+from krev.engines.video import WORKFLOWS
 from krev.platform.config import Settings
 from krev.providers import registry
 from krev.providers.copywriting import copy_chain
+from krev.videos.schemas import MAX_DURATION, MIN_DURATION, AudioMode, VideoAspectRatio
 
 STUDIO_NOTE = (
     "The studio engine composites your catalog products into rendered studio sets. A prompt "
@@ -63,4 +65,33 @@ def capabilities(settings: Settings) -> dict[str, Any]:
             "styles": [style.id for style in STYLES],
             "aspect_ratios": ["1:1", "4:5", "9:16"],
         },
+        "video": video_capabilities(settings),
+    }
+
+
+def _engines(settings: Settings, capability: str) -> list[dict[str, Any]]:
+    return [
+        {"id": spec.id, "configured": not spec.missing(settings), "description": spec.description}
+        for spec in registry.specs(capability)
+    ]
+
+
+def video_capabilities(settings: Settings) -> dict[str, Any]:
+    engine = registry.engine_of(settings, "video")
+    speech = registry.engine_of(settings, "speech")
+    return {
+        "engine": engine,
+        "fallback": registry.fallback_of(settings, "video"),
+        "text_only_subjects": engine != "studio",
+        "workflows": list(WORKFLOWS),
+        "durations": [MIN_DURATION, MAX_DURATION],
+        "aspect_ratios": list(get_args(VideoAspectRatio)),
+        "audio_modes": list(get_args(AudioMode)),
+        "native_audio": False,
+        "speech_engine": speech,
+        # A configured engine with nothing to say at start-up can speak (a system engine
+        # without flite or espeak-ng says so, and videos then carry captions only).
+        "speech_available": registry.is_configured(settings, "speech", speech)
+        and not registry.spec("speech", speech).notices(settings),
+        "engines": _engines(settings, "video"),
     }

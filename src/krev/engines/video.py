@@ -59,6 +59,10 @@ class VideoRequest:
     source_image: RGBImage | None = None  # image_to_video, or ugc without a product
     copy: VideoCopy = field(default_factory=VideoCopy)
     captions: list[str] = field(default_factory=list)  # ugc: the voice-over's lines, in order
+    caption_times: list[tuple[float, float]] = field(default_factory=list)
+    """(start, end) seconds of each caption, as the voice speaks it. Given, the captions are
+    the whole script, the copy's hook first and its call to action last; empty, the engine
+    times ``captions`` itself."""
     seed: int = 0
 
     @property

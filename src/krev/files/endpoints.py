@@ -1,11 +1,19 @@
-"""GET /storage/{key}: serves local-storage objects to holders of a valid signed URL, and an
-image as PNG or JPEG on request (``?format=png|jpeg``, krev.files.renditions).
+"""GET /storage/{key}: serves stored objects to holders of a valid signed URL, and an image
+as PNG or JPEG on request (``?format=png|jpeg``, krev.files.renditions).
+
+Every URL the API hands out for an object is one of these, whichever the storage: with local
+storage the bytes come from the file, with S3 they are streamed from the bucket through this
+process. The bucket's own presigned URLs would spare the API the bytes, but SigV4 signs their
+whole query, so no ``&format=`` could be added to them, and a redirect to one is a step that
+clients such as httpx do not take by default.
 
 Byte ranges follow RFC 9110 section 14: a ``Range`` this route cannot read (another unit,
 bad syntax, too many ranges) is ignored and the whole object served, as the RFC allows; a
 range set none of whose ranges overlaps the object is a 416 in the error envelope, with
-``Content-Range: bytes */<size>``. Starlette's FileResponse sends the bytes, and is handed
+``Content-Range: bytes */<size>``. Starlette's FileResponse sends a local file, and is handed
 only ranges already checked here, so its own plain-text 400 and 416 never reach a client.
+From S3, one range is read from the bucket as asked; several are answered with the whole
+object (a multipart answer would cost a read from the bucket per part).
 """
 
 from __future__ import annotations
@@ -18,13 +26,29 @@ from typing import Annotated
 
 from fastapi import Query, Request
 from fastapi.responses import FileResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from krev.errors import BadRequest, Forbidden, NotFound, RangeNotSatisfiable
-from krev.files.renditions import rendition, requested_format
+from krev.errors import (
+    BadRequest,
+    Forbidden,
+    NotFound,
+    RangeNotSatisfiable,
+    ServiceUnavailable,
+)
+from krev.files.renditions import Format, rendition, requested_format
 from krev.platform.deps import RuntimeDep
+from krev.platform.middleware import HEAD_ONLY
 from krev.platform.routing import api_router
-from krev.platform.storage import InvalidObjectKey, LocalStorage, ObjectNotFound, SignatureCheck
+from krev.platform.storage import (
+    InvalidObjectKey,
+    LocalStorage,
+    ObjectInfo,
+    ObjectNotFound,
+    S3Storage,
+    SignatureCheck,
+    StorageUnavailable,
+)
 
 router = api_router(tags=["storage"])
 
@@ -53,7 +77,7 @@ def get_object(
         str | None,
         Query(alias="format", description="png or jpeg: the image converted (once, then kept)."),
     ] = None,
-) -> FileResponse:
+) -> Response:
     # FastAPI hands over the last of repeated values; a URL that carries two is not one we
     # signed, and which of them a cache or proxy in between would read is anyone's guess.
     for name in ("expires", "signature"):
@@ -63,8 +87,6 @@ def get_object(
                 "Use the signed URL exactly as the API returned it."
             )
     storage = runtime.storage
-    if not isinstance(storage, LocalStorage):
-        raise NotFound("Objects are served by the object store's own signed URLs.")
     check = storage.verify_signature(key, expires, signature)
     if check is not SignatureCheck.OK:
         raise Forbidden(_REFUSALS[check])
@@ -72,33 +94,99 @@ def get_object(
         raise BadRequest("Ask for one format (?format=png or ?format=jpeg), not several.")
     # The format is checked before the object is looked up: a URL that can never work says so.
     wanted = requested_format(output_format) if output_format is not None else None
+    max_age = max(0, int(expires or 0) - int(time.time()))
+    cache_control = {"Cache-Control": f"private, max-age={max_age}"}
     try:
-        media_type = storage.content_type(key)
-        if wanted is not None:
-            # The signature covers the object; a rendition is only another encoding of it.
-            converted = rendition(storage, key, media_type, wanted)
-            key, media_type = converted.key, converted.content_type
-        path = storage.local_path(key)
-        found = os.stat(path)
+        if isinstance(storage, LocalStorage):
+            return _from_file(storage, key, wanted, request, cache_control)
+        if isinstance(storage, S3Storage):
+            return _from_bucket(storage, key, wanted, request, cache_control)
     except (InvalidObjectKey, ObjectNotFound, FileNotFoundError):
-        # e.g. a file deleted since the URL was signed
+        # e.g. an object deleted since the URL was signed
         raise NotFound("Object not found.") from None
+    except StorageUnavailable:
+        raise ServiceUnavailable("Object storage is unavailable. Try again shortly.") from None
+    raise NotFound("This storage serves no objects here.")
+
+
+def _from_file(
+    storage: LocalStorage,
+    key: str,
+    wanted: Format | None,
+    request: Request,
+    headers: dict[str, str],
+) -> Response:
+    media_type = storage.content_type(key)
+    if wanted is not None:
+        # The signature covers the object; a rendition is only another encoding of it.
+        converted = rendition(storage, key, media_type, wanted)
+        key, media_type = converted.key, converted.content_type
+    path = storage.local_path(key)
+    found = os.stat(path)
     if not stat.S_ISREG(found.st_mode):
         raise NotFound("Object not found.")
-    ranges = _requested_ranges(request.headers.getlist("range"), found.st_size)
+    ranges = _checked_ranges(request, found.st_size)
+    return _ObjectResponse(
+        path, ranges=ranges or None, stat_result=found, media_type=media_type, headers=headers
+    )
+
+
+def _from_bucket(
+    storage: S3Storage,
+    key: str,
+    wanted: Format | None,
+    request: Request,
+    headers: dict[str, str],
+) -> Response:
+    info = storage.describe(key)
+    if wanted is not None:
+        converted = rendition(storage, key, info.content_type, wanted)
+        if converted.key != key:
+            key, info = converted.key, storage.describe(converted.key)
+    ranges = _checked_ranges(request, info.size)
+    if_range = request.headers.get("if-range")
+    if if_range is not None and not _validator_matches(if_range, info):
+        ranges = None  # the client's copy is not this one: it gets the whole object
+    one_range = ranges[0] if ranges and len(ranges) == 1 else None
+    headers = {**headers, "Accept-Ranges": "bytes"}
+    if info.etag:
+        headers["ETag"] = info.etag
+    if info.last_modified:
+        headers["Last-Modified"] = info.last_modified
+    if one_range is None:
+        status, headers["Content-Length"] = 200, str(info.size)
+    else:
+        first, last = one_range
+        status, headers["Content-Length"] = 206, str(last - first + 1)
+        headers["Content-Range"] = f"bytes {first}-{last}/{info.size}"
+    if request.scope.get(HEAD_ONLY):
+        # The headers are all a HEAD gets: no need to read the object from the bucket.
+        return Response(status_code=status, headers=headers, media_type=info.content_type)
+    return StreamingResponse(
+        storage.open_range(key, one_range),
+        status_code=status,
+        headers=headers,
+        media_type=info.content_type,
+    )
+
+
+def _checked_ranges(request: Request, size: int) -> list[tuple[int, int]] | None:
+    """The request's byte ranges (``_requested_ranges``); 416 when none can be served."""
+    ranges = _requested_ranges(request.headers.getlist("range"), size)
     if ranges == [] and "if-range" not in request.headers:
         raise RangeNotSatisfiable(
-            f"The requested range is outside the object, which is {found.st_size} bytes long.",
-            headers={"Content-Range": f"bytes */{found.st_size}"},
+            f"The requested range is outside the object, which is {size} bytes long.",
+            headers={"Content-Range": f"bytes */{size}"},
         )
-    max_age = max(0, int(expires or 0) - int(time.time()))
-    return _ObjectResponse(
-        path,
-        ranges=ranges or None,
-        stat_result=found,
-        media_type=media_type,
-        headers={"Cache-Control": f"private, max-age={max_age}"},
-    )
+    return ranges
+
+
+def _validator_matches(if_range: str, info: ObjectInfo) -> bool:
+    """Whether ``If-Range`` names this object, as Starlette's FileResponse decides it for a
+    file: a strong comparison, so a weak validator never matches (RFC 9110 section 13.1.5)."""
+    if if_range.startswith("W/"):
+        return False
+    return if_range in (info.etag, info.last_modified)
 
 
 def _requested_ranges(headers: list[str], size: int) -> list[tuple[int, int]] | None:

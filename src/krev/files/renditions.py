@@ -3,10 +3,11 @@ among them): ``?format=png`` or ``?format=jpeg`` on any image's signed URL (``?f
 too, for a PNG or JPEG one).
 
 A rendition is made from the stored original on its first request and kept beside it under
-``<key>.rendition.<format>``, so it is converted once. It is a cache of the original, not an
-object of its own: it is not counted against the plan's storage (it can always be made again),
-and it goes when the original does (``delete_objects``). Two first requests at once may both
-convert; the storage's atomic writes keep one whole file.
+``<key>.rendition.<format>`` (in the bucket, with S3), so it is converted once. It is a cache
+of the original, not an object of its own: it is not counted against the plan's storage (it can
+always be made again), and it goes when the original does (``delete_objects``). Two first
+requests at once may both convert; either storage's writes are atomic (a file renamed into
+place, an S3 PUT), so one whole object is kept.
 """
 
 from __future__ import annotations

@@ -77,8 +77,12 @@ class JobContext(Protocol):
     def progress(self, percent: int) -> None:
         """Report progress 0-100; raises JobCancelled / JobSuperseded when the job must stop."""
 
-    def save_output(self, data: bytes, content_type: str, extension: str) -> str:
-        """Store one output file and return its storage key."""
+    def save_output(
+        self, data: bytes, content_type: str, extension: str, role: str | None = None
+    ) -> str:
+        """Store one output file and return its storage key. Files without a ``role`` are the
+        outputs (``output.urls``, in order); one with a role is shown as ``output.<role>_url``
+        (a video's poster)."""
 
 
 @dataclass
@@ -98,6 +102,8 @@ class PipelineSpec:
     scope: str
     run: Pipeline
     estimate: Estimate
+    priority: int = 0
+    """Queue priority: a worker takes the highest first (videos wait behind images)."""
 
 
 _REGISTRY: dict[str, PipelineSpec] = {}
@@ -105,17 +111,24 @@ DEFAULT_EXPECTED_SECONDS = 5.0
 
 
 def register_pipeline(
-    kind: str, *, scope: str, expected_seconds: float | Estimate = DEFAULT_EXPECTED_SECONDS
+    kind: str,
+    *,
+    scope: str,
+    expected_seconds: float | Estimate = DEFAULT_EXPECTED_SECONDS,
+    priority: int = 0,
 ) -> Callable[[Pipeline], Pipeline]:
     """Register ``run`` for generations of ``kind``, readable with ``scope``; ``expected_seconds``
     (a number, or a function of the job's parameters) is what a client is told to wait before
-    polling (Retry-After on a 202)."""
+    polling (Retry-After on a 202); ``priority`` orders the queue (higher first), so that long
+    jobs (videos) do not hold everyone's short ones behind them."""
     estimate: Estimate = (
         expected_seconds if callable(expected_seconds) else lambda _params: expected_seconds
     )
 
     def decorator(run: Pipeline) -> Pipeline:
-        _REGISTRY[kind] = PipelineSpec(kind=kind, scope=scope, run=run, estimate=estimate)
+        _REGISTRY[kind] = PipelineSpec(
+            kind=kind, scope=scope, run=run, estimate=estimate, priority=priority
+        )
         return run
 
     return decorator
@@ -124,6 +137,11 @@ def register_pipeline(
 def expected_seconds(kind: str, params: Mapping[str, Any] | None) -> float:
     spec = _REGISTRY.get(kind)
     return DEFAULT_EXPECTED_SECONDS if spec is None else spec.estimate(params or {})
+
+
+def queue_priority(kind: str) -> int:
+    spec = _REGISTRY.get(kind)
+    return 0 if spec is None else spec.priority
 
 
 def get_pipeline(kind: str) -> PipelineSpec | None:

@@ -117,6 +117,13 @@ class GenerationRepository(Repository[Generation]):
         self._record_event(generation)
         return generation
 
+    def count_active(self, user_id: uuid.UUID) -> int:
+        """The user's jobs queued or running."""
+        query = select(func.count()).where(
+            Generation.user_id == user_id, Generation.status.in_(("queued", "processing"))
+        )
+        return int(self.session.scalar(query) or 0)
+
     def _find(self, *conditions: ColumnElement[bool], limit: int) -> list[Generation]:
         return list(self.session.scalars(select(Generation).where(*conditions).limit(limit)))
 

@@ -96,15 +96,20 @@ class JobResponse(Response):
         answer: JobAnswer,
         *,
         prefer_async: bool,
+        wait_seconds: float | None = None,
     ) -> None:
         super().__init__(status_code=202)
         self.runtime = runtime
         self.generation_id = generation_id
         self.answer = answer
         self.prefer_async = prefer_async
+        # A kind with its own window (videos take longer than images); else the server's.
+        self.wait_seconds = (
+            runtime.settings.sync_wait_seconds if wait_seconds is None else wait_seconds
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        wait = 0.0 if self.prefer_async else self.runtime.settings.sync_wait_seconds
+        wait = 0.0 if self.prefer_async else self.wait_seconds
         ended = await self._wait(wait)
         # Off the event loop: with every pooled connection held by requests waiting for
         # SQLite's write lock, a checkout blocks, and a blocked loop cannot end their requests.

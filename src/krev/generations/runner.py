@@ -53,6 +53,7 @@ class WorkerJobContext:
     deadline: datetime
     state: dict[str, Any] = field(default_factory=dict)
     files: list[StoredObject] = field(default_factory=list)
+    roles: dict[str, str] = field(default_factory=dict)  # storage key -> role
     cancelled: threading.Event = field(default_factory=threading.Event)
     superseded: threading.Event = field(default_factory=threading.Event)
 
@@ -107,13 +108,17 @@ class WorkerJobContext:
         if self.cancelled.is_set():
             raise JobCancelled()
 
-    def save_output(self, data: bytes, content_type: str, extension: str) -> str:
+    def save_output(
+        self, data: bytes, content_type: str, extension: str, role: str | None = None
+    ) -> str:
         self.raise_if_stopped()
         key = (
             f"users/{self.user_id}/generations/{self.generation_id}/"
             f"{self.attempt}-{len(self.files) + 1}.{extension.lstrip('.')}"
         )
         self.files.append(self.storage.put(key, data, content_type))
+        if role is not None:
+            self.roles[key] = role
         return key
 
     def discard_outputs(self) -> None:
@@ -123,6 +128,7 @@ class WorkerJobContext:
             except Exception:
                 log.exception("output_cleanup_failed", key=stored.key)
         self.files.clear()
+        self.roles.clear()
 
 
 class Heartbeat:
@@ -268,6 +274,7 @@ def _finish_succeeded(ctx: WorkerJobContext, outcome: JobOutcome) -> str | None:
                 ctx.files,
                 outcome.extra,
                 outcome.credits_used,
+                ctx.roles,
             )
     except KrevError as error:  # e.g. the outputs do not fit the plan's storage
         return _finish_failed(ctx, error.message, error.code)

@@ -4,7 +4,7 @@ view, and the events each status change leaves (the outbox; the repository write
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
@@ -12,10 +12,16 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from krev.billing.service import refund_credits, reserve_credits, roll_period_if_due
-from krev.errors import BadRequest, Conflict, MissingScope, NotFound
+from krev.errors import BadRequest, Conflict, MissingScope, NotFound, RateLimited
 from krev.files.service import delete_generation_objects, record_objects
 from krev.generations import repository
-from krev.generations.pipelines import get_pipeline, kinds_for_scopes, registered_kinds, scope_of
+from krev.generations.pipelines import (
+    get_pipeline,
+    kinds_for_scopes,
+    queue_priority,
+    registered_kinds,
+    scope_of,
+)
 from krev.generations.repository import (
     GenerationEventRepository,
     GenerationRepository,
@@ -55,6 +61,14 @@ class GenerationRecord(Protocol):
     completed_at: datetime | None
     source: str
     api_key_id: uuid.UUID | None
+
+
+class TooManyJobs(RateLimited):
+    code = "too_many_jobs"
+
+
+# A job takes seconds to minutes; a client told to come back sooner would only be refused again.
+TOO_MANY_JOBS_RETRY_AFTER = 10
 
 
 def submit(
@@ -98,7 +112,18 @@ def submit(
     repo.link_products(generation.id, product_ids)
     if cost:
         reserve_credits(session, user_id, cost, generation.id, cause=cause)
-    queue.enqueue_after_commit(session, RUN_GENERATION, str(generation.id))
+    # Counted after the reservation, which locks the user's balance: two requests at once
+    # count one after the other. The new job is among those counted.
+    limit = settings.plan(_owner_plan(session, user_id)).max_active_jobs
+    if repo.count_active(user_id) > limit:
+        raise TooManyJobs(
+            f"You have {limit} jobs queued or running, your plan's limit; wait for one to "
+            "finish (GET /api/v1/generations?status=queued lists them) and send this again.",
+            headers={"Retry-After": str(TOO_MANY_JOBS_RETRY_AFTER)},
+        )
+    queue.enqueue_after_commit(
+        session, RUN_GENERATION, str(generation.id), priority=queue_priority(kind)
+    )
     return generation
 
 
@@ -354,6 +379,7 @@ def succeed(
     files: Sequence[StoredObject],
     extra: dict[str, Any],
     credits_used: int | None,
+    roles: Mapping[str, str] | None = None,
 ) -> bool:
     """Record outputs, count their storage and settle credits; False if the job was lost."""
     repo = GenerationRepository(session)
@@ -362,7 +388,7 @@ def succeed(
         return False
     used = generation.credits_reserved if credits_used is None else credits_used
     used = max(0, min(used, generation.credits_reserved))
-    output = {"files": [{"key": f.key, "content_type": f.content_type} for f in files], **extra}
+    output = {"files": [_file_entry(f, (roles or {}).get(f.key)) for f in files], **extra}
     finished = repo.finish_attempt(
         generation_id,
         attempt,
@@ -385,6 +411,11 @@ def succeed(
         cause=generation.cause,
     )
     return True
+
+
+def _file_entry(stored: StoredObject, role: str | None) -> dict[str, str]:
+    entry = {"key": stored.key, "content_type": stored.content_type}
+    return entry if role is None else {**entry, "role": role}
 
 
 def _owner_plan(session: Session, user_id: uuid.UUID) -> str:
@@ -415,9 +446,18 @@ def events_for_user(
 
 
 def output_urls(generation: GenerationRecord, storage: Storage, ttl: int) -> list[str]:
+    """Signed URLs of the outputs, in order (files with a role, such as a poster, are not
+    outputs: ``role_urls``)."""
     if not generation.output:
         return []
-    return [storage.signed_url(f["key"], ttl) for f in generation.output.get("files", [])]
+    files = generation.output.get("files", [])
+    return [storage.signed_url(f["key"], ttl) for f in files if not f.get("role")]
+
+
+def role_urls(generation: GenerationRecord, storage: Storage, ttl: int) -> dict[str, str]:
+    """``<role>_url`` for each output file with a role (a video's ``poster_url``)."""
+    files = (generation.output or {}).get("files", [])
+    return {f"{f['role']}_url": storage.signed_url(f["key"], ttl) for f in files if f.get("role")}
 
 
 def view(
@@ -428,7 +468,11 @@ def view(
     output: dict[str, Any] | None = None
     if generation.status == "succeeded":
         extra = {k: v for k, v in (generation.output or {}).items() if k != "files"}
-        output = {"urls": output_urls(generation, storage, ttl), **extra}
+        output = {
+            "urls": output_urls(generation, storage, ttl),
+            **role_urls(generation, storage, ttl),
+            **extra,
+        }
     position = (
         queue_position(executor, generation.queued_at) if generation.status == "queued" else None
     )

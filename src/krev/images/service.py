@@ -247,36 +247,66 @@ def subject_of(
     body: ImageRequest,
     scene: dict[str, Any],
 ) -> Subject:
-    """The products the image shows and what the prompt asks to show.
+    """The products the image shows and what the prompt asks to show (``subject_for`` with
+    the configured image engine)."""
+    return subject_for(
+        session,
+        user_id,
+        body.prompt,
+        requested_product_ids(body),
+        scene,
+        renders_subjects=engine_renders_subjects(settings),
+    )
 
-    With ``product_id``/``product_ids`` they are the subject; whatever else the prompt names
-    that the engine cannot draw is left out and listed in ``scene["ignored"]``. Without them, a
+
+def subject_for(
+    session: Session,
+    user_id: uuid.UUID,
+    prompt: str,
+    requested: Sequence[uuid.UUID],
+    scene: dict[str, Any],
+    *,
+    renders_subjects: bool,
+    use: str = "images",
+) -> Subject:
+    """The products a render shows and what the prompt asks to show, for an engine that draws
+    what a prompt names (``renders_subjects``) or one that draws sets (the studio engines).
+
+    With ``requested`` products they are the subject; whatever else the prompt names that the
+    engine cannot draw is left out and listed in ``scene["ignored"]``. Without them, a
     generative engine draws the prompt as written (the catalog is not consulted); the studio
     engine shows the caller's product the prompt names (400 ``subject_ambiguous`` when several
     fit equally, 400 ``subject_not_renderable`` when none does), or only the set when the
     prompt names nothing it does not draw. ``preset_id`` changes none of this. Refusals come
     before anything is reserved or stored."""
-    requested = requested_product_ids(body)
-    reading = read_prompt(body.prompt)
-    if engine_renders_subjects(settings):
+    reading = read_prompt(prompt)
+    if renders_subjects:
         scene["ignored"] = []  # it draws whatever the prompt names
         if requested:
-            return Subject(usable_products(session, user_id, requested), None, None)
+            return Subject(usable_products(session, user_id, requested, use), None, None)
         return Subject([], reading.subject, "prompt" if reading.subject else None)
     if requested:
-        products = usable_products(session, user_id, requested)
+        products = usable_products(session, user_id, requested, use)
         shown = [(product.id, product.names()) for product in products]
         unshown = left_out(reading.subjects, shown)
         scene["ignored"] = list(dict.fromkeys([*unshown, *scene.get("ignored", [])]))
         return Subject(products, None, None)
     if not reading.subjects:
         return Subject([], None, None)
-    chosen = _catalog_subjects(session, user_id, reading)
-    return Subject(usable_products(session, user_id, chosen), reading.subject, "catalog")
+    chosen = _catalog_subjects(session, user_id, reading, use)
+    return Subject(usable_products(session, user_id, chosen, use), reading.subject, "catalog")
+
+
+# What a refused subject's message suggests besides uploading the product, per use.
+GENERATIVE_ENGINES = {
+    "images": "or run Krev with a generative image engine (KREV_IMAGE_ENGINE=diffusers, "
+    "openai, fal or replicate) to draw it from the text.",
+    "videos": "or send an image of it to animate as source_image.",
+}
 
 
 def _catalog_subjects(
-    session: Session, user_id: uuid.UUID, reading: PromptReading
+    session: Session, user_id: uuid.UUID, reading: PromptReading, use: str = "images"
 ) -> list[uuid.UUID]:
     """The caller's product for each subject phrase of the prompt, or the refusal."""
 
@@ -289,11 +319,10 @@ def _catalog_subjects(
         quoted = [f'"{phrase.text}"' for phrase in choice.missing]
         names = " and ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
         raise SubjectNotRenderable(
-            f"The prompt asks to show {names}, which the studio image engine cannot draw "
+            f"The prompt asks to show {names}, which the studio engine cannot draw "
             "(it renders sets and places your catalog products) and which matches none of "
             "your ready products. Either upload the product (POST /api/v1/products) and pass "
-            "its product_id, or run Krev with a generative image engine (KREV_IMAGE_ENGINE="
-            "diffusers, openai, fal or replicate) to draw it from the text.",
+            f"its product_id, {GENERATIVE_ENGINES.get(use, GENERATIVE_ENGINES['images'])}",
             extra={"subject": reading.subject},
         )
     if choice.ambiguous is not None:

@@ -376,7 +376,7 @@ def _cancel_all(provider: RemoteImageGenerator, jobs: Sequence[str]) -> None:
 # --- the pipeline ----------------------------------------------------------------------------
 
 
-def _load_cutout(ctx: JobContext, product: ProductInput) -> ProductCutout:
+def load_cutout(ctx: JobContext, product: ProductInput) -> ProductCutout:
     try:
         data = ctx.storage.get(product.cutout_key)
     except ObjectNotFound as error:
@@ -544,7 +544,7 @@ def render_pictures(
             "Your credits were refunded.",
             "subject_not_renderable",
         )
-    cutouts = [_load_cutout(ctx, product) for product in order.products]
+    cutouts = [load_cutout(ctx, product) for product in order.products]
     references = [
         np.asarray(service.decode_reference(text), dtype=np.uint8) for text in order.references
     ]

@@ -33,6 +33,8 @@ class Generation(CausedBy, Base):
         Index("ix_generations_user_api_key", "user_id", "api_key_id"),
         # The janitor's retention finds finished generations by age (KREV_OUTPUT_RETENTION_DAYS).
         Index("ix_generations_completed_at", "completed_at"),
+        # Each accepted job counts the user's active ones against the plan's max_active_jobs.
+        Index("ix_generations_user_status", "user_id", "status"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)

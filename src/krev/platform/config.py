@@ -38,6 +38,12 @@ class Plan(BaseModel):
     rate_limit: str = Field(
         description="Requests allowed per user, in the `limits` notation, e.g. '120/minute'."
     )
+    max_active_jobs: int = Field(
+        default=20,
+        ge=1,
+        description="Generations one user may have queued or running at once; one more is "
+        "refused with 429 too_many_jobs (a video queue cannot hold the workers for everyone).",
+    )
 
 
 DEFAULT_PLANS: dict[str, Plan] = {
@@ -151,6 +157,12 @@ class Settings(BaseSettings):
         default=30.0,
         ge=0,
         description="How long a job-creating POST waits for the job before answering 202.",
+    )
+    video_sync_wait_seconds: float = Field(
+        default=120.0,
+        ge=0,
+        description="How long POST /api/v1/videos waits for the video before answering 202 "
+        "(a render takes seconds to minutes; the hosted API answers 200).",
     )
     job_heartbeat_seconds: float = Field(
         default=5.0, gt=0, description="How often a running job proves its worker is alive."
@@ -357,6 +369,62 @@ class Settings(BaseSettings):
         description="Copywriter that writes when COPY_ENGINE fails (an LLM that is down, slow, "
         "or answers copy over Meta's limits or with figures nobody gave); the generation "
         "records the fallback. Empty: the embedded `studio` copywriter.",
+    )
+    video_engine: str = Field(
+        default="studio",
+        description="Who renders videos (POST /api/v1/videos): `studio` (the embedded engine: "
+        "the product's cutout in a rendered set as layers, camera moves, copy and music, "
+        "encoded on the CPU; no model).",
+    )
+    video_fallback: str | None = Field(
+        default=None, description="Video engine that renders when VIDEO_ENGINE fails."
+    )
+    speech_engine: str = Field(
+        default="system",
+        description="Who speaks a video's voice-over: `system` (the installed flite or "
+        "espeak-ng program, run as a separate process; without either, videos get captions "
+        "and no voice, and the generation says so), `piper` (a local Piper ONNX voice, "
+        "PIPER_VOICE_PATH) or `openai` (an OpenAI-compatible speech API, LLM_BASE_URL and "
+        "LLM_SPEECH_MODEL).",
+    )
+    speech_fallback: str | None = Field(
+        default=None,
+        description="Speech engine that speaks when SPEECH_ENGINE fails (an API that is down, a "
+        "voice that cannot be loaded). Empty: none; the video keeps its captions without a "
+        "voice.",
+    )
+    speech_system_program: str | None = Field(
+        default=None,
+        description="The program the `system` speech engine runs: `flite` or `espeak-ng`. "
+        "Empty: flite when installed (its `slt` voice sounds the least robotic), else espeak-ng.",
+    )
+    speech_system_voice: str | None = Field(
+        default=None,
+        description="The program's voice: a flite voice (`slt`, `awb`, `rms`, `kal16`, or a "
+        ".flitevox file) or an espeak-ng voice (`en-us`, `en-gb`, `fr`, ...). Empty: `slt` for "
+        "flite, `en-us` for espeak-ng.",
+    )
+    piper_voice_path: Path | None = Field(
+        default=None,
+        description="Local path of a Piper voice's .onnx model, with its .onnx.json config "
+        "beside it (e.g. en_US-lessac-medium.onnx); never downloaded. Required for "
+        "SPEECH_ENGINE=piper, which also needs the espeak-ng program to phonemize.",
+    )
+    piper_speaker: str | None = Field(
+        default=None,
+        description="The speaker of a Piper voice of several (an id or a name from its "
+        "config's speaker_id_map). Empty: the first.",
+    )
+    llm_speech_model: str | None = Field(
+        default=None,
+        description="Speech model the `openai` speech engine asks at LLM_BASE_URL/audio/speech "
+        "(e.g. gpt-4o-mini-tts, tts-1, or a local server's model). Required for "
+        "SPEECH_ENGINE=openai.",
+    )
+    llm_speech_voice: str = Field(
+        default="alloy",
+        description="Voice the `openai` speech engine asks for (e.g. alloy, nova, or a local "
+        "server's voice name).",
     )
     segment_engine: str = Field(
         default="classical",

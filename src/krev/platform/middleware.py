@@ -157,12 +157,18 @@ async def _send_too_large(send: Send, max_bytes: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+# A scope key: set on the GET a HEAD is answered with.
+HEAD_ONLY = "krev.head_only"
+
+
 class HeadAsGetMiddleware:
     """HEAD answered as the GET at the same path would be, without the body (RFC 9110 9.3.2).
 
     FastAPI registers GET routes for GET only; clients and CDNs check signed file URLs and
     endpoints with HEAD. The GET runs in full (its headers, Content-Length included, are
-    the truth), and only the body is dropped on the way out.
+    the truth), and only the body is dropped on the way out. A route whose body costs more
+    than its headers (an object streamed from S3) reads ``HEAD_ONLY`` in the scope and
+    sends the headers alone.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -180,7 +186,7 @@ class HeadAsGetMiddleware:
                 return
             await send(message)
 
-        as_get = {**scope, "method": "GET"}
+        as_get = {**scope, "method": "GET", HEAD_ONLY: True}
         try:
             await self.app(as_get, receive, without_body)
         finally:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, PriorityRedisHuey, SqliteHuey
 from huey.consumer import Consumer
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,8 @@ from krev.platform.private_files import create_private_file, private_dir
 
 def create_huey(settings: Settings) -> Huey:
     if settings.redis_url:
-        return RedisHuey(settings.queue_name, url=settings.redis_url, results=False)
+        # The priority flavour (a sorted set): tasks carry a priority, as in SQLite's queue.
+        return PriorityRedisHuey(settings.queue_name, url=settings.redis_url, results=False)
     private_dir(settings.data_dir)
     filename = (settings.data_dir / "queue.db").resolve()
     create_private_file(filename)  # before SQLite creates it world-readable
@@ -55,15 +56,18 @@ class TaskQueue:
         except KeyError:
             raise LookupError(f"no task registered as {name!r}") from None
 
-    def enqueue(self, name: str, argument: str) -> None:
-        self._task(name)(argument)
+    def enqueue(self, name: str, argument: str, priority: int | None = None) -> None:
+        """Run the task soon; among tasks waiting, higher ``priority`` first (0 by default)."""
+        self._task(name)(argument, priority=priority)
 
     def schedule(self, name: str, argument: str, delay: float) -> None:
         self._task(name).schedule(args=(argument,), delay=max(0.0, delay))
 
-    def enqueue_after_commit(self, session: Session, name: str, argument: str) -> None:
+    def enqueue_after_commit(
+        self, session: Session, name: str, argument: str, priority: int | None = None
+    ) -> None:
         self._task(name)  # an unknown name fails the request, not the after-commit hook
-        after_commit(session, lambda: self.enqueue(name, argument))
+        after_commit(session, lambda: self.enqueue(name, argument, priority))
 
     def schedule_after_commit(
         self, session: Session, name: str, argument: str, delay: float

@@ -24,6 +24,8 @@ def create_storage(settings: Settings) -> Storage:
     if scheme == "s3":
         return S3Storage(
             location,
+            signing_key=settings.secret,
+            base_url=settings.base_url,
             prefix=prefix,
             endpoint_url=settings.s3_endpoint_url,
             region=settings.s3_region,

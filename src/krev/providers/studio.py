@@ -1,5 +1,5 @@
-"""The embedded providers: the studio engine (images, upscaling, analysis, ad copy), the
-classical and ONNX segmenters, and the OpenAI-compatible vision analyzer. None downloads
+"""The embedded providers: the studio engine (images, upscaling, analysis, ad copy, videos),
+the classical and ONNX segmenters, and the OpenAI-compatible vision analyzer. None downloads
 anything."""
 
 from __future__ import annotations
@@ -28,6 +28,12 @@ def _studio_upscaler(_settings: Settings) -> Any:
     from krev.engines.studio.scene import StudioUpscaler
 
     return StudioUpscaler()
+
+
+def _studio_video(_settings: Settings) -> Any:
+    from krev.engines.studio.video import StudioVideoEngine
+
+    return StudioVideoEngine()
 
 
 def _classical_segmenter(_settings: Settings) -> Any:
@@ -138,5 +144,14 @@ register(
         _studio_copywriter,
         description="Each ad style's templates filled from the brief, the brand notes and the "
         "products' metadata; no model, and never a claim it was not given.",
+    )
+)
+register(
+    ProviderSpec(
+        "video",
+        "studio",
+        _studio_video,
+        description="The studio scene as layers with camera moves, copy and a music bed, "
+        "encoded with PyAV on the CPU; no model weights.",
     )
 )

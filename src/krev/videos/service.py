@@ -1,0 +1,260 @@
+"""Video generation rules: sizes and prices, which workflow a request takes (krev.videos.routing),
+which product and source image it may use, and accepting the job (reserve, record, enqueue
+after commit). No HTTP types here. Everything a request could be refused for is checked
+here, before anything is charged."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import re
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+from anyio import to_thread
+from PIL import Image
+from sqlalchemy.orm import Session
+
+from krev.catalog import service as catalog
+from krev.errors import BadRequest, NotFound
+from krev.generations import service as generations
+from krev.generations.service import GenerationRecord
+from krev.images import engines
+from krev.images import service as images
+from krev.images.jobs import ProductInput
+from krev.models import Cause
+from krev.platform.config import Settings
+from krev.platform.fetch import FetchError
+from krev.platform.imaging import ImageRejected, encode_webp
+from krev.platform.runtime import Runtime
+from krev.platform.storage import Storage
+from krev.providers import registry
+from krev.videos import routing
+from krev.videos.jobs import VideoJob
+from krev.videos.schemas import VideoRequest
+
+KIND = "video"
+
+SIZES: dict[str, tuple[int, int]] = {
+    "16:9": (1920, 1080),
+    "9:16": (1080, 1920),
+    "1:1": (1080, 1080),
+    "4:3": (1440, 1080),
+    "3:4": (1080, 1440),
+}
+"""The delivered video's (width, height): 1080 px on the short side."""
+
+# Engines that draw a prompt's subject from text alone (generative video models); the studio
+# engine draws sets, so its text-only videos follow the image endpoint's studio rules.
+_STUDIO_ENGINES = frozenset({"studio"})
+
+
+class SourceIsVideo(BadRequest):
+    code = "source_is_video"
+
+
+class SourceImageRejected(BadRequest):
+    """A source image we could not use; its code is the fetcher's or decoder's."""
+
+
+@functools.cache
+def _rejection(code: str) -> type[SourceImageRejected]:
+    # Input like any other field, so every refusal is a 400, told apart by its code.
+    return type(f"SourceImageRejected_{code}", (SourceImageRejected,), {"code": code})
+
+
+# File extensions and leading bytes of video containers: a video URL is refused by its name
+# before anything is fetched, and by its bytes when the name did not say.
+_VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi", ".mpeg", ".mpg", ".ts")
+_IMAGE_BRANDS = (b"heic", b"heix", b"mif1", b"msf1", b"avif", b"avis")
+_VIDEO_DATA_URL = re.compile(r"^data:video/", re.IGNORECASE)
+
+
+def output_size(aspect_ratio: str) -> tuple[int, int]:
+    return SIZES[aspect_ratio]
+
+
+def cost(settings: Settings, duration: int) -> int:
+    return duration * settings.prices.video_per_second
+
+
+def seed_of(generation_id: uuid.UUID) -> int:
+    return images.seed_of(generation_id)
+
+
+def engine_renders_subjects(engine: str) -> bool:
+    return engine not in _STUDIO_ENGINES
+
+
+def looks_like_video(data: bytes) -> bool:
+    """Whether the bytes start as a video container does (ISO BMFF, Matroska/WebM, AVI, MPEG)."""
+    head = data[:16]
+    # ISO base media (MP4, MOV) says "ftyp"; so do HEIF and AVIF images, told by their brand.
+    return (
+        (head[4:8] == b"ftyp" and head[8:12] not in _IMAGE_BRANDS)
+        or head[:4] == b"\x1a\x45\xdf\xa3"  # Matroska, WebM
+        or (head[:4] == b"RIFF" and head[8:12] == b"AVI ")
+        or head[:4] in (b"\x00\x00\x01\xba", b"\x00\x00\x01\xb3")  # MPEG program/video stream
+    )
+
+
+def _refuse_video_url(url: str) -> None:
+    path = urlsplit(url).path.lower() if not catalog.is_data_url(url) else ""
+    if _VIDEO_DATA_URL.match(url) or path.endswith(_VIDEO_EXTENSIONS):
+        raise SourceIsVideo(
+            "source_image is a video; video URLs are not supported here. Send an image (JPEG, "
+            "PNG or WebP) to animate, or a prompt with product_id for a product video."
+        )
+
+
+async def read_source_image(
+    settings: Settings, runtime: Runtime, user_id: uuid.UUID, url: str, long_side: int
+) -> str:
+    """The source image fetched (SSRF-safe, on the fetch pool) and decoded, as a WebP of at most
+    ``long_side`` pixels, base64, for the job's parameters."""
+    _refuse_video_url(url)
+    content: str | bytes | FetchError
+    if catalog.is_data_url(url):
+        content = url
+    else:
+        (content,) = await catalog.fetch_image_urls(runtime.fetch_pool, user_id, [url])
+    return await to_thread.run_sync(_encode_source, settings, content, long_side)
+
+
+def _encode_source(settings: Settings, content: str | bytes | FetchError, long_side: int) -> str:
+    try:
+        if isinstance(content, FetchError):
+            raise content
+        if isinstance(content, bytes) and looks_like_video(content):
+            _refuse_video_url("x.mp4")
+        decoded = (
+            catalog.decode_data_image(settings, content, working_side=long_side)
+            if isinstance(content, str)
+            else catalog.decode_upload(settings, content, working_side=long_side)
+        )
+    except (FetchError, ImageRejected) as error:
+        raise _rejection(error.code)(f"source_image: {error.message}") from error
+    image = decoded.image.convert("RGB")
+    if max(image.size) > long_side:
+        image.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
+    return base64.b64encode(encode_webp(image, quality=92)).decode("ascii")
+
+
+# --- accepting -------------------------------------------------------------------------------
+
+
+async def create_video(
+    session: Session, runtime: Runtime, user_id: uuid.UUID, body: VideoRequest, cause: Cause
+) -> uuid.UUID:
+    """Accept a video job: route it, check the preset, fetch the source image, then, in the
+    request's transaction, check the product or the prompt's subject, reserve the credits and
+    record the job (enqueued after commit) as caused by ``cause``.
+
+    The source image is fetched before the transaction is first used: on SQLite that first use
+    takes the database's write lock, which a slow origin must not hold."""
+    settings = runtime.settings
+    engine = registry.engine_of(settings, "video")
+    workflow = routing.choose_workflow(
+        body.prompt, source_image=body.source_image is not None, product=body.product_id is not None
+    )
+    composer = await to_thread.run_sync(engines.scene_composer)
+    images.check_preset(composer, body.preset_id)
+    width, height = output_size(body.aspect_ratio)
+    ignored: list[str] = []
+    # UGC uses the product when one is given, else the source image; animating an image uses
+    # no studio set, so a preset has nothing to style.
+    uses_source = body.source_image is not None and (
+        workflow == "image_to_video" or (workflow == "ugc" and body.product_id is None)
+    )
+    if body.source_image is not None and not uses_source:
+        ignored.append("source_image")
+    if workflow == "image_to_video" and body.preset_id is not None:
+        ignored.append("preset_id")
+    source = (
+        await read_source_image(settings, runtime, user_id, body.source_image, max(width, height))
+        if uses_source and body.source_image is not None
+        else None
+    )
+
+    def accept() -> uuid.UUID:
+        preset = None if "preset_id" in ignored else body.preset_id
+        scene = composer.understand(body.prompt, preset)
+        recorded: str | None = None
+        products: list[ProductInput] = []
+        subject = images.Subject([], None, None)
+        if workflow == "image_to_video" and body.product_id is not None:
+            recorded = str(_owned_product(session, user_id, body.product_id))
+        elif source is None:
+            requested = [body.product_id] if body.product_id is not None else []
+            subject = images.subject_for(
+                session,
+                user_id,
+                body.prompt,
+                requested,
+                scene,
+                renders_subjects=engine_renders_subjects(engine),
+                use="videos",
+            )
+            products = subject.products
+        people: list[str] = []
+        if workflow == "ugc" and not engine_renders_subjects(engine):
+            people = routing.people_named(body.prompt)
+            scene["ignored"] = list(dict.fromkeys([*scene.get("ignored", []), *people]))
+        job = VideoJob(
+            engine=engine,
+            prompt=body.prompt,
+            workflow=workflow,
+            aspect_ratio=body.aspect_ratio,
+            width=width,
+            height=height,
+            duration=body.duration,
+            audio_mode=body.audio_mode,
+            preset_id=preset,
+            scene=scene,
+            products=products,
+            source_image=source,
+            ignored=ignored,
+            people=people,
+            subject=subject.text,
+            subject_source=subject.source,
+            recorded_product_id=recorded,
+        )
+        generation = generations.submit(
+            session,
+            settings,
+            runtime.queue,
+            user_id=user_id,
+            kind=KIND,
+            params=job.as_params(),
+            cost=cost(settings, body.duration),
+            cause=cause,
+            product_ids=[product.id for product in products]
+            + ([body.product_id] if recorded and body.product_id else []),
+        )
+        return generation.id
+
+    return await to_thread.run_sync(accept)
+
+
+def _owned_product(session: Session, user_id: uuid.UUID, product_id: uuid.UUID) -> uuid.UUID:
+    try:
+        return catalog.get_owned(session, user_id, product_id).id
+    except NotFound as missing:
+        raise NotFound(f"Product {product_id} not found.") from missing
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+def result_view(generation: GenerationRecord, storage: Storage, ttl: int) -> dict[str, Any]:
+    """The reference's answer to POST /api/v1/videos once the job has succeeded: exactly its
+    four fields."""
+    urls = generations.output_urls(generation, storage, ttl)
+    output = generation.output or {}
+    return {
+        "generation_id": str(generation.id),
+        "video_url": urls[0] if urls else None,
+        "duration": int(output.get("duration") or 0),
+        "credits_used": generation.credits_used,
+    }
