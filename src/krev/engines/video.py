@@ -79,7 +79,7 @@ class Shot:
     move: str
     # how it joins the previous shot: "crossfade", "wipe", "match_cut", "cut" (a creator
     # edit's hard cut); None for the first. A crossfade or wipe blends two pictures over a few
-    # frames around ``start``: sample frames away from those to judge a product's fidelity.
+    # frames around ``start`` (``product_boxes`` is all zeros there).
     transition: str | None = None
 
 
@@ -98,7 +98,9 @@ class VideoPlan(Protocol):
 
     def product_boxes(self, frame: int) -> list[tuple[int, int, int, int]]:
         """Where each product is at ``frame`` (x, y, width, height), index order: the pipeline
-        checks the product's fidelity on sampled frames against these boxes."""
+        checks the product's fidelity on sampled frames against these boxes. (0, 0, 0, 0)
+        where a product cannot be judged in that frame (off screen, or a transition blending
+        two pictures)."""
 
 
 class VideoEngine(Protocol):

@@ -81,6 +81,9 @@ _UGC_PROMPT = "on a wooden table, soft window light"
 # A creator edit frames the subject a little wider, its centre this far down the frame.
 _UGC_ZOOM = 0.9
 _UGC_SUBJECT_ROW = 0.6
+# A creator edit's end card (the call to action), seconds, and its type size against a caption.
+_UGC_END_CARD = 1.5
+_UGC_CTA_SCALE = 1.3
 
 
 def _stable_seed(*parts: object) -> int:
@@ -139,9 +142,13 @@ class StudioVideoPlan:
         return self.frame(self.poster_frame)
 
     def product_boxes(self, frame: int) -> list[tuple[int, int, int, int]]:
+        """Each product's box at ``frame``; (0, 0, 0, 0) for all of them while a transition
+        blends two pictures (a product there is two half-products: nothing to judge)."""
         moment = self.timeline.at(frame)
-        shot = moment.dominant
+        shot = moment.shot
         layers = self.layers[shot.layers]
+        if moment.incoming is not None:
+            return [(0, 0, 0, 0) for _ in layers.products]
         pose = shot.pose(frame)
         width, height = self.size
         ox, oy = self.reframe.offset if self.reframe is not None else (0, 0)
@@ -594,50 +601,61 @@ def _boxes_during(
 def _ugc_overlays(
     request: VideoRequest, size: tuple[int, int], layers: list[Layers], timeline: Timeline
 ) -> list[Overlay]:
-    """A creator's captions, one after another across the video in the band the products
-    leave free (above them: the edit frames them low), the hook first when there is one and
-    the call to action last, on a button."""
+    """A creator's captions, one after another in the band the products leave free (above
+    them: the edit frames them low): at the voice's times when the request gives them (the
+    captions are then the whole script, hook to call to action), else spread across the
+    video by length, the hook first. The call to action ends the edit on a button."""
     width, height = size
     frames = request.frame_count
     fade = max(2, request.fps // 8)
     copy = request.copy
-    lines = [c.strip() for c in request.captions if c.strip()]
-    hook = copy.hook.strip()
-    if not lines and copy.benefit.strip():
-        lines = [copy.benefit.strip()]
-    if hook:
-        lines = [hook, *lines]
-    cta = copy.cta.strip()
+    lines = [c.strip() for c in request.captions]
+    hook, cta = copy.hook.strip(), copy.cta.strip()
     compositor = Compositor(size)
     boxes = _boxes_during(timeline, layers, compositor, 0, frames, samples=24)
     band, anchor = place_band(width, height, boxes, "top")
+    end_card = frames - min(frames // 3, round(_UGC_END_CARD * request.fps)) if cta else frames
+    timed: list[tuple[str, int, int]] = []
+    if request.caption_times and len(request.caption_times) == len(lines):
+        for line, (start, end) in zip(lines, request.caption_times, strict=True):
+            a = max(0, min(frames, round(start * request.fps)))
+            b = max(a, min(frames, round(end * request.fps)))
+            if line:
+                timed.append((line, a, b))
+        if timed:
+            end_card = max(end_card, timed[-1][2])
+    else:
+        script = [line for line in lines if line]
+        if not script and copy.benefit.strip():
+            script = [copy.benefit.strip()]
+        if hook:
+            script = [hook, *script]
+        if script:
+            # Time by length: a longer line stays longer.
+            weights = np.array([len(line.split()) + 2 for line in script], np.float64)
+            cumulative = np.concatenate([[0.0], np.cumsum(weights) / weights.sum()])
+            edges = np.round(cumulative * end_card).astype(int)
+            timed = [(line, int(edges[i]), int(edges[i + 1])) for i, line in enumerate(script)]
     overlays: list[Overlay] = []
-    cta_start = frames - min(frames // 3, round(1.6 * request.fps)) if cta else frames
-    if lines:
-        # Time by length: a longer line stays longer.
-        weights = np.array([len(line.split()) + 2 for line in lines], np.float64)
-        edges = np.round(np.concatenate([[0.0], np.cumsum(weights) / weights.sum()]) * cta_start)
-        for index, line in enumerate(lines):
-            a, b = int(edges[index]), int(edges[index + 1])
-            if b - a >= 4:
-                role: Role = "hook" if hook and index == 0 else "caption"
-                overlays.append(
-                    Overlay(
-                        role, line, a, b, band, anchor, fade=fade, scale=_scale(role), boxed=True
-                    )
-                )
-    if cta:
+    for index, (line, a, b) in enumerate(timed):
+        if b - a < 4:
+            continue
+        role: Role = "hook" if index == 0 and hook and line == hook else "caption"
+        overlays.append(
+            Overlay(role, line, a, b, band, anchor, fade=fade, scale=_scale(role), boxed=True)
+        )
+    if cta and frames - end_card >= 4:
         overlays.append(
             Overlay(
                 "cta",
                 cta,
-                cta_start,
+                end_card,
                 frames,
                 band,
                 anchor,
                 fade=fade,
                 brand=copy.brand.strip(),
-                scale=1.3,
+                scale=_UGC_CTA_SCALE,
             )
         )
     return overlays
