@@ -127,30 +127,77 @@ def safe_zone(width: int, height: int) -> Box:
     return mx, my, width - 2 * mx, bottom - my
 
 
+def _free_rectangles(free: npt.NDArray[np.bool_]) -> list[tuple[int, int, int, int]]:
+    """Every maximal all-free rectangle of a grid, (column, row, columns, rows): for each
+    row as the bottom, the rectangles the histogram of free cells above it makes."""
+    rows, cols = free.shape
+    heights = np.zeros(cols, np.int64)
+    found: set[tuple[int, int, int, int]] = set()
+    for row in range(rows):
+        heights = np.where(free[row], heights + 1, 0)
+        stack: list[int] = []
+        for col in range(cols + 1):
+            h = int(heights[col]) if col < cols else 0
+            while stack and int(heights[stack[-1]]) >= h:
+                top = int(heights[stack.pop()])
+                if top == 0:
+                    continue
+                left = stack[-1] + 1 if stack else 0
+                found.add((left, row - top + 1, col - left, top))
+            stack.append(col)
+    return sorted(found)
+
+
 def place_band(
     width: int, height: int, boxes: Sequence[tuple[float, float, float, float]], prefer: str
-) -> tuple[Box, Literal["top", "bottom"]]:
-    """The band of the safe zone above or below ``boxes`` (the products over the text's
-    time) that is tallest, as wide as the safe zone; ``prefer`` wins near-ties."""
+) -> tuple[Box, Literal["top", "bottom", "middle"]]:
+    """Where a text goes: the best rectangle of the safe zone that ``boxes`` (the products
+    over the text's time, with a gap) leave free: wide and tall enough for a few lines,
+    no taller than a text needs, on the ``prefer`` side ("top" or "bottom") when that is about
+    as good. When nothing is free enough, the band at the preferred edge (under a scrim)."""
     sx, sy, sw, sh = safe_zone(width, height)
-    gap = round(height * 0.025)
-    if boxes:
-        top_free = min(b[1] for b in boxes) - gap - sy
-        bottom_free = sy + sh - (max(b[1] + b[3] for b in boxes) + gap)
-    else:
-        top_free = bottom_free = sh * 0.3
-    cap = round(sh * (0.34 if height > width else 0.3))
-    least = round(sh * 0.16)
-    # Near-ties go to the preferred side.
+    gap = height * 0.025
+    cell = max(2, min(width, height) // 48)
+    cols, rows = max(1, sw // cell), max(1, sh // cell)
+    cw, rh = sw / cols, sh / rows
+    free = np.ones((rows, cols), np.bool_)
+    for x, y, w, h in boxes:
+        c0 = max(0, int((x - gap - sx) // cw))
+        c1 = min(cols, int(np.ceil((x + w + gap - sx) / cw)))
+        r0 = max(0, int((y - gap - sy) // rh))
+        r1 = min(rows, int(np.ceil((y + h + gap - sy) / rh)))
+        if c1 > c0 and r1 > r0:
+            free[r0:r1, c0:c1] = False
+    cap = sh * (0.34 if height > width else 0.3)
+    least_w, least_h = sw * 0.34, sh * 0.12
+    best: tuple[float, Box, Literal["top", "bottom", "middle"]] | None = None
+    for c, r, n_cols, n_rows in _free_rectangles(free):
+        w, h = n_cols * cw, n_rows * rh
+        if w < least_w or h < least_h:
+            continue
+        x0, y0 = sx + c * cw, sy + r * rh
+        touches_top, touches_bottom = r == 0, r + n_rows == rows
+        use_h = min(h, cap)
+        # A text needs height only up to its cap, and width most: score what it can use.
+        score = min(w, sw) * use_h * (1.0 + 0.6 * (w / sw))
+        if (prefer == "top" and touches_top) or (prefer == "bottom" and touches_bottom):
+            score *= 1.25
+        if h > cap:
+            # Taller than needed: the part at the preferred side (or its top).
+            keep_bottom = prefer == "bottom" and touches_bottom
+            y0 = y0 + h - use_h if keep_bottom else y0
+            anchor: Literal["top", "bottom", "middle"] = "bottom" if keep_bottom else "top"
+        else:
+            anchor = "top" if touches_top else "bottom" if touches_bottom else "middle"
+        rect = (round(x0), round(y0), round(w), round(use_h))
+        if best is None or score > best[0]:
+            best = (score, rect, anchor)
+    if best is not None:
+        return best[1], best[2]
+    band_h = round(sh * 0.18)
     if prefer == "bottom":
-        bottom_free += sh * 0.04
-    else:
-        top_free += sh * 0.04
-    if top_free >= bottom_free:
-        band_h = int(min(cap, max(least, top_free)))
-        return (sx, sy, sw, band_h), "top"
-    band_h = int(min(cap, max(least, bottom_free)))
-    return (sx, sy + sh - band_h, sw, band_h), "bottom"
+        return (sx, sy + sh - band_h, sw, band_h), "bottom"
+    return (sx, sy, sw, band_h), "top"
 
 
 # --- drawing -------------------------------------------------------------------------------
