@@ -28,11 +28,14 @@ __all__ = ["Compositor", "Scratch", "crossfade", "lay_over", "rgb", "wipe", "wip
 U8 = npt.NDArray[np.uint8]
 FloatBox = tuple[float, float, float, float]
 
-# The light sweep: a soft diagonal band that brightens the products by this share of their
-# headroom at its centre, this wide (a share of the product's diagonal extent).
+# The light sweep: a diagonal band that brightens the products by this share of their headroom
+# at its centre, this wide (a share of the product's diagonal extent). Narrow, like a sheen on
+# glass: a product under it still scores about 0.9 fidelity (0.99 otherwise).
 _GLINT = 0.16
-_GLINT_WIDTH = 0.1
-_WASH = 0.16  # the same band over a set without products, gentler
+_GLINT_WIDTH = 0.05
+# The same band over a set without products: wider, gentler.
+_WASH = 0.16
+_WASH_WIDTH = 0.12
 _SLANT = 0.45  # how far the band leans (columns per row)
 _WIPE_EDGE = 0.08  # a wipe's soft edge, a share of the width
 
@@ -41,11 +44,11 @@ def _translate(dx: float, dy: float) -> Matrix:
     return np.array([[1.0, 0.0, dx], [0.0, 1.0, dy], [0.0, 0.0, 1.0]])
 
 
-def _band_lut(position: float, strength: float) -> U8:
+def _band_lut(position: float, strength: float, width: float) -> U8:
     """A 256-entry table: brightness of the band at each quantised diagonal coordinate."""
     q = np.arange(256, dtype=np.float32) / 255.0
     centre = -0.25 + 1.5 * position
-    band = np.exp(-(((q - centre) / _GLINT_WIDTH) ** 2)) * strength * 255.0
+    band = np.exp(-(((q - centre) / width) ** 2)) * strength * 255.0
     out: U8 = np.clip(band + 0.5, 0, 255).astype(np.uint8).reshape(256, 1)
     return out
 
@@ -179,7 +182,7 @@ class Compositor:
         pixels: U8 = card.pixels
         if glint is not None and card.headroom is not None:
             band = self.scratch.get("band", ch, cw)
-            cv2.LUT(self._diagonal(cw, ch), _band_lut(glint, _GLINT), dst=band)
+            cv2.LUT(self._diagonal(cw, ch), _band_lut(glint, _GLINT, _GLINT_WIDTH), dst=band)
             cv2.multiply(card.headroom, band, dst=band, scale=1.0 / 255.0)
             lit = self.scratch.get("lit", ch, cw)
             cv2.add(pixels, band, dst=lit)
@@ -200,7 +203,7 @@ class Compositor:
         height, width = out.shape[:2]
         band = self.scratch.get("band", height, width)
         diagonal = self._diagonal(*self.size)[:, left : left + width]
-        cv2.LUT(diagonal, _band_lut(sweep, _WASH), dst=band)
+        cv2.LUT(diagonal, _band_lut(sweep, _WASH, _WASH_WIDTH), dst=band)
         headroom = cv2.bitwise_not(out, dst=self.scratch.get("lit", height, width))
         cv2.multiply(headroom, band, dst=band, scale=1.0 / 255.0)
         cv2.add(out, band, dst=out)
