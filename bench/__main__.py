@@ -29,6 +29,7 @@ from bench import (
     machine,
     providers,
     report,
+    videos,
     worker_memory,
 )
 from bench.load import LoadGenerator, LoadSettings, load_generator
@@ -63,6 +64,10 @@ def _arguments() -> argparse.Namespace:
         help="Skip image and ad generation (issues 4 and 13).",
     )
     parser.add_argument("--image-runs", type=int, default=7, help="Runs per image case.")
+    parser.add_argument(
+        "--skip-videos", action="store_true", help="Skip video generation (render and encode)."
+    )
+    parser.add_argument("--video-runs", type=int, default=3, help="Runs per video case.")
     parser.add_argument(
         "--skip-conversions", action="store_true", help="Skip Meta conversions (issue 5)."
     )
@@ -138,6 +143,9 @@ def run(args: argparse.Namespace) -> report.Results:
         results.images = images.run(args.image_runs)
         _say(f"ad generation: {args.image_runs} runs per case")
         results.ads = ads.run(args.image_runs)
+        if not args.skip_videos:
+            _say(f"video generation: {args.video_runs} runs per case")
+            results.videos = videos.run(args.video_runs)
         _say(f"local diffusion: {args.image_runs} runs per case, in .venv-torch")
         results.diffusion = local_diffusion.run_in_torch_venv(args.image_runs)
     if not args.skip_images:

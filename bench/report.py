@@ -18,6 +18,7 @@ from bench.large_image import LargeImageRun, large_image_section, large_image_ta
 from bench.load import LoadSettings
 from bench.local_diffusion import DiffusionResults, diffusion_section
 from bench.providers import ProviderResults, providers_section, providers_targets
+from bench.videos import VideoResults, videos_section, videos_targets
 from bench.worker_memory import WorkerMemory
 
 HTTP_TARGET = Fraction(1, 3)  # of the bare app's requests/s, same server, same flags
@@ -48,6 +49,7 @@ class Results:
     large_images: list[LargeImageRun] = field(default_factory=list)
     images: ImageResults | None = None
     ads: AdResults | None = None
+    videos: VideoResults | None = None
     providers: ProviderResults | None = None
     diffusion: DiffusionResults | None = None
     conversions: ConversionsResults | None = None
@@ -274,6 +276,8 @@ def render(results: Results) -> str:
         lines += images_section(results.images)
     if results.ads:
         lines += ads_section(results.ads)
+    if results.videos:
+        lines += videos_section(results.videos)
     if results.providers:
         lines += providers_section(results.providers)
     if results.diffusion:
@@ -308,6 +312,8 @@ def render(results: Results) -> str:
         lines += images_targets(results.images)
     if results.ads:
         lines += ads_targets(results.ads)
+    if results.videos:
+        lines += videos_targets(results.videos)
     if results.providers:
         lines += providers_targets(results.providers)
     if results.conversions:

@@ -11,7 +11,6 @@ import pytest
 
 from krev.engines.studio.scene import FIDELITY_THRESHOLD, product_fidelity
 from krev.engines.studio.video import StudioVideoEngine, StudioVideoPlan
-from krev.engines.studio.video.compositor import rgb
 from krev.engines.video import FPS, VideoCopy, VideoRequest
 from tests.support.videos import cutout, photo
 
@@ -93,13 +92,42 @@ def test_captions_follow_each_other_across_the_video_and_the_call_to_action_ends
     assert spans[1][1] - spans[1][0] > spans[2][1] - spans[2][0]
 
 
+def test_captions_timed_by_the_voice_are_shown_at_those_times() -> None:
+    script = ["Wait for it", "my skin changed in a week", "Shop now"]
+    times = [(0.4, 1.6), (1.9, 4.2), (4.5, 5.3)]
+    plan = ENGINE.plan(
+        VideoRequest(
+            workflow="ugc",
+            prompt="on a wooden table",
+            width=180,
+            height=320,
+            duration=8,
+            products=[cutout(3)],
+            captions=script,
+            caption_times=times,
+            copy=VideoCopy(hook="Wait for it", cta="Shop now", brand="AURA"),
+            seed=3,
+        )
+    )
+    shown = [(o.role, o.text, o.start, o.end) for o in plan.overlays]
+    assert shown == [
+        ("hook", "Wait for it", 10, 38),
+        ("caption", "my skin changed in a week", 46, 101),
+        ("caption", "Shop now", 108, 127),
+        ("cta", "Shop now", 156, 192),  # the end card: its last 1.5 s
+    ]
+    # Between the lines (a pause in the voice), nothing is written.
+    assert np.array_equal(plan.frame(42), plan.picture(42))
+    assert not np.array_equal(plan.frame(70), plan.picture(70))
+
+
 def test_tall_edit_text_avoids_the_bottom_band_and_the_products() -> None:
     plan = edit(270, 480, duration=8, copy=VideoCopy(hook="Wait for it", cta="Shop now"))
     assert plan.overlays[0].role == "hook"
     for overlay in plan.overlays:
         for index in range(overlay.start, overlay.end, 6):
             frame = plan.frame(index)
-            changed = np.abs(frame.astype(int) - rgb(plan.picture(index)).astype(int)).max(axis=2)
+            changed = np.abs(frame.astype(int) - plan.picture(index).astype(int)).max(axis=2)
             ys, xs = np.nonzero(changed > 8)
             if ys.size == 0:
                 continue
@@ -124,7 +152,7 @@ def test_other_shapes_show_the_whole_tall_edit_in_the_middle(width: int, height:
         index = (overlay.start + overlay.end) // 2
         frame = plan.frame(index)
         assert frame.shape == (height, width, 3)
-        picture = rgb(plan.picture(index))
+        picture = plan.picture(index)
         column = frame[:, left : left + inner_w]
         changed = np.abs(column.astype(int) - picture.astype(int)).max(axis=2) > 8
         ys, xs = np.nonzero(changed)

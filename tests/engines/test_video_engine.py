@@ -12,8 +12,7 @@ import pytest
 from krev.engines.studio.scene import FIDELITY_THRESHOLD, product_fidelity
 from krev.engines.studio.scene.composite import trim_box
 from krev.engines.studio.video import StudioVideoEngine, StudioVideoPlan
-from krev.engines.studio.video.compositor import rgb
-from krev.engines.video import FPS, VideoCopy, VideoRequest
+from krev.engines.video import FPS, VideoCopy, VideoEngine, VideoPlan, VideoRequest
 from tests.support.videos import cutout
 
 ENGINE = StudioVideoEngine()
@@ -117,9 +116,13 @@ def test_products_are_where_the_boxes_say_and_undistorted(seed: int, count: int)
     products = plan.request.products
     moves = set()
     for index, frame in enumerate(plan.frames()):
-        if index % 6 or in_transition(plan, index):
+        if index % 6:
             continue
         boxes = plan.product_boxes(index)
+        if in_transition(plan, index):
+            # Two pictures blended: nothing to judge, and the boxes say so.
+            assert boxes == [(0, 0, 0, 0)] * count
+            continue
         assert len(boxes) == count
         moves.add(plan.timeline.at(index).shot.shot.move)
         for product, box in zip(products, boxes, strict=True):
@@ -134,7 +137,7 @@ def test_products_are_where_the_boxes_say_and_undistorted(seed: int, count: int)
 
 def unworded(plan: StudioVideoPlan, index: int) -> np.ndarray:
     """The same frame without its words."""
-    return rgb(plan.picture(index))
+    return plan.picture(index)
 
 
 def test_copy_appears_where_and_when_planned() -> None:
@@ -202,6 +205,23 @@ def test_text_to_video_shows_the_set_without_products() -> None:
     assert "products" not in plan.scene["layers"]  # type: ignore[operator]
     assert plan.scene["scene"]["lighting"] == "neon"  # type: ignore[index]
     assert np.abs(frames[5].astype(int) - frames[60].astype(int)).mean() > 1.0
+
+
+def test_the_studio_engine_is_a_video_engine() -> None:
+    engine: VideoEngine = ENGINE
+    plan: VideoPlan = engine.plan(
+        VideoRequest(
+            workflow="reference_to_video",
+            prompt=PROMPT,
+            width=320,
+            height=180,
+            duration=4,
+            products=[cutout()],
+        )
+    )
+    assert engine.name == "studio"
+    assert plan.request.frame_count == 96
+    assert plan.shots[0].start == 0
 
 
 def test_refuses_what_it_cannot_render() -> None:

@@ -134,7 +134,7 @@ def test_a_pan_moves_the_wall_less_than_the_product() -> None:
     size = (320, 180)
     start, end, _ = move_poses("pan_left", layers, size, 1.0)
     compositor = Compositor(size)
-    a, b = compositor.draw(layers, start), compositor.draw(layers, end)
+    a, b = compositor.draw(layers, start, into="a"), compositor.draw(layers, end, into="b")
     ((_, box_a),) = compositor.subject_boxes(layers, start)
     ((_, box_b),) = compositor.subject_boxes(layers, end)
     product_shift = box_b[0] - box_a[0]

@@ -74,9 +74,12 @@ class VideoRequest:
 class Shot:
     start: int  # first frame
     end: int  # one past the last frame
-    # "push_in", "pull_out", "pan_left", "pan_right", "truck", "reveal", "light_sweep", …
+    # "push_in", "pull_out", "pan_left", "pan_right", "truck", "reveal", "light_sweep", and in
+    # a creator edit "punch_in", "handheld", …
     move: str
-    # how it joins the previous shot: "crossfade", "wipe", "match_cut"; None for the first
+    # how it joins the previous shot: "crossfade", "wipe", "match_cut", "cut" (a creator
+    # edit's hard cut); None for the first. A crossfade or wipe blends two pictures over a few
+    # frames around ``start`` (``product_boxes`` is all zeros there).
     transition: str | None = None
 
 
@@ -95,7 +98,9 @@ class VideoPlan(Protocol):
 
     def product_boxes(self, frame: int) -> list[tuple[int, int, int, int]]:
         """Where each product is at ``frame`` (x, y, width, height), index order: the pipeline
-        checks the product's fidelity on sampled frames against these boxes."""
+        checks the product's fidelity on sampled frames against these boxes. (0, 0, 0, 0)
+        where a product cannot be judged in that frame (off screen, or a transition blending
+        two pictures)."""
 
 
 class VideoEngine(Protocol):

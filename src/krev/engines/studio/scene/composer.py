@@ -49,6 +49,10 @@ _HORIZON = {"eye_level": 0.56, "close_up": 0.5, "low_angle": 0.7}
 _GLOSSY_SURFACES = frozenset({"glass", "metal", "water"})
 # A pixel podiums or props changed by more than this (of 1.0) is theirs.
 _DRESSING_STEP = 1.0 / 1024
+# ... and only shaded when all its channels kept the same ratio (within this) to the bare
+# set's, darker but not black.
+_SHADE_SPREAD = 0.02
+_SHADE_FLOOR = 0.2
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,9 @@ class SceneLayers:
     """The same set without podiums and props (``split`` only, when there are any)."""
     dressing: npt.NDArray[np.bool_] | None
     """Where podiums and props (with their own shadows) changed the set."""
+    shading: npt.NDArray[np.bool_] | None
+    """The part of ``dressing`` that only their shadows darkened (the set's own color, less
+    light): it lies on the floor and moves with it."""
     cutouts: list[ScaledCutout]
     placements: list[Placement]
     """Drawing order, back to front; canvas coordinates."""
@@ -98,6 +105,23 @@ _VARIANTS = (
     _Variant(-70.0, 0.09, 1.04, -0.045, -0.12, -0.04, False, None),
     _Variant(60.0, 0.0, 1.0, 0.08, 0.06, 0.0, True, "close_up"),
 )
+
+
+def _dressing(
+    canvas: FloatArray, bare: FloatArray
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Where the dressed set differs from the bare one, and where it is only darker by the
+    same factor in every channel (a shadow cast on the set)."""
+    change = cv2.transform(cv2.absdiff(canvas, bare), np.ones((1, 3), np.float32))
+    dressing = change > _DRESSING_STEP
+    # Only the changed pixels (a small share of the set) are looked at further.
+    where = np.flatnonzero(dressing)
+    ratio = canvas.reshape(-1, 3)[where] / np.maximum(bare.reshape(-1, 3)[where], 1e-3)
+    low, high = ratio.min(axis=1), ratio.max(axis=1)
+    shaded = (high - low < _SHADE_SPREAD) & (high < 1.0) & (low > _SHADE_FLOOR)
+    shading = np.zeros(dressing.shape, np.bool_)
+    shading.reshape(-1)[where[shaded]] = True
+    return dressing, shading
 
 
 def _stable_seed(*parts: object) -> int:
@@ -259,12 +283,11 @@ class StudioSceneComposer:
         )
         if podiums:
             drawn = ["podium", *drawn]
-        dressing = None
+        dressing = shading = None
         if bare is not None:
-            change = cv2.transform(cv2.absdiff(canvas, bare), np.ones((1, 3), np.float32))
-            dressing = change > _DRESSING_STEP
+            dressing, shading = _dressing(canvas, bare)
             if not dressing.any():
-                bare, dressing = None, None
+                bare, dressing, shading = None, None, None
 
         cutouts = [
             scaled_cutout(request.products[p.index].rgba, p.width, p.height) for p in placements
@@ -312,6 +335,7 @@ class StudioSceneComposer:
             plate=canvas,
             bare=bare,
             dressing=dressing,
+            shading=shading,
             cutouts=cutouts,
             placements=placements,
             gains=gains,

@@ -24,13 +24,14 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
 from krev.engines.base import RGBImage, SceneRequest
 from krev.engines.studio.scene.composer import StudioSceneComposer
 from krev.engines.studio.video.camera import Pose, card_matrix, transform_box
-from krev.engines.studio.video.compositor import Compositor, crossfade, rgb, wipe
+from krev.engines.studio.video.compositor import Compositor, crossfade, rgb, wipe, wipe_cover
 from krev.engines.studio.video.layers import Layers, from_photo, from_scene
 from krev.engines.studio.video.overlays import (
     Overlay,
@@ -80,6 +81,9 @@ _UGC_PROMPT = "on a wooden table, soft window light"
 # A creator edit frames the subject a little wider, its centre this far down the frame.
 _UGC_ZOOM = 0.9
 _UGC_SUBJECT_ROW = 0.6
+# A creator edit's end card (the call to action), seconds, and its type size against a caption.
+_UGC_END_CARD = 1.5
+_UGC_CTA_SCALE = 1.3
 
 
 def _stable_seed(*parts: object) -> int:
@@ -138,9 +142,13 @@ class StudioVideoPlan:
         return self.frame(self.poster_frame)
 
     def product_boxes(self, frame: int) -> list[tuple[int, int, int, int]]:
+        """Each product's box at ``frame``; (0, 0, 0, 0) for all of them while a transition
+        blends two pictures (a product there is two half-products: nothing to judge)."""
         moment = self.timeline.at(frame)
-        shot = moment.dominant
+        shot = moment.shot
         layers = self.layers[shot.layers]
+        if moment.incoming is not None:
+            return [(0, 0, 0, 0) for _ in layers.products]
         pose = shot.pose(frame)
         width, height = self.size
         ox, oy = self.reframe.offset if self.reframe is not None else (0, 0)
@@ -157,30 +165,59 @@ class StudioVideoPlan:
     # --- drawing -------------------------------------------------------------------------
 
     def frame(self, index: int) -> RGBImage:
-        """Frame ``index``, (height, width, 3) uint8."""
+        """Frame ``index``, (height, width, 3) uint8, a new array."""
         if not 0 <= index < self.request.frame_count:
             raise IndexError(f"frame {index} of {self.request.frame_count}")
-        picture = self.picture(index)
-        for card in self._overlay_cards():
-            blend_card(picture, card, card.overlay.opacity(index))
+        cards = self._overlay_cards()
+        picture = self._picture(index)
+        scratch = self._compositor.scratch
+        for card in cards:
+            blend_card(picture, card, card.overlay.opacity(index), scratch)
         if self.reframe is not None:
-            picture = self.reframe.apply(picture)
+            picture = self.reframe.apply(picture, scratch)
         return rgb(picture)
 
-    def picture(self, index: int) -> U8:
-        """Frame ``index`` without its words, RGBA at the composed size."""
-        moment = self.timeline.at(index)
-        a = self._draw(moment.shot, index)
-        if moment.incoming is None:
-            return a
-        b = self._draw(moment.incoming, index)
-        if moment.incoming.shot.transition == "wipe":
-            return wipe(a, b, moment.weight, moment.incoming.reverse)
-        return crossfade(a, b, moment.weight)
+    def picture(self, index: int) -> RGBImage:
+        """Frame ``index`` without its words, at the composed size (9:16 for a creator edit),
+        RGB, a new array."""
+        return rgb(self._picture(index))
 
-    def _draw(self, shot: ShotPlan, index: int) -> U8:
-        return self._compositor.draw(
-            self.layers[shot.layers], shot.pose(index), shot.sweep_at(index)
+    def _picture(self, index: int, compositor: Compositor | None = None) -> U8:
+        """Frame ``index`` without its words, RGBA in this thread's working buffer (of
+        ``compositor``, the plan's own unless given)."""
+        compositor = compositor or self._compositor
+        scale = compositor.size[0] / self.size[0]
+        moment = self.timeline.at(index)
+
+        def draw(shot: ShotPlan, into: str, columns: tuple[int, int] | None = None) -> U8:
+            pose = shot.pose(index)
+            if scale != 1.0:
+                pose = replace(pose, zoom=pose.zoom * scale)
+            layers = self.layers[shot.layers]
+            return compositor.draw(layers, pose, shot.sweep_at(index), into, columns)
+
+        a = draw(moment.shot, "a")
+        incoming = moment.incoming
+        if incoming is None:
+            return a
+        if incoming.shot.transition == "wipe":
+            # Only what the wipe shows of the incoming shot is drawn.
+            width = compositor.size[0]
+            cover = wipe_cover(width, moment.weight)
+            if cover == 0:
+                return a
+            columns = (width - cover, width) if incoming.reverse else (0, cover)
+            return wipe(a, draw(incoming, "b", columns), moment.weight, incoming.reverse)
+        return crossfade(a, draw(incoming, "b"), moment.weight)
+
+    def _sample(self, index: int) -> U8:
+        """Frame ``index`` without words, drawn at half size and enlarged: enough to judge
+        the contrast of a text over it, at a quarter of the cost."""
+        width, height = self.size
+        half = Compositor((max(8, width // 2), max(8, height // 2)))
+        picture = self._picture(index, half)
+        return np.asarray(
+            cv2.resize(rgb(picture), (width, height), interpolation=cv2.INTER_NEAREST), np.uint8
         )
 
     def _overlay_cards(self) -> list[OverlayCard]:
@@ -194,7 +231,7 @@ class StudioVideoPlan:
                         overlay.start + span // 2,
                         overlay.end - 1 - span // 8,
                     }
-                    samples = [rgb(self.picture(i)) for i in sorted(probes)]
+                    samples = [self._sample(i) for i in sorted(probes)]
                     accent = self.layers[0].accent
                     card = render_overlay(overlay, self.size, samples, accent)
                     if card is not None:
@@ -564,50 +601,61 @@ def _boxes_during(
 def _ugc_overlays(
     request: VideoRequest, size: tuple[int, int], layers: list[Layers], timeline: Timeline
 ) -> list[Overlay]:
-    """A creator's captions, one after another across the video in the band the products
-    leave free (above them: the edit frames them low), the hook first when there is one and
-    the call to action last, on a button."""
+    """A creator's captions, one after another in the band the products leave free (above
+    them: the edit frames them low): at the voice's times when the request gives them (the
+    captions are then the whole script, hook to call to action), else spread across the
+    video by length, the hook first. The call to action ends the edit on a button."""
     width, height = size
     frames = request.frame_count
     fade = max(2, request.fps // 8)
     copy = request.copy
-    lines = [c.strip() for c in request.captions if c.strip()]
-    hook = copy.hook.strip()
-    if not lines and copy.benefit.strip():
-        lines = [copy.benefit.strip()]
-    if hook:
-        lines = [hook, *lines]
-    cta = copy.cta.strip()
+    lines = [c.strip() for c in request.captions]
+    hook, cta = copy.hook.strip(), copy.cta.strip()
     compositor = Compositor(size)
     boxes = _boxes_during(timeline, layers, compositor, 0, frames, samples=24)
     band, anchor = place_band(width, height, boxes, "top")
+    end_card = frames - min(frames // 3, round(_UGC_END_CARD * request.fps)) if cta else frames
+    timed: list[tuple[str, int, int]] = []
+    if request.caption_times and len(request.caption_times) == len(lines):
+        for line, (start, end) in zip(lines, request.caption_times, strict=True):
+            a = max(0, min(frames, round(start * request.fps)))
+            b = max(a, min(frames, round(end * request.fps)))
+            if line:
+                timed.append((line, a, b))
+        if timed:
+            end_card = max(end_card, timed[-1][2])
+    else:
+        script = [line for line in lines if line]
+        if not script and copy.benefit.strip():
+            script = [copy.benefit.strip()]
+        if hook:
+            script = [hook, *script]
+        if script:
+            # Time by length: a longer line stays longer.
+            weights = np.array([len(line.split()) + 2 for line in script], np.float64)
+            cumulative = np.concatenate([[0.0], np.cumsum(weights) / weights.sum()])
+            edges = np.round(cumulative * end_card).astype(int)
+            timed = [(line, int(edges[i]), int(edges[i + 1])) for i, line in enumerate(script)]
     overlays: list[Overlay] = []
-    cta_start = frames - min(frames // 3, round(1.6 * request.fps)) if cta else frames
-    if lines:
-        # Time by length: a longer line stays longer.
-        weights = np.array([len(line.split()) + 2 for line in lines], np.float64)
-        edges = np.round(np.concatenate([[0.0], np.cumsum(weights) / weights.sum()]) * cta_start)
-        for index, line in enumerate(lines):
-            a, b = int(edges[index]), int(edges[index + 1])
-            if b - a >= 4:
-                role: Role = "hook" if hook and index == 0 else "caption"
-                overlays.append(
-                    Overlay(
-                        role, line, a, b, band, anchor, fade=fade, scale=_scale(role), boxed=True
-                    )
-                )
-    if cta:
+    for index, (line, a, b) in enumerate(timed):
+        if b - a < 4:
+            continue
+        role: Role = "hook" if index == 0 and hook and line == hook else "caption"
+        overlays.append(
+            Overlay(role, line, a, b, band, anchor, fade=fade, scale=_scale(role), boxed=True)
+        )
+    if cta and frames - end_card >= 4:
         overlays.append(
             Overlay(
                 "cta",
                 cta,
-                cta_start,
+                end_card,
                 frames,
                 band,
                 anchor,
                 fade=fade,
                 brand=copy.brand.strip(),
-                scale=1.3,
+                scale=_UGC_CTA_SCALE,
             )
         )
     return overlays

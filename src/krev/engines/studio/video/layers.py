@@ -39,8 +39,10 @@ _TOP_DOWN_FLOOR = 0.9
 _TOP_DOWN_PROP = 0.95
 # A photo's background behind its foreground.
 _PHOTO_BACKGROUND = 0.55
-# Dressing pieces this close (fraction of the canvas' short side) are one prop (a plant's leaves).
+# Dressing pieces this close (fraction of the canvas' short side) are one prop (a plant's leaves),
+# found on a grid of cells this large.
 _PROP_GROUPING = 0.012
+_GROUPING_CELL = 4
 # A piece of dressing larger than this share of the canvas stays in the plate (a drape).
 _PROP_MAX_SHARE = 0.3
 # A button color must stand this far from the backdrop (WCAG ratio) to be used.
@@ -146,24 +148,55 @@ def _contact_rows(layers: SceneLayers) -> dict[int, float]:
     return rows
 
 
+def _pooled(mask: npt.NDArray[np.bool_], cell: int) -> U8:
+    """Whether any pixel of each ``cell`` x ``cell`` block is set (uint8 0/1)."""
+    h, w = mask.shape
+    padded = np.zeros((-(-h // cell) * cell, -(-w // cell) * cell), np.uint8)
+    padded[:h, :w] = mask
+    out: U8 = padded.reshape(padded.shape[0] // cell, cell, -1, cell).max(axis=(1, 3))
+    return out
+
+
 def _dressing_cards(
     layers: SceneLayers, lit: U8, plate: U8, ground: Ground, product_depths: dict[int, float]
 ) -> list[Card]:
-    """Podiums and props, each a card where it stands (the pieces too large to move stay in
-    ``plate``, which is updated in place)."""
+    """Podiums and props, each a card where it stands. Their shadows on the set stay in
+    ``plate`` (updated in place): they lie on the floor and move with it; so do pieces too
+    large to move on their own (a drape)."""
     if layers.dressing is None:
         return []
-    mask = layers.dressing.astype(np.uint8)
-    ch, cw = mask.shape
-    reach = max(1, round(min(cw, ch) * _PROP_GROUPING))
-    grouped = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2))
+    body = layers.dressing
+    if layers.shading is not None:
+        # A prop's anti-aliased rim can pass for shade; what touches the prop moves with it.
+        near = cv2.dilate((body & ~layers.shading).astype(np.uint8), np.ones((5, 5), np.uint8))
+        shade = layers.shading & (near == 0)
+        plate[shade] = lit[shade]
+        body = body & ~shade
+    ch, cw = body.shape
+    # Pieces close together are one prop (a plant's leaves): grouped on a coarse grid.
+    small = _pooled(body, _GROUPING_CELL)
+    reach = max(1, round(min(cw, ch) * _PROP_GROUPING / _GROUPING_CELL))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2)
+    grouped = cv2.dilate(small, kernel)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(grouped, connectivity=8)
     # One pixel more than what changed: bilinear warps blend card edges with unchanged set.
-    own = cv2.dilate(mask, np.ones((3, 3), np.uint8))
+    own = cv2.dilate(body.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    cell = _GROUPING_CELL
     cards: list[tuple[float, Card]] = []
     for label in range(1, count):
-        x, y, w, h, _ = (int(v) for v in stats[label])
-        piece = (labels[y : y + h, x : x + w] == label) & (own[y : y + h, x : x + w] > 0)
+        sx, sy, sw, sh, _ = (int(v) for v in stats[label])
+        x, y = sx * cell, sy * cell
+        x1, y1 = min(cw, (sx + sw) * cell), min(ch, (sy + sh) * cell)
+        region = np.repeat(np.repeat(labels[sy : sy + sh, sx : sx + sw] == label, cell, 0), cell, 1)
+        piece = region[: y1 - y, : x1 - x] & own[y:y1, x:x1]
+        rows = np.flatnonzero(piece.any(axis=1))
+        cols = np.flatnonzero(piece.any(axis=0))
+        if rows.size == 0:
+            continue
+        # Tight to what it covers.
+        x, y = x + int(cols[0]), y + int(rows[0])
+        piece = piece[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+        h, w = piece.shape
         if w * h > _PROP_MAX_SHARE * cw * ch:
             plate[y : y + h, x : x + w][piece] = lit[y : y + h, x : x + w][piece]
             continue
@@ -175,10 +208,9 @@ def _dressing_cards(
             if inside and y <= place.base + 4 <= bottom and layers.podiums:
                 depth = product_depths[place.index]
         pixels = lit[y : y + h, x : x + w].copy()
-        pixels[..., 3] = np.where(piece, 255, 0).astype(np.uint8)
         pixels[~piece] = 0
-        card = Card(pixels, x, y, depth)
-        cards.append((depth, card))
+        pixels[..., 3] = np.where(piece, 255, 0).astype(np.uint8)
+        cards.append((depth, Card(pixels, x, y, depth)))
     cards.sort(key=lambda item: item[0])
     return [card for _, card in cards]
 
@@ -414,7 +446,9 @@ def from_photo(image: RGBImage, canvas: tuple[int, int], frame: Box) -> Layers:
     rows = np.flatnonzero(alpha.max(axis=1) > 0.02)
     cols = np.flatnonzero(alpha.max(axis=0) > 0.02)
     x0, x1, y0, y1 = int(cols[0]), int(cols[-1]) + 1, int(rows[0]), int(rows[-1]) + 1
-    card = _card(photo[y0:y1, x0:x1], alpha[y0:y1, x0:x1], x0, y0, 1.0)
+    # The foreground is the photo's subject: the camera keeps it whole, the words keep off it.
+    box = (x0, y0, x1 - x0, y1 - y0)
+    card = _card(photo[y0:y1, x0:x1], alpha[y0:y1, x0:x1], x0, y0, 1.0, box=box)
     # Look between the foreground and the frame's centre: it stays the subject of the moves.
     pivot = ((x0 + x1) / 2 * 0.6 + (fx + fw / 2) * 0.4, (y0 + y1) / 2 * 0.6 + (fy + fh / 2) * 0.4)
     return Layers(
@@ -423,7 +457,7 @@ def from_photo(image: RGBImage, canvas: tuple[int, int], frame: Box) -> Layers:
         cards=[card],
         frame=frame,
         pivot=pivot,
-        subject=None,
+        subject=box,
         names=["background", "foreground"],
         scene=scene,
     )

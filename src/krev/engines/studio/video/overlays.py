@@ -35,7 +35,7 @@ from krev.engines.studio.text import (
     scrim_opacity,
     text_mask,
 )
-from krev.engines.studio.video.compositor import lay_over
+from krev.engines.studio.video.compositor import Scratch, lay_over
 
 __all__ = [
     "Overlay",
@@ -127,30 +127,77 @@ def safe_zone(width: int, height: int) -> Box:
     return mx, my, width - 2 * mx, bottom - my
 
 
+def _free_rectangles(free: npt.NDArray[np.bool_]) -> list[tuple[int, int, int, int]]:
+    """Every maximal all-free rectangle of a grid, (column, row, columns, rows): for each
+    row as the bottom, the rectangles the histogram of free cells above it makes."""
+    rows, cols = free.shape
+    heights = np.zeros(cols, np.int64)
+    found: set[tuple[int, int, int, int]] = set()
+    for row in range(rows):
+        heights = np.where(free[row], heights + 1, 0)
+        stack: list[int] = []
+        for col in range(cols + 1):
+            h = int(heights[col]) if col < cols else 0
+            while stack and int(heights[stack[-1]]) >= h:
+                top = int(heights[stack.pop()])
+                if top == 0:
+                    continue
+                left = stack[-1] + 1 if stack else 0
+                found.add((left, row - top + 1, col - left, top))
+            stack.append(col)
+    return sorted(found)
+
+
 def place_band(
     width: int, height: int, boxes: Sequence[tuple[float, float, float, float]], prefer: str
-) -> tuple[Box, Literal["top", "bottom"]]:
-    """The band of the safe zone above or below ``boxes`` (the products over the text's
-    time) that is tallest, as wide as the safe zone; ``prefer`` wins near-ties."""
+) -> tuple[Box, Literal["top", "bottom", "middle"]]:
+    """Where a text goes: the best rectangle of the safe zone that ``boxes`` (the products
+    over the text's time, with a gap) leave free: wide and tall enough for a few lines,
+    no taller than a text needs, on the ``prefer`` side ("top" or "bottom") when that is about
+    as good. When nothing is free enough, the band at the preferred edge (under a scrim)."""
     sx, sy, sw, sh = safe_zone(width, height)
-    gap = round(height * 0.025)
-    if boxes:
-        top_free = min(b[1] for b in boxes) - gap - sy
-        bottom_free = sy + sh - (max(b[1] + b[3] for b in boxes) + gap)
-    else:
-        top_free = bottom_free = sh * 0.3
-    cap = round(sh * (0.34 if height > width else 0.3))
-    least = round(sh * 0.16)
-    # Near-ties go to the preferred side.
+    gap = height * 0.025
+    cell = max(2, min(width, height) // 48)
+    cols, rows = max(1, sw // cell), max(1, sh // cell)
+    cw, rh = sw / cols, sh / rows
+    free = np.ones((rows, cols), np.bool_)
+    for x, y, w, h in boxes:
+        c0 = max(0, int((x - gap - sx) // cw))
+        c1 = min(cols, int(np.ceil((x + w + gap - sx) / cw)))
+        r0 = max(0, int((y - gap - sy) // rh))
+        r1 = min(rows, int(np.ceil((y + h + gap - sy) / rh)))
+        if c1 > c0 and r1 > r0:
+            free[r0:r1, c0:c1] = False
+    cap = sh * (0.34 if height > width else 0.3)
+    least_w, least_h = sw * 0.34, sh * 0.12
+    best: tuple[float, Box, Literal["top", "bottom", "middle"]] | None = None
+    for c, r, n_cols, n_rows in _free_rectangles(free):
+        w, h = n_cols * cw, n_rows * rh
+        if w < least_w or h < least_h:
+            continue
+        x0, y0 = sx + c * cw, sy + r * rh
+        touches_top, touches_bottom = r == 0, r + n_rows == rows
+        use_h = min(h, cap)
+        # A text needs height only up to its cap, and width most: score what it can use.
+        score = min(w, sw) * use_h * (1.0 + 0.6 * (w / sw))
+        if (prefer == "top" and touches_top) or (prefer == "bottom" and touches_bottom):
+            score *= 1.25
+        if h > cap:
+            # Taller than needed: the part at the preferred side (or its top).
+            keep_bottom = prefer == "bottom" and touches_bottom
+            y0 = y0 + h - use_h if keep_bottom else y0
+            anchor: Literal["top", "bottom", "middle"] = "bottom" if keep_bottom else "top"
+        else:
+            anchor = "top" if touches_top else "bottom" if touches_bottom else "middle"
+        rect = (round(x0), round(y0), round(w), round(use_h))
+        if best is None or score > best[0]:
+            best = (score, rect, anchor)
+    if best is not None:
+        return best[1], best[2]
+    band_h = round(sh * 0.18)
     if prefer == "bottom":
-        bottom_free += sh * 0.04
-    else:
-        top_free += sh * 0.04
-    if top_free >= bottom_free:
-        band_h = int(min(cap, max(least, top_free)))
-        return (sx, sy, sw, band_h), "top"
-    band_h = int(min(cap, max(least, bottom_free)))
-    return (sx, sy + sh - band_h, sw, band_h), "bottom"
+        return (sx, sy + sh - band_h, sw, band_h), "bottom"
+    return (sx, sy, sw, band_h), "top"
 
 
 # --- drawing -------------------------------------------------------------------------------
@@ -324,10 +371,11 @@ def render_overlay(
     # The panel: around the letters (padded), or the button.
     ix, iy, iw, ih = ink
     panel = (ix - pad_x, iy - pad_y, iw + 2 * pad_x, ih + 2 * pad_y)
-    area_x0 = min(panel[0], *(p.x for _, p in pieces))
-    area_y0 = min(panel[1], *(p.y for _, p in pieces))
-    area_x1 = max(panel[0] + panel[2], *(p.x + p.width for _, p in pieces))
-    area_y1 = max(panel[1] + panel[3], *(p.y + p.block.height for _, p in pieces))
+    inks = [_ink_box(p.block, p.x, p.y, p.width) for _, p in pieces]
+    area_x0 = min(panel[0], *(b[0] for b in inks))
+    area_y0 = min(panel[1], *(b[1] for b in inks))
+    area_x1 = max(panel[0] + panel[2], *(b[0] + b[2] for b in inks))
+    area_y1 = max(panel[1] + panel[3], *(b[1] + b[3] for b in inks))
     x0, y0 = max(0, area_x0), max(0, area_y0)
     x1, y1 = min(width, area_x1), min(height, area_y1)
     painter = _Painter(x1 - x0, y1 - y0)
@@ -335,13 +383,17 @@ def render_overlay(
         radius = panel[3] / 2 if button else short * 0.018
         mask = _rounded_mask(panel[2], panel[3], radius)
         painter.lay(mask, scrim_color, opacity, panel[0] - x0, panel[1] - y0)
-    for role, piece in pieces:
+    for (role, piece), (bx0, by0, bw0, _) in zip(pieces, inks, strict=True):
         coverage = text_mask(piece.block, piece.width, "center").astype(np.float32) / 255.0
+        # Only the letters' columns: the card is as small as what it shows.
+        coverage = coverage[:, max(0, bx0 - piece.x) : bx0 - piece.x + bw0]
+        left = max(bx0, piece.x)
         ink_color = text_color
         if role == "brand":
-            brand_ink = _ink_box(piece.block, piece.x, piece.y, piece.width)
-            ink_color, _ = pick_text_color(_pixels(samples, brand_ink), [_WHITE, _INK], AA_NORMAL)
-        painter.lay(coverage, ink_color, 1.0, piece.x - x0, piece.y - y0)
+            ink_color, _ = pick_text_color(
+                _pixels(samples, (bx0, by0, bw0, piece.block.height)), [_WHITE, _INK], AA_NORMAL
+            )
+        painter.lay(coverage, ink_color, 1.0, left - x0, piece.y - y0)
     return OverlayCard(
         overlay=overlay,
         pixels=painter.card(),
@@ -366,7 +418,7 @@ def _contrast_on(under: U8, text: RGB, scrim: RGB, opacity: float) -> float:
     return ratio
 
 
-def blend_card(frame: U8, card: OverlayCard, opacity: float) -> None:
+def blend_card(frame: U8, card: OverlayCard, opacity: float, scratch: Scratch) -> None:
     """Lay ``card`` over the (RGBA) ``frame``, faded to ``opacity``, in place."""
     if opacity <= 0.0:
         return
@@ -379,8 +431,9 @@ def blend_card(frame: U8, card: OverlayCard, opacity: float) -> None:
     pixels = card.pixels[y0 - y : y1 - y, x0 - x : x1 - x]
     region = frame[y0:y1, x0:x1]
     if opacity >= 0.999:
-        lay_over(region, pixels)
+        lay_over(region, pixels, scratch)
         return
-    over = region.copy()
-    lay_over(over, pixels)
+    over = scratch.get("over", y1 - y0, x1 - x0)
+    over[...] = region
+    lay_over(over, pixels, scratch)
     cv2.addWeighted(region, 1.0 - opacity, over, opacity, 0.0, dst=region)

@@ -12,6 +12,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from krev.engines.studio.video.compositor import Scratch
+
 __all__ = ["Reframe", "tall_size"]
 
 U8 = npt.NDArray[np.uint8]
@@ -39,7 +41,9 @@ class Reframe:
     def offset(self) -> tuple[int, int]:
         return (self.outer[0] - self.inner[0]) // 2, (self.outer[1] - self.inner[1]) // 2
 
-    def apply(self, picture: U8) -> U8:
+    def apply(self, picture: U8, scratch: Scratch) -> U8:
+        """The tall ``picture`` in the middle of the wider frame (a working buffer of
+        ``scratch``)."""
         iw, ih = self.inner
         width, height = self.outer
         small: Any = cv2.resize(
@@ -52,8 +56,14 @@ class Reframe:
         cw, ch = width / scale, height / scale
         x0, y0 = (sw - cw) / 2, (sh - ch) / 2
         matrix = np.array([[scale, 0.0, -x0 * scale], [0.0, scale, -y0 * scale]])
-        out = cv2.warpAffine(
-            small, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
+        out = scratch.get("outer", height, width, picture.shape[2])
+        cv2.warpAffine(
+            small,
+            matrix,
+            (width, height),
+            dst=out,
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REFLECT,
         )
         cv2.convertScaleAbs(out, dst=out, alpha=_DIM)
         ox, oy = self.offset

@@ -28,16 +28,20 @@ from krev.engines.studio.video.layers import Layers
 from krev.engines.video import Shot
 
 __all__ = [
-    "MOVES",
+    "BLEND_FRAMES",
+    "UGC_MOVES",
+    "Moment",
     "ShotPlan",
     "Timeline",
+    "end_card_poses",
     "fit_move",
     "home_pose",
+    "match_pose",
     "move_poses",
     "shot_lengths",
 ]
 
-MOVES = ("push_in", "pull_out", "pan_left", "pan_right", "truck", "reveal", "light_sweep")
+# A creator edit cycles through these, one per quick cut.
 UGC_MOVES = ("punch_in", "push_in", "pan_left", "handheld", "pan_right", "pull_out")
 # Frames a transition takes (a cut takes none).
 BLEND_FRAMES = {"crossfade": 12, "wipe": 12, "match_cut": 0, "cut": 0}
