@@ -12,6 +12,16 @@ It checks each model's input schema (FLUX.1 [dev]: prompt, image_size, num_image
 output_format; FLUX.1 Fill [dev]: image_url and mask_url too, PNGs of the same size) and
 answers 422 for anything else, so tests prove what the adapter sends. See ``fake_flux`` for
 the scripting shared with the Replicate fake.
+
+Seedance 1.0 Pro (``fal-ai/bytedance/seedance/v1/pro/text-to-video`` and ``.../image-to-video``)
+takes prompt, aspect_ratio, resolution, duration ("2" … "12"), camera_fixed, seed,
+enable_safety_checker, num_frames and, for image-to-video, image_url (a PNG or JPEG data URI
+here, 300 to 6000 pixels a side, ratio 0.4 to 2.5) and end_image_url. Stricter than fal, it
+refuses fields outside the schema. Its result is ``{"video": {"url", "content_type",
+"file_name", "file_size"}, "seed"}``: a real MP4 at 24 fps of the seconds asked, of the ratio
+asked with a 360-pixel short side (fal's are larger; sizes are the normaliser's business),
+starting on the image it was given. A refused prompt's result is fal's 422
+content_policy_violation.
 """
 
 from __future__ import annotations
@@ -21,10 +31,37 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from tests.support.fake_flux import FakeJob, FluxFake, JSONHandler, decode_png_data_uri
+from tests.support.fake_flux import (
+    FakeJob,
+    FluxFake,
+    JSONHandler,
+    decode_image_data_uri,
+    decode_png_data_uri,
+)
 
 T2I_MODEL = "fal-ai/flux/dev"
 FILL_MODEL = "fal-ai/flux-lora-fill"
+T2V_MODEL = "fal-ai/bytedance/seedance/v1/pro/text-to-video"
+I2V_MODEL = "fal-ai/bytedance/seedance/v1/pro/image-to-video"
+VIDEO_ASPECT_RATIOS = {
+    "21:9": (840, 360),
+    "16:9": (640, 360),
+    "4:3": (480, 360),
+    "1:1": (360, 360),
+    "3:4": (360, 480),
+    "9:16": (360, 640),
+}
+VIDEO_DURATIONS = tuple(str(seconds) for seconds in range(2, 13))
+_VIDEO_FIELDS = {
+    "prompt",
+    "aspect_ratio",
+    "resolution",
+    "duration",
+    "camera_fixed",
+    "seed",
+    "enable_safety_checker",
+    "num_frames",
+}
 
 _DEFAULT_KIND = {
     400: "downstream_service_error",
@@ -41,16 +78,25 @@ class FakeFal(FluxFake):
         *,
         t2i_models: tuple[str, ...] = (T2I_MODEL,),
         fill_models: tuple[str, ...] = (FILL_MODEL,),
+        t2v_models: tuple[str, ...] = (T2V_MODEL,),
+        i2v_models: tuple[str, ...] = (I2V_MODEL,),
     ) -> None:
         self.api_key = api_key
         self.t2i_models = t2i_models
         self.fill_models = fill_models
+        self.t2v_models = t2v_models
+        self.i2v_models = i2v_models
+        self.with_audio = False  # a model that makes its own sound (Seedance 1.0 makes none)
         super().__init__(_Handler, name="fake-fal")
         self._server.fake = self  # type: ignore[attr-defined]
 
     @property
     def base_url(self) -> str:
         return self.address
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        return self.t2i_models + self.fill_models + self.t2v_models + self.i2v_models
 
     def app_path(self, model: str) -> str:
         return "/".join(model.split("/")[:2])
@@ -82,9 +128,68 @@ def _size(inputs: dict[str, Any]) -> tuple[int, int]:
     return width, height
 
 
+def _check_video(fake: FakeFal, model: str, inputs: dict[str, Any]) -> FakeJob:
+    image_to_video = model in fake.i2v_models
+    allowed = _VIDEO_FIELDS | ({"image_url", "end_image_url"} if image_to_video else set())
+    for name in inputs:
+        if name not in allowed:
+            raise _InputError(name, "Extra inputs are not permitted", "extra_forbidden")
+    if not isinstance(inputs.get("prompt"), str) or not inputs["prompt"].strip():
+        raise _InputError("prompt", "Field required", "missing")
+    ratios = [*VIDEO_ASPECT_RATIOS, *(["auto"] if image_to_video else [])]
+    ratio = inputs.get("aspect_ratio", "auto" if image_to_video else "16:9")
+    if ratio not in ratios:
+        raise _InputError("aspect_ratio", f"Input should be {', '.join(ratios)}", "enum")
+    if inputs.get("resolution", "1080p") not in ("480p", "720p", "1080p"):
+        raise _InputError("resolution", "Input should be '480p', '720p' or '1080p'", "enum")
+    duration = inputs.get("duration", "5")
+    if duration not in VIDEO_DURATIONS:
+        raise _InputError("duration", f"Input should be {', '.join(VIDEO_DURATIONS)}", "enum")
+    if "seed" in inputs and not isinstance(inputs["seed"], int):
+        raise _InputError("seed", "Input should be a valid integer", "int_type")
+    first_frame = None
+    if image_to_video:
+        try:
+            picture = decode_image_data_uri(inputs.get("image_url"))
+        except ValueError as error:
+            message = f"Image load error: {error}"
+            raise _InputError("image_url", message, "image_load_error") from None
+        width, height = picture.size
+        if min(width, height) < 300 or max(width, height) > 6000:
+            raise _InputError("image_url", "Image sides must be 300 to 6000 pixels")
+        if not 0.4 <= width / height <= 2.5:
+            raise _InputError("image_url", "Image aspect ratio must be between 0.4 and 2.5")
+        first_frame = np.asarray(picture.convert("RGB"))
+    if ratio == "auto":
+        assert first_frame is not None
+        height, width = first_frame.shape[:2]
+        size = (
+            (round(360 * width / height / 2) * 2, 360)
+            if width > height
+            else (
+                360,
+                round(360 * height / width / 2) * 2,
+            )
+        )
+    else:
+        size = VIDEO_ASPECT_RATIOS[ratio]
+    return fake.new_job(
+        model,
+        inputs,
+        size[0],
+        size[1],
+        1,
+        duration=int(duration),
+        first_frame=first_frame,
+        with_audio=fake.with_audio,
+    )
+
+
 def _check(fake: FakeFal, model: str, inputs: Any) -> FakeJob:
     if not isinstance(inputs, dict):
         raise _InputError("body", "The body must be a JSON object")
+    if model in fake.t2v_models + fake.i2v_models:
+        return _check_video(fake, model, inputs)
     if not isinstance(inputs.get("prompt"), str) or not inputs["prompt"].strip():
         raise _InputError("prompt", "Field required", "missing")
     width, height = _size(inputs)
@@ -191,7 +296,7 @@ class _Handler(JSONHandler):
         model = self.path.split("?")[0].strip("/")
         if not self._authorized("submit") or self._scripted("submit"):
             return
-        if model not in self.fake.t2i_models + self.fake.fill_models:
+        if model not in self.fake.models:
             self._error("submit", 404, f"Application {model!r} not found", "not_found")
             return
         try:
@@ -227,6 +332,9 @@ class _Handler(JSONHandler):
         if job.state != "done":
             self._error("result", 400, "Request is still in progress", "request_in_progress")
             return
+        if job.is_video:
+            self._video_result(job)
+            return
         images = [
             {
                 "url": self.fake.file_url(job, index),
@@ -259,3 +367,23 @@ class _Handler(JSONHandler):
             self.send_json(202, {"status": "CANCELLATION_REQUESTED"})
         else:
             self.send_json(400, {"status": "ALREADY_COMPLETED"})
+
+    def _video_result(self, job: FakeJob) -> None:
+        if job.refused:
+            self._error(
+                "result",
+                422,
+                "The content could not be processed because it contained material flagged by "
+                "a content checker.",
+                "content_policy_violation",
+                "prompt",
+            )
+            return
+        clip = self.fake.clip(job)
+        video = {
+            "url": self.fake.file_url(job, 0),
+            "content_type": "video/mp4",
+            "file_name": "output.mp4",
+            "file_size": len(clip),
+        }
+        self.send_json(200, {"video": video, "seed": job.inputs.get("seed", 0)})

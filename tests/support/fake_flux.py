@@ -1,6 +1,7 @@
-"""What the local stand-ins for hosted FLUX (fake_fal, fake_replicate) share: jobs that advance
-one state per poll, real PNGs of the size the model would render, served from the fake
-itself, and the scripted misbehaviour tests ask for.
+"""What the local stand-ins for hosted FLUX and Seedance (fake_fal, fake_replicate) share: jobs
+that advance one state per poll, real PNGs of the size the model would render (or, for a video
+model, a real MP4: ``tests.support.clips.seedance_clip``), served from the fake itself, and the
+scripted misbehaviour tests ask for.
 
     fake.fail_next("submit", 429, retry_after=3)  # the next submit answers 429 + Retry-After
     fake.fail_next("status", 503, times=2)        # the next two polls answer 503
@@ -29,6 +30,7 @@ from typing import Any, Literal
 import numpy as np
 from PIL import Image
 
+from tests.support.clips import seedance_clip
 from tests.support.local_http import LocalHTTPServer
 
 REFUSED_WORD = "forbidden"
@@ -50,6 +52,14 @@ class FakeJob:
     error: str | None = None
     polls: int = 0
     refused: bool = False
+    duration: int = 0  # a video model's job: the clip's seconds (0: an image job)
+    first_frame: np.ndarray | None = None  # (h, w, 3) uint8: the image a video starts from
+    with_audio: bool = False
+    clip: bytes | None = None  # the MP4, rendered on first request
+
+    @property
+    def is_video(self) -> bool:
+        return self.duration > 0
 
 
 @dataclass
@@ -65,6 +75,22 @@ class _Fault:
 class _Script:
     faults: list[_Fault] = field(default_factory=list)
     slow: dict[str, tuple[float, int | None]] = field(default_factory=dict)
+
+
+def decode_image_data_uri(value: Any) -> Image.Image:
+    """The PNG or JPEG in a ``data:image/png;base64,`` or ``data:image/jpeg;base64,`` URI;
+    ValueError for anything else."""
+    if not isinstance(value, str) or not value.startswith(
+        ("data:image/png;base64,", "data:image/jpeg;base64,")
+    ):
+        raise ValueError("expected a data:image/png or data:image/jpeg base64 URI")
+    declared = "PNG" if value.startswith("data:image/png") else "JPEG"
+    raw = base64.b64decode(value.partition(",")[2], validate=True)
+    with Image.open(io.BytesIO(raw)) as picture:
+        if picture.format != declared:
+            raise ValueError(f"not a {declared}")
+        picture.load()
+        return picture.copy()
 
 
 def decode_png_data_uri(value: Any) -> Image.Image:
@@ -113,6 +139,7 @@ class FluxFake(LocalHTTPServer):
         self.expired = False
         self._script = _Script()
         self._lock = threading.Lock()
+        self._clip_lock = threading.Lock()  # rendering an MP4 holds no other request up
         self._running = threading.Event()
         self._running.set()
         self._counter = itertools.count(1)
@@ -187,6 +214,10 @@ class FluxFake(LocalHTTPServer):
         count: int,
         canvas: np.ndarray | None = None,
         mask: np.ndarray | None = None,
+        *,
+        duration: int = 0,
+        first_frame: np.ndarray | None = None,
+        with_audio: bool = False,
     ) -> FakeJob:
         job = FakeJob(
             id=f"{next(self._counter):04d}-{uuid.uuid4().hex[:12]}",
@@ -198,6 +229,9 @@ class FluxFake(LocalHTTPServer):
             canvas=canvas,
             mask=mask,
             refused=REFUSED_WORD in str(inputs.get("prompt", "")).lower(),
+            duration=duration,
+            first_frame=first_frame,
+            with_audio=with_audio,
         )
         with self._lock:
             self.submissions.append(job)
@@ -231,7 +265,21 @@ class FluxFake(LocalHTTPServer):
             return False
 
     def file_url(self, job: FakeJob, index: int) -> str:
-        return f"{self.address}/files/{job.id}/{index}.png"
+        return f"{self.address}/files/{job.id}/{index}.{'mp4' if job.is_video else 'png'}"
+
+    def clip(self, job: FakeJob) -> bytes:
+        """The video job's MP4, rendered once."""
+        with self._clip_lock:
+            if job.clip is None:
+                job.clip = seedance_clip(
+                    job.width,
+                    job.height,
+                    job.duration,
+                    first_frame=job.first_frame,
+                    seed=int(job.inputs.get("seed") or 0),
+                    audio=job.with_audio,
+                )
+            return job.clip
 
 
 class JSONHandler(BaseHTTPRequestHandler):
@@ -258,22 +306,25 @@ class JSONHandler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def send_png(self, data: bytes) -> None:
+        self.send_bytes(data, "image/png")
+
+    def send_bytes(self, data: bytes, content_type: str) -> None:
         self.send_response(200)
-        self.send_header("Content-Type", "image/png")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
 
     def serve_file(self, fake: FluxFake) -> bool:
-        """Answer ``GET /files/{job}/{index}.png``; False for another path."""
+        """Answer ``GET /files/{job}/{index}.png`` (or ``.mp4``); False for another path."""
         parts = self.path.strip("/").split("/")
-        if len(parts) != 3 or parts[0] != "files" or not parts[2].endswith(".png"):
+        if len(parts) != 3 or parts[0] != "files" or not parts[2].endswith((".png", ".mp4")):
             return False
         fake.file_requests.append(self.path)
         fake.delay("file")
         fault = fake.take_fault("file")
         job = fake.jobs.get(parts[1])
-        index = parts[2].removesuffix(".png")
+        index, _, extension = parts[2].partition(".")
         if fault is not None or fake.expired or job is None or job.state != "done":
             status = fault.status if fault is not None else 404
             fake.rejected.append(("file", status))
@@ -284,8 +335,15 @@ class JSONHandler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(data)
             return True
-        if not index.isdigit() or int(index) >= job.count:
+        if not index.isdigit() or int(index) >= job.count or extension != self._extension(job):
             self.send_json(404, {"detail": "Not found"})
             return True
-        self.send_png(render(job, int(index)))
+        if job.is_video:
+            self.send_bytes(fake.clip(job), "video/mp4")
+        else:
+            self.send_png(render(job, int(index)))
         return True
+
+    @staticmethod
+    def _extension(job: FakeJob) -> str:
+        return "mp4" if job.is_video else "png"

@@ -12,6 +12,13 @@ It checks the FLUX models' input schemas as replicate/cog-flux declares them (fl
 aspect_ratio from a fixed list, one megapixel; flux-fill-dev: image and mask, ``megapixels:
 match_input`` renders the input's size floored to multiples of 32) and fails a prediction
 whose prompt the safety checker refuses with cog-flux's own message.
+
+Seedance 1.0 Pro (``bytedance/seedance-1-pro``) takes prompt, image (a PNG or JPEG data URI
+here), last_frame_image, duration (whole seconds, 2 to 12), resolution, aspect_ratio (ignored
+when there is an image: the clip takes the image's), fps (24), camera_fixed and seed; stricter
+than Replicate, it refuses inputs outside that schema. Its ``output`` is one URL: a real MP4 at
+24 fps with a 360-pixel short side, starting on the image; a refused prompt fails the
+prediction with the E005 "flagged as sensitive" error.
 """
 
 from __future__ import annotations
@@ -21,13 +28,43 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from tests.support.fake_flux import FakeJob, FluxFake, JSONHandler, decode_png_data_uri
+from tests.support.fake_flux import (
+    FakeJob,
+    FluxFake,
+    JSONHandler,
+    decode_image_data_uri,
+    decode_png_data_uri,
+)
 
 T2I_MODEL = "black-forest-labs/flux-dev"
 FILL_MODEL = "black-forest-labs/flux-fill-dev"
+VIDEO_MODEL = "bytedance/seedance-1-pro"
 NSFW_ERROR = (
     "All generated images contained NSFW content. Try running it again with a different prompt."
 )
+SENSITIVE_ERROR = (
+    "The input or output was flagged as sensitive. Please try again with different inputs. (E005)"
+)
+VIDEO_ASPECT_RATIOS = {
+    "16:9": (640, 360),
+    "4:3": (480, 360),
+    "1:1": (360, 360),
+    "3:4": (360, 480),
+    "9:16": (360, 640),
+    "21:9": (840, 360),
+    "9:21": (360, 840),
+}
+_VIDEO_FIELDS = {
+    "prompt",
+    "image",
+    "last_frame_image",
+    "duration",
+    "resolution",
+    "aspect_ratio",
+    "fps",
+    "camera_fixed",
+    "seed",
+}
 
 ASPECT_RATIOS = {
     "1:1": (1024, 1024),
@@ -58,10 +95,12 @@ class FakeReplicate(FluxFake):
         t2i_models: tuple[str, ...] = (T2I_MODEL,),
         fill_models: tuple[str, ...] = (FILL_MODEL,),
         versions: dict[str, str] | None = None,
+        video_models: tuple[str, ...] = (VIDEO_MODEL,),
     ) -> None:
         self.api_token = api_token
         self.t2i_models = t2i_models
         self.fill_models = fill_models
+        self.video_models = video_models
         self.versions = dict(versions or {})  # version id -> the model it is a version of
         self.finish_while_waiting = False
         self.withheld = 0  # images cog-flux's safety checker drops from each prediction
@@ -83,13 +122,15 @@ class FakeReplicate(FluxFake):
             "cancelled": "canceled",
             "failed": "failed",
         }[state]
-        output = None
+        output: Any = None
         error = job.error
-        if status == "succeeded":
+        if status == "succeeded" and job.is_video:
+            output = self.file_url(job, 0)
+        elif status == "succeeded":
             kept = max(0, job.count - self.withheld)
             output = [self.file_url(job, index) for index in range(kept)]
         elif status == "failed" and job.refused:
-            error = NSFW_ERROR
+            error = SENSITIVE_ERROR if job.is_video else NSFW_ERROR
         return {
             "id": job.id,
             "model": job.model,
@@ -128,9 +169,47 @@ def _common(inputs: dict[str, Any]) -> int:
     return count
 
 
+def _check_video(fake: FakeReplicate, model: str, inputs: dict[str, Any]) -> FakeJob:
+    for name in inputs:
+        if name not in _VIDEO_FIELDS:
+            raise _InputError(name, "Additional property is not allowed")
+    if not isinstance(inputs.get("prompt"), str) or not inputs["prompt"].strip():
+        raise _InputError("prompt", "prompt is required")
+    duration = inputs.get("duration", 5)
+    if not isinstance(duration, int) or isinstance(duration, bool) or not 2 <= duration <= 12:
+        raise _InputError("duration", "Must be an integer between 2 and 12")
+    if inputs.get("resolution", "1080p") not in ("480p", "720p", "1080p"):
+        raise _InputError("resolution", "must be one of: 480p, 720p, 1080p")
+    ratio = inputs.get("aspect_ratio", "16:9")
+    if ratio not in VIDEO_ASPECT_RATIOS:
+        raise _InputError("aspect_ratio", f"must be one of: {', '.join(VIDEO_ASPECT_RATIOS)}")
+    if inputs.get("fps", 24) != 24:
+        raise _InputError("fps", "must be one of: 24")
+    if "seed" in inputs and not isinstance(inputs["seed"], int):
+        raise _InputError("seed", "Invalid type. Expected: integer")
+    first_frame = None
+    width, height = VIDEO_ASPECT_RATIOS[ratio]
+    if "image" in inputs:
+        try:
+            picture = decode_image_data_uri(inputs["image"])
+        except ValueError as error:
+            raise _InputError("image", f"cannot read the file: {error}") from None
+        first_frame = np.asarray(picture.convert("RGB"))
+        across, down = picture.size
+        # The image's ratio wins over aspect_ratio.
+        width, height = (
+            (round(360 * across / down / 2) * 2, 360)
+            if across > down
+            else (360, round(360 * down / across / 2) * 2)
+        )
+    return fake.new_job(model, inputs, width, height, 1, duration=duration, first_frame=first_frame)
+
+
 def _check(fake: FakeReplicate, model: str, inputs: Any) -> FakeJob:
     if not isinstance(inputs, dict):
         raise _InputError("input", "input is required")
+    if model in fake.video_models:
+        return _check_video(fake, model, inputs)
     count = _common(inputs)
     megapixels = inputs.get("megapixels", "1")
     if model in fake.t2i_models:
@@ -218,7 +297,8 @@ class _Handler(JSONHandler):
             model = f"{parts[2]}/{parts[3]}"
         elif parts == ["v1", "predictions"] and isinstance(body, dict):
             model = self.fake.versions.get(str(body.get("version")))
-        if model is None or model not in self.fake.t2i_models + self.fake.fill_models:
+        known = self.fake.t2i_models + self.fake.fill_models + self.fake.video_models
+        if model is None or model not in known:
             self._problem("submit", 404, "The requested resource could not be found.")
             return
         try:

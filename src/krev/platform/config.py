@@ -374,7 +374,8 @@ class Settings(BaseSettings):
         default="studio",
         description="Who renders videos (POST /api/v1/videos): `studio` (the embedded engine: "
         "the product's cutout in a rendered set as layers, camera moves, copy and music, "
-        "encoded on the CPU; no model).",
+        "encoded on the CPU; no model), `fal` or `replicate` (hosted Seedance: FAL_T2V_MODEL "
+        "and FAL_I2V_MODEL, REPLICATE_VIDEO_MODEL).",
     )
     video_fallback: str | None = Field(
         default=None, description="Video engine that renders when VIDEO_ENGINE fails."
@@ -581,6 +582,28 @@ class Settings(BaseSettings):
     fal_timeout_seconds: float = Field(
         default=30.0, gt=0, description="Time allowed for one request to fal's queue API."
     )
+    fal_t2v_model: str = Field(
+        default="fal-ai/bytedance/seedance/v1/pro/text-to-video",
+        description="fal model for videos from a prompt alone (VIDEO_ENGINE=`fal`; Seedance 1.0 "
+        "text-to-video, or any model with its input schema). Empty: `fal` makes no video "
+        "without a first frame.",
+    )
+    fal_i2v_model: str = Field(
+        default="fal-ai/bytedance/seedance/v1/pro/image-to-video",
+        description="fal model that animates a first frame (Seedance 1.0 image-to-video; the "
+        "frame goes as a JPEG data URI in image_url). Empty: `fal` animates no image.",
+    )
+    fal_video_durations: list[int] = Field(
+        default_factory=lambda: list(range(2, 13)),
+        description="The whole seconds the fal video models render (Seedance 1.0: 2 to 12; "
+        "older deployments: [5, 10]). Another duration is rendered at the nearest longer one "
+        "and cut, or at the longest and held on its last frame.",
+    )
+    fal_video_resolution: Literal["480p", "720p", "1080p"] = Field(
+        default="1080p",
+        description="The highest resolution a fal video is rendered at; below it, the lowest "
+        "that covers the output's short side (a 1080p clip costs about twice a 720p one).",
+    )
     replicate_base_url: str = Field(
         default="https://api.replicate.com/v1",
         description="Replicate's API, up to /v1, where `replicate` creates, polls and cancels "
@@ -615,6 +638,23 @@ class Settings(BaseSettings):
         description="Seconds Replicate may hold a new prediction's request (`Prefer: wait`) so "
         "a quick one comes back finished; 0 answers at once. The worker thread waits that "
         "long.",
+    )
+    replicate_video_model: str = Field(
+        default="bytedance/seedance-1-pro",
+        description="Replicate model for videos (VIDEO_ENGINE=`replicate`; owner/name, or "
+        "owner/name:version): Seedance 1.0 Pro renders from a prompt alone and from a first "
+        "frame (a JPEG data URI in `image`).",
+    )
+    replicate_video_durations: list[int] = Field(
+        default_factory=lambda: list(range(2, 13)),
+        description="The whole seconds REPLICATE_VIDEO_MODEL renders (Seedance 1.0: 2 to 12). "
+        "Another duration is rendered at the nearest longer one and cut, or at the longest "
+        "and held on its last frame.",
+    )
+    replicate_video_resolution: Literal["480p", "720p", "1080p"] = Field(
+        default="1080p",
+        description="The highest resolution a Replicate video is rendered at; below it, the "
+        "lowest that covers the output's short side.",
     )
     diffusers_model_dir: Path | None = Field(
         default=None,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from krev.engines.providers import ImageCapabilities
+from krev.engines.video import VideoModelCapabilities
 from krev.platform.config import Settings
 
 CAPABILITIES = ("image", "upscale", "segment", "analyze", "copy", "video", "speech")
@@ -54,6 +55,12 @@ class ProviderSpec:
     image_for: Callable[[Settings], ImageCapabilities] | None = None
     """What it can do under given settings, where that depends on them (the local diffusion
     model a directory holds); read from files, never by building the provider."""
+    video: VideoModelCapabilities | None = None
+    """What a video model can do (video capability only); None for an engine that renders its
+    own videos rather than a model's (the studio engine)."""
+    video_for: Callable[[Settings], VideoModelCapabilities] | None = None
+    """What the video model can do under given settings (which models are configured, the
+    durations they render); read from the settings, never by building the provider."""
     notices: Callable[[Settings], list[str]] = lambda _settings: []
     """Sentences for the log when a process starts with this provider chosen (what it will
     refuse, and why)."""
@@ -185,3 +192,15 @@ def image_capabilities(provider_id: str, settings: Settings | None = None) -> Im
     if found is None:
         raise LookupError(f"image provider {provider_id!r} declares no capabilities")
     return found
+
+
+def video_capabilities(
+    provider_id: str, settings: Settings | None = None
+) -> VideoModelCapabilities | None:
+    """What the video provider's model can do; with ``settings``, as configured there. None
+    for an engine that is not a video model (the studio engine renders its own videos)."""
+    provider_spec = spec("video", provider_id)
+    configured = settings is not None and not provider_spec.missing(settings)
+    if configured and settings is not None and provider_spec.video_for is not None:
+        return provider_spec.video_for(settings)
+    return provider_spec.video
