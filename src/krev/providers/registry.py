@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from krev.engines.providers import ImageCapabilities
+from krev.engines.video import VideoModelCapabilities
 from krev.platform.config import Settings
 
 CAPABILITIES = ("image", "upscale", "segment", "analyze", "copy", "video", "speech")
@@ -54,6 +55,10 @@ class ProviderSpec:
     image_for: Callable[[Settings], ImageCapabilities] | None = None
     """What it can do under given settings, where that depends on them (the local diffusion
     model a directory holds); read from files, never by building the provider."""
+    video_for: Callable[[Settings], VideoModelCapabilities] | None = None
+    """What a video model provider can do under given settings (a local model directory's
+    pipelines); read from files, never by building the provider. None: not a video model (the
+    studio engine renders its own plan)."""
     notices: Callable[[Settings], list[str]] = lambda _settings: []
     """Sentences for the log when a process starts with this provider chosen (what it will
     refuse, and why)."""
@@ -185,3 +190,12 @@ def image_capabilities(provider_id: str, settings: Settings | None = None) -> Im
     if found is None:
         raise LookupError(f"image provider {provider_id!r} declares no capabilities")
     return found
+
+
+def video_capabilities(provider_id: str, settings: Settings) -> VideoModelCapabilities | None:
+    """What the video model provider can do as ``settings`` configure it; None for a provider
+    that is no video model, or one whose settings are missing (``check`` names them)."""
+    provider_spec = spec("video", provider_id)
+    if provider_spec.video_for is None or provider_spec.missing(settings):
+        return None
+    return provider_spec.video_for(settings)
