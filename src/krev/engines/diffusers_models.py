@@ -162,8 +162,10 @@ def pick_dtype(device: str, requested: str) -> Any:
     return torch.float32
 
 
-def load_pipeline(model: ModelDirectory, device: str, dtype: Any) -> Any:
-    """The model's pipeline class, loaded from its directory only and moved to ``device``."""
+def load_pipeline(model: ModelDirectory, device: str, dtype: Any, **components: Any) -> Any:
+    """The model's pipeline class, loaded from its directory only and moved to ``device``.
+    ``dtype`` is a torch dtype or, per component, a dict with a ``"default"``; ``components``
+    are modules already loaded (shared with another pipeline) that are used, not read again."""
     if not installed():
         raise DiffusersModelError(f"torch and diffusers are not installed; {INSTALL_HINT}.")
     import diffusers
@@ -179,7 +181,9 @@ def load_pipeline(model: ModelDirectory, device: str, dtype: Any) -> Any:
             f"of the installed diffusers {diffusers.__version__}."
         )
     try:
-        pipeline = pipeline_class.from_pretrained(model.path, dtype=dtype, local_files_only=True)
+        pipeline = pipeline_class.from_pretrained(
+            model.path, dtype=dtype, local_files_only=True, **components
+        )
     except (OSError, ValueError) as error:
         raise DiffusersModelError(
             f"The model in {str(model.path)!r} could not be loaded: {error}"

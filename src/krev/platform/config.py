@@ -374,8 +374,9 @@ class Settings(BaseSettings):
         default="studio",
         description="Who renders videos (POST /api/v1/videos): `studio` (the embedded engine: "
         "the product's cutout in a rendered set as layers, camera moves, copy and music, "
-        "encoded on the CPU; no model), `fal` or `replicate` (hosted Seedance: FAL_T2V_MODEL "
-        "and FAL_I2V_MODEL, REPLICATE_VIDEO_MODEL).",
+        "encoded on the CPU; no model), `diffusers` (a local Wan 2.x video model from "
+        "VIDEO_MODEL_DIR, on a GPU; needs the `diffusers` extra), `fal` or `replicate` (hosted "
+        "Seedance: FAL_T2V_MODEL and FAL_I2V_MODEL, REPLICATE_VIDEO_MODEL).",
     )
     video_fallback: str | None = Field(
         default=None, description="Video engine that renders when VIDEO_ENGINE fails."
@@ -667,8 +668,8 @@ class Settings(BaseSettings):
     )
     diffusers_device: str = Field(
         default="auto",
-        description="Torch device of the diffusion models: `auto` (cuda when a GPU answers, "
-        "then mps, then the CPU), or one such as `cuda:1` or `cpu`.",
+        description="Torch device of the diffusion models (images, upscaler, video): `auto` "
+        "(cuda when a GPU answers, then mps, then the CPU), or one such as `cuda:1` or `cpu`.",
     )
     diffusers_dtype: Literal["auto", "float16", "bfloat16", "float32"] = Field(
         default="auto",
@@ -690,6 +691,47 @@ class Settings(BaseSettings):
         le=4096,
         description="Longest side the diffusion model draws; larger outputs are drawn at this "
         "size and resized (HD goes through UPSCALE_ENGINE).",
+    )
+    video_model_dir: Path | None = Field(
+        default=None,
+        description="Local Wan 2.x video model directory for VIDEO_ENGINE=`diffusers`, loaded "
+        "once per worker process and never downloaded: a WanPipeline (text-to-video; Wan 2.2 "
+        "TI2V-5B also animates images) or a WanImageToVideoPipeline saved with save_pretrained, "
+        "or a WanPipeline in `t2v/` and a WanImageToVideoPipeline in `i2v/`. Runs on "
+        "DIFFUSERS_DEVICE in DIFFUSERS_DTYPE; needs the `diffusers` extra.",
+    )
+    video_model_steps: int = Field(
+        default=50, ge=1, le=200, description="Denoising steps of one video model clip."
+    )
+    video_model_guidance_scale: float | None = Field(
+        default=None,
+        ge=0,
+        description="Classifier-free guidance scale of the video model; unset: the pipeline's "
+        "own default (5.0 for Wan).",
+    )
+    video_model_max_side: int = Field(
+        default=832,
+        ge=64,
+        le=4096,
+        description="Longest side the video model draws (832: Wan's 480p; 1280 for 720p "
+        "models), at the video's aspect ratio; the video pipeline scales the clip to the "
+        "video's size.",
+    )
+    video_model_fps: int | None = Field(
+        default=None,
+        ge=1,
+        le=60,
+        description="Frame rate the video model draws at; unset: the model's own (16 fps for "
+        "Wan 2.1 and Wan 2.2 A14B, 24 for Wan 2.2 TI2V-5B). The video pipeline converts it "
+        "to 24 fps.",
+    )
+    video_model_max_frames: int | None = Field(
+        default=None,
+        ge=5,
+        le=1025,
+        description="Most frames of one video model clip (rounded down to 4k+1, as Wan "
+        "takes them); unset: 5 seconds at the model's rate (81 frames at 16 fps), Wan's own "
+        "length. A longer video holds the clip's last frame.",
     )
     upscaler_model_dir: Path | None = Field(
         default=None,

@@ -1,5 +1,6 @@
 """Local diffusion providers (the ``diffusers`` extra): image generation from
-KREV_DIFFUSERS_MODEL_DIR and model upscaling from KREV_UPSCALER_MODEL_DIR.
+KREV_DIFFUSERS_MODEL_DIR, model upscaling from KREV_UPSCALER_MODEL_DIR and video generation
+(Wan 2.x) from KREV_VIDEO_MODEL_DIR.
 
 Whether they are configured, and what the image model can do, is read from the model
 directory's files alone (no torch import, no weights), so API processes can answer and
@@ -13,10 +14,12 @@ server still starts, since text-only prompts work.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import structlog
 
+from krev.engines import wan_models
 from krev.engines.diffusers_images import MAX_COUNT, capabilities_of
 from krev.engines.diffusers_models import (
     INSTALL_HINT,
@@ -26,6 +29,7 @@ from krev.engines.diffusers_models import (
     read_model_directory,
 )
 from krev.engines.providers import ImageCapabilities
+from krev.engines.video import VideoModelCapabilities
 from krev.platform.config import Settings
 from krev.providers.registry import ProviderSpec, register
 
@@ -33,17 +37,20 @@ log = structlog.get_logger("krev.providers.diffusers")
 
 IMAGE_SETTING = "KREV_DIFFUSERS_MODEL_DIR"
 UPSCALER_SETTING = "KREV_UPSCALER_MODEL_DIR"
+VIDEO_SETTING = "KREV_VIDEO_MODEL_DIR"
 
 # Before the model directory is read: what an inpaint model (the recommended kind) can do.
 DIFFUSERS_IMAGE = ImageCapabilities(text_only=True, product_scenes=True, max_count=MAX_COUNT)
 
 
-def _missing(path: Any, setting: str, what: str) -> list[str]:
+def _missing(
+    path: Any, setting: str, what: str, read: Callable[[Any, str], object] = read_model_directory
+) -> list[str]:
     if path is None:
         return [f"{setting} is required ({what})."]
     problems: list[str] = []
     try:
-        read_model_directory(path, setting)
+        read(path, setting)
     except DiffusersModelError as error:
         problems.append(str(error))
     if not installed():
@@ -64,6 +71,25 @@ def upscaler_missing(settings: Settings) -> list[str]:
         settings.upscaler_model_dir,
         UPSCALER_SETTING,
         "a local diffusers upscaler directory with its model_index.json",
+    )
+
+
+def video_missing(settings: Settings) -> list[str]:
+    return _missing(
+        settings.video_model_dir,
+        VIDEO_SETTING,
+        f"a local Wan 2.x video model directory: {wan_models.LAYOUT}",
+        wan_models.read_video_model_directory,
+    )
+
+
+def video_capabilities(settings: Settings) -> VideoModelCapabilities:
+    """What the configured video model can do, from its files (``video_missing`` is empty)."""
+    assert settings.video_model_dir is not None
+    return wan_models.capabilities_of(
+        wan_models.read_video_model_directory(settings.video_model_dir, VIDEO_SETTING),
+        fps=settings.video_model_fps,
+        max_frames=settings.video_model_max_frames,
     )
 
 
@@ -124,6 +150,22 @@ def _upscaler(settings: Settings) -> Any:
     )
 
 
+def _video(settings: Settings) -> Any:
+    from krev.engines.diffusers_video import DiffusersVideoGenerator
+
+    assert settings.video_model_dir is not None  # video_missing refused the start
+    return DiffusersVideoGenerator(
+        settings.video_model_dir,
+        device=settings.diffusers_device,
+        dtype=settings.diffusers_dtype,
+        steps=settings.video_model_steps,
+        guidance_scale=settings.video_model_guidance_scale,
+        max_side=settings.video_model_max_side,
+        fps=settings.video_model_fps,
+        max_frames=settings.video_model_max_frames,
+    )
+
+
 register(
     ProviderSpec(
         "image",
@@ -145,5 +187,16 @@ register(
         missing=upscaler_missing,
         description="A local diffusion upscaler (KREV_UPSCALER_MODEL_DIR); needs the "
         "diffusers extra.",
+    )
+)
+register(
+    ProviderSpec(
+        "video",
+        "diffusers",
+        _video,
+        missing=video_missing,
+        video_for=video_capabilities,
+        description="A local Wan 2.x video model (KREV_VIDEO_MODEL_DIR: text-to-video, "
+        "image-to-video or both) on a GPU; needs the diffusers extra.",
     )
 )
