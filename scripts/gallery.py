@@ -325,7 +325,7 @@ def render_video_sheet(out_dir: Path) -> None:
             source = base64.b64encode(encode_webp(Image.fromarray(photo), quality=92)).decode()
         job = VideoJob(
             prompt=prompt,
-            workflow=workflow,  # type: ignore[arg-type]
+            workflow=workflow,
             aspect_ratio=ratio,
             width=width,
             height=height,

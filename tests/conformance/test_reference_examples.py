@@ -318,7 +318,7 @@ def test_every_reference_example_answers_as_the_reference_shows(
     assert (video["duration"], video["credits_used"]) == (5, 400)
     mp4 = client.get(video["video_url"])
     assert mp4.status_code == 200 and mp4.headers["content-type"] == "video/mp4"
-    with av.open(io.BytesIO(mp4.content)) as container:
+    with av.open(io.BytesIO(mp4.content), mode="r") as container:
         stream = container.streams.video[0]
         assert (stream.codec_context.width, stream.codec_context.height) == (1920, 1080)
         assert sum(1 for _ in container.decode(video=0)) == 5 * 24

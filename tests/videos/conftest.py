@@ -84,7 +84,7 @@ def decode_mp4(data: bytes, keep: Callable[[int], bool] = lambda _index: True) -
     """Every frame of an MP4 (those ``keep`` selects kept as RGB arrays) and its audio."""
     frames: list[npt.NDArray[np.uint8]] = []
     count = 0
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         video = container.streams.video[0]
         codec = video.codec_context.name
         pixel_format = str(video.codec_context.pix_fmt)
@@ -93,17 +93,17 @@ def decode_mp4(data: bytes, keep: Callable[[int], bool] = lambda _index: True) -
         duration = float(container.duration or 0) / av.time_base
         for frame in container.decode(video=0):
             if keep(count):
-                frames.append(frame.to_ndarray(format="rgb24"))
+                frames.append(np.asarray(frame.to_ndarray(format="rgb24"), np.uint8))
             count += 1
     audio_codec, audio_seconds, peak = None, 0.0, 0.0
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         if container.streams.audio:
             stream = container.streams.audio[0]
             audio_codec = stream.codec_context.name
             samples = 0
-            for frame in container.decode(audio=0):
-                array = frame.to_ndarray()
-                samples += frame.samples
+            for chunk in container.decode(audio=0):
+                array = chunk.to_ndarray()
+                samples += chunk.samples
                 peak = max(peak, float(np.abs(array).max()) if array.size else 0.0)
             audio_seconds = samples / float(stream.codec_context.sample_rate)
     moov, mdat = data.find(b"moov"), data.find(b"mdat")
