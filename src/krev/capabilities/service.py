@@ -79,15 +79,16 @@ def _engines(settings: Settings, capability: str) -> list[dict[str, Any]]:
 def video_capabilities(settings: Settings) -> dict[str, Any]:
     engine = registry.engine_of(settings, "video")
     speech = registry.engine_of(settings, "speech")
+    model = registry.video_capabilities(engine, settings)
     return {
         "engine": engine,
         "fallback": registry.fallback_of(settings, "video"),
-        "text_only_subjects": engine != "studio",
+        "text_only_subjects": model is not None and model.text_to_video,
         "workflows": list(WORKFLOWS),
         "durations": [MIN_DURATION, MAX_DURATION],
         "aspect_ratios": list(get_args(VideoAspectRatio)),
         "audio_modes": list(get_args(AudioMode)),
-        "native_audio": False,
+        "native_audio": model is not None and model.native_audio,
         "speech_engine": speech,
         # A configured engine with nothing to say at start-up can speak (a system engine
         # without flite or espeak-ng says so, and videos then carry captions only).

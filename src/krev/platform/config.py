@@ -378,6 +378,16 @@ class Settings(BaseSettings):
         "VIDEO_MODEL_DIR, on a GPU; needs the `diffusers` extra), `fal` or `replicate` (hosted "
         "Seedance: FAL_T2V_MODEL and FAL_I2V_MODEL, REPLICATE_VIDEO_MODEL).",
     )
+    video_fidelity_floor: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="With a video model (VIDEO_ENGINE diffusers, fal, replicate): the least "
+        "fidelity of each product to its cutout on the clip's sampled frames, below which the "
+        "video fails and is refunded. Empty: recorded as output.fidelity only, since video "
+        "models re-draw every frame (the first frame is always held to "
+        "IMAGE_FIDELITY_THRESHOLD).",
+    )
     video_fallback: str | None = Field(
         default=None, description="Video engine that renders when VIDEO_ENGINE fails."
     )

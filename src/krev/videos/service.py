@@ -17,6 +17,7 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from krev.catalog import service as catalog
+from krev.engines.video import VideoModelCapabilities
 from krev.errors import BadRequest, NotFound
 from krev.generations import service as generations
 from krev.generations.service import GenerationRecord
@@ -45,9 +46,6 @@ SIZES: dict[str, tuple[int, int]] = {
 }
 """The delivered video's (width, height): 1080 px on the short side."""
 
-# Engines that draw a prompt's subject from text alone (generative video models); the studio
-# engine draws sets, so its text-only videos follow the image endpoint's studio rules.
-_STUDIO_ENGINES = frozenset({"studio"})
 
 
 class SourceIsVideo(BadRequest):
@@ -83,8 +81,38 @@ def seed_of(generation_id: uuid.UUID) -> int:
     return images.seed_of(generation_id)
 
 
-def engine_renders_subjects(engine: str) -> bool:
-    return engine not in _STUDIO_ENGINES
+def model_capabilities(settings: Settings, engine: str) -> VideoModelCapabilities | None:
+    """What the video model can do; None for the studio engine, which draws sets and places
+    products (its text-only videos follow the image endpoint's studio rules)."""
+    return registry.video_capabilities(engine, settings)
+
+
+class EngineCannotRender(BadRequest):
+    code = "engine_cannot_render"
+
+
+def check_model_serves(
+    model: VideoModelCapabilities, engine: str, duration: int, first_frame: bool
+) -> None:
+    """Refuse, before anything is charged, what the configured video model cannot deliver: a
+    clip from an image it does not animate, from text it does not draw, or longer than it
+    renders (a clip held on its last frame is not the video asked for)."""
+    if first_frame and not model.image_to_video:
+        raise EngineCannotRender(
+            f"The '{engine}' video model on this server does not animate an image, which this "
+            "video starts from (the source_image, or the studio still of your product); send "
+            "a prompt alone, or ask the operator for an image-to-video model."
+        )
+    if not first_frame and not model.text_to_video:
+        raise EngineCannotRender(
+            f"The '{engine}' video model on this server only animates images: send a "
+            "source_image or a product_id."
+        )
+    if model.durations and duration > max(model.durations):
+        raise EngineCannotRender(
+            f"The '{engine}' video model on this server renders at most "
+            f"{max(model.durations)} seconds; ask for that or less."
+        )
 
 
 def looks_like_video(data: bytes) -> bool:
@@ -155,6 +183,7 @@ async def create_video(
     takes the database's write lock, which a slow origin must not hold."""
     settings = runtime.settings
     engine = registry.engine_of(settings, "video")
+    model = model_capabilities(settings, engine)
     workflow = routing.choose_workflow(
         body.prompt, source_image=body.source_image is not None, product=body.product_id is not None
     )
@@ -194,7 +223,7 @@ async def create_video(
                     routing.scene_words(body.prompt, ugc=workflow == "ugc"),
                     requested,
                     scene,
-                    renders_subjects=engine_renders_subjects(engine),
+                    renders_subjects=model is not None and model.text_to_video,
                     use="videos",
                 )
             except images.SubjectNotRenderable as refused:
@@ -207,8 +236,10 @@ async def create_video(
                     extra=refused.extra,
                 ) from refused
             products = subject.products
+        if model is not None:
+            check_model_serves(model, engine, body.duration, bool(source or products))
         people: list[str] = []
-        if workflow == "ugc" and not engine_renders_subjects(engine):
+        if workflow == "ugc" and model is None:
             people = routing.people_named(body.prompt)
             ignored_before = scene.get("ignored")
             earlier = list(ignored_before) if isinstance(ignored_before, list) else []

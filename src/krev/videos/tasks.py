@@ -33,6 +33,7 @@ from krev.engines.studio.scene.fidelity import product_fidelity
 from krev.engines.studio.video.encode import encode_mp4
 from krev.engines.video import FPS, Audio, VideoCopy, VideoEngine, VideoPlan, VideoRequest
 from krev.generations.pipelines import (
+    JobCancelled,
     JobContext,
     JobOutcome,
     PipelineError,
@@ -44,7 +45,7 @@ from krev.platform.imaging import encode_webp
 from krev.providers import registry
 from krev.providers.copywriting import write_ad_copy
 from krev.providers.voice_over import UNAVAILABLE, speak_lines
-from krev.videos import service
+from krev.videos import models, service
 from krev.videos.jobs import AudioOutput, VideoJob, VideoOutput
 
 log = structlog.get_logger("krev.videos")
@@ -330,25 +331,27 @@ def _generate(ctx: JobContext, job: VideoJob, scratch: Path) -> JobOutcome:
             "the worker that ran it. Your credits were refunded.",
             "engine_unavailable",
         )
-    engine: VideoEngine = registry.provider(settings, "video", engine_id)
-    if COPY_STATE in ctx.state:
-        words = Words.from_state(ctx.state[COPY_STATE])
-    else:
-        words = write_words(settings, job, seed)
-        ctx.remember({**ctx.state, COPY_STATE: words.as_state()})
+    provider = registry.provider(settings, "video", engine_id)
     cutouts = [load_cutout(ctx, product) for product in job.products]
     end_card = max(0.0, job.duration - 1.5)
-    sound = soundtrack_of(settings, job, words, seed, end_card)
-    request = video_request(job, cutouts, words, sound.captions, seed)
-    ctx.progress(PREPARED)
-
-    frames = request.frame_count
+    frames = FPS * job.duration
     span = FRAMES_DONE - PREPARED
 
     def on_frame(done: int) -> None:
         if done % PROGRESS_EVERY == 0 or done == frames:
             ctx.progress(PREPARED + span * done // frames)
 
+    if models.is_model(provider):
+        return _from_model(ctx, job, provider, cutouts, scratch, seed, on_frame)
+    engine: VideoEngine = provider
+    if COPY_STATE in ctx.state:
+        words = Words.from_state(ctx.state[COPY_STATE])
+    else:
+        words = write_words(settings, job, seed)
+        ctx.remember({**ctx.state, COPY_STATE: words.as_state()})
+    sound = soundtrack_of(settings, job, words, seed, end_card)
+    request = video_request(job, cutouts, words, sound.captions, seed)
+    ctx.progress(PREPARED)
     rendered = render_video(
         engine,
         request,
@@ -358,34 +361,102 @@ def _generate(ctx: JobContext, job: VideoJob, scratch: Path) -> JobOutcome:
         fidelity_threshold=settings.image_fidelity_threshold,
         on_frame=on_frame,
     )
-    ctx.save_output(rendered.path.read_bytes(), MP4, "mp4")
-    ctx.save_output(rendered.poster_webp, WEBP, "webp", role="poster")
-    scene = {**job.scene, **rendered.scene}
+    copy_text = (
+        {
+            "hook": words.copy.hook,
+            "benefit": words.copy.benefit,
+            "cta": words.copy.cta,
+            "engine": words.engine,
+        }
+        if job.products
+        else None
+    )
+    delivered = Delivered(
+        rendered.path, rendered.poster_webp, rendered.frames, rendered.fidelity, rendered.scene
+    )
+    return _deliver(ctx, job, delivered, sound.output, copy_text, seed)
+
+
+@dataclass(frozen=True)
+class Delivered:
+    path: Path
+    poster_webp: bytes
+    frames: int
+    fidelity: list[float]
+    scene: dict[str, Any]
+
+
+def _from_model(
+    ctx: JobContext,
+    job: VideoJob,
+    provider: Any,
+    cutouts: Sequence[ProductCutout],
+    scratch: Path,
+    seed: int,
+    on_frame: Callable[[int], None],
+) -> JobOutcome:
+    """A video model's clip (local, or a hosted job polled by re-scheduled runs), normalised;
+    it carries no words of Krev's: the model draws the whole picture."""
+    try:
+        clip = models.model_clip(
+            ctx, provider, job, lambda: models.first_frame(job, cutouts, seed), seed
+        )
+        ctx.progress(PREPARED)
+        frame = models.first_frame(job, cutouts, seed)
+        end_card = max(0.0, job.duration - 1.5)
+        sound = soundtrack_of(ctx.settings, job, Words(VideoCopy(), [], "none"), seed, end_card)
+        made = models.finish_clip(
+            ctx.settings,
+            clip,
+            job,
+            frame,
+            cutouts,
+            sound.samples,
+            scratch / "video.mp4",
+            sample_frames(FPS * job.duration),
+            on_frame,
+        )
+    except JobCancelled:
+        models.cancel_model_job(ctx, provider)
+        raise
+    audio = sound.output
+    if made.audio == "source":
+        audio = AudioOutput(requested=job.audio_mode, used="native")
+    elif job.audio_mode == "native":
+        audio = audio.model_copy(
+            update={"note": "The video model made no audio of its own; a music bed was added."}
+        )
+    delivered = Delivered(made.path, made.poster_webp, made.frames, made.fidelity, made.scene)
+    return _deliver(ctx, job, delivered, audio, None, seed)
+
+
+def _deliver(
+    ctx: JobContext,
+    job: VideoJob,
+    delivered: Delivered,
+    audio: AudioOutput,
+    copy_text: dict[str, str] | None,
+    seed: int,
+) -> JobOutcome:
+    """Store the MP4 and its poster, and say what was made."""
+    ctx.save_output(delivered.path.read_bytes(), MP4, "mp4")
+    ctx.save_output(delivered.poster_webp, WEBP, "webp", role="poster")
     output = VideoOutput(
-        engine=engine_id,
+        engine=job.engine,
         workflow=job.workflow,
         aspect_ratio=job.aspect_ratio,
         duration=job.duration,
         fps=FPS,
         width=job.width,
         height=job.height,
-        frames=rendered.frames,
-        audio=sound.output,
-        scene=scene,
-        copy_text=(
-            {
-                "hook": words.copy.hook,
-                "benefit": words.copy.benefit,
-                "cta": words.copy.cta,
-                "engine": words.engine,
-            }
-            if job.products
-            else None
-        ),
+        frames=delivered.frames,
+        audio=audio,
+        scene={**job.scene, **delivered.scene},
+        copy_text=copy_text,
         ignored=job.ignored,
         product_ids=[str(product.id) for product in job.products],
         recorded_product_id=job.recorded_product_id,
-        fidelity=rendered.fidelity,
+        fidelity=delivered.fidelity,
         seed=seed,
     )
     return JobOutcome(extra=output.model_dump(mode="json", by_alias=True))
