@@ -1,6 +1,7 @@
 """What the hosted FLUX providers (fal, Replicate) share: the sizes FLUX renders, a product
 canvas as the PNG data URIs a fill model reads, and one HTTP call that turns the provider's
-answer into the typed provider errors.
+answer into the typed provider errors. ``retry_after`` serves the OpenAI-compatible engines
+too.
 
 FLUX renders sizes in multiples of 16 at about one megapixel; Replicate's FLUX models take an
 aspect ratio rather than pixels. Both adapters declare the same table of sizes (Replicate's
@@ -14,6 +15,7 @@ import base64
 import email.utils
 import io
 import json
+import math
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -103,19 +105,32 @@ def decode_job(job_id: str, required: tuple[str, ...]) -> dict[str, Any]:
 
 
 def retry_after(response: httpx.Response) -> float | None:
-    """Seconds the provider asked to wait (``Retry-After`` as seconds or an HTTP date)."""
+    """Seconds the provider asked to wait: OpenAI's ``retry-after-ms``, else ``Retry-After``
+    as seconds or an HTTP date; None when there is none or it is not a finite, non-negative
+    number of seconds."""
+    milliseconds = _seconds(response.headers.get("retry-after-ms"))
+    if milliseconds is not None:
+        return milliseconds / 1000
     value = response.headers.get("Retry-After")
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        float(value)
     except ValueError:
-        pass
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, when.timestamp() - time.time())
+    return _seconds(value)
+
+
+def _seconds(value: str | None) -> float | None:
     try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        seconds = float(value) if value is not None else math.nan
+    except ValueError:
         return None
-    return max(0.0, when.timestamp() - time.time())
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 class HostedAPI:

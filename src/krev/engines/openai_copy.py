@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 
+from krev.engines.hosted import retry_after
+from krev.engines.openai_errors import openai_error_detail
 from krev.engines.providers import (
     BODY_COPY_MAX,
     CTA_LABELS,
@@ -35,7 +37,6 @@ from krev.engines.providers import (
 
 __all__ = ["OpenAICopywriter", "read_answer"]
 
-_MAX_ERROR_DETAIL = 200
 _SHAPES: dict[str, str] = {
     "direct": "lead with the product's strongest benefit the facts state, then a direct call "
     "to act.",
@@ -165,12 +166,12 @@ class OpenAICopywriter:
 
     def _error(self, response: httpx.Response) -> ProviderError:
         status = response.status_code
-        detail = self._detail(response)
+        detail = openai_error_detail(response, self._api_key)
         said = f"HTTP {status}" + (f": {detail}" if detail else "")
         if status == 429:
             return RateLimited(
                 f"The copy LLM is rate limiting requests ({said}).",
-                retry_after=_retry_after(response),
+                retry_after=retry_after(response),
             )
         if status in (401, 403):
             return InvalidRequest(
@@ -182,31 +183,9 @@ class OpenAICopywriter:
         if status == 409 or status >= 500:
             return TemporarilyUnavailable(
                 f"The copy LLM is temporarily unavailable ({said}).",
-                retry_after=_retry_after(response),
+                retry_after=retry_after(response),
             )
         return InvalidRequest(f"The copy LLM refused the request ({said}).")
-
-    def _detail(self, response: httpx.Response) -> str:
-        # OpenAI-style error bodies: {"error": {"message": ...}}. Providers sometimes quote the
-        # key they were sent; it is cut out before the message goes anywhere.
-        try:
-            message = response.json()["error"]["message"]
-        except (ValueError, KeyError, TypeError):
-            return ""
-        if not isinstance(message, str) or not message.strip():
-            return ""
-        if self._api_key:
-            message = message.replace(self._api_key, "[redacted]")
-        return " ".join(message.split())[:_MAX_ERROR_DETAIL].rstrip(".")
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    try:
-        seconds = float(value) if value is not None else None
-    except ValueError:
-        return None
-    return seconds if seconds is not None and seconds >= 0 else None
 
 
 def _content(response: httpx.Response) -> str:

@@ -19,16 +19,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-import email.utils
 import io
-import math
-import time
 from typing import Any
 
 import httpx
 import numpy as np
 from PIL import Image
 
+from krev.engines.hosted import retry_after
+from krev.engines.openai_errors import openai_error_code, openai_error_detail
 from krev.engines.providers import (
     ContentRefused,
     GeneratedImage,
@@ -47,7 +46,6 @@ __all__ = ["GPT_IMAGE_SIZES", "OpenAIImageGenerator", "canvas_pngs"]
 GPT_IMAGE_SIZES: tuple[tuple[int, int], ...] = ((1024, 1024), (1536, 1024), (1024, 1536))
 """The sizes gpt-image models render: square, landscape 3:2, portrait 2:3."""
 
-_MAX_ERROR_DETAIL = 200
 # Error codes OpenAI's safety system answers with: gpt-image models say
 # "moderation_blocked", DALL-E models "content_policy_violation".
 _REFUSAL_CODES = frozenset({"content_policy_violation", "moderation_blocked"})
@@ -73,31 +71,6 @@ def _png(picture: Image.Image) -> bytes:
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG", compress_level=1)  # speed over size: it is uploaded once
     return buffer.getvalue()
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """Seconds the provider asked us to wait: OpenAI's ``retry-after-ms``, else
-    ``Retry-After`` as seconds or as an HTTP date."""
-    milliseconds = response.headers.get("retry-after-ms")
-    if milliseconds is not None:
-        try:
-            value = float(milliseconds) / 1000
-        except ValueError:
-            value = math.nan
-        if math.isfinite(value) and value >= 0:
-            return value
-    header = response.headers.get("retry-after")
-    if header is None:
-        return None
-    try:
-        seconds = float(header)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(header)
-        except (TypeError, ValueError):
-            return None
-        return max(0.0, when.timestamp() - time.time())
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 class OpenAIImageGenerator:
@@ -198,14 +171,15 @@ class OpenAIImageGenerator:
 
     def _error(self, response: httpx.Response) -> ProviderError:
         status = response.status_code
-        code, detail = self._complaint(response)
+        code = openai_error_code(response)
+        detail = openai_error_detail(response, self._api_key)
         said = f"HTTP {status}" + (f": {detail}" if detail else "")
         if status == 429:
             return RateLimited(
                 f"The image provider is rate limiting requests ({said}).",
-                retry_after=_retry_after(response),
+                retry_after=retry_after(response),
             )
-        if code in _REFUSAL_CODES or (status == 400 and _REFUSAL_PHRASE in (detail or "").lower()):
+        if code in _REFUSAL_CODES or (status == 400 and _REFUSAL_PHRASE in detail.lower()):
             return ContentRefused(
                 "The image provider's safety system refused this request; "
                 "change the prompt or the product image and try again."
@@ -220,28 +194,9 @@ class OpenAIImageGenerator:
         if status == 409 or status >= 500:
             return TemporarilyUnavailable(
                 f"The image provider is temporarily unavailable ({said}).",
-                retry_after=_retry_after(response),
+                retry_after=retry_after(response),
             )
         return InvalidRequest(f"The image provider refused the request ({said}).")
-
-    def _complaint(self, response: httpx.Response) -> tuple[str | None, str | None]:
-        """The error's code and message from an OpenAI-style body ``{"error": {...}}``, the
-        message cut short and stripped of the key (providers sometimes quote it)."""
-        try:
-            error = response.json()["error"]
-        except (ValueError, KeyError, TypeError):
-            return None, None
-        if not isinstance(error, dict):
-            return None, None
-        code = error.get("code")
-        message = error.get("message")
-        if not isinstance(message, str) or not message.strip():
-            message = None
-        else:
-            if self._api_key:
-                message = message.replace(self._api_key, "[redacted]")
-            message = " ".join(message.split())[:_MAX_ERROR_DETAIL].rstrip(".")
-        return (code if isinstance(code, str) else None), message
 
 
 def _images(response: httpx.Response, n: int) -> list[GeneratedImage]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import httpx
 
+from krev.engines.hosted import retry_after
+from krev.engines.openai_errors import openai_error_detail
 from krev.engines.providers import (
     ContentRefused,
     InvalidRequest,
@@ -19,7 +21,6 @@ from krev.engines.video import Speech
 
 __all__ = ["OpenAISpeech"]
 
-_MAX_DETAIL = 200
 _MAX_AUDIO_BYTES = 50 * 1024 * 1024  # a spoken line is well under a megabyte
 
 
@@ -92,12 +93,12 @@ class OpenAISpeech:
 
     def _error(self, response: httpx.Response) -> ProviderError:
         status = response.status_code
-        detail = self._detail(response)
+        detail = openai_error_detail(response, self._api_key)
         said = f"HTTP {status}" + (f": {detail}" if detail else "")
-        retry_after = _retry_after(response)
+        wait = retry_after(response)
         if status == 429:
             return RateLimited(
-                f"The speech API is rate limiting requests ({said}).", retry_after=retry_after
+                f"The speech API is rate limiting requests ({said}).", retry_after=wait
             )
         if status in (401, 403):
             return InvalidRequest(
@@ -108,30 +109,8 @@ class OpenAISpeech:
             return ProviderTimeout(f"The speech API timed out ({said}).")
         if status == 409 or status >= 500:
             return TemporarilyUnavailable(
-                f"The speech API is temporarily unavailable ({said}).", retry_after=retry_after
+                f"The speech API is temporarily unavailable ({said}).", retry_after=wait
             )
         if "content_policy" in detail.lower() or "safety" in detail.lower():
             return ContentRefused(f"The speech API's safety system refused the line ({said}).")
         return InvalidRequest(f"The speech API refused the request ({said}).")
-
-    def _detail(self, response: httpx.Response) -> str:
-        # OpenAI-style error bodies: {"error": {"message": ...}}; a key a provider quotes back
-        # is cut out before the message goes anywhere.
-        try:
-            message = response.json()["error"]["message"]
-        except (ValueError, KeyError, TypeError):
-            return ""
-        if not isinstance(message, str) or not message.strip():
-            return ""
-        if self._api_key:
-            message = message.replace(self._api_key, "[redacted]")
-        return " ".join(message.split())[:_MAX_DETAIL].rstrip(".")
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    try:
-        seconds = float(value) if value is not None else None
-    except ValueError:
-        return None
-    return seconds if seconds is not None and seconds >= 0 else None

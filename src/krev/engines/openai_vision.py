@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image
 
 from krev.engines.base import AlphaMask, ColorAnalysis, ProductMetadata, RGBImage
+from krev.engines.openai_errors import openai_error_detail
 from krev.engines.studio.taxonomy import (
     MATERIALS,
     TAXONOMY,
@@ -32,7 +33,6 @@ __all__ = ["OpenAIVisionAnalyzer", "VisionAnalysisError", "encode_for_upload", "
 _MAX_SIDE = 768  # enough for a label to be legible; more only costs tokens and upload time
 _JPEG_QUALITY = 85
 _MAX_NAME = 120  # a brand or product line longer than this is prose, not a name
-_MAX_ERROR_DETAIL = 200
 
 _CATEGORIES = {category.name: category for category in TAXONOMY}
 _TYPES = {
@@ -224,25 +224,13 @@ class OpenAIVisionAnalyzer:
                 f"The vision LLM could not be reached ({type(error).__name__})."
             ) from error
         if response.status_code != 200:
+            detail = openai_error_detail(response, self._api_key)
             raise VisionAnalysisError(
                 f"The vision LLM answered HTTP {response.status_code}"
-                + self._detail(response)
+                + (f": {detail}" if detail else "")
                 + "."
             )
         return _answer_object(response)
-
-    def _detail(self, response: httpx.Response) -> str:
-        # OpenAI-style error bodies: {"error": {"message": ...}}. Providers sometimes quote the
-        # key they were sent; it is cut out before the message goes anywhere.
-        try:
-            message = response.json()["error"]["message"]
-        except (ValueError, KeyError, TypeError):
-            return ""
-        if not isinstance(message, str) or not message.strip():
-            return ""
-        if self._api_key:
-            message = message.replace(self._api_key, "[redacted]")
-        return ": " + " ".join(message.split())[:_MAX_ERROR_DETAIL].rstrip(".")
 
     def analyze(
         self,

@@ -7,22 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 from krev.platform.config import Settings
+from krev.providers.llm import llm_missing
 from krev.providers.registry import ProviderSpec, register
 
 
 def _missing(settings: Settings) -> list[str]:
-    missing: list[str] = []
-    url = settings.llm_base_url
-    if not url:
-        missing.append("KREV_LLM_BASE_URL is required (an OpenAI-compatible API, up to /v1).")
-    elif not url.startswith(("http://", "https://")):
-        missing.append("KREV_LLM_BASE_URL must be an http:// or https:// URL.")
-    if not settings.llm_copy_model:
-        missing.append(
-            "KREV_LLM_COPY_MODEL is required (the chat model that writes ad copy, e.g. "
-            "gpt-4o-mini)."
-        )
-    return missing
+    return llm_missing(
+        settings,
+        settings.llm_copy_model,
+        "KREV_LLM_COPY_MODEL is required (the chat model that writes ad copy, e.g. gpt-4o-mini).",
+    )
 
 
 def _build(settings: Settings) -> Any:

@@ -12,6 +12,7 @@ import shutil
 from typing import Any
 
 from krev.platform.config import Settings
+from krev.providers.llm import llm_missing
 from krev.providers.registry import ProviderSpec, register
 
 SPEECH_TIMEOUT_SECONDS = 60.0  # one line, spoken by a local program or model
@@ -75,18 +76,12 @@ def _piper_notices(_settings: Settings) -> list[str]:
 
 
 def _openai_missing(settings: Settings) -> list[str]:
-    missing: list[str] = []
-    url = settings.llm_base_url
-    if not url:
-        missing.append("KREV_LLM_BASE_URL is required (an OpenAI-compatible API, up to /v1).")
-    elif not url.startswith(("http://", "https://")):
-        missing.append("KREV_LLM_BASE_URL must be an http:// or https:// URL.")
-    if not settings.llm_speech_model:
-        missing.append(
-            "KREV_LLM_SPEECH_MODEL is required (the speech model at LLM_BASE_URL/audio/speech, "
-            "e.g. gpt-4o-mini-tts)."
-        )
-    return missing
+    return llm_missing(
+        settings,
+        settings.llm_speech_model,
+        "KREV_LLM_SPEECH_MODEL is required (the speech model at LLM_BASE_URL/audio/speech, "
+        "e.g. gpt-4o-mini-tts).",
+    )
 
 
 def _openai_engine(settings: Settings) -> Any:

@@ -8,6 +8,7 @@ from typing import Any
 
 from krev.engines.providers import ImageCapabilities
 from krev.platform.config import Settings
+from krev.providers.llm import llm_base_url_missing
 from krev.providers.registry import ProviderSpec, register
 
 STUDIO_IMAGE = ImageCapabilities(
@@ -72,18 +73,10 @@ def _studio_copywriter(_settings: Settings) -> Any:
     return StudioCopywriter()
 
 
-def _llm_missing(settings: Settings) -> list[str]:
-    if not settings.llm_base_url:
-        return ["KREV_LLM_BASE_URL is required (an OpenAI-compatible API, up to /v1)."]
-    if not settings.llm_base_url.startswith(("http://", "https://")):
-        return ["KREV_LLM_BASE_URL must be an http:// or https:// URL."]
-    return []
-
-
 def _openai_analyzer(settings: Settings) -> Any:
     from krev.engines.openai_vision import OpenAIVisionAnalyzer
 
-    assert settings.llm_base_url is not None  # _llm_missing refused the start
+    assert settings.llm_base_url is not None  # llm_base_url_missing refused the start
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
     return OpenAIVisionAnalyzer(
         settings.llm_base_url,
@@ -133,7 +126,7 @@ register(
         "analyze",
         "openai",
         _openai_analyzer,
-        missing=_llm_missing,
+        missing=llm_base_url_missing,
         description="A vision LLM behind an OpenAI-compatible API (KREV_LLM_BASE_URL).",
     )
 )
