@@ -47,7 +47,6 @@ SIZES: dict[str, tuple[int, int]] = {
 """The delivered video's (width, height): 1080 px on the short side."""
 
 
-
 class SourceIsVideo(BadRequest):
     code = "source_is_video"
 
