@@ -1,7 +1,9 @@
 """The ``video`` pipeline: the words (the copywriter's hook, benefit and call to action; a UGC
 edit's script), the audio (a music bed; a voice-over for UGC), then the video engine's frames
 streamed into the MP4 encoder frame by frame, with progress as they are rendered, the
-products' fidelity checked on sampled frames, a poster, and the files stored.
+products' fidelity checked on sampled frames, a poster, and the files stored. A video model
+(``KREV_VIDEO_ENGINE`` diffusers, fal, replicate) makes the clip instead, from a first frame
+Krev gives it (krev.videos.models), and the same delivery follows.
 
 Nothing is stored before the MP4 is whole: a render that fails or is cancelled midway leaves
 only its scratch directory, which is removed (and removed again by the job's next attempt,
@@ -20,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import structlog
 from PIL import Image
 
 from krev.ads.tasks import copy_product
@@ -47,8 +48,6 @@ from krev.providers.copywriting import write_ad_copy
 from krev.providers.voice_over import UNAVAILABLE, speak_lines
 from krev.videos import models, service
 from krev.videos.jobs import AudioOutput, VideoJob, VideoOutput
-
-log = structlog.get_logger("krev.videos")
 
 MP4 = "video/mp4"
 WEBP = "image/webp"
@@ -93,7 +92,7 @@ class Words:
 
 
 @dataclass
-class Soundtrack:
+class Sound:
     samples: Audio | None
     output: AudioOutput
     captions: list[tuple[float, float, str]] = field(default_factory=list)
@@ -157,14 +156,14 @@ def script(hook: str, body: str, cta: str) -> list[str]:
 
 def soundtrack_of(
     settings: Settings, job: VideoJob, words: Words, seed: int, end_card: float
-) -> Soundtrack:
+) -> Sound:
     """What the MP4's audio track holds and what output.audio says of it; a UGC edit's
     captions timed to its voice (or to reading speed, without one)."""
     lines = words.captions
     seconds = float(job.duration)
     if job.audio_mode == "off":
         timed = timed_lines(lines, [None] * len(lines), end_card) if lines else []
-        return Soundtrack(None, AudioOutput(requested="off", used="off"), _times(timed))
+        return Sound(None, AudioOutput(requested="off", used="off"), _times(timed))
     note = (
         "The studio engine has no audio of its own; native was rendered as auto."
         if job.audio_mode == "native"
@@ -189,7 +188,7 @@ def soundtrack_of(
         music=track.mood.as_dict(),
         note=note,
     )
-    return Soundtrack(track.audio, output, _times(track.captions))
+    return Sound(track.audio, output, _times(track.captions))
 
 
 def _times(lines: Sequence[TimedLine]) -> list[tuple[float, float, str]]:
