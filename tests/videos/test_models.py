@@ -28,10 +28,12 @@ def fal() -> Iterator[FakeFal]:
 
 
 @pytest.fixture
-def settings(fal: FakeFal, make_settings: Any) -> Any:
+def settings(request: pytest.FixtureRequest, fal: FakeFal, make_settings: Any) -> Any:
     from tests.generations.stack import JOB_PLANS
 
+    overrides: dict[str, Any] = getattr(request, "param", {})
     return make_settings(
+        **overrides,
         plans=JOB_PLANS,
         embedded_workers=2,
         sync_wait_seconds=120.0,
@@ -101,3 +103,24 @@ def test_a_text_prompt_is_drawn_by_the_model(
     video = decode_mp4(download_video(client, data["video_url"]), keep=lambda _i: False)
     assert (video.width, video.height) == SIZES["9:16"] and video.frame_count == 120
     assert np.isfinite(video.duration)
+
+
+@pytest.mark.parametrize("settings", [{"video_fidelity_floor": 0.9999}], indirect=True)
+def test_a_fidelity_floor_fails_a_clip_that_moves_the_product_and_refunds_it(
+    client: TestClient, account: Account
+) -> None:
+    # The model re-draws every frame; with a floor as strict as this, the product measured at
+    # its first-frame box on the sampled frames falls below it, and the video is refused.
+    product = create_product(client, account, BLUE_BOX)
+    before = balance(client, account)
+    response = post_video(
+        client, account, {"prompt": "the box on marble", "product_id": product["id"]}
+    )
+    assert response.status_code == 500, response.text
+    payload = response.json()
+    assert "drifted" in payload["error"] and "refunded" in payload["error"]
+    assert balance(client, account) == before
+    record = client.get(
+        f"/api/v1/generations/{payload['generation_id']}", headers=account.headers
+    ).json()["data"]
+    assert record["status"] == "failed" and record["error_code"] == "product_drifted"
