@@ -126,13 +126,16 @@ def looks_like_video(data: bytes) -> bool:
     )
 
 
+VIDEO_REFUSAL = (
+    "source_image is a video; video URLs are not supported here. Send an image (JPEG, PNG or "
+    "WebP) to animate, or a prompt with product_id for a product video."
+)
+
+
 def _refuse_video_url(url: str) -> None:
     path = urlsplit(url).path.lower() if not catalog.is_data_url(url) else ""
     if _VIDEO_DATA_URL.match(url) or path.endswith(_VIDEO_EXTENSIONS):
-        raise SourceIsVideo(
-            "source_image is a video; video URLs are not supported here. Send an image (JPEG, "
-            "PNG or WebP) to animate, or a prompt with product_id for a product video."
-        )
+        raise SourceIsVideo(VIDEO_REFUSAL)
 
 
 async def read_source_image(
@@ -154,7 +157,7 @@ def _encode_source(settings: Settings, content: str | bytes | FetchError, long_s
         if isinstance(content, FetchError):
             raise content
         if isinstance(content, bytes) and looks_like_video(content):
-            _refuse_video_url("x.mp4")
+            raise SourceIsVideo(VIDEO_REFUSAL)
         decoded = (
             catalog.decode_data_image(settings, content, working_side=long_side)
             if isinstance(content, str)
