@@ -16,7 +16,6 @@ seed (``request.seed`` + its variant), so a job's images are the same however th
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from krev.engines.diffusers_models import (
     pick_dtype,
     read_model_directory,
     resize,
+    run_pipeline,
     to_rgb,
 )
 from krev.engines.providers import (
@@ -43,7 +43,6 @@ from krev.engines.providers import (
     ImageGenerationRequest,
     InvalidRequest,
     ProductCanvas,
-    TemporarilyUnavailable,
 )
 
 MAX_COUNT = 4
@@ -156,25 +155,10 @@ class DiffusersImageGenerator:
         return [GeneratedImage(rgb=image) for image in outputs]
 
     def _run(self, pipeline: Any, arguments: dict[str, Any]) -> Any:
-        import torch
+        return run_pipeline(pipeline, arguments, self._lock, "local diffusion model", self._spend)
 
-        try:
-            with self._lock, torch.inference_mode():
-                started = time.perf_counter()
-                try:
-                    return pipeline(**arguments)
-                finally:
-                    self.model_seconds += time.perf_counter() - started
-        except torch.cuda.OutOfMemoryError as error:
-            raise TemporarilyUnavailable(
-                "The local diffusion model ran out of GPU memory; the job is retried."
-            ) from error
-        except (ValueError, TypeError) as error:
-            # diffusers checks its inputs with ValueError (sizes, a prompt too long for the
-            # model); anything else is a bug and propagates as one.
-            raise InvalidRequest(f"The local diffusion model refused the request: {error}") from (
-                error
-            )
+    def _spend(self, seconds: float) -> None:
+        self.model_seconds += seconds
 
 
 def _keep_products(image: RGBImage, canvas: ProductCanvas) -> RGBImage:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import json
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ import numpy as np
 from PIL import Image
 
 from krev.engines.base import RGBImage
+from krev.engines.providers import InvalidRequest, TemporarilyUnavailable
 
 MODEL_INDEX = "model_index.json"
 INSTALL_HINT = "install the extra: pip install 'krev[diffusers]'"
@@ -222,3 +225,32 @@ def resize(image: RGBImage, width: int, height: int) -> RGBImage:
         return image
     resized = Image.fromarray(image).resize((width, height), Image.Resampling.LANCZOS)
     return np.asarray(resized, np.uint8)
+
+
+def run_pipeline(
+    pipeline: Any,
+    arguments: dict[str, Any],
+    lock: threading.Lock,
+    model: str,
+    spent: Callable[[float], None],
+) -> Any:
+    """Call a loaded pipeline, one call at a time per model (``lock``), without autograd; the
+    seconds it took go to ``spent``. GPU memory running out is transient (the job is retried);
+    diffusers refusing its inputs is the request's fault; ``model`` names the model in both."""
+    import torch
+
+    try:
+        with lock, torch.inference_mode():
+            started = time.perf_counter()
+            try:
+                return pipeline(**arguments)
+            finally:
+                spent(time.perf_counter() - started)
+    except torch.cuda.OutOfMemoryError as error:
+        raise TemporarilyUnavailable(
+            f"The {model} ran out of GPU memory; the job is retried."
+        ) from error
+    except (ValueError, TypeError) as error:
+        # diffusers checks its inputs with ValueError (sizes, a prompt too long for the
+        # model); anything else is a bug and propagates as one.
+        raise InvalidRequest(f"The {model} refused the request: {error}") from error

@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,8 +37,9 @@ from krev.engines.diffusers_models import (
     pick_device,
     pick_dtype,
     resize,
+    run_pipeline,
 )
-from krev.engines.providers import InvalidRequest, TemporarilyUnavailable
+from krev.engines.providers import InvalidRequest
 from krev.engines.studio.video.encode import encode_mp4
 from krev.engines.video import GeneratedVideo, VideoGenerationRequest
 from krev.engines.wan_models import (
@@ -183,23 +183,10 @@ class DiffusersVideoGenerator:
         return found
 
     def _run(self, pipeline: Any, arguments: dict[str, Any]) -> Any:
-        import torch
+        return run_pipeline(pipeline, arguments, self._lock, "local video model", self._spend)
 
-        try:
-            with self._lock, torch.inference_mode():
-                started = time.perf_counter()
-                try:
-                    return pipeline(**arguments)
-                finally:
-                    self.model_seconds += time.perf_counter() - started
-        except torch.cuda.OutOfMemoryError as error:
-            raise TemporarilyUnavailable(
-                "The local video model ran out of GPU memory; the job is retried."
-            ) from error
-        except (ValueError, TypeError) as error:
-            # diffusers checks its inputs with ValueError; anything else is a bug.
-            message = f"The local video model refused the request: {error}"
-            raise InvalidRequest(message) from error
+    def _spend(self, seconds: float) -> None:
+        self.model_seconds += seconds
 
     def _write(self, clip: Frames, fps: int) -> Path:
         descriptor, name = tempfile.mkstemp(prefix="krev-wan-", suffix=".mp4", dir=self.output_dir)
