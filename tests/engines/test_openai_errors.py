@@ -11,7 +11,11 @@ import httpx
 import pytest
 
 from krev.engines.hosted import retry_after
-from krev.engines.openai_errors import openai_error_code, openai_error_detail
+from krev.engines.openai_errors import (
+    error_message_detail,
+    openai_error_code,
+    openai_error_detail,
+)
 
 
 def _answer(body: Any = None, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -86,3 +90,20 @@ def test_retry_after_reads_an_http_date() -> None:
     assert wait is not None and 100 < wait <= 120
     earlier = email.utils.formatdate(time.time() - 120, usegmt=True)
     assert retry_after(_answer(headers={"Retry-After": earlier})) == 0.0
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        {"message": "Quota sk-secret exceeded.", "code": "insufficient_quota"},
+        {"error": {"message": "Quota sk-secret exceeded."}},
+    ],
+    ids=["the-error-object", "the-whole-body"],
+)
+def test_a_decoded_error_reads_as_the_answer_would(error: dict[str, Any]) -> None:
+    assert error_message_detail(error, "sk-secret") == "Quota [redacted] exceeded"
+
+
+@pytest.mark.parametrize("error", [None, "a string", {"message": 42}, {"error": "a string"}])
+def test_a_decoded_error_without_a_message_is_empty(error: Any) -> None:
+    assert error_message_detail(error, "key") == ""

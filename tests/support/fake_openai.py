@@ -2,8 +2,9 @@
 
 It speaks the published format (``POST /v1/chat/completions`` -> a ``chat.completion`` object,
 errors as ``{"error": {"message", "type", "code"}}``), refuses requests without the expected
-Bearer key (401), without messages or without ``response_format: json_object`` (400), decodes
-an image part when there is one (a vision request; a text-only request such as the
+Bearer key (401; ``api_key=None`` is a local server that takes any, as Ollama does), without
+messages, or without ``response_format: json_object`` unless the request offers ``tools`` (400),
+decodes an image part when there is one (a vision request; a text-only request such as the
 copywriter's has none), and answers what the test scripted:
 
     with FakeOpenAI(api_key="sk-test") as llm:
@@ -14,12 +15,22 @@ copywriter's has none), and answers what the test scripted:
         llm.reply_text("not json")               # content that is not JSON
         llm.hold()                               # keep requests waiting until release()
         llm.requests                             # what it received, decoded
+
+An agent's tool loop is scripted as a queue of answers, one per request, in order; once the
+queue is empty the answer set above (``answer``, ``reply_text``, ``fail``) is given again:
+
+    llm.queue_tool_calls(("list_products", {"limit": 3}), ("check_credits", "{not json"))
+    llm.queue_text("Here are three concepts.")
+    llm.queue_failure(500)
+    llm.requests[1].messages                     # the tool results sent back (role "tool")
 """
 
 from __future__ import annotations
 
 import base64
+import collections
 import io
+import itertools
 import json
 import threading
 import time
@@ -39,12 +50,33 @@ class SeenCompletion:
     image_format: str | None  # what the image part decoded as: "JPEG", "PNG", "WEBP"
     image_size: tuple[int, int] | None  # None: a text-only request
 
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        return list(self.body.get("messages") or [])
+
+    @property
+    def tools(self) -> list[dict[str, Any]]:
+        """The ``tools`` the request offered: ``{"type": "function", "function": ...}`` each."""
+        return list(self.body.get("tools") or [])
+
+
+@dataclass(frozen=True)
+class _Scripted:
+    """One queued answer: an assistant message, or an error status."""
+
+    message: dict[str, Any] | None
+    finish_reason: str = "stop"
+    status: int = 200
+
 
 class FakeOpenAI(LocalHTTPServer):
-    def __init__(self, api_key: str = "sk-test-fake-key", host: str = "127.0.0.1") -> None:
+    def __init__(self, api_key: str | None = "sk-test-fake-key", host: str = "127.0.0.1") -> None:
         self.api_key = api_key
         self.requests: list[SeenCompletion] = []
         self.rejected: list[tuple[int, str]] = []  # (status, reason) of refused requests
+        self._script: collections.deque[_Scripted] = collections.deque()
+        self._script_lock = threading.Lock()
+        self._tool_call_ids = itertools.count(1)
         self._content: str = json.dumps({})
         self._status = 200
         self._retry_after: float | None = None
@@ -68,6 +100,41 @@ class FakeOpenAI(LocalHTTPServer):
 
     def fail(self, status: int, *, retry_after: float | None = None) -> None:
         self._status, self._retry_after = status, retry_after
+
+    def queue_tool_calls(self, *calls: tuple[str, dict[str, Any] | str]) -> list[str]:
+        """Queue an answer that calls tools, in order: ``(name, arguments)``, the arguments as an
+        object (sent as its JSON) or as the exact string the model wrote (malformed JSON, say).
+        Returns the ``tool_call_id``s, for finding the results sent back."""
+        tool_calls: list[dict[str, Any]] = [
+            {
+                "id": f"call_{next(self._tool_call_ids)}",
+                "type": "function",
+                "function": {
+                    "name": name,
+                    "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments),
+                },
+            }
+            for name, arguments in calls
+        ]
+        message = {"role": "assistant", "content": None, "tool_calls": tool_calls}
+        self._queue(_Scripted(message, finish_reason="tool_calls"))
+        return [call["id"] for call in tool_calls]
+
+    def queue_text(self, content: str, *, finish_reason: str = "stop") -> None:
+        """Queue a plain text answer (an agent's final reply)."""
+        self._queue(_Scripted({"role": "assistant", "content": content}, finish_reason))
+
+    def queue_failure(self, status: int) -> None:
+        """Queue an OpenAI-style error answer with that status."""
+        self._queue(_Scripted(None, status=status))
+
+    def _queue(self, answer: _Scripted) -> None:
+        with self._script_lock:
+            self._script.append(answer)
+
+    def _next_scripted(self) -> _Scripted | None:
+        with self._script_lock:
+            return self._script.popleft() if self._script else None
 
     def hold(self) -> None:
         """Requests wait (after being recorded) until ``release`` or the server stops."""
@@ -128,14 +195,15 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             if self.path != "/v1/chat/completions":
                 return self._error(404, f"Unknown path {self.path}", "invalid_request_error")
             authorization = self.headers.get("Authorization")
-            if authorization != f"Bearer {fake.api_key}":
+            if fake.api_key is not None and authorization != f"Bearer {fake.api_key}":
                 return self._error(401, "Incorrect API key provided.", "invalid_api_key")
             try:
                 body = json.loads(raw)
                 image_format, size = _image_part(body)
             except (ValueError, KeyError, TypeError, OSError) as error:
                 return self._error(400, f"Invalid request: {error}", "invalid_request_error")
-            if body.get("response_format") != {"type": "json_object"}:
+            # The JSON answers (copy, vision) ask for a JSON object; an agent's tool loop does not.
+            if not body.get("tools") and body.get("response_format") != {"type": "json_object"}:
                 return self._error(400, "Expected response_format json_object.", "invalid_request")
             fake.requests.append(SeenCompletion(body, authorization, image_format, size))
             if not fake._held.is_set():
@@ -143,8 +211,14 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 fake._held.wait()
             if fake._stopping.is_set():
                 return None
-            if fake._status != 200:
-                return self._error(fake._status, *_COMPLAINTS.get(fake._status, _OVERLOADED))
+            scripted = fake._next_scripted()
+            status = scripted.status if scripted is not None else fake._status
+            if status != 200:
+                return self._error(status, *_COMPLAINTS.get(status, _OVERLOADED))
+            message: dict[str, Any] = {"role": "assistant", "content": fake._content}
+            finish_reason = fake._finish_reason
+            if scripted is not None and scripted.message is not None:
+                message, finish_reason = scripted.message, scripted.finish_reason
             self._json(
                 200,
                 {
@@ -152,13 +226,7 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                     "object": "chat.completion",
                     "created": int(time.time()),
                     "model": body.get("model", ""),
-                    "choices": [
-                        {
-                            "index": 0,
-                            "message": {"role": "assistant", "content": fake._content},
-                            "finish_reason": fake._finish_reason,
-                        }
-                    ],
+                    "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
                     "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
                 },
             )
