@@ -5,8 +5,9 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 VENV := .venv
 STAMP := $(VENV)/.synced-$(shell cat pyproject.toml uv.lock | sha1sum | cut -c1-12)
-# The model-backend tests (pytest marker `torch`) run in a second venv that has the
-# `diffusers` extra; torch stays out of .venv. uv installs the extra as locked, less torch and
+# The model-backend tests (pytest marker `torch`) and the LLM chat agent's (marker `llm`) run in
+# a second venv that has the `diffusers` and `llm` extras; torch and pydantic-ai stay out of
+# .venv (pydantic-ai brings httpx2, under which Starlette's TestClient changes type). uv installs the extra as locked, less torch and
 # the CUDA runtime it would pull in (scripts/cuda_packages.py lists them): uv would download
 # PyPI's multi-GB CUDA build, while pip's `torch==<locked version>` takes the CPU build that lies
 # on these machines' disk. Elsewhere, point pip at a CPU index, e.g.
@@ -48,13 +49,13 @@ setup-speech: ## Install the speech engines' programs (flite, espeak-ng) when mi
 
 $(TORCH_STAMP): pyproject.toml uv.lock | $(STAMP)
 	@test -x $(TORCH_VENV)/bin/pip || $(PYTHON) -m venv $(TORCH_VENV)
-	UV_PROJECT_ENVIRONMENT=$(TORCH_VENV) $(UV) sync --frozen --inexact --extra diffusers \
+	UV_PROJECT_ENVIRONMENT=$(TORCH_VENV) $(UV) sync --frozen --inexact --extra diffusers --extra llm \
 	  $$($(PYTHON) scripts/cuda_packages.py --no-install-args)
 	$(TORCH_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps $(TORCH_PIP_ARGS) \
 	  "torch==$$($(PYTHON) scripts/cuda_packages.py --torch-version)"
 	@rm -f $(TORCH_VENV)/.synced-* && touch $@
 
-setup-torch: $(TORCH_STAMP) ## Create .venv-torch: the locked dependencies, the diffusers extra and a CPU torch
+setup-torch: $(TORCH_STAMP) ## Create .venv-torch: the locked dependencies, the diffusers and llm extras and a CPU torch
 
 # The evaluation sets typeset their labels with Debian packages' fonts, each set its own
 # families: the held-out set (tests/support/heldout_photos.py) and the tuning set of labelled
@@ -79,15 +80,15 @@ migrate: setup
 	$(VENV)/bin/krev migrate
 
 test: setup setup-torch setup-fonts setup-speech ## The whole suite (PostgreSQL/Redis tests skip when absent unless required)
-	$(VENV)/bin/pytest -n 2 --dist loadfile -m "not torch"
-	$(TORCH_VENV)/bin/pytest -m torch tests/local_diffusion
+	$(VENV)/bin/pytest -n 2 --dist loadfile -m "not torch and not llm"
+	$(TORCH_VENV)/bin/pytest -m "torch or llm" tests/local_diffusion tests/llm
 
 test-fast: setup setup-torch setup-fonts setup-speech ## The suite less the model-quality evaluations (-m quality), stopping at the first failure
-	$(VENV)/bin/pytest -n 2 --dist loadfile -m "not quality and not torch" -x -q
-	$(TORCH_VENV)/bin/pytest -m torch tests/local_diffusion -x -q
+	$(VENV)/bin/pytest -n 2 --dist loadfile -m "not quality and not torch and not llm" -x -q
+	$(TORCH_VENV)/bin/pytest -m "torch or llm" tests/local_diffusion tests/llm -x -q
 
-test-torch: setup-torch ## Only the model-backend tests (local diffusion), in .venv-torch
-	$(TORCH_VENV)/bin/pytest -m torch tests/local_diffusion
+test-torch: setup-torch ## Only the model-backend and LLM-agent tests, in .venv-torch
+	$(TORCH_VENV)/bin/pytest -m "torch or llm" tests/local_diffusion tests/llm
 
 lint: setup ## Style, formatting and the import contracts between layers (pyproject.toml)
 	$(VENV)/bin/ruff check src tests bench scripts

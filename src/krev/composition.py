@@ -19,13 +19,14 @@ from krev.platform.runtime import Runtime, create_runtime
 
 log = structlog.get_logger("krev.composition")
 
-# Each generation kind registers its pipeline when its tasks module is imported; chat adds
-# its own here. KREV_PIPELINE_MODULES adds more (plugins, the test suite's).
+# Each generation kind registers its pipeline when its tasks module is imported;
+# KREV_PIPELINE_MODULES adds more (plugins, the test suite's).
 PIPELINE_MODULES: tuple[str, ...] = (
     "krev.catalog.tasks",
     "krev.images.tasks",
     "krev.ads.tasks",
     "krev.videos.tasks",
+    "krev.chat.tasks",
 )
 
 
@@ -77,6 +78,7 @@ def routers() -> list[APIRouter]:
     from krev.billing.endpoints import router as credits_router
     from krev.capabilities.endpoints import router as capabilities_router
     from krev.catalog.endpoints import router as products_router
+    from krev.chat.endpoints import router as chat_router
     from krev.conversions.endpoints import router as conversions_router
     from krev.dashboard.endpoints import router as dashboard_router
     from krev.files.endpoints import router as files_router
@@ -96,6 +98,7 @@ def routers() -> list[APIRouter]:
         images_router,
         ads_router,
         videos_router,
+        chat_router,
         capabilities_router,
         files_router,
         dashboard_router,

@@ -27,7 +27,7 @@ from tests.support.fake_graph import FakeGraph
 # Schema-valid yet meaningless input is rightly refused here: a URL that serves no image, an
 # opaque cursor this API never issued, a product or preset that does not exist, an event_time
 # outside Meta's 7 days, an inspiration image that is not one, a video prompt naming a subject
-# the studio engine cannot draw.
+# the studio engine cannot draw, a chat reference image that is not one.
 CONTENT_DEPENDENT_OPERATIONS = {
     "POST /api/v1/products",
     "GET /api/v1/products",
@@ -35,6 +35,8 @@ CONTENT_DEPENDENT_OPERATIONS = {
     "POST /api/v1/images",
     "POST /api/v1/ads",
     "POST /api/v1/videos",
+    "POST /api/v1/chat",
+    "GET /api/v1/chat",
     "POST /api/v1/conversions/meta",
     "GET /api/v1/generations",
     "GET /api/v1/credits/history",

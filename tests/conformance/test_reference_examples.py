@@ -353,6 +353,28 @@ def test_every_reference_example_answers_as_the_reference_shows(
     assert credits["credits"]["limit"] == plan.monthly_credits
     assert credits["plan"] == "pro"
 
+    # Async Chat, for the product uploaded from JSON: the run is queued (202), polled to its
+    # end, and its conversation read back. Chat itself is free, and the example asks for
+    # concepts with image ideas, which render nothing.
+    started = conforms("Start Chat Run", replay.send(example("Start Chat Run")))["data"]
+    replay.values["run-uuid"] = started["run_id"]
+    replay.values["conversation-uuid"] = started["conversation_id"]
+    deadline = time.monotonic() + 120
+    while True:
+        run = conforms("Poll Run", replay.send(example("Poll Run")))["data"]
+        if run["status"] not in ("queued", "processing"):
+            break
+        assert time.monotonic() < deadline, run
+        time.sleep(0.1)
+    assert run["status"] == "succeeded" and run["agent_used"] == "asset", run
+    assert len([a for a in run["artifacts"] if a["type"] == "concept"]) == 3
+    history = conforms("Conversation History", replay.send(example("Conversation History")))
+    assert history["data"]["runs"] == [started["run_id"]]
+    assert [m["role"] for m in history["data"]["messages"]] == ["user", "assistant"]
+    assert replay.send(example("Check Credits")).json()["data"]["credits"]["current"] == (
+        plan.monthly_credits - 560
+    )
+
 
 def test_the_error_shape_the_reference_shows(
     client: TestClient, make_account: Callable[..., Account], origin: OriginServer

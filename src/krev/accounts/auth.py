@@ -260,7 +260,9 @@ PollingPrincipal = Annotated[Principal, Depends(get_polling_principal)]
 DashboardPrincipal = Annotated[Principal, Depends(get_dashboard_principal)]
 
 
-def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
+def require_scope(scope: str, *, poll: bool = False) -> Callable[..., Awaitable[Principal]]:
+    """A caller whose key holds ``scope``; with ``poll``, counted in the window for polls
+    (an endpoint clients call in loops to follow a job, as GET /generations/{id})."""
     if scope not in SCOPES:
         raise ValueError(f"unknown scope {scope}")
 
@@ -268,10 +270,10 @@ def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
         principal = await _caller(request)
         if not principal.has_scope(scope):
             raise MissingScope(f"This API key lacks the '{scope}' scope this endpoint needs.")
-        await _admit(request, principal)
+        await _admit(request, principal, poll=poll)
         return principal
 
-    dependency.__name__ = f"require_{scope}_scope"
+    dependency.__name__ = f"require_{scope}_scope{'_polling' if poll else ''}"
     dependency.krev_scope = scope  # type: ignore[attr-defined]  # read by the OpenAPI document
     return dependency
 

@@ -28,7 +28,7 @@ from krev.accounts.schemas import MIN_PASSWORD_LENGTH
 from krev.billing.service import open_first_period
 from krev.errors import BadRequest, Conflict, NotFound, Unauthorized, WrongPassword
 from krev.kit.clock import utcnow
-from krev.models import USER_TAG, ApiKey, DashboardSession, User
+from krev.models import USER_TAG, ApiKey, Cause, DashboardSession, User
 from krev.platform.config import Settings
 from krev.platform.readcache import ReadCache
 
@@ -277,3 +277,23 @@ def bootstrap_admin(session: Session, settings: Settings) -> BootstrapCredential
         return None
     _, key = create_key(session, settings, user.id, "Bootstrap key", list(keys.SCOPES))
     return BootstrapCredentials(user.email, password, key)
+
+
+# --- What a cause may still do ---------------------------------------------------------
+
+
+def scopes_of_cause(session: Session, user_id: uuid.UUID, cause: Cause) -> frozenset[str] | None:
+    """The scopes the key or dashboard session behind ``cause`` holds now, or None when it no
+    longer may act (a revoked key, an ended session). Long work started by a caller (a chat
+    run's tool calls) asks before each step: revocation is immediate."""
+    if cause.api_key_id is not None:
+        api_key = ApiKeyRepository(session).get_owned(cause.api_key_id, user_id)
+        if api_key is None or api_key.revoked_at is not None:
+            return None
+        return frozenset(api_key.scopes)
+    if cause.dashboard_session_id is not None:
+        record = DashboardSessionRepository(session).get_owned(cause.dashboard_session_id, user_id)
+        if record is None or record.revoked_at is not None or record.expires_at <= utcnow():
+            return None
+        return frozenset(keys.SCOPES)
+    return None

@@ -72,7 +72,7 @@ _MAX_PROBLEM = 200  # characters of one problem (jsonschema quotes the offending
 _OBJECT = SchemaValidator(core_schema.dict_schema(keys_schema=core_schema.str_schema()))
 
 
-class ChatToolset(AbstractToolset[None]):
+class ChatToolset(AbstractToolset[None]):  # type: ignore[misc]  # pydantic-ai: the llm extra
     """The chat tools offered to the model: exactly ``specs``, each called through
     ``call_tool`` with arguments that match its schema. ``steps`` records the calls that ran."""
 

@@ -285,6 +285,21 @@ class GenerationRepository(Repository[Generation]):
             stmt = stmt.where(Generation.api_key_id == api_key_id)
         return self.paginate(stmt, GENERATIONS, page)
 
+    def recent_of_kinds(
+        self, user_id: uuid.UUID, kinds: Sequence[str], limit: int
+    ) -> list[Generation]:
+        stmt = (
+            select(Generation)
+            .where(
+                Generation.user_id == user_id,
+                Generation.kind.in_(kinds),
+                Generation.status == "succeeded",
+            )
+            .order_by(Generation.created_at.desc(), Generation.id.desc())
+            .limit(limit)
+        )
+        return list(self.session.scalars(stmt))
+
     def lock_owned(self, generation_id: uuid.UUID, user_id: uuid.UUID) -> Generation | None:
         """The user's generation, its row locked until commit (another user's reads as
         missing). A deletion holds it: a second deletion, or the janitor's retention, waits and

@@ -492,3 +492,24 @@ def view(
         "source": generation.source,
         "api_key_id": str(generation.api_key_id) if generation.api_key_id else None,
     }
+
+
+CREATIVE_KINDS = ("image", "video", "ad")
+
+
+def recent_creative(session: Session, user_id: uuid.UUID, limit: int) -> list[dict[str, Any]]:
+    """The user's latest succeeded images, videos and ads, newest first, as what was asked for
+    (the prompt or brief, the shape, the style) without their files: what research into the
+    account's own past creative reads."""
+    found = GenerationRepository(session).recent_of_kinds(user_id, CREATIVE_KINDS, limit)
+    return [
+        {
+            "generation_id": str(generation.id),
+            "kind": generation.kind,
+            "created_at": isoformat(generation.created_at),
+            "prompt": generation.params.get("prompt") or generation.params.get("brief"),
+            "aspect_ratio": generation.params.get("aspect_ratio"),
+            "style_id": generation.params.get("style_id") or generation.params.get("preset_id"),
+        }
+        for generation in found
+    ]

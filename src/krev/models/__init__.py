@@ -3,6 +3,7 @@
 from krev.models.api_key import ApiKey
 from krev.models.base import Base
 from krev.models.cause import Cause
+from krev.models.chat import ChatMessage, ChatRun, Conversation
 from krev.models.conversion import ConversionEvent, MetaPixelConfig
 from krev.models.generation import Generation, GenerationEvent, GenerationProduct
 from krev.models.idempotency import IdempotencyRecord
@@ -26,6 +27,9 @@ __all__ = [
     "ApiKey",
     "Base",
     "Cause",
+    "ChatMessage",
+    "ChatRun",
+    "Conversation",
     "ConversionEvent",
     "DashboardSession",
     "Generation",

@@ -370,6 +370,56 @@ class Settings(BaseSettings):
         "or answers copy over Meta's limits or with figures nobody gave); the generation "
         "records the fallback. Empty: the embedded `studio` copywriter.",
     )
+    chat_engine: str = Field(
+        default="studio",
+        description="Who plans chat runs (POST /api/v1/chat): `studio` (the embedded planner: "
+        "the message parsed into a plan of tool calls, deterministic, no model) or `openai` (a "
+        "tool-calling chat model behind an OpenAI-compatible API, LLM_BASE_URL and "
+        "LLM_CHAT_MODEL; needs the `llm` extra).",
+    )
+    chat_fallback: str | None = Field(
+        default="studio",
+        description="Planner that takes over when CHAT_ENGINE fails before its first tool call "
+        "(an LLM that is down or slow); the run says so. Empty: none, the run fails.",
+    )
+    llm_chat_model: str | None = Field(
+        default=None,
+        description="Tool-calling chat model the `openai` chat planner asks (e.g. gpt-4o-mini, "
+        "or a model a local server such as Ollama, vLLM or llama.cpp serves). Required for "
+        "CHAT_ENGINE=openai.",
+    )
+    chat_step_limit: int = Field(
+        default=12,
+        ge=1,
+        le=50,
+        description="Most model requests one LLM-planned chat run may make; it stops there and "
+        "says so.",
+    )
+    chat_run_credit_budget: int = Field(
+        default=2000,
+        ge=0,
+        description="Most credits one chat run may spend on media; a request's max_credits can "
+        "only lower it. A run stops before a render that would exceed it, and says so.",
+    )
+    chat_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="How often a chat run waiting on its renders looks at them again (no "
+        "worker thread is held meanwhile).",
+    )
+    meta_ad_library_token: SecretStr | None = Field(
+        default=None,
+        description="Access token for Meta's Ad Library API (ads_archive), for the chat "
+        "`discover` agent's research. Without one it researches the account's own products "
+        "and past creative, and says so. Never logged.",
+    )
+    meta_ad_library_countries: str = Field(
+        default="GB,IE,DE,FR",
+        description="Countries (ISO codes, comma-separated) Ad Library searches cover unless "
+        "the agent names others. Meta's Ad Library API returns ordinary commercial ads only "
+        "for ads delivered in the EU or the UK; elsewhere only political and issue ads.",
+    )
     video_engine: str = Field(
         default="studio",
         description="Who renders videos (POST /api/v1/videos): `studio` (the embedded engine: "

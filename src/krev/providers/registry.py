@@ -1,7 +1,7 @@
 """One registry for every capability's providers, built from the settings once per process.
 
 Each capability (``image``, ``upscale``, ``segment``, ``analyze``, ``copy``, ``video``,
-``speech``; later ``chat``) has one setting pair: ``KREV_<CAP>_ENGINE`` picks the provider and
+``speech``, ``chat``) has one setting pair: ``KREV_<CAP>_ENGINE`` picks the provider and
 ``KREV_<CAP>_FALLBACK`` optionally names a second. A provider module registers a
 ``ProviderSpec`` per provider: its id, what it can do, which settings it lacks (a sentence per
 missing setting, so the server refuses to start naming it), and how to build it.
@@ -23,7 +23,7 @@ from krev.engines.providers import ImageCapabilities
 from krev.engines.video import VideoModelCapabilities
 from krev.platform.config import Settings
 
-CAPABILITIES = ("image", "upscale", "segment", "analyze", "copy", "video", "speech")
+CAPABILITIES = ("image", "upscale", "segment", "analyze", "copy", "video", "speech", "chat")
 
 # The modules that register providers; importing one registers its specs.
 PROVIDER_MODULES: tuple[str, ...] = (
@@ -34,6 +34,7 @@ PROVIDER_MODULES: tuple[str, ...] = (
     "krev.providers.replicate",
     "krev.providers.diffusers",
     "krev.providers.speech_engines",
+    "krev.providers.chat",
 )
 
 

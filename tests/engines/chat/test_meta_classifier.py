@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from krev.engines.studio.chat import MetaMutation, meta_mutation, refusal_message
+from krev.engines.studio.chat.meta import MetaMutation, meta_mutation, refusal_message
 from tests.engines.chat.meta_phrasings import (
     ALLOWED,
     ALLOWED_HELDOUT,

@@ -39,6 +39,8 @@ MODEL = "gpt-4o-mini"
 PRODUCT_ID = "6f1c1c2e-8a52-4a47-9d0e-2f3a4b5c6d7e"
 SPECS = {spec.name: spec for spec in TOOLS}
 
+pytestmark = pytest.mark.llm
+
 
 @pytest.fixture
 def llm() -> Iterator[FakeOpenAI]:

@@ -1,0 +1,1 @@
+"""Async chat: conversations, agent runs over the creative tools, polled to completion."""

@@ -1,0 +1,467 @@
+"""The chat agent's tools: each calls the service a public endpoint calls, with the same
+validation, credit reservation and refunds, on behalf of the key that started the run.
+
+``call_tool`` is the one way in, for the embedded planner's plan and an LLM's tool calls
+alike. Before each call it checks again the key (or dashboard session) that started the run:
+revoked, the run stops (``RunStopped``); a scope the key lacks is a tool error the agent
+reports, and the run goes on. A render that would take the run past its credit budget stops
+the run before anything is charged. What a call did is recorded on the run in the same
+transaction as the work it submitted, so a run resumed after a worker died neither repeats a
+render nor loses one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import functools
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import structlog
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from krev.accounts import service as accounts
+from krev.ads import service as ads
+from krev.ads.schemas import AdRequest
+from krev.billing.service import credits_view
+from krev.catalog import service as catalog
+from krev.chat import research
+from krev.chat.repository import RunRepository
+from krev.engines.chat import MAX_CONCEPTS, ChatProduct, ToolCall, ToolOutcome
+from krev.engines.providers import CopyProduct, CopyRequest, ProviderError
+from krev.engines.studio.ads.styles import style_by_id
+from krev.engines.studio.chat.ideas import concept_ideas, concept_styles
+from krev.errors import KrevError, MissingScope
+from krev.images import service as images
+from krev.images.schemas import ImageRequest
+from krev.kit.pagination import PageRequest, cursor_signer
+from krev.models import AccountSnapshot, Cause, ChatRun, Product, User
+from krev.platform.runtime import Runtime
+from krev.providers.copywriting import write_ad_copy
+from krev.videos import service as videos
+from krev.videos.schemas import VideoRequest
+
+log = structlog.get_logger("krev.chat")
+
+TOOL_SCOPES: dict[str, str] = {
+    "list_products": "products",
+    "get_product": "products",
+    "check_credits": "credits",
+    "write_concepts": "chat",
+    "generate_images": "images",
+    "generate_video": "videos",
+    "generate_ads": "ads",
+    "research_ad_library": "chat",
+}
+MAX_LISTED_PRODUCTS = 100
+
+
+class RunStopped(Exception):
+    """The run must stop before this call: its key was revoked (``failed``), or the call
+    would take it past its credit budget (the run ends, saying so)."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class ToolEnv:
+    """What a tool acts with: the process, the run (locked for the call) and its user."""
+
+    runtime: Runtime
+    session: Session
+    run: ChatRun
+
+    @property
+    def user_id(self) -> uuid.UUID:
+        return self.run.user_id
+
+    @property
+    def child_cause(self) -> Cause:
+        """What the run's renders are recorded as caused by: ``chat:<run id>``, with the key
+        (or session) that started the run."""
+        return Cause.chat(
+            self.run.id,
+            api_key_id=self.run.api_key_id,
+            dashboard_session_id=self.run.dashboard_session_id,
+        )
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    result: dict[str, Any]
+    cost: int = 0
+    generation_id: uuid.UUID | None = None
+
+
+Tool = Callable[[ToolEnv, Mapping[str, Any]], ToolResult]
+
+
+def call_tool(runtime: Runtime, run_id: uuid.UUID, call: ToolCall) -> ToolOutcome:
+    """Run one tool call for the run and record its outcome; ``RunStopped`` when the run must
+    stop before it."""
+    tool = _TOOLS.get(call.tool)
+    try:
+        if tool is None:
+            raise UnknownTool(f"There is no tool named '{call.tool}'.")
+        with runtime.db.transaction() as session:
+            run = RunRepository(session).lock(run_id)
+            assert run is not None, "a run's job outlives it only when the account is gone"
+            _check_cause(session, run, call)
+            done = tool(ToolEnv(runtime, session, run), call.args)
+            outcome = ToolOutcome(call, result=done.result)
+            _record(session, run, outcome, done)
+            return outcome
+    except RunStopped:
+        raise
+    except KrevError as error:
+        outcome = ToolOutcome(call, error=error.message, error_code=error.code)
+    except ValidationError as error:
+        outcome = ToolOutcome(call, error=_invalid(error), error_code="invalid_arguments")
+    except ProviderError as error:
+        outcome = ToolOutcome(call, error=error.message, error_code=error.code)
+    with runtime.db.transaction() as session:
+        run = RunRepository(session).lock(run_id)
+        assert run is not None
+        _record(session, run, outcome, None)
+    log.info("chat_tool_refused", run_id=str(run_id), tool=call.tool, code=outcome.error_code)
+    return outcome
+
+
+class UnknownTool(KrevError):
+    status = 400
+    code = "unknown_tool"
+
+
+def _check_cause(session: Session, run: ChatRun, call: ToolCall) -> None:
+    scopes = accounts.scopes_of_cause(session, run.user_id, run.cause)
+    if scopes is None:
+        raise RunStopped(
+            "The API key that started this run was revoked, so the run stopped before "
+            f"{call.tool.replace('_', ' ')}; renders it had started and not finished were "
+            "cancelled and refunded.",
+            "key_revoked",
+        )
+    needed = TOOL_SCOPES[call.tool]
+    if needed not in scopes:
+        raise MissingScope(
+            f"The API key that started this run lacks the '{needed}' scope that "
+            f"{call.tool.replace('_', ' ')} needs."
+        )
+
+
+def _record(session: Session, run: ChatRun, outcome: ToolOutcome, done: ToolResult | None) -> None:
+    entry: dict[str, Any] = {"tool": outcome.call.tool, "args": _shown_args(outcome.call.args)}
+    if outcome.ok:
+        entry["result"] = dict(outcome.result or {})
+    else:
+        entry.update(error=outcome.error, error_code=outcome.error_code)
+    values: dict[str, Any] = {
+        "outcomes": [*run.outcomes, entry],
+        "step": run.step + 1,
+    }
+    if done is not None and done.generation_id is not None:
+        values["generation_ids"] = [*run.generation_ids, str(done.generation_id)]
+        values["credits_committed"] = run.credits_committed + done.cost
+    RunRepository(session).update_run(run.id, **values)
+
+
+def _shown_args(args: Mapping[str, Any]) -> dict[str, Any]:
+    """A call's arguments as the poll shows them: long values (a data: URL) shortened."""
+    return {
+        key: (value if not isinstance(value, str) or len(value) <= 500 else value[:500] + "…")
+        for key, value in args.items()
+    }
+
+
+def _invalid(error: ValidationError) -> str:
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in item['loc']) or 'arguments'}: {item['msg']}"
+        for item in error.errors()[:5]
+    )
+    return f"Invalid arguments: {problems}."
+
+
+def _budget_check(env: ToolEnv, cost: int, what: str) -> None:
+    left = env.run.credit_budget - env.run.credits_committed
+    if cost > left:
+        raise RunStopped(
+            f"Stopped before {what}: it costs {cost} credits and this run may spend {left} "
+            f"more (its budget is {env.run.credit_budget}; send max_credits, or ask the "
+            "operator about KREV_CHAT_RUN_CREDIT_BUDGET).",
+            "run_budget_exceeded",
+        )
+
+
+# --- catalog and credits ---------------------------------------------------------------------
+
+
+def chat_product(product: Product) -> ChatProduct:
+    metadata = product.metadata_ or {}
+    colors = metadata.get("colors")
+    return ChatProduct(
+        id=str(product.id),
+        name=product.name or metadata.get("productName") or "Untitled product",
+        brand_name=metadata.get("brandName"),
+        product_name=metadata.get("productName"),
+        product_type=metadata.get("productType"),
+        category=product.category,
+        colors=tuple(str(c) for c in colors) if isinstance(colors, list) else (),
+    )
+
+
+def _product_summary(product: Product) -> dict[str, Any]:
+    summary = chat_product(product)
+    return {
+        "id": summary.id,
+        "name": summary.name,
+        "brand_name": summary.brand_name,
+        "product_type": summary.product_type,
+        "category": summary.category,
+        "colors": list(summary.colors),
+        "status": product.status,
+    }
+
+
+class _ListArgs(BaseModel, extra="forbid"):
+    limit: int = 20
+
+
+def list_products(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
+    wanted = min(max(_ListArgs.model_validate(args).limit, 1), MAX_LISTED_PRODUCTS)
+    page = catalog.list_owned(env.session, env.user_id, _first_page(env, wanted))
+    products = [_product_summary(product) for product in page.items]
+    return ToolResult({"products": products, "count": len(products)})
+
+
+def _first_page(env: ToolEnv, limit: int) -> PageRequest:
+    return PageRequest(limit, None, cursor_signer(env.runtime.settings.secret))
+
+
+class _ProductArgs(BaseModel, extra="forbid"):
+    product_id: uuid.UUID
+
+
+def get_product(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
+    wanted = _ProductArgs.model_validate(args).product_id
+    product = catalog.get_owned(env.session, env.user_id, wanted)
+    view = catalog.view(product, env.runtime.storage, env.runtime.settings.signed_url_ttl_seconds)
+    return ToolResult({"product": view})
+
+
+def check_credits(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
+    user = env.session.get(User, env.user_id)
+    assert user is not None
+    account = AccountSnapshot.of(user)
+    view = credits_view(account, env.runtime.settings.plan(account.plan))
+    left = max(0, env.run.credit_budget - env.run.credits_committed)
+    return ToolResult(
+        {
+            "balance": view["credits"]["current"],
+            "monthly_credits": view["credits"]["limit"],
+            "run_budget_left": left,
+            "resets_at": view["resets_at"],
+        }
+    )
+
+
+# --- concepts --------------------------------------------------------------------------------
+
+
+class _ConceptArgs(BaseModel, extra="forbid"):
+    count: int
+    brief: str
+    product_ids: list[uuid.UUID] = []
+    style_ids: list[str] = []
+
+
+def _copy_product(product: ChatProduct) -> CopyProduct:
+    return CopyProduct(
+        name=product.name,
+        brand_name=product.brand_name,
+        product_name=product.product_name,
+        product_type=product.product_type,
+        category=product.category,
+        colors=list(product.colors),
+    )
+
+
+def write_concepts(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
+    """Distinct concepts, each in its own ad style, with copy from the configured copywriter
+    (within Meta's limits) and an image idea the image engine understands: the same idea the
+    embedded planner planned a render of (``krev.engines.studio.chat.ideas``)."""
+    wanted = _ConceptArgs.model_validate(args)
+    count = min(max(wanted.count, 1), MAX_CONCEPTS)
+    products = [
+        chat_product(catalog.get_owned(env.session, env.user_id, product_id))
+        for product_id in wanted.product_ids
+    ]
+    known = [s for s in wanted.style_ids if style_by_id(s) is not None]
+    style_ids = known[:count] or concept_styles(wanted.brief, count)
+    ideas = concept_ideas(products[0] if products else None, wanted.brief, style_ids)
+    concepts: list[dict[str, Any]] = []
+    engine = None
+    for number, (style_id, idea) in enumerate(zip(style_ids, ideas, strict=True), start=1):
+        style = style_by_id(style_id)
+        assert style is not None
+        written = write_ad_copy(
+            env.runtime.settings,
+            CopyRequest(
+                brief=wanted.brief,
+                style_id=style.id,
+                style_name=style.name,
+                tone=style.tone,
+                copy_shape=style.copy_shape,
+                products=[_copy_product(p) for p in products],
+                count=1,
+                seed=number,
+            ),
+        )
+        engine = written.engine
+        copy = written.copies[0]
+        concepts.append(
+            {
+                "number": number,
+                "style_id": style.id,
+                "style_name": style.name,
+                "hook": copy.hook,
+                "headline": copy.headline,
+                "body_copy": copy.body_copy,
+                "cta": copy.cta,
+                "image_prompt": idea,
+                "product_ids": [p.id for p in products],
+            }
+        )
+    return ToolResult({"concepts": concepts, "copywriter": engine})
+
+
+# --- media -----------------------------------------------------------------------------------
+
+
+def _references_as_data_urls(run: ChatRun) -> list[str]:
+    thumbnails = run.request.get("reference_images") or []
+    return [f"data:image/webp;base64,{thumbnail}" for thumbnail in thumbnails]
+
+
+def generate_images(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
+    given = dict(args)
+    if "reference_images" not in given and env.run.request.get("reference_images"):
+        given["reference_images"] = _references_as_data_urls(env.run)
+    body = ImageRequest.model_validate(given)
+    cost = images.cost(env.runtime.settings, body.image_count, body.hd)
+    _budget_check(env, cost, f"rendering {body.image_count} image(s)")
+    generation_id = _accept(images.create_images, env, body)
+    products = [str(i) for i in ([body.product_id] if body.product_id else body.product_ids or [])]
+    return ToolResult(
+        {
+            "generation_id": str(generation_id),
+            "kind": "image",
+            "status": "queued",
+            "credits_reserved": cost,
+            "prompt": body.prompt,
+            "aspect_ratio": body.aspect_ratio,
+            "image_count": body.image_count,
+            "product_ids": products,
+        },
+        cost,
+        generation_id,
+    )
+
+
+def generate_video(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
+    body = VideoRequest.model_validate(dict(args))
+    cost = videos.cost(env.runtime.settings, body.duration)
+    _budget_check(env, cost, f"rendering a {body.duration}-second video")
+    generation_id = _accept(videos.create_video, env, body)
+    return ToolResult(
+        {
+            "generation_id": str(generation_id),
+            "kind": "video",
+            "status": "queued",
+            "credits_reserved": cost,
+            "prompt": body.prompt,
+            "aspect_ratio": body.aspect_ratio,
+            "duration": body.duration,
+            "product_ids": [str(body.product_id)] if body.product_id else [],
+        },
+        cost,
+        generation_id,
+    )
+
+
+def generate_ads(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
+    body = AdRequest.model_validate(dict(args))
+    cost = ads.cost(env.runtime.settings, body.image_count)
+    _budget_check(env, cost, f"rendering {body.image_count} ad image(s)")
+    generation_id = _accept(ads.create_ad, env, body)
+    return ToolResult(
+        {
+            "generation_id": str(generation_id),
+            "kind": "ad",
+            "status": "queued",
+            "credits_reserved": cost,
+            "prompt": body.brief,
+            "aspect_ratio": body.aspect_ratio,
+            "image_count": body.image_count,
+            "product_ids": [str(i) for i in body.product_ids],
+        },
+        cost,
+        generation_id,
+    )
+
+
+def _accept(create: Callable[..., Any], env: ToolEnv, body: BaseModel) -> uuid.UUID:
+    """The public endpoint's own service, in this call's transaction. It is a coroutine: a
+    worker thread runs it on an event loop of its own, or, when the thread already runs one
+    (an LLM's tool loop calls tools from inside its loop), on a thread of its own."""
+    call = functools.partial(create, env.session, env.runtime, env.user_id, body, env.child_cause)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        accepted: uuid.UUID = anyio.run(call)
+        return accepted
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="krev-chat-tool") as pool:
+        result: uuid.UUID = pool.submit(anyio.run, call).result()
+        return result
+
+
+# --- research --------------------------------------------------------------------------------
+
+
+class _ResearchArgs(BaseModel, extra="forbid"):
+    search_terms: str
+    countries: list[str] = []
+    limit: int = 25
+
+
+def research_ad_library(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
+    wanted = _ResearchArgs.model_validate(args)
+    return ToolResult(
+        research.research(
+            env.runtime.settings,
+            env.session,
+            env.user_id,
+            wanted.search_terms,
+            wanted.countries,
+            min(max(wanted.limit, 1), 50),
+        )
+    )
+
+
+_TOOLS: dict[str, Tool] = {
+    "list_products": list_products,
+    "get_product": get_product,
+    "check_credits": check_credits,
+    "write_concepts": write_concepts,
+    "generate_images": generate_images,
+    "generate_video": generate_video,
+    "generate_ads": generate_ads,
+    "research_ad_library": research_ad_library,
+}

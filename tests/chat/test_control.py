@@ -1,0 +1,126 @@
+"""What keeps a run in bounds: its credit budget (the server's, lowered by max_credits), the
+scopes and the life of the key that started it, and cancelling it, each refunding what was
+not rendered and saying why in the transcript."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.accounts.dashboard import login
+from tests.chat.conftest import CHAT, artifacts, finished, poll, run_to_end, start
+from tests.conftest import Account
+from tests.images.conftest import BLUE_BOX, ORANGE_JAR, balance, create_product, generation
+
+
+def _wait_for(what: Any, done: Any) -> Any:
+    deadline = time.monotonic() + 240
+    while True:
+        found = what()
+        if done(found):
+            return found
+        assert time.monotonic() < deadline, found
+        time.sleep(0.05)
+
+
+def test_a_run_stops_before_a_render_past_its_max_credits(
+    client: TestClient, account: Account
+) -> None:
+    product = create_product(client, account, ORANGE_JAR)
+    before = balance(client, account)
+
+    run = run_to_end(
+        client,
+        account,
+        {
+            "message": "Write two ad concepts for this jar and render them",
+            "product_ids": [product["id"]],
+            "max_credits": 50,
+        },
+    )
+
+    # The first image (40 credits) fits; the second would take the run to 80.
+    assert run["status"] == "succeeded", run
+    assert len(run["generation_ids"]) == 1
+    assert run["credits_used"] == 40 and balance(client, account) == before - 40
+    assert "40 credits" in run["assistant_text"] and "10 more" in run["assistant_text"]
+
+
+def test_a_tool_needing_a_scope_the_key_lacks_is_reported_and_the_run_goes_on(
+    client: TestClient, make_account: Any
+) -> None:
+    chat_only = make_account(scopes=["chat", "products", "credits"])
+    product = create_product(client, chat_only, BLUE_BOX)
+    before = balance(client, chat_only)
+
+    run = run_to_end(
+        client,
+        chat_only,
+        {
+            "message": "Write two ad concepts for this box and render them",
+            "product_ids": [product["id"]],
+        },
+    )
+
+    assert run["status"] == "succeeded", run
+    assert len(artifacts(run, "concept")) == 2  # the free part went on
+    refused = [a for a in artifacts(run, "tool_result") if a["tool"] == "generate_images"]
+    assert refused and all(a["error_code"] == "insufficient_scope" for a in refused)
+    assert "'images' scope" in run["assistant_text"]
+    assert run["generation_ids"] == [] and balance(client, chat_only) == before
+
+
+def test_a_revoked_key_stops_the_run_and_refunds_its_unfinished_render(
+    client: TestClient, account: Account
+) -> None:
+    product = create_product(client, account, BLUE_BOX)
+    dashboard = login(client, account)
+    key = dashboard.new_key(name="automation")
+    runner = Account(account.user_id, account.email, account.password, key["key"])
+    before = balance(client, account)
+
+    queued = start(
+        client,
+        runner,
+        {"message": "Render a 15 second video of this box", "product_ids": [product["id"]]},
+    )
+    video_id = _wait_for(lambda: poll(client, account, queued["run_id"])["generation_ids"], bool)[0]
+    _wait_for(lambda: generation(client, account, video_id), lambda r: r["progress"] >= 10)
+    assert dashboard.revoke(key["id"]).status_code == 200
+
+    run = finished(client, account, queued["run_id"])
+    assert run["status"] == "failed"
+    assert "revoked" in run["assistant_text"] and "revoked" in run["error"]
+    video = _wait_for(
+        lambda: generation(client, account, video_id), lambda r: r["status"] == "cancelled"
+    )
+    assert video["credits_used"] == 0
+    assert balance(client, account) == before
+
+
+def test_cancelling_a_run_cancels_its_unfinished_renders_and_refunds_them(
+    client: TestClient, account: Account
+) -> None:
+    product = create_product(client, account, BLUE_BOX)
+    before = balance(client, account)
+    queued = start(
+        client,
+        account,
+        {"message": "Render a 15 second video of this box", "product_ids": [product["id"]]},
+    )
+    video_id = _wait_for(lambda: poll(client, account, queued["run_id"])["generation_ids"], bool)[0]
+    _wait_for(lambda: generation(client, account, video_id), lambda r: r["progress"] >= 10)
+    assert balance(client, account) == before - 1200
+
+    response = client.post(f"{CHAT}/runs/{queued['run_id']}/cancel", headers=account.headers)
+    assert response.status_code == 200, response.text
+
+    run = finished(client, account, queued["run_id"])
+    assert run["status"] == "cancelled" and run["job"]["status"] == "cancelled"
+    assert "Cancelled" in run["assistant_text"]
+    _wait_for(lambda: generation(client, account, video_id), lambda r: r["status"] == "cancelled")
+    assert balance(client, account) == before
+    again = client.post(f"{CHAT}/runs/{queued['run_id']}/cancel", headers=account.headers)
+    assert again.status_code == 409
