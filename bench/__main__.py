@@ -19,6 +19,7 @@ from types import FrameType
 from bench import (
     ads,
     analysis,
+    chat,
     conversions,
     deployments,
     http,
@@ -67,6 +68,8 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--skip-videos", action="store_true", help="Skip video generation (render and encode)."
     )
+    parser.add_argument("--skip-chat", action="store_true", help="Skip chat runs (issue 15).")
+    parser.add_argument("--chat-runs", type=int, default=5, help="Rounds per chat case.")
     parser.add_argument("--video-runs", type=int, default=3, help="Runs per video case.")
     parser.add_argument(
         "--skip-conversions", action="store_true", help="Skip Meta conversions (issue 5)."
@@ -146,6 +149,9 @@ def run(args: argparse.Namespace) -> report.Results:
         if not args.skip_videos:
             _say(f"video generation: {args.video_runs} runs per case")
             results.videos = videos.run(args.video_runs)
+        if not args.skip_chat:
+            _say(f"chat runs: {args.chat_runs} rounds per case")
+            results.chat = chat.run(args.chat_runs)
         _say(f"local diffusion: {args.image_runs} runs per case, in .venv-torch")
         results.diffusion = local_diffusion.run_in_torch_venv(args.image_runs)
     if not args.skip_images:

@@ -10,6 +10,7 @@ from pathlib import Path
 from bench import evaluation
 from bench.ads import AdResults, ads_section, ads_targets
 from bench.analysis import GRABCUT_ITERATIONS, GRABCUT_SIDE, AnalysisResults
+from bench.chat import ChatResults, chat_section, chat_targets
 from bench.conversions import ConversionsResults, conversions_section, conversions_targets
 from bench.http import BareRun, HttpRow
 from bench.images import ImageResults, images_section, images_targets
@@ -50,6 +51,7 @@ class Results:
     images: ImageResults | None = None
     ads: AdResults | None = None
     videos: VideoResults | None = None
+    chat: ChatResults | None = None
     providers: ProviderResults | None = None
     diffusion: DiffusionResults | None = None
     conversions: ConversionsResults | None = None
@@ -278,6 +280,8 @@ def render(results: Results) -> str:
         lines += ads_section(results.ads)
     if results.videos:
         lines += videos_section(results.videos)
+    if results.chat:
+        lines += chat_section(results.chat)
     if results.providers:
         lines += providers_section(results.providers)
     if results.diffusion:
@@ -314,6 +318,8 @@ def render(results: Results) -> str:
         lines += ads_targets(results.ads)
     if results.videos:
         lines += videos_targets(results.videos)
+    if results.chat:
+        lines += chat_targets(results.chat)
     if results.providers:
         lines += providers_targets(results.providers)
     if results.conversions:

@@ -62,7 +62,9 @@ async def start_run(
     return JSONResponse(ok(service.queued_view(run, runtime.settings.base_url)), status_code=202)
 
 
-NO_RUN = {404: {"model": ErrorEnvelope, "description": "No such run of yours."}}
+NO_RUN: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorEnvelope, "description": "No such run of yours."}
+}
 
 
 @router.get(

@@ -32,6 +32,7 @@ from krev.platform.runtime import Runtime
 from krev.platform.storage import Storage
 
 KIND = "chat"
+CHAT_SOURCE = "chat:"
 TITLE_CHARS = 80
 
 
@@ -189,6 +190,18 @@ def parse_id(text: str, what: str) -> uuid.UUID:
         raise NotFound(f"{what} not found.") from None
 
 
+def run_of_source(source: str) -> uuid.UUID | None:
+    """The run a job was caused by (``chat:<run id>``), if any."""
+    if not source.startswith(CHAT_SOURCE):
+        return None
+    return uuid.UUID(source.removeprefix(CHAT_SOURCE))
+
+
+def job_of_run(session: Session, run_id: uuid.UUID) -> uuid.UUID | None:
+    run = RunRepository(session).get(run_id)
+    return None if run is None else run.job_id
+
+
 def get_run(session: Session, user_id: uuid.UUID, run_id: uuid.UUID) -> ChatRun:
     run = RunRepository(session).get_owned(run_id, user_id)
     if run is None:
@@ -338,6 +351,7 @@ def artifacts_of(
                     "kind": result.get("kind"),
                     "status": record["status"] if record else result.get("status"),
                     "prompt": result.get("prompt"),
+                    "request": outcome.get("args", {}),
                 }
             )
             if record and record["status"] == "succeeded" and tool == "generate_ads":

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from krev.chat import agent
+from krev.chat import agent, service
 from krev.chat.service import KIND
 from krev.engines.providers import ProviderError
 from krev.generations.pipelines import (
@@ -15,8 +15,10 @@ from krev.generations.pipelines import (
     JobSuperseded,
     JobWaiting,
     PipelineError,
+    on_job_finished,
     register_pipeline,
 )
+from krev.generations.service import RESUME_GENERATION
 from krev.platform.runtime import Runtime
 
 UNEXPECTED = (
@@ -61,3 +63,17 @@ def run_chat(ctx: JobContext) -> JobOutcome:
     return JobOutcome(
         extra={"run_id": str(run_id), "agent_used": finished.agent_used}, credits_used=0
     )
+
+
+@on_job_finished
+def wake_the_run(runtime: Runtime, generation_id: uuid.UUID, source: str) -> None:
+    """A render a run asked for has ended: the run, waiting on it without a worker, looks at
+    its renders now rather than at its next look (``KREV_CHAT_POLL_SECONDS``). A run that is
+    not waiting ignores the wake."""
+    run_id = service.run_of_source(source)
+    if run_id is None:
+        return
+    with runtime.db.transaction(write=False) as session:
+        job_id = service.job_of_run(session, run_id)
+    if job_id is not None:
+        runtime.queue.enqueue(RESUME_GENERATION, str(job_id))

@@ -134,6 +134,23 @@ def register_pipeline(
     return decorator
 
 
+FinishListener = Callable[[Any, uuid.UUID, str], None]
+"""Called in the worker after a job ended (succeeded, failed, cancelled) with the process's
+runtime, the job's id and its ``source``: how work that waits on jobs it started (a chat run on
+its renders) hears of their end at once instead of at its next look."""
+_FINISH_LISTENERS: list[FinishListener] = []
+
+
+def on_job_finished(listener: FinishListener) -> FinishListener:
+    """Register ``listener`` for every job's end; it must be quick and must not raise."""
+    _FINISH_LISTENERS.append(listener)
+    return listener
+
+
+def finish_listeners() -> list[FinishListener]:
+    return list(_FINISH_LISTENERS)
+
+
 def expected_seconds(kind: str, params: Mapping[str, Any] | None) -> float:
     spec = _REGISTRY.get(kind)
     return DEFAULT_EXPECTED_SECONDS if spec is None else spec.estimate(params or {})

@@ -25,11 +25,13 @@ from krev.generations.pipelines import (
     JobSuperseded,
     JobWaiting,
     PipelineError,
+    finish_listeners,
     get_pipeline,
 )
 from krev.generations.repository import GenerationRepository
 from krev.kit.clock import utcnow
 from krev.models import Generation
+from krev.models.generation import TERMINAL_STATUSES
 from krev.platform.config import Settings
 from krev.platform.memory import release_free_memory
 from krev.platform.runtime import Runtime
@@ -51,6 +53,7 @@ class WorkerJobContext:
     params: Mapping[str, Any]
     attempt: int
     deadline: datetime
+    source: str = "unknown"
     state: dict[str, Any] = field(default_factory=dict)
     files: list[StoredObject] = field(default_factory=list)
     roles: dict[str, str] = field(default_factory=dict)  # storage key -> role
@@ -75,6 +78,7 @@ class WorkerJobContext:
             params=dict(generation.params),
             attempt=generation.attempts,
             deadline=generation.deadline_at,
+            source=generation.source,
             state=dict(generation.provider_state or {}),
         )
 
@@ -194,6 +198,17 @@ def _execute(runtime: Runtime, generation_id: uuid.UUID) -> str | None:
 
 
 def _run(ctx: WorkerJobContext) -> str | None:
+    status = _run_pipeline(ctx)
+    if status in TERMINAL_STATUSES:
+        for listener in finish_listeners():
+            try:
+                listener(ctx.runtime, ctx.generation_id, ctx.source)
+            except Exception:
+                log.exception("finish_listener_failed", generation_id=str(ctx.generation_id))
+    return status
+
+
+def _run_pipeline(ctx: WorkerJobContext) -> str | None:
     bound = log.bind(generation_id=str(ctx.generation_id), kind=ctx.kind, attempt=ctx.attempt)
     spec = get_pipeline(ctx.kind)
     if spec is None:

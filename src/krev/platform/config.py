@@ -402,11 +402,11 @@ class Settings(BaseSettings):
         "only lower it. A run stops before a render that would exceed it, and says so.",
     )
     chat_poll_seconds: float = Field(
-        default=1.0,
+        default=2.0,
         gt=0,
         le=60,
         description="How often a chat run waiting on its renders looks at them again (no "
-        "worker thread is held meanwhile).",
+        "worker thread is held meanwhile); a render that ends in a worker wakes it at once.",
     )
     meta_ad_library_token: SecretStr | None = Field(
         default=None,
