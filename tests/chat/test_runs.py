@@ -219,3 +219,18 @@ def test_an_idempotency_key_replays_the_same_run(client: TestClient, account: Ac
     assert again == first
     assert len(client.get(CHAT, headers=account.headers).json()["data"]) == 1
     assert poll(client, account, first["run_id"])["run_id"] == first["run_id"]
+
+
+def test_capabilities_say_who_plans_and_what_research_covers(
+    client: TestClient, account: Account
+) -> None:
+    response = client.get("/api/v1/capabilities", headers=account.headers)
+    assert response.status_code == 200, response.text
+    chat = response.json()["data"]["chat"]
+    assert chat["engine"] == "studio" and chat["agents"] == ["auto", "asset", "discover"]
+    assert chat["ad_library"] is False and chat["run_credit_budget"] == 2000
+    assert "generate_video" in chat["tools"]
+    assert {e["id"]: e["configured"] for e in chat["engines"]} == {
+        "openai": False,
+        "studio": True,
+    }

@@ -67,6 +67,7 @@ class _Scripted:
     message: dict[str, Any] | None
     finish_reason: str = "stop"
     status: int = 200
+    hold: bool = False
 
 
 class FakeOpenAI(LocalHTTPServer):
@@ -127,6 +128,11 @@ class FakeOpenAI(LocalHTTPServer):
     def queue_failure(self, status: int) -> None:
         """Queue an OpenAI-style error answer with that status."""
         self._queue(_Scripted(None, status=status))
+
+    def queue_hold(self) -> None:
+        """Queue a hold: the request that reaches it is recorded and waits until ``release``
+        (``wait_for_request`` sees it arrive), then gets the next queued answer."""
+        self._queue(_Scripted(None, hold=True))
 
     def _queue(self, answer: _Scripted) -> None:
         with self._script_lock:
@@ -212,6 +218,13 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             if fake._stopping.is_set():
                 return None
             scripted = fake._next_scripted()
+            if scripted is not None and scripted.hold:
+                fake._held.clear()
+                fake._arrived.set()
+                fake._held.wait()
+                if fake._stopping.is_set():
+                    return None
+                scripted = fake._next_scripted()
             status = scripted.status if scripted is not None else fake._status
             if status != 200:
                 return self._error(status, *_COMPLAINTS.get(status, _OVERLOADED))

@@ -70,8 +70,26 @@ class VideoCapabilitiesOut(BaseModel):
     engines: list[EngineOut] = Field(description="Every video engine this server knows.")
 
 
+class ChatCapabilitiesOut(BaseModel):
+    engine: str = Field(description="Who plans chat runs.", examples=["studio"])
+    fallback: str | None = Field(
+        description="Who plans when the engine fails before its first tool call."
+    )
+    agents: list[str] = Field(examples=[["auto", "asset", "discover"]])
+    tools: list[str] = Field(description="The tools a run may call (none changes Meta).")
+    run_credit_budget: int = Field(
+        description="Most credits one run may spend on renders; max_credits can lower it."
+    )
+    ad_library: bool = Field(
+        description="Whether research searches Meta's Ad Library (a token is configured); "
+        "without it, research covers your own products and past creative."
+    )
+    engines: list[EngineOut] = Field(description="Every chat planner this server knows.")
+
+
 class CapabilitiesOut(BaseModel):
     image: ImageCapabilitiesOut
     product_analysis: AnalysisCapabilitiesOut
     ad: AdCapabilitiesOut
     video: VideoCapabilitiesOut
+    chat: ChatCapabilitiesOut

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, get_args
 
+from krev.engines.chat import AGENTS, TOOLS
 from krev.engines.studio.ads.styles import STYLES
 from krev.engines.video import WORKFLOWS
 from krev.platform.config import Settings
@@ -66,6 +67,15 @@ def capabilities(settings: Settings) -> dict[str, Any]:
             "aspect_ratios": ["1:1", "4:5", "9:16"],
         },
         "video": video_capabilities(settings),
+        "chat": {
+            "engine": registry.engine_of(settings, "chat"),
+            "fallback": registry.fallback_of(settings, "chat"),
+            "agents": list(AGENTS),
+            "tools": [tool.name for tool in TOOLS],
+            "run_credit_budget": settings.chat_run_credit_budget,
+            "ad_library": settings.meta_ad_library_token is not None,
+            "engines": _engines(settings, "chat"),
+        },
     }
 
 
