@@ -7,11 +7,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from krev.platform.config import DEFAULT_PLANS
 from tests.accounts.dashboard import login
 from tests.chat.conftest import CHAT, artifacts, finished, poll, run_to_end, start
 from tests.conftest import Account
+from tests.generations.conftest import job_settings, start_api  # noqa: F401 (fixtures)
 from tests.images.conftest import BLUE_BOX, ORANGE_JAR, balance, create_product, generation
 
 
@@ -124,3 +127,41 @@ def test_cancelling_a_run_cancels_its_unfinished_renders_and_refunds_them(
     assert balance(client, account) == before
     again = client.post(f"{CHAT}/runs/{queued['run_id']}/cancel", headers=account.headers)
     assert again.status_code == 409
+
+
+def test_polling_a_run_counts_in_the_poll_window(
+    start_api: Any,  # noqa: F811
+    make_account: Any,
+) -> None:
+    # The reference's free plan: 30 requests a minute; polls have a window of their own.
+    free = DEFAULT_PLANS["free"].model_copy(update={"monthly_credits": 1000})
+    api = start_api(plans={"free": free, "pro": free}, embedded_workers=0)
+    account = make_account(plan="free")
+    queued = start(api.client, account, {"message": "How many credits do I have?"})
+    poll_url = queued["poll_url"].removeprefix("http://127.0.0.1:8000")
+
+    for _ in range(40):  # the run waits in the queue: no worker runs here
+        answer = api.client.get(poll_url, headers=account.headers)
+        assert answer.status_code == 200, answer.text
+    assert answer.headers["RateLimit-Policy"] == '"free-polls";q=300;w=60'
+    credits = [api.client.get("/api/v1/credits", headers=account.headers) for _ in range(30)]
+    assert [r.status_code for r in credits] == [200] * 29 + [429]
+
+
+@pytest.mark.parametrize("settings", [{"chat_run_credit_budget": 50}], indirect=True)
+def test_max_credits_can_only_lower_the_servers_run_budget(
+    client: TestClient, account: Account
+) -> None:
+    product = create_product(client, account, ORANGE_JAR)
+    run = run_to_end(
+        client,
+        account,
+        {
+            "message": "Write two ad concepts for this jar and render them",
+            "product_ids": [product["id"]],
+            "max_credits": 1000,
+        },
+    )
+    assert run["status"] == "succeeded", run
+    assert len(run["generation_ids"]) == 1 and run["credits_used"] == 40
+    assert "its budget is 50" in run["assistant_text"]

@@ -95,6 +95,9 @@ def test_the_model_renders_through_the_tools_and_its_failures_are_sent_back(
     assert balance(client, account) == before - 40
     refused = [a for a in artifacts(run, "tool_result") if not a["ok"]]
     assert [a["error_code"] for a in refused] == ["not_found"]
+    # Sanitized: the other user's id the model tried is nowhere in what the run shows.
+    assert strangers["id"] not in str(run)
+    assert "Traceback" not in str(run) and LLM_KEY not in str(run)
     # Only Krev's creative tools were offered.
     offered = {tool["function"]["name"] for tool in llm.requests[0].tools or []}
     assert offered == {

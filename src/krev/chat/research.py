@@ -113,4 +113,4 @@ def own_creative(session: Session, user_id: uuid.UUID, terms: str) -> dict[str, 
 
 
 def _tally(counts: Counter[str]) -> str:
-    return ", ".join(f"{count} {name}" for name, count in counts.most_common(5))
+    return ", ".join(f"{name} ({count})" for name, count in counts.most_common(5))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import functools
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -162,7 +163,9 @@ def _record(session: Session, run: ChatRun, outcome: ToolOutcome, done: ToolResu
     if outcome.ok:
         entry["result"] = dict(outcome.result or {})
     else:
-        entry.update(error=outcome.error, error_code=outcome.error_code)
+        known = {str(i) for i in run.request.get("product_ids", [])}
+        entry.update(error=_redacted(outcome.error or "", known), error_code=outcome.error_code)
+        entry["args"] = {k: v for k, v in entry["args"].items() if k not in _ID_ARGUMENTS}
     values: dict[str, Any] = {
         "outcomes": [*run.outcomes, entry],
         "step": run.step + 1,
@@ -171,6 +174,16 @@ def _record(session: Session, run: ChatRun, outcome: ToolOutcome, done: ToolResu
         values["generation_ids"] = [*run.generation_ids, str(done.generation_id)]
         values["credits_committed"] = run.credits_committed + done.cost
     RunRepository(session).update_run(run.id, **values)
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+_ID_ARGUMENTS = frozenset({"product_id", "product_ids"})
+
+
+def _redacted(text: str, known: set[str]) -> str:
+    """A refusal as the run shows it: an id the caller did not send in the request (one a
+    model made up, or another user's) is not repeated; the refusal's words stay."""
+    return _UUID.sub(lambda m: m.group(0) if m.group(0).lower() in known else "(that id)", text)
 
 
 def _shown_args(args: Mapping[str, Any]) -> dict[str, Any]:
@@ -350,71 +363,66 @@ def _references_as_data_urls(run: ChatRun) -> list[str]:
     return [f"data:image/webp;base64,{thumbnail}" for thumbnail in thumbnails]
 
 
+def _rendering(
+    env: ToolEnv,
+    create: Callable[..., Any],
+    body: BaseModel,
+    cost: int,
+    what: str,
+    shown: dict[str, Any],
+) -> ToolResult:
+    """Accept a render through its endpoint's service once the run's budget allows it; the
+    result says what was asked and what it reserved."""
+    _budget_check(env, cost, what)
+    generation_id = _accept(create, env, body)
+    result = {"generation_id": str(generation_id), "status": "queued", "credits_reserved": cost}
+    return ToolResult({**result, **shown}, cost, generation_id)
+
+
 def generate_images(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
     given = dict(args)
     if "reference_images" not in given and env.run.request.get("reference_images"):
         given["reference_images"] = _references_as_data_urls(env.run)
     body = ImageRequest.model_validate(given)
+    products = [body.product_id] if body.product_id else body.product_ids or []
+    shown = {
+        "kind": "image",
+        "prompt": body.prompt,
+        "aspect_ratio": body.aspect_ratio,
+        "image_count": body.image_count,
+        "product_ids": [str(i) for i in products],
+    }
     cost = images.cost(env.runtime.settings, body.image_count, body.hd)
-    _budget_check(env, cost, f"rendering {body.image_count} image(s)")
-    generation_id = _accept(images.create_images, env, body)
-    products = [str(i) for i in ([body.product_id] if body.product_id else body.product_ids or [])]
-    return ToolResult(
-        {
-            "generation_id": str(generation_id),
-            "kind": "image",
-            "status": "queued",
-            "credits_reserved": cost,
-            "prompt": body.prompt,
-            "aspect_ratio": body.aspect_ratio,
-            "image_count": body.image_count,
-            "product_ids": products,
-        },
-        cost,
-        generation_id,
-    )
+    what = f"rendering {body.image_count} image(s)"
+    return _rendering(env, images.create_images, body, cost, what, shown)
 
 
 def generate_video(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
     body = VideoRequest.model_validate(dict(args))
+    shown = {
+        "kind": "video",
+        "prompt": body.prompt,
+        "aspect_ratio": body.aspect_ratio,
+        "duration": body.duration,
+        "product_ids": [str(body.product_id)] if body.product_id else [],
+    }
     cost = videos.cost(env.runtime.settings, body.duration)
-    _budget_check(env, cost, f"rendering a {body.duration}-second video")
-    generation_id = _accept(videos.create_video, env, body)
-    return ToolResult(
-        {
-            "generation_id": str(generation_id),
-            "kind": "video",
-            "status": "queued",
-            "credits_reserved": cost,
-            "prompt": body.prompt,
-            "aspect_ratio": body.aspect_ratio,
-            "duration": body.duration,
-            "product_ids": [str(body.product_id)] if body.product_id else [],
-        },
-        cost,
-        generation_id,
-    )
+    what = f"rendering a {body.duration}-second video"
+    return _rendering(env, videos.create_video, body, cost, what, shown)
 
 
 def generate_ads(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
     body = AdRequest.model_validate(dict(args))
+    shown = {
+        "kind": "ad",
+        "prompt": body.brief,
+        "aspect_ratio": body.aspect_ratio,
+        "image_count": body.image_count,
+        "product_ids": [str(i) for i in body.product_ids],
+    }
     cost = ads.cost(env.runtime.settings, body.image_count)
-    _budget_check(env, cost, f"rendering {body.image_count} ad image(s)")
-    generation_id = _accept(ads.create_ad, env, body)
-    return ToolResult(
-        {
-            "generation_id": str(generation_id),
-            "kind": "ad",
-            "status": "queued",
-            "credits_reserved": cost,
-            "prompt": body.brief,
-            "aspect_ratio": body.aspect_ratio,
-            "image_count": body.image_count,
-            "product_ids": [str(i) for i in body.product_ids],
-        },
-        cost,
-        generation_id,
-    )
+    what = f"rendering {body.image_count} ad image(s)"
+    return _rendering(env, ads.create_ad, body, cost, what, shown)
 
 
 def _accept(create: Callable[..., Any], env: ToolEnv, body: BaseModel) -> uuid.UUID:

@@ -43,6 +43,9 @@ _ERRORS: tuple[tuple[str, str], ...] = (
 )
 
 
+_ENDED = ("succeeded", "failed", "cancelled", "deleted")
+
+
 def explain_error(outcome: ToolOutcome) -> str:
     """An error in plain words, then the tool's own sentence."""
     code = (outcome.error_code or "").lower()
@@ -170,9 +173,14 @@ class _Reply:
             done.append(f"wrote {len(concepts)} {noun}" + (f" for {names}" if names else ""))
         media = self.ok(*_MEDIA)
         if media:
-            done.append(f"started {_count(len(media), 'render')}")
-        if self.ok("research_ad_library"):
-            done.append("searched the Ad Library")
+            finished = all(_text((o.result or {}).get("status")) in _ENDED for o in media)
+            verb = "rendered" if finished and self.rendered(media) else "started"
+            done.append(f"{verb} {_count(len(media), 'render')}")
+        for outcome in self.ok("research_ad_library"):
+            own = (outcome.result or {}).get("source") == "own_catalog"
+            done.append(
+                "reviewed your own products and past creative" if own else "searched the Ad Library"
+            )
         if self.ok("list_products"):
             done.append("listed your products")
         if self.ok("check_credits"):
@@ -213,11 +221,18 @@ class _Reply:
             sections.append("\n".join(lines))
         return sections
 
+    @staticmethod
+    def rendered(outcomes: Sequence[ToolOutcome]) -> bool:
+        """Whether the renders have ended (the run writes its reply once they have, with
+        ``credits_used``); a reply written earlier speaks of credits reserved."""
+        return all("credits_used" in (o.result or {}) for o in outcomes)
+
     def media(self) -> str:
         outcomes = self.ok(*_MEDIA)
         if not outcomes:
             return ""
-        lines = ["**Renders started**"]
+        ended = self.rendered(outcomes)
+        lines = ["**Renders**" if ended else "**Renders started**"]
         total = 0
         for outcome in outcomes:
             result = outcome.result or {}
@@ -228,15 +243,20 @@ class _Reply:
             status = _text(result.get("status"))
             if status:
                 facts.append(status)
-            credits = _int(result.get("credits_reserved"))
+            error = _text(result.get("error"))
+            if error and status in ("failed", "cancelled"):
+                facts.append(error)
+            credits = _int(result.get("credits_used" if ended else "credits_reserved"))
             if credits is not None:
                 total += credits
-                facts.append(f"{credits} credits reserved")
+                facts.append(f"{credits} credits" if ended else f"{credits} credits reserved")
             what = self.what(outcome)
             said = f": {', '.join(facts)}" if facts else ""
             lines.append(f"- {what[0].upper()}{what[1:]}{said}")
         if total and len(outcomes) > 1:
-            lines.append(f"{total} credits reserved in all.")
+            lines.append(f"{total} credits {'in all' if ended else 'reserved in all'}.")
+        if ended and any(_text((o.result or {}).get("status")) == "succeeded" for o in outcomes):
+            lines.append("Their files are in this run's `media` (signed URLs).")
         return "\n".join(lines)
 
     def research(self) -> str:
@@ -245,14 +265,17 @@ class _Reply:
             result = outcome.result or {}
             terms = _text(outcome.call.args.get("search_terms")) or ""
             ads = _dicts(result.get("ads"))
-            lines = [f"**Ad research: \u201c{terms}\u201d**"]
-            summary = _text(result.get("summary"))
-            if summary:
-                lines.append(summary)
-            elif ads:
-                lines.append(f"{_count(len(ads), 'ad')} found.")
+            if result.get("source") == "own_catalog":
+                lines = ["**Your own products and creative**"]
             else:
-                lines.append("No ads found for that search.")
+                lines = [f"**Ad research: \u201c{terms}\u201d**"]
+                summary = _text(result.get("summary"))
+                if summary:
+                    lines.append(summary)
+                elif ads:
+                    lines.append(f"{_count(len(ads), 'ad')} found.")
+                else:
+                    lines.append("No ads found for that search.")
             for insight in result.get("insights") or []:
                 if isinstance(insight, str) and insight.strip():
                     lines.append(f"- {' '.join(insight.split())}")
@@ -356,19 +379,18 @@ class _Reply:
                 )
         if "generate_images" in tools:
             return (
-                "Next: follow each render at GET /api/v1/generations/{id}; then say "
-                "\u201cmake the second one darker\u201d, \u201canother one like the first but on "
-                "marble\u201d or \u201cnow a 9:16 video of it\u201d."
+                "Next: say \u201cmake the second one darker\u201d, \u201canother one like the "
+                "first but on marble\u201d or \u201cnow a 9:16 video of it\u201d."
             )
         if "generate_video" in tools:
             return (
-                "Next: follow the video at GET /api/v1/generations/{id}; say \u201cmake a 15 "
-                "second version\u201d or \u201cnow a square one\u201d for another cut."
+                "Next: say \u201cmake a 15 second version\u201d or \u201cnow a square one\u201d "
+                "for another cut."
             )
         if "generate_ads" in tools:
             return (
-                "Next: follow the ads at GET /api/v1/generations/{id}; say \u201ctry it in "
-                "9:16\u201d or \u201ca bold offer version\u201d for variations."
+                "Next: say \u201ctry it in 9:16\u201d or \u201ca bold offer version\u201d for "
+                "variations."
             )
         if self.ok("research_ad_library"):
             return (
