@@ -131,6 +131,23 @@ def live(
         yield Live(server, runtime)
 
 
+@pytest.fixture(scope="session")
+def openapi(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> dict[str, Any]:
+    """The server's OpenAPI document, as ``GET /api/v1/openapi.json`` serves it."""
+    from krev.app import create_app
+
+    data_dir = tmp_path_factory.mktemp("openapi") / "data"
+    data_dir.mkdir()
+    shutil.copy(sqlite_template, data_dir / "krev.db")
+    settings = live_settings(data_dir, f"sqlite:///{data_dir / 'krev.db'}", embedded_workers=0)
+    runtime = build_runtime(settings)
+    try:
+        document: dict[str, Any] = create_app(runtime=runtime).openapi()
+    finally:
+        runtime.close()
+    return document
+
+
 @pytest.fixture
 def account(live: Live) -> Account:
     return live.account()
