@@ -76,3 +76,6 @@ def add_commands(root: typer.Typer, name: str, target: object) -> None:
 app = build_app()
 """The console script's target (``krev = "krev_client.cli:app"``). Built when this module is
 imported, which only the command does: ``import krev_client`` loads no command."""
+
+if __name__ == "__main__":
+    app()

@@ -38,6 +38,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from krev_client._retry import parse_retry_after
+
 if TYPE_CHECKING:
     import httpx
 
@@ -137,8 +139,6 @@ class RateLimitError(APIError):
         """Seconds the server asked to wait, when it said."""
         if self.response is None:
             return None
-        from krev_client._retry import parse_retry_after
-
         return parse_retry_after(self.response.headers.get("retry-after"))
 
 
