@@ -91,13 +91,13 @@ test-torch: setup-torch ## Only the model-backend and LLM-agent tests, in .venv-
 	$(TORCH_VENV)/bin/pytest -m "torch or llm" tests/local_diffusion tests/llm
 
 lint: setup ## Style, formatting and the import contracts between layers (pyproject.toml)
-	$(VENV)/bin/ruff check src tests bench scripts
-	$(VENV)/bin/ruff format --check src tests bench scripts
+	$(VENV)/bin/ruff check src clients tests bench scripts
+	$(VENV)/bin/ruff format --check src clients tests bench scripts
 	$(VENV)/bin/lint-imports
 
 format: setup
-	$(VENV)/bin/ruff format src tests bench scripts
-	$(VENV)/bin/ruff check --fix src tests bench scripts
+	$(VENV)/bin/ruff format src clients tests bench scripts
+	$(VENV)/bin/ruff check --fix src clients tests bench scripts
 
 typecheck: setup
 	$(VENV)/bin/mypy

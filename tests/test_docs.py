@@ -7,8 +7,8 @@ from pathlib import Path
 import typer
 from typer.core import TyperGroup
 
-from krev.cli import app
 from krev.platform.config_docs import render
+from krev_client.cli import app  # the `krev` command, with the server's commands loaded
 
 ROOT = Path(__file__).parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("**/*.md"))]

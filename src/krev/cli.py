@@ -1,9 +1,16 @@
-"""The ``krev`` command: serve, worker, migrate, sweep and admin tasks."""
+"""The server's commands of ``krev``: serve, worker, migrate, sweep and admin tasks.
+
+The ``krev`` command itself is krev-client's (``krev_client.cli``); it loads these through
+the entry-point group ``krev.cli`` (pyproject.toml): the ``admin`` group as it is, and each
+top-level command through its ``register_…`` function. ``app`` holds them all, for tests and
+``python -m krev.cli``.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -330,6 +337,31 @@ class _admin_transaction:  # noqa: N801 - reads as a context manager name
             console.print(f"[red]{exc_info[1].message}[/red]")
             raise typer.Exit(1)
         return False
+
+
+# --- entry points of the `krev.cli` group ------------------------------------------------------
+
+
+def _registrar(name: str) -> Callable[[typer.Typer], None]:
+    """A function that adds this module's top-level command ``name`` to another app, exactly
+    as ``app`` has it (its help and options)."""
+    (command,) = [
+        info
+        for info in app.registered_commands
+        if (info.name or getattr(info.callback, "__name__", "")) == name
+    ]
+
+    def register(root: typer.Typer) -> None:
+        root.registered_commands.append(command)
+
+    register.__doc__ = f"Add `krev {name}` to ``root``."
+    return register
+
+
+register_serve = _registrar("serve")
+register_worker = _registrar("worker")
+register_migrate = _registrar("migrate")
+register_sweep = _registrar("sweep")
 
 
 if __name__ == "__main__":
