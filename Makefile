@@ -7,7 +7,7 @@ VENV := .venv
 STAMP := $(VENV)/.synced-$(shell cat pyproject.toml uv.lock | sha1sum | cut -c1-12)
 # The model-backend tests (pytest marker `torch`) and the LLM chat agent's (marker `llm`) run in
 # a second venv that has the `diffusers` and `llm` extras; torch and pydantic-ai stay out of
-# .venv (pydantic-ai brings httpx2, under which Starlette's TestClient changes type). uv installs the extra as locked, less torch and
+# .venv, as a default install has neither. uv installs the extra as locked, less torch and
 # the CUDA runtime it would pull in (scripts/cuda_packages.py lists them): uv would download
 # PyPI's multi-GB CUDA build, while pip's `torch==<locked version>` takes the CPU build that lies
 # on these machines' disk. Elsewhere, point pip at a CPU index, e.g.

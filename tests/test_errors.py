@@ -302,9 +302,9 @@ def test_a_valid_client_request_id_is_echoed(client: TestClient, account: Accoun
 def test_an_unusable_client_request_id_is_replaced(
     client: TestClient, account: Account, sent: str
 ) -> None:
-    response = client.get(
-        CREDITS, headers={**account.headers, "X-Request-ID": sent.encode("utf-8")}
-    )
+    # Raw bytes, so a header that is not ASCII reaches the server as sent.
+    headers = {name.encode(): value.encode() for name, value in account.headers.items()}
+    response = client.get(CREDITS, headers={**headers, b"X-Request-ID": sent.encode("utf-8")})
 
     echoed = response.headers["x-request-id"]
     assert echoed and echoed != sent

@@ -135,6 +135,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     settings = settings or (runtime.settings if runtime else Settings())
     configure_logging(settings.log_level, settings.log_format)
     runtime = runtime or build_runtime(settings)
+    # Imported here: processes that serve no HTTP (workers, admin commands) never load the SDK.
+    from krev.mcp.http import McpEndpoint
+
+    mcp = McpEndpoint()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -148,7 +152,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         if runtime.changes is not None:
             runtime.changes.listen()  # serve hot reads from memory, kept true by the feed
         try:
-            yield
+            async with mcp.running():
+                yield
         finally:
             if workers is not None:
                 workers.stop()
@@ -175,6 +180,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.metrics = metrics
     _install_error_handlers(app)
     _include_routers(app)
+    app.router.routes.append(mcp.route())  # /mcp: the API's tools for MCP clients (krev.mcp)
     _use_api_error_statuses_in_openapi(app)
     app.add_middleware(IdempotencyMiddleware, runtime=runtime)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)

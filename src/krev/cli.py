@@ -166,6 +166,28 @@ def sweep() -> None:
     console.print(", ".join(f"{name}: {count}" for name, count in done.items()))
 
 
+@app.command()
+def mcp(
+    stdio: Annotated[
+        bool, typer.Option("--stdio", help="Serve MCP on standard input and output.")
+    ] = False,
+) -> None:
+    """Run the MCP server over stdio for a local MCP client (docs/mcp.md): its tools call the
+    Krev API at KREV_BASE_URL (default http://127.0.0.1:8000) with KREV_API_KEY. Over HTTP,
+    every API process serves MCP at /mcp."""
+    from krev.mcp.server import MissingApiKey, run_stdio, stdio_source
+
+    if not stdio:
+        console.print("Give --stdio: over HTTP, MCP is served by the API processes at /mcp.")
+        raise typer.Exit(2)
+    try:
+        source = stdio_source()
+    except MissingApiKey as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    run_stdio(source)
+
+
 @admin.command("create-user")
 def create_user(
     email: str,
@@ -362,6 +384,7 @@ register_serve = _registrar("serve")
 register_worker = _registrar("worker")
 register_migrate = _registrar("migrate")
 register_sweep = _registrar("sweep")
+register_mcp = _registrar("mcp")
 
 
 if __name__ == "__main__":

@@ -7,10 +7,10 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from fastapi.testclient import TestClient
 
 from tests.conftest import Account
+from tests.support.http_types import AnyResponse
 
 KEYS = "/api/v1/keys"
 LOGIN = "/api/v1/auth/login"
@@ -38,7 +38,7 @@ def bearer(key: str) -> dict[str, str]:
 class Dashboard:
     client: TestClient
     csrf: str
-    login_response: httpx.Response
+    login_response: AnyResponse
 
     @property
     def session_token(self) -> str:
@@ -46,8 +46,8 @@ class Dashboard:
         assert isinstance(token, str) and token, "no krev_session cookie in the client"
         return token
 
-    def create_key(self, **body: Any) -> httpx.Response:
-        response: httpx.Response = self.client.post(
+    def create_key(self, **body: Any) -> AnyResponse:
+        response: AnyResponse = self.client.post(
             KEYS, json=body, headers={"X-CSRF-Token": self.csrf}
         )
         return response
@@ -58,8 +58,8 @@ class Dashboard:
         data: dict[str, Any] = response.json()["data"]
         return data
 
-    def key_list_response(self) -> httpx.Response:
-        response: httpx.Response = self.client.get(KEYS)
+    def key_list_response(self) -> AnyResponse:
+        response: AnyResponse = self.client.get(KEYS)
         return response
 
     def key_list(self) -> list[dict[str, Any]]:
@@ -68,8 +68,8 @@ class Dashboard:
         data: list[dict[str, Any]] = response.json()["data"]
         return data
 
-    def revoke(self, key_id: str) -> httpx.Response:
-        response: httpx.Response = self.client.delete(
+    def revoke(self, key_id: str) -> AnyResponse:
+        response: AnyResponse = self.client.delete(
             KEYS, params={"id": key_id}, headers={"X-CSRF-Token": self.csrf}
         )
         return response
@@ -81,7 +81,7 @@ def login(client: TestClient, account: Account) -> Dashboard:
     return Dashboard(client, response.json()["data"]["csrf_token"], response)
 
 
-def assert_error(response: httpx.Response, status: int, code: str | None = None) -> str:
+def assert_error(response: AnyResponse, status: int, code: str | None = None) -> str:
     """The response is the error envelope with this status (and code); returns the sentence."""
     assert response.status_code == status, response.text
     body = response.json()

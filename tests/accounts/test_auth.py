@@ -138,7 +138,7 @@ def _other_servers_key(existing: str) -> str:
 def test_strings_that_are_not_keys_are_refused(
     client: TestClient, api_keys_queries: list[str], garbage: str
 ) -> None:
-    response = client.get(CREDITS, headers={"Authorization": f"Bearer {garbage}".encode()})
+    response = client.get(CREDITS, headers={b"Authorization": f"Bearer {garbage}".encode()})
 
     assert_error(response, 401, "unauthorized")
     assert api_keys_queries == []

@@ -9,7 +9,6 @@ import re
 import uuid
 from collections.abc import Callable
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -19,6 +18,7 @@ from krev.platform.client_address import client_address, parse_networks
 from krev.platform.config import Settings
 from tests.accounts.dashboard import CREDITS, LOGIN, assert_error, crc32_base62
 from tests.conftest import Account, build_app
+from tests.support.http_types import AnyResponse
 
 BOTH_MODES = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 BASE_URL = "http://127.0.0.1:8000"
@@ -51,24 +51,24 @@ def from_address(app: FastAPI, host: str) -> TestClient:
     return TestClient(app, base_url=BASE_URL, client=(host, 50000), raise_server_exceptions=False)
 
 
-def _remaining(response: httpx.Response) -> int:
+def _remaining(response: AnyResponse) -> int:
     assert response.headers["ratelimit-policy"] == POLICY
     match = RATELIMIT.match(response.headers["ratelimit"])
     assert match, response.headers["ratelimit"]
     return int(match.group(1))
 
 
-def _assert_throttled(response: httpx.Response) -> None:
+def _assert_throttled(response: AnyResponse) -> None:
     sentence = assert_error(response, 429, "rate_limited")
     assert "failed authentications" in sentence
     assert 1 <= int(response.headers["retry-after"]) <= 60
     assert _remaining(response) == 0
 
 
-def _fail(client: TestClient, n: int, **headers: str) -> httpx.Response:
+def _fail(client: TestClient, n: int, **headers: str) -> AnyResponse:
     """The n-th kind of failure, alternating between a directly called endpoint and a solved one."""
     path = CREDITS if n % 2 == 0 else LISTING
-    response: httpx.Response = client.get(path, headers={**FAILURES[n % 4], **headers})
+    response: AnyResponse = client.get(path, headers={**FAILURES[n % 4], **headers})
     return response
 
 

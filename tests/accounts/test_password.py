@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -19,13 +18,14 @@ from tests.accounts.dashboard import (
     login,
 )
 from tests.conftest import Account, build_app
+from tests.support.http_types import AnyResponse
 
 PASSWORD = "/api/v1/auth/password"
 NEW_PASSWORD = "a brand new passphrase"
 
 
-def change(dashboard: Dashboard, current: str, new: str) -> httpx.Response:
-    response: httpx.Response = dashboard.client.post(
+def change(dashboard: Dashboard, current: str, new: str) -> AnyResponse:
+    response: AnyResponse = dashboard.client.post(
         PASSWORD,
         json={"current_password": current, "new_password": new},
         headers={"X-CSRF-Token": dashboard.csrf},

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from types import CodeType, FrameType
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, request_response
@@ -28,6 +27,7 @@ from krev.platform.routing import ApiRoute, direct_call
 from krev.platform.runtime import Runtime
 from tests.conftest import Account, build_app
 from tests.generations.stack import BASE_URL, JOB_PLANS
+from tests.support.http_types import AnyResponse
 
 BOTH = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 # What legitimately differs between two answers a moment apart.
@@ -70,7 +70,7 @@ def clients(settings: Any) -> Iterator[tuple[TestClient, TestClient, Runtime]]:
     runtime.close()
 
 
-def _same(fast: httpx.Response, reference: httpx.Response) -> None:
+def _same(fast: AnyResponse, reference: AnyResponse) -> None:
     assert fast.status_code == reference.status_code, (fast.text, reference.text)
     assert SIGNED_QUERY.sub("", fast.text) == SIGNED_QUERY.sub("", reference.text)
     headers = {k: v for k, v in fast.headers.items() if k not in VOLATILE_HEADERS}

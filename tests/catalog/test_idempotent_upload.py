@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 from fastapi.testclient import TestClient
 
 from tests.catalog.conftest import PRODUCTS, list_products, photo_bytes
 from tests.conftest import Account
+from tests.support.http_types import AnyResponse
 
 
 def test_a_retried_upload_creates_one_product(client: TestClient, account: Account) -> None:
     key = str(uuid.uuid4())
     photo = photo_bytes(2, fmt="JPEG")
 
-    def upload() -> httpx.Response:
+    def upload() -> AnyResponse:
         return client.post(
             PRODUCTS,
             files={"file": ("bottle.jpg", photo, "image/jpeg")},

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from krev.platform.config import Plan, Settings
 from krev.platform.runtime import Runtime
 from tests.conftest import Account
+from tests.support.http_types import AnyResponse
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 KREV_COMMAND = Path(sys.executable).with_name("krev")
@@ -66,11 +66,11 @@ class Api:
         *,
         cost: int = 40,
         respond_async: bool = False,
-    ) -> httpx.Response:
+    ) -> AnyResponse:
         headers = dict(account.headers)
         if respond_async:
             headers["Prefer"] = "respond-async"
-        response: httpx.Response = self.client.post(
+        response: AnyResponse = self.client.post(
             "/api/v1/test-jobs", json={"params": params or {}, "cost": cost}, headers=headers
         )
         return response
@@ -88,8 +88,8 @@ class Api:
         data: dict[str, Any] = response.json()["data"]
         return data
 
-    def cancel(self, account: Account, generation_id: str) -> httpx.Response:
-        response: httpx.Response = self.client.post(
+    def cancel(self, account: Account, generation_id: str) -> AnyResponse:
+        response: AnyResponse = self.client.post(
             f"/api/v1/generations/{generation_id}/cancel", headers=account.headers
         )
         return response

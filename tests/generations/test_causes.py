@@ -10,7 +10,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
@@ -23,6 +22,7 @@ from tests.catalog.conftest import PRODUCTS, data_url, photo_bytes
 from tests.conftest import Account
 from tests.generations.conftest import StartApi
 from tests.support.billing import set_user_columns
+from tests.support.http_types import AnyResponse
 
 BOTH_MODES = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 GENERATIONS = "/api/v1/generations"
@@ -30,8 +30,8 @@ HISTORY = "/api/v1/credits/history"
 ASYNC = {"Prefer": "respond-async"}
 
 
-def submit(client: TestClient, headers: dict[str, str], **body: Any) -> httpx.Response:
-    response: httpx.Response = client.post(
+def submit(client: TestClient, headers: dict[str, str], **body: Any) -> AnyResponse:
+    response: AnyResponse = client.post(
         "/api/v1/test-jobs", json={"cost": 40, **body}, headers={**headers, **ASYNC}
     )
     return response

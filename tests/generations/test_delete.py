@@ -12,7 +12,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from PIL import Image
 from sqlalchemy import update
@@ -26,13 +25,14 @@ from tests.generations.conftest import StartApi
 from tests.generations.stack import Api
 from tests.generations.test_access import assert_not_found, finished_job, key_with_scopes
 from tests.images.conftest import BLUE_BOX, create_product
+from tests.support.http_types import AnyResponse
 from tests.support.pipelines import gate
 
 BOTH_MODES = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 
 
-def delete(api: Api, account: Account, generation_id: str) -> httpx.Response:
-    response: httpx.Response = api.client.delete(
+def delete(api: Api, account: Account, generation_id: str) -> AnyResponse:
+    response: AnyResponse = api.client.delete(
         f"/api/v1/generations/{generation_id}", headers=account.headers
     )
     return response

@@ -8,20 +8,20 @@ import threading
 import uuid
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.conftest import Account
 from tests.generations.conftest import StartApi
 from tests.generations.stack import Api
+from tests.support.http_types import AnyResponse
 
 BOTH_MODES = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 
 
 def post(
     api: Api, account: Account, key: str, params: dict[str, Any], *, cost: int = 40, **headers: str
-) -> httpx.Response:
-    response: httpx.Response = api.client.post(
+) -> AnyResponse:
+    response: AnyResponse = api.client.post(
         "/api/v1/test-jobs",
         json={"params": params, "cost": cost},
         headers={**account.headers, "Idempotency-Key": key, **headers},
@@ -89,7 +89,7 @@ def test_a_retry_while_the_first_runs_is_told_to_wait(
     account = make_account(plan="pro")
     key = str(uuid.uuid4())
     slow = {"steps": 20, "step_seconds": 0.1, "size": 16}
-    answers: list[httpx.Response] = []
+    answers: list[AnyResponse] = []
     first = threading.Thread(target=lambda: answers.append(post(api, account, key, slow)))
     first.start()
     try:

@@ -12,13 +12,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
-import httpx
 import pytest
 from botocore.config import Config
 from PIL import Image
 
 from tests.generations.conftest import StartApi
 from tests.generations.stack import BASE_URL, WAIT_SECONDS, Api
+from tests.support.http_types import AnyResponse
 from tests.support.moto_server import (
     DUMMY_ACCESS_KEY_ID,
     DUMMY_REGION,
@@ -35,7 +35,7 @@ def output_url(api: Api, account: Any) -> str:
     return url
 
 
-def assert_refused(response: httpx.Response, status: int = 403) -> None:
+def assert_refused(response: AnyResponse, status: int = 403) -> None:
     assert response.status_code == status, response.text
     body = response.json()
     assert body["success"] is False

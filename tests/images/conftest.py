@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 import numpy as np
 import numpy.typing as npt
 import pytest
@@ -19,6 +18,7 @@ from krev.platform.config import Settings
 from tests.catalog.conftest import PRODUCTS, data_url, photo_bytes
 from tests.conftest import Account, runtime_of
 from tests.generations.stack import JOB_PLANS
+from tests.support.http_types import AnyClient
 
 IMAGES = "/api/v1/images"
 PRESETS = "/api/v1/presets"
@@ -40,11 +40,11 @@ def settings(make_settings: Callable[..., Settings]) -> Settings:
     )
 
 
-def generate(client: httpx.Client, account: Account, body: dict[str, Any], **headers: str) -> Any:
+def generate(client: AnyClient, account: Account, body: dict[str, Any], **headers: str) -> Any:
     return client.post(IMAGES, json=body, headers={**account.headers, **headers})
 
 
-def generated(client: httpx.Client, account: Account, body: dict[str, Any]) -> dict[str, Any]:
+def generated(client: AnyClient, account: Account, body: dict[str, Any]) -> dict[str, Any]:
     """POST /api/v1/images and the 200 answer's data."""
     response = generate(client, account, body)
     assert response.status_code == 200, response.text
@@ -64,7 +64,7 @@ def download(client: TestClient, url: str) -> npt.NDArray[np.uint8]:
         return np.asarray(image.convert("RGB"), dtype=np.uint8)
 
 
-def create_product(client: httpx.Client, account: Account, index: int, **fields: Any) -> Any:
+def create_product(client: AnyClient, account: Account, index: int, **fields: Any) -> Any:
     """A product uploaded through the API and analysed; its view once it is ready."""
     body = {"image_url": data_url(photo_bytes(index, size=256)), **fields}
     response = client.post(PRODUCTS, json=body, headers=account.headers)

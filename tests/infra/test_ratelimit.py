@@ -28,6 +28,7 @@ from tests.support.billing import (
     ledger_kinds,
     plans_with,
 )
+from tests.support.http_types import AnyResponse
 
 TRICKLE = Plan(name="Trickle", monthly_credits=1000, storage_bytes=1024**3, rate_limit="3/minute")
 POLICY = '"trickle";q=3;w=60'
@@ -40,7 +41,7 @@ def settings(make_settings: Callable[..., Settings]) -> Settings:
     return make_settings(plans=plans_with(trickle=TRICKLE))
 
 
-def _remaining(response: httpx.Response) -> int:
+def _remaining(response: AnyResponse) -> int:
     """``r=`` of the RateLimit header, after checking the header's shape."""
     assert response.headers.get_list("ratelimit-policy") == [POLICY]
     values = response.headers.get_list("ratelimit")
@@ -51,7 +52,7 @@ def _remaining(response: httpx.Response) -> int:
     return int(match.group(1))
 
 
-def _assert_refused(response: httpx.Response) -> None:
+def _assert_refused(response: AnyResponse) -> None:
     assert response.status_code == 429, response.text
     body = response.json()
     assert body["success"] is False

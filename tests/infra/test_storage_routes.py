@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from krev.platform.runtime import Runtime
 from tests.accounts.dashboard import assert_error
+from tests.support.http_types import AnyResponse
 
 CONTENT = bytes(range(256)) * 4  # 1024 bytes, every offset telling
 
@@ -45,13 +45,13 @@ def test_a_parameter_given_twice_is_a_400_whichever_copy_is_right(
     assert client.get(object_url).content == CONTENT
 
 
-def _assert_whole(response: httpx.Response) -> None:
+def _assert_whole(response: AnyResponse) -> None:
     assert response.status_code == 200, response.text
     assert response.content == CONTENT
     assert "content-range" not in response.headers
 
 
-def _assert_part(response: httpx.Response, first: int, last: int) -> None:
+def _assert_part(response: AnyResponse, first: int, last: int) -> None:
     assert response.status_code == 206, response.text
     assert response.headers["content-range"] == f"bytes {first}-{last}/{len(CONTENT)}"
     assert response.content == CONTENT[first : last + 1]

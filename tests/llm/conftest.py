@@ -1,8 +1,7 @@
 """The LLM chat agent's tests need the `llm` extra (pydantic-ai and the openai SDK), which lives
-in the extras venv (.venv-torch) only, beside torch: those packages bring httpx2, under which
-Starlette's TestClient changes type, and the main venv stays as a default install is. `make
-test` runs these there (`pytest -m llm tests/llm`) and the rest of the suite in .venv with
-`-m "not torch and not llm"`. Run elsewhere without the extra they skip, except in CI
+in the extras venv (.venv-torch) only, beside torch: the main venv stays as a default install
+is. `make test` runs these there (`pytest -m llm tests/llm`) and the rest of the suite in .venv
+with `-m "not torch and not llm"`. Run elsewhere without the extra they skip, except in CI
 (CI=true), where a missing extra fails them: CI never passes without running them."""
 
 from __future__ import annotations

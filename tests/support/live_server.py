@@ -31,9 +31,14 @@ STARTUP_GRACE_SECONDS = 60.0
 
 
 class LiveServer:
-    def __init__(self, app: ASGIApp, *, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, app: ASGIApp, *, host: str = "127.0.0.1", sock: socket.socket | None = None
+    ) -> None:
+        """``sock``: a socket already bound (``bound_socket``), for a test whose settings must
+        know the server's address before the app is built (its public base URL)."""
         self.app = app
         self.host = host
+        self._bound = sock
         self._socket: socket.socket | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -59,9 +64,8 @@ class LiveServer:
     def start(self) -> LiveServer:
         if self._thread is not None:
             raise RuntimeError("the server is already started")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, 0))
+        sock = self._bound or bound_socket(self.host)
+        self._bound = None  # closed by stop()
         self._socket = sock
         config = uvicorn.Config(
             self.app,
@@ -115,3 +119,11 @@ class LiveServer:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def bound_socket(host: str = "127.0.0.1") -> socket.socket:
+    """A socket bound to a free port (the OS picks it), for ``LiveServer(sock=…)``."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, 0))
+    return sock

@@ -223,6 +223,23 @@ async def _caller(request: Request) -> Principal:
     return principal
 
 
+async def authenticate_key(request: Request) -> Principal:
+    """The owner of the request's bearer API key, for a gateway whose own requests are not
+    counted in the user's window because what it calls is (the MCP endpoint: each tool's API
+    calls count). Without a key it is a 401, a dashboard cookie notwithstanding; a failure is
+    counted against the address as at every endpoint."""
+    try:
+        if _bearer(request) is None:
+            raise Unauthorized("Missing API key: send 'Authorization: Bearer sk_live_…'.")
+        principal = await identify(request)
+        if principal is None:  # identify reads the key first; never without one
+            raise Unauthorized()
+    except Unauthorized:
+        await _count_failure(request)
+        raise
+    return principal
+
+
 # The dependencies take only the request (the runtime hangs off the app): ``ApiRoute`` then
 # calls them itself, without FastAPI's solver (krev.platform.routing).
 async def get_principal(request: Request) -> Principal:
