@@ -6,8 +6,10 @@ TestClient.
         httpx.get(f"{server.url}/api/v1/credits", headers=...)
 
 The socket is bound before the server starts (port 0, the OS picks a free one), so parallel
-test workers never race for a port. The app's lifespan runs as in production: startup on
-``start()``, shutdown (embedded workers stopped, runtime closed) on ``stop()``.
+test workers never race for a port; a test that needs the address before the app exists (to
+make it the server's public URL) binds one with ``bind_loopback()`` and hands it over. The
+app's lifespan runs as in production: startup on ``start()``, shutdown (embedded workers
+stopped, runtime closed) on ``stop()``.
 """
 
 from __future__ import annotations
@@ -31,20 +33,23 @@ STARTUP_GRACE_SECONDS = 60.0
 
 
 class LiveServer:
-    def __init__(self, app: ASGIApp, *, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, app: ASGIApp, *, host: str = "127.0.0.1", sock: socket.socket | None = None
+    ) -> None:
         self.app = app
         self.host = host
+        self._given_socket = sock
         self._socket: socket.socket | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
 
     @classmethod
-    def for_runtime(cls, runtime: Runtime) -> LiveServer:
+    def for_runtime(cls, runtime: Runtime, sock: socket.socket | None = None) -> LiveServer:
         """A server for the test app (the real app plus the test-only routes) over ``runtime``."""
         from tests.conftest import build_app
 
-        return cls(build_app(runtime))
+        return cls(build_app(runtime), sock=sock)
 
     @property
     def port(self) -> int:
@@ -59,9 +64,7 @@ class LiveServer:
     def start(self) -> LiveServer:
         if self._thread is not None:
             raise RuntimeError("the server is already started")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, 0))
+        sock, self._given_socket = self._given_socket or bind_loopback(self.host), None
         self._socket = sock
         config = uvicorn.Config(
             self.app,
@@ -115,3 +118,11 @@ class LiveServer:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def bind_loopback(host: str = "127.0.0.1") -> socket.socket:
+    """A socket bound to a free port of ``host``, for a ``LiveServer`` to serve on."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, 0))
+    return sock
