@@ -6,8 +6,10 @@ TestClient.
         httpx.get(f"{server.url}/api/v1/credits", headers=...)
 
 The socket is bound before the server starts (port 0, the OS picks a free one), so parallel
-test workers never race for a port. The app's lifespan runs as in production: startup on
-``start()``, shutdown (embedded workers stopped, runtime closed) on ``stop()``.
+test workers never race for a port; a test that needs the address before the app exists (to
+make it the server's public URL) binds one with ``bound_socket()`` and hands it over. The
+app's lifespan runs as in production: startup on ``start()``, shutdown (embedded workers
+stopped, runtime closed) on ``stop()``.
 """
 
 from __future__ import annotations
@@ -45,11 +47,11 @@ class LiveServer:
         self._error: BaseException | None = None
 
     @classmethod
-    def for_runtime(cls, runtime: Runtime) -> LiveServer:
+    def for_runtime(cls, runtime: Runtime, sock: socket.socket | None = None) -> LiveServer:
         """A server for the test app (the real app plus the test-only routes) over ``runtime``."""
         from tests.conftest import build_app
 
-        return cls(build_app(runtime))
+        return cls(build_app(runtime), sock=sock)
 
     @property
     def port(self) -> int:

@@ -1,7 +1,10 @@
-"""The ``krev`` command: one command for everyone, made of what the installed packages add.
+"""The ``krev`` command: one command for everyone, the client's own commands and what the
+installed packages add.
 
-Only this distribution declares the ``krev`` console script. Any installed package adds
-commands through the entry-point group ``krev.cli``; each entry point is either
+Only this distribution declares the ``krev`` console script. Its own commands (``images``,
+``videos``, ``ads``, ``products``, ``generations``, ``chat``, ``credits``, ``login``,
+``logout``: ``krev_client.commands``) speak to a Krev server through the SDK. Any installed
+package adds commands through the entry-point group ``krev.cli``; each entry point is either
 
 - a ``typer.Typer``: a command group, named after the entry point
   (``admin = "krev.cli:admin"`` gives ``krev admin …``), or
@@ -9,7 +12,7 @@ commands through the entry-point group ``krev.cli``; each entry point is either
   (``serve = "krev.cli:register_serve"`` gives ``krev serve``).
 
 The server (``krev``) registers ``serve``, ``worker``, ``migrate``, ``sweep`` and ``admin``
-this way; with the client alone installed, ``krev`` shows what the client brings. A package
+this way; with the client alone installed, ``krev`` has the client's commands. A package
 whose entry point fails to load costs only its own commands: the failure is reported and the
 rest of the command works.
 """
@@ -22,6 +25,7 @@ from typing import Annotated
 
 import typer
 
+from krev_client import commands
 from krev_client._version import API_VERSION, __version__
 
 ENTRY_POINT_GROUP = "krev.cli"
@@ -41,14 +45,22 @@ def _root(
         ),
     ] = False,
 ) -> None:
-    """Krev: the API's server, workers and administration, from the packages installed."""
+    """Krev from the command line: images, videos, ads, your catalog, chat runs and credits;
+    with the server installed, its server, workers and administration too."""
 
 
 def build_app(points: list[EntryPoint] | None = None) -> typer.Typer:
-    """The ``krev`` app with the commands of ``points`` (by default, the installed entry
-    points of ``krev.cli``, in the order of their names)."""
-    root = typer.Typer(no_args_is_help=True, add_completion=False)
+    """The ``krev`` app: the client's commands, and those of ``points`` (by default, the
+    installed entry points of ``krev.cli``, in the order of their names)."""
+    root = typer.Typer(
+        no_args_is_help=True,
+        add_completion=False,
+        epilog=commands.epilog(),
+        # A traceback's local variables would show the API key.
+        pretty_exceptions_show_locals=False,
+    )
     root.callback()(_root)
+    commands.register(root)
     found = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda p: p.name)
     for point in found if points is None else points:
         try:
