@@ -89,6 +89,8 @@ def environment(home: Path, **values: str | None) -> dict[str, str | None]:
         "XDG_CONFIG_HOME": str(home / "config"),
         "KREV_API_KEY": None,
         "KREV_BASE_URL": None,
+        # Wide enough that Rich's error panel never cuts a long temporary path short.
+        "COLUMNS": "400",
         **values,
     }
 
