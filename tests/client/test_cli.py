@@ -368,3 +368,35 @@ def test_exit_codes_are_documented_in_the_help_and_the_readme(home: Path) -> Non
         assert f"{int(code):>3}  {description}" in shown.stdout
         assert f"| {int(code)} |" in readme
     assert "images" in shown.stdout and "serve" in shown.stdout
+
+
+def test_videos_and_ads_are_rendered_and_saved(
+    live: Live, owner: Account, product: Product, home: Path, tmp_path: Path
+) -> None:
+    env = as_user(live, owner, home)
+    video = krev(
+        "videos", "slow push in", "-p", product.id, "-d", "4", "-a", "1:1",
+        "--out", str(tmp_path), "--json", env=env,
+    )  # fmt: skip
+    assert video.exit_code == 0, video.output
+    data = json.loads(video.stdout)
+    saved = tmp_path / f"{data['generation_id']}-1.mp4"
+    assert saved.read_bytes()[4:8] == b"ftyp"  # an MP4 on disk
+
+    ad = krev(
+        "ads", "20% off this week", "-p", product.id, "--style", "bold_offer",
+        "--out", str(tmp_path), "--json", env=env,
+    )  # fmt: skip
+    assert ad.exit_code == 0, ad.output
+    data = json.loads(ad.stdout)
+    assert data["ad_copy"]["style_name"] and data["image_count"] == 1
+    webp(tmp_path / f"{data['generation_id']}-1.webp")
+
+
+def test_a_server_that_cannot_be_reached_exits_10(home: Path) -> None:
+    with bound_socket() as sock:  # a port nothing listens on
+        address = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    env = environment(home, KREV_API_KEY="sk_live_" + "x" * 40, KREV_BASE_URL=address)
+    answered = krev("credits", env=env)
+    assert answered.exit_code == ExitCode.SERVER, answered.output
+    assert "Error:" in answered.stderr
