@@ -16,7 +16,7 @@ TORCH_VENV := .venv-torch
 TORCH_STAMP := $(TORCH_VENV)/.synced-$(shell cat pyproject.toml uv.lock | sha1sum | cut -c1-12)
 TORCH_PIP_ARGS ?=
 
-.PHONY: setup setup-ad-fonts setup-torch setup-fonts setup-speech run worker migrate test test-fast test-torch lint format typecheck bench docs clean gallery
+.PHONY: setup setup-ad-fonts setup-browser setup-torch setup-fonts setup-speech run worker migrate test test-fast test-torch lint format typecheck bench docs clean gallery
 
 $(STAMP): pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
@@ -46,6 +46,15 @@ setup-speech: ## Install the speech engines' programs (flite, espeak-ng) when mi
 	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 	  $$SUDO apt-get update && \
 	  $$SUDO apt-get install -y --no-install-recommends $(SPEECH_PACKAGES); }
+
+# The dashboard's end-to-end tests (tests/browser) and `make screenshots` drive Debian's Chromium
+# through Playwright's Python package (executable_path); Playwright never downloads a browser.
+BROWSER_PACKAGES := chromium fonts-dejavu-core
+setup-browser: ## Install Debian's Chromium for the dashboard's browser tests when missing
+	@dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$SUDO apt-get update && \
+	  $$SUDO apt-get install -y --no-install-recommends $(BROWSER_PACKAGES); }
 
 $(TORCH_STAMP): pyproject.toml uv.lock | $(STAMP)
 	@test -x $(TORCH_VENV)/bin/pip || $(PYTHON) -m venv $(TORCH_VENV)
@@ -79,11 +88,11 @@ worker: setup ## Run a job worker process (scale-out mode)
 migrate: setup
 	$(VENV)/bin/krev migrate
 
-test: setup setup-torch setup-fonts setup-speech ## The whole suite (PostgreSQL/Redis tests skip when absent unless required)
+test: setup setup-torch setup-fonts setup-speech setup-browser ## The whole suite (PostgreSQL/Redis tests skip when absent unless required)
 	$(VENV)/bin/pytest -n 2 --dist loadfile -m "not torch and not llm"
 	$(TORCH_VENV)/bin/pytest -m "torch or llm" tests/local_diffusion tests/llm
 
-test-fast: setup setup-torch setup-fonts setup-speech ## The suite less the model-quality evaluations (-m quality), stopping at the first failure
+test-fast: setup setup-torch setup-fonts setup-speech setup-browser ## The suite less the model-quality evaluations (-m quality), stopping at the first failure
 	$(VENV)/bin/pytest -n 2 --dist loadfile -m "not quality and not torch and not llm" -x -q
 	$(TORCH_VENV)/bin/pytest -m "torch or llm" tests/local_diffusion tests/llm -x -q
 

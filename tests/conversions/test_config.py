@@ -143,14 +143,13 @@ def test_the_dashboard_page_manages_the_pixel_through_the_session_alone(
 ) -> None:
     """What the dashboard's Meta section calls, with only the session cookie and CSRF token:
     the configuration, and the recent events (a key endpoint that also takes the session)."""
-    page = client.get("/dashboard").text
-    script = client.get("/dashboard/static/dashboard.js").text
-    assert "Settings → Meta Conversions" in page
-    for call in ("/api/v1/conversions/meta/config", "/api/v1/conversions/meta/events"):
-        assert call in script
-
     assert send(client, configured, website_event()).status_code in (200, 202)
     dashboard = login(client, configured)
+    page = client.get("/dashboard/settings/pixel").text
+    script = client.get("/dashboard/static/js/pages/pixel.js").text
+    assert '<form id="meta-form">' in page
+    for call in ("/api/v1/conversions/meta/config", "/api/v1/conversions/meta/events"):
+        assert call in script
     config = client.get(CONFIG)
     events = client.get("/api/v1/conversions/meta/events", params={"limit": 20})
     # Saving without a token keeps the stored one (the page leaves the field empty).

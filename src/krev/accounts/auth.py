@@ -172,15 +172,22 @@ async def identify(request: Request) -> Principal | None:
 
 
 async def _admit(request: Request, principal: Principal, *, poll: bool = False) -> None:
-    """Count the request in the user's window (all of a user's keys and sessions share it):
-    the plan's, or for polls of a job's state their own, wider one (``KREV_POLL_RATE_LIMIT``),
-    so a client waiting on a job never spends the budget its real calls need."""
+    """Count the request in the user's window (all of a user's keys share it): the plan's, or
+    for polls of a job's state their own, wider one (``KREV_POLL_RATE_LIMIT``), so a client
+    waiting on a job never spends the budget its real calls need. The dashboard's calls count
+    in a window of their own (``KREV_DASHBOARD_RATE_LIMIT``): a page left open, following its
+    running jobs, never makes the user's automation see a 429."""
     runtime = runtime_of(request)
     user = principal.user
     plan = runtime.settings.plan(user.plan)
-    rule = runtime.settings.poll_rate_limit_of(plan) if poll else plan.rate_limit
-    policy = f"{user.plan}-polls" if poll else user.plan
-    state = await runtime.limiter.hit_async(rule, "user", str(user.id), policy=policy)
+    if principal.session_id is not None:
+        rule, scope, policy = runtime.settings.dashboard_rate_limit, "dashboard", "dashboard"
+    elif poll:
+        rule = runtime.settings.poll_rate_limit_of(plan)
+        scope, policy = "user", f"{user.plan}-polls"
+    else:
+        rule, scope, policy = plan.rate_limit, "user", user.plan
+    state = await runtime.limiter.hit_async(rule, scope, str(user.id), policy=policy)
     request.state.ratelimit = state
     if not state.allowed:
         what = "polls of job status" if poll else "requests"

@@ -1,26 +1,111 @@
-"""Serves the dashboard page and its static files. All data comes from the JSON API."""
+"""The dashboard's pages: server-rendered templates, each driven by a plain ES module that
+calls the public JSON API with the session cookie (and X-CSRF-Token on writes).
+
+A page needs a live session: without one it redirects to the login page, keeping where the
+user was going. Pages that name a record in their URL check it belongs to the viewer and
+answer 404 otherwise, as the API does.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
 
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi import Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
 
+from krev.dashboard.pages import BY_NAME, LOGIN, PAGES, Page, nav_groups
+from krev.dashboard.viewer import Viewer, viewer_of
+from krev.platform.deps import runtime_of
 from krev.platform.routing import api_router
 
-STATIC_DIR = Path(__file__).parent / "static"
+HERE = Path(__file__).parent
+STATIC_DIR = HERE / "static"
 
 router = api_router(tags=["dashboard"], include_in_schema=False)
 static_files = StaticFiles(directory=STATIC_DIR)
+templates = Jinja2Templates(directory=HERE / "templates")
 
-# The page is static; its security rests on the API (session cookie + CSRF header).
-_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-cache",
-}
+
+def security_headers(request: Request) -> dict[str, str]:
+    """No inline script or style anywhere (a product name or prompt that smuggles markup in
+    cannot run), no framing, and media only from this origin or the public storage URL."""
+    media = "'self' data: blob:"
+    public = runtime_of(request).settings.public_base_url
+    if public:
+        parts = urlsplit(public)
+        media += f" {parts.scheme}://{parts.netloc}"
+    policy = "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"img-src {media}",
+            f"media-src {media}",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+        )
+    )
+    return {
+        "Content-Security-Policy": policy,
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-store",
+    }
+
+
+def render(
+    request: Request,
+    page: Page,
+    viewer: Viewer | None,
+    *,
+    status: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    response = templates.TemplateResponse(
+        request,
+        f"{page.name}.html",
+        {"page": page, "viewer": viewer, "nav": nav_groups(), **context},
+        status_code=status,
+        headers=security_headers(request),
+    )
+    return response
+
+
+def not_found(request: Request, viewer: Viewer, what: str) -> HTMLResponse:
+    page = Page("not_found", request.url.path, "Not found")
+    return render(request, page, viewer, status=404, what=what)
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    """To the login page, coming back here after; ``expired`` when a session cookie was sent
+    but is no longer valid."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    query = f"next={quote(target, safe='/')}"
+    if request.cookies.get("krev_session"):
+        query += "&expired=1"
+    return RedirectResponse(f"{LOGIN.path}?{query}", status_code=303)
+
+
+def page_for(request: Request, name: str, **context: Any) -> Response:
+    viewer = viewer_of(request)
+    if viewer is None:
+        return login_redirect(request)
+    return render(request, BY_NAME[name], viewer, **context)
+
+
+def safe_next(value: str | None) -> str:
+    """Where to go after logging in: only a dashboard path of this site, never elsewhere."""
+    if value and value.startswith("/dashboard") and "//" not in value and "\\" not in value:
+        return value
+    return "/dashboard"
 
 
 @router.get("/", name="root")
@@ -28,6 +113,25 @@ def root() -> RedirectResponse:
     return RedirectResponse("/dashboard")
 
 
-@router.get("/dashboard", name="page")
-def dashboard() -> FileResponse:
-    return FileResponse(STATIC_DIR / "index.html", headers=_HEADERS)
+@router.get(LOGIN.path, name="login")
+def login(
+    request: Request,
+    next_path: Annotated[str | None, Query(alias="next")] = None,
+    expired: bool = False,
+) -> Response:
+    target = safe_next(next_path)
+    if viewer_of(request) is not None:
+        return RedirectResponse(target, status_code=303)
+    return render(request, LOGIN, None, next=target, expired=expired)
+
+
+def _add_page(page: Page) -> None:
+    def show(request: Request) -> Response:
+        return page_for(request, page.name)
+
+    show.__name__ = f"{page.name}_page"
+    router.add_api_route(page.path, show, methods=["GET"], name=page.name)
+
+
+for _page in PAGES:
+    _add_page(_page)

@@ -290,6 +290,12 @@ class Settings(BaseSettings):
         "a window of their own so that waiting on a job never spends the budget of real calls. "
         "Default: ten times the plan's rate limit.",
     )
+    dashboard_rate_limit: str = Field(
+        default="600/minute",
+        description="API calls a user's dashboard sessions may make (the pages' reads, uploads, "
+        "polls of running jobs), in a window of their own: an open dashboard never spends the "
+        "budget of the user's API keys.",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="Addresses or CIDR networks of the load balancers and proxies in front of "
@@ -831,7 +837,12 @@ class Settings(BaseSettings):
             ("http://", "https://")
         ):
             raise ValueError("KREV_OPENAI_IMAGES_BASE_URL must be an http:// or https:// URL")
-        rules = (self.login_rate_limit, self.auth_failure_rate_limit, self.poll_rate_limit)
+        rules = (
+            self.login_rate_limit,
+            self.auth_failure_rate_limit,
+            self.poll_rate_limit,
+            self.dashboard_rate_limit,
+        )
         for rule in (*rules, *(plan.rate_limit for plan in self.plans.values())):
             if rule is None:
                 continue

@@ -1,0 +1,106 @@
+"""The dashboard in a real browser: Debian's Chromium, driven by Playwright, against the real
+app served by uvicorn on 127.0.0.1 with embedded workers (jobs run as in `make run`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from krev.platform.config import Settings
+from krev.platform.runtime import Runtime
+from tests.conftest import Account
+from tests.support.browser import DESKTOP, PHONE, PageProblems, chromium
+from tests.support.live_server import LiveServer
+
+expect.set_options(timeout=30_000)  # a guard against a hung test on a busy machine, not a target
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with chromium() as found:
+        yield found
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings]) -> Settings:
+    return make_settings(embedded_workers=2)
+
+
+@pytest.fixture
+def server(runtime: Runtime) -> Iterator[LiveServer]:
+    with LiveServer.for_runtime(runtime) as live:
+        yield live
+
+
+@dataclass
+class Dashboard:
+    """A browser tab on the live server, and an API client beside it."""
+
+    page: Page
+    url: str
+    problems: PageProblems
+
+    def open(self, path: str) -> Page:
+        self.page.goto(self.url + path)
+        return self.page
+
+    def log_in(self, account: Account, password: str | None = None, *, here: bool = False) -> None:
+        """Log in from the login page (``here``: the one the browser was sent to)."""
+        page = self.page if here else self.open("/dashboard/login")
+        page.get_by_label("Email").fill(account.email)
+        page.get_by_label("Password").fill(password or account.password)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+    def api(self, key: str) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.url, headers={"Authorization": f"Bearer {key}"}, timeout=30
+        )
+
+
+def _dashboard(
+    browser: Browser, server: LiveServer, viewport: dict[str, int], **options: Any
+) -> Iterator[Dashboard]:
+    context = browser.new_context(viewport=viewport, **options)  # type: ignore[arg-type]
+    page = context.new_page()
+    problems = PageProblems()
+    problems.watch(page)
+    try:
+        yield Dashboard(page, server.url, problems)
+    finally:
+        context.close()
+    assert problems.unexpected() == [], problems.unexpected()
+
+
+@pytest.fixture
+def dashboard(browser: Browser, server: LiveServer) -> Iterator[Dashboard]:
+    yield from _dashboard(browser, server, DESKTOP)
+
+
+@pytest.fixture
+def phone(browser: Browser, server: LiveServer) -> Iterator[Dashboard]:
+    """The dashboard on a phone: 375 px wide, touch, a mobile user agent's scale."""
+    yield from _dashboard(browser, server, PHONE, is_mobile=True, has_touch=True)
+
+
+def assert_fits(page: Page) -> None:
+    """Nothing sticks out sideways: the page does not scroll horizontally, and every button
+    and link a user may press lies within the screen."""
+    width = page.evaluate("document.documentElement.clientWidth")
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= width, f"the page scrolls sideways: {scroll} px of content in {width} px"
+    outside = page.evaluate(
+        """(width) => [...document.querySelectorAll('button, a, input, select, textarea')]
+            .filter((node) => node.offsetParent !== null)
+            .filter((node) => !node.matches('.skip, .visually-hidden'))
+            .map((node) => [node.textContent.trim() || node.name, node.getBoundingClientRect()])
+            .filter(([, box]) => box.width > 0 && (box.right > width + 1 || box.left < -1))
+            .map(([name, box]) => `${name}: ${Math.round(box.left)}..${Math.round(box.right)}`)""",
+        width,
+    )
+    assert outside == [], outside
