@@ -4,6 +4,7 @@ where the user was going), strict headers, escaping, and the assets from this or
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 
 import pytest
@@ -82,3 +83,25 @@ def test_assets(client: TestClient) -> None:
     missing = client.get("/dashboard/static/nope.js")
     assert missing.status_code == 404
     assert missing.json()["success"] is False
+
+
+@pytest.mark.parametrize(
+    ("path", "what"),
+    [
+        ("/dashboard/products/{id}", "product"),
+        ("/dashboard/generations/{id}", "generation"),
+        ("/dashboard/chat/{id}", "conversation"),
+    ],
+)
+def test_a_record_page_is_404_unless_it_is_yours(
+    client: TestClient, account: Account, path: str, what: str
+) -> None:
+    login(client, account)
+    for record_id in (str(uuid.uuid4()), "not-an-id"):
+        page = client.get(path.format(id=record_id))
+        assert page.status_code == 404
+        assert f"There is no {what} here" in page.text
+        assert "content-security-policy" in page.headers
+    client.cookies.clear()
+    anonymous = client.get(path.format(id=uuid.uuid4()), follow_redirects=False)
+    assert anonymous.status_code == 303

@@ -8,6 +8,9 @@ answer 404 otherwise, as the API does.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
@@ -16,9 +19,14 @@ from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 
+from krev.catalog import service as catalog
+from krev.chat import service as chat
 from krev.dashboard.pages import BY_NAME, LOGIN, PAGES, Page, nav_groups
 from krev.dashboard.viewer import Viewer, viewer_of
+from krev.errors import NotFound
+from krev.generations import service as generations
 from krev.platform.deps import runtime_of
 from krev.platform.routing import api_router
 
@@ -125,6 +133,55 @@ def login(
     return render(request, LOGIN, None, next=target, expired=expired)
 
 
+# Pages about one record: the record must be the viewer's (else 404, as the API answers).
+# Each names the template that shows it and how to look it up.
+@dataclass(frozen=True)
+class Detail:
+    page: Page
+    what: str  # "product", for the 404 page's sentence
+    owned: Callable[[Session, uuid.UUID, uuid.UUID], object]  # raises NotFound when not theirs
+
+
+DETAILS: tuple[Detail, ...] = (
+    Detail(
+        Page("product", "/dashboard/products/{record_id}", "Product"),
+        "product",
+        catalog.get_owned,
+    ),
+    Detail(
+        Page("generation", "/dashboard/generations/{record_id}", "Generation"),
+        "generation",
+        generations.get_owned,
+    ),
+    Detail(
+        Page("chat", "/dashboard/chat/{record_id}", "Chat"),
+        "conversation",
+        chat.get_conversation,
+    ),
+)
+
+
+def detail_page(request: Request, detail: Detail, record_id: str) -> Response:
+    viewer = viewer_of(request)
+    if viewer is None:
+        return login_redirect(request)
+    try:
+        parsed = uuid.UUID(record_id)
+        with runtime_of(request).db.transaction(write=False) as session:
+            detail.owned(session, viewer.user_id, parsed)
+    except (ValueError, NotFound):
+        return not_found(request, viewer, detail.what)
+    return render(request, detail.page, viewer, record_id=str(parsed))
+
+
+def _add_detail(detail: Detail) -> None:
+    def show(request: Request, record_id: str) -> Response:
+        return detail_page(request, detail, record_id)
+
+    show.__name__ = f"{detail.page.name}_detail_page"
+    router.add_api_route(detail.page.path, show, methods=["GET"], name=f"{detail.page.name}-detail")
+
+
 def _add_page(page: Page) -> None:
     def show(request: Request) -> Response:
         return page_for(request, page.name)
@@ -135,3 +192,5 @@ def _add_page(page: Page) -> None:
 
 for _page in PAGES:
     _add_page(_page)
+for _detail in DETAILS:
+    _add_detail(_detail)
