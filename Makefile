@@ -16,7 +16,7 @@ TORCH_VENV := .venv-torch
 TORCH_STAMP := $(TORCH_VENV)/.synced-$(shell cat pyproject.toml uv.lock | sha1sum | cut -c1-12)
 TORCH_PIP_ARGS ?=
 
-.PHONY: setup setup-ad-fonts setup-browser setup-torch setup-fonts setup-speech run worker migrate test test-fast test-torch lint format typecheck bench docs clean gallery
+.PHONY: setup setup-ad-fonts setup-browser setup-torch setup-fonts setup-speech run worker migrate test test-fast test-torch lint format typecheck bench docs clean gallery screenshots
 
 $(STAMP): pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
@@ -119,6 +119,9 @@ clean:
 
 gallery: setup ## Render the studio engine's contact sheets into docs/gallery/
 	$(VENV)/bin/python -m scripts.gallery
+
+screenshots: setup setup-browser ## Screenshots of every dashboard page into docs/screenshots/
+	$(VENV)/bin/python -m scripts.screenshots
 
 docs: setup ## Regenerate docs/configuration.md from the settings
 	$(VENV)/bin/python -m krev.platform.config_docs > docs/configuration.md
