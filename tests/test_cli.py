@@ -335,7 +335,7 @@ def test_first_start_prints_login_and_key_once(tmp_path: Path) -> None:
     server = _serve(data_dir, port)
     try:
         _wait_ready(port, server)
-        assert httpx.get(f"{base}/dashboard").status_code == 200
+        assert httpx.get(f"{base}/dashboard/login").status_code == 200
         response = httpx.get(
             f"{base}/api/v1/credits", headers={"Authorization": f"Bearer {keys[0]}"}
         )

@@ -72,15 +72,17 @@ def test_conversions_are_rate_limited_and_cost_no_credits(
         name="Tiny", monthly_credits=100, storage_bytes=10**6, rate_limit="2/minute"
     )
     account = make_account(plan="tiny")
-    configure(client, account)  # the PUT is the first of the two requests
+    configure(client, account)  # the dashboard's PUT counts in its own window, not the key's
 
     first = send(client, account, website_event(event_id="one"))
-    refused = send(client, account, website_event(event_id="two"))
+    second = send(client, account, website_event(event_id="two"))
+    refused = send(client, account, website_event(event_id="three"))
 
     assert first.status_code == 200, first.text
+    assert second.status_code == 200, second.text
     assert_error(refused, 429, "rate_limited")
     assert refused.headers["Retry-After"]
-    assert [e["event_id"] for e in graph.events()] == ["one"]
+    assert [e["event_id"] for e in graph.events()] == ["one", "two"]
     with runtime.db.transaction(write=False) as session:
         balance = session.scalar(select(User.credits_balance).where(User.id == account.user_id))
     assert balance == 100
