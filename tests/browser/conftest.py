@@ -3,6 +3,7 @@ app served by uvicorn on 127.0.0.1 with embedded workers (jobs run as in `make r
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,7 @@ from krev.platform.config import Settings
 from krev.platform.runtime import Runtime
 from tests.conftest import Account
 from tests.support.browser import DESKTOP, PHONE, PageProblems, chromium
-from tests.support.live_server import LiveServer
+from tests.support.live_server import LiveServer, bound_socket
 
 expect.set_options(timeout=30_000)  # a guard against a hung test on a busy machine, not a target
 
@@ -27,13 +28,21 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def settings(make_settings: Callable[..., Settings]) -> Settings:
-    return make_settings(embedded_workers=2)
+def live_socket() -> socket.socket:
+    """The live server's socket, bound before the app is built so that its address is the
+    public base URL: signed media URLs then name the server the browser talks to."""
+    return bound_socket()
 
 
 @pytest.fixture
-def server(runtime: Runtime) -> Iterator[LiveServer]:
-    with LiveServer.for_runtime(runtime) as live:
+def settings(make_settings: Callable[..., Settings], live_socket: socket.socket) -> Settings:
+    host, port = live_socket.getsockname()[:2]
+    return make_settings(embedded_workers=2, public_base_url=f"http://{host}:{port}")
+
+
+@pytest.fixture
+def server(runtime: Runtime, live_socket: socket.socket) -> Iterator[LiveServer]:
+    with LiveServer.for_runtime(runtime, sock=live_socket) as live:
         yield live
 
 

@@ -40,12 +40,9 @@ templates = Jinja2Templates(directory=HERE / "templates")
 
 def security_headers(request: Request) -> dict[str, str]:
     """No inline script or style anywhere (a product name or prompt that smuggles markup in
-    cannot run), no framing, and media only from this origin or the public storage URL."""
-    media = "'self' data: blob:"
-    public = runtime_of(request).settings.public_base_url
-    if public:
-        parts = urlsplit(public)
-        media += f" {parts.scheme}://{parts.netloc}"
+    cannot run), no framing, and media only from this origin or the public base URL's (stored files' URLs)."""
+    parts = urlsplit(runtime_of(request).settings.base_url)  # where stored files are served
+    media = f"'self' data: blob: {parts.scheme}://{parts.netloc}"
     policy = "; ".join(
         (
             "default-src 'self'",
