@@ -3,6 +3,7 @@ app served by uvicorn on 127.0.0.1 with embedded workers (jobs run as in `make r
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,7 @@ from krev.platform.config import Settings
 from krev.platform.runtime import Runtime
 from tests.conftest import Account
 from tests.support.browser import DESKTOP, PHONE, PageProblems, chromium
-from tests.support.live_server import LiveServer
+from tests.support.live_server import LiveServer, bound_socket
 
 expect.set_options(timeout=30_000)  # a guard against a hung test on a busy machine, not a target
 
@@ -27,13 +28,23 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def settings(make_settings: Callable[..., Settings]) -> Settings:
-    return make_settings(embedded_workers=2)
+def server_socket() -> Iterator[socket.socket]:
+    """The live server's socket, bound first: its address is the app's public URL, so the
+    signed image URLs the pages show point at the server the browser talks to."""
+    sock = bound_socket()
+    yield sock
+    sock.close()
 
 
 @pytest.fixture
-def server(runtime: Runtime) -> Iterator[LiveServer]:
-    with LiveServer.for_runtime(runtime) as live:
+def settings(make_settings: Callable[..., Settings], server_socket: socket.socket) -> Settings:
+    host, port = server_socket.getsockname()[:2]
+    return make_settings(embedded_workers=2, public_base_url=f"http://{host}:{port}")
+
+
+@pytest.fixture
+def server(runtime: Runtime, server_socket: socket.socket) -> Iterator[LiveServer]:
+    with LiveServer.for_runtime(runtime, server_socket) as live:
         yield live
 
 
