@@ -1,7 +1,7 @@
 // The dashboard calls the same JSON API as every client. The session cookie is HttpOnly and
 // sent by the browser; writes carry the CSRF token the server rendered into the page.
 
-const csrfToken = () => document.querySelector('meta[name="krev-csrf"]')?.content ?? "";
+export const csrfToken = () => document.querySelector('meta[name="krev-csrf"]')?.content ?? "";
 
 export class ApiError extends Error {
   constructor(message, status, code) {
@@ -11,7 +11,7 @@ export class ApiError extends Error {
   }
 }
 
-function loginAgain() {
+export function loginAgain() {
   const next = location.pathname + location.search;
   location.assign(`/dashboard/login?expired=1&next=${encodeURIComponent(next)}`);
 }
