@@ -3,6 +3,7 @@ app served by uvicorn on 127.0.0.1 with embedded workers (jobs run as in `make r
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,7 @@ from krev.platform.config import Settings
 from krev.platform.runtime import Runtime
 from tests.conftest import Account
 from tests.support.browser import DESKTOP, PHONE, PageProblems, chromium
-from tests.support.live_server import LiveServer
+from tests.support.live_server import LiveServer, bound_socket
 
 expect.set_options(timeout=30_000)  # a guard against a hung test on a busy machine, not a target
 
@@ -27,13 +28,25 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def settings(make_settings: Callable[..., Settings]) -> Settings:
-    return make_settings(embedded_workers=2)
+def live_socket() -> Iterator[socket.socket]:
+    sock = bound_socket()
+    try:
+        yield sock
+    finally:
+        sock.close()  # the server closes it too; a second close is harmless
 
 
 @pytest.fixture
-def server(runtime: Runtime) -> Iterator[LiveServer]:
-    with LiveServer.for_runtime(runtime) as live:
+def settings(make_settings: Callable[..., Settings], live_socket: socket.socket) -> Settings:
+    # The server listens where `krev serve --port` would, so the URLs it signs (outputs,
+    # product photos, thumbnails) name the page's own origin and the browser can load them.
+    port = live_socket.getsockname()[1]
+    return make_settings(embedded_workers=2, port=port)
+
+
+@pytest.fixture
+def server(runtime: Runtime, live_socket: socket.socket) -> Iterator[LiveServer]:
+    with LiveServer.for_runtime(runtime, sock=live_socket) as live:
         yield live
 
 
