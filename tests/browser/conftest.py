@@ -21,17 +21,22 @@ from tests.support.live_server import LiveServer, bound_socket
 expect.set_options(timeout=30_000)  # a guard against a hung test on a busy machine, not a target
 
 
-@pytest.fixture(scope="session")
+# One Chromium per test module, not per session: Playwright's sync API keeps an event loop
+# running in this thread while it is started, and a later test in the same worker calling
+# asyncio.run (the SDK's async client tests) would find it.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with chromium() as found:
         yield found
 
 
 @pytest.fixture
-def live_socket() -> socket.socket:
-    """The live server's socket, bound before the app is built so that its address is the
-    public base URL: signed media URLs then name the server the browser talks to."""
-    return bound_socket()
+def live_socket() -> Iterator[socket.socket]:
+    sock = bound_socket()
+    try:
+        yield sock
+    finally:
+        sock.close()  # the server closes it too; a second close is harmless
 
 
 @pytest.fixture

@@ -293,6 +293,7 @@ def test_meta_conversions_send_and_events(live: Live, graph: FakeGraph) -> None:
 def test_capabilities(client: Krev) -> None:
     capabilities = client.capabilities()
     assert capabilities.image.engine == "studio"
+    assert capabilities.prices.image == 40
     assert "asset" in capabilities.chat.agents
 
 

@@ -53,6 +53,7 @@ SCHEMAS: dict[type[BaseModel], str] = {
     models.Media: "MediaOut",
     models.Message: "MessageOut",
     models.Preset: "PresetOut",
+    models.Prices: "PricesOut",
     models.Product: "ProductOut",
     models.ProductAccepted: "ProductAccepted",
     models.ProductMetadata: "ProductMetadataOut",

@@ -54,6 +54,31 @@ def test_a_generative_engine_says_it_draws_text_only_subjects(
     assert {e["id"]: e["configured"] for e in image["engines"]}["openai"] is True
 
 
+def test_prices_are_the_reference_table_by_default(client: TestClient, account: Account) -> None:
+    response = client.get(CAPABILITIES, headers=account.headers)
+
+    prices = response.json()["data"]["prices"]
+    assert prices == {"image": 40, "image_hd": 80, "video_per_second": 80, "ad_image": 40}
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"prices": {"image": 25, "image_hd": 60, "video_per_second": 100, "ad_image": 30}}],
+    indirect=True,
+)
+def test_prices_are_what_this_server_charges(client: TestClient, account: Account) -> None:
+    prices = client.get(CAPABILITIES, headers=account.headers).json()["data"]["prices"]
+    assert prices == {"image": 25, "image_hd": 60, "video_per_second": 100, "ad_image": 30}
+
+    # What a client reads there is what a job is charged.
+    body = {"prompt": "a soft studio backdrop", "image_count": 2, "hd": True}
+    headers = {**account.headers, "Prefer": "respond-async"}  # no worker runs here
+    accepted = client.post("/api/v1/images", json=body, headers=headers)
+    assert accepted.status_code == 202, accepted.text
+    history = client.get("/api/v1/credits/history", headers=account.headers).json()["data"]
+    assert history[0]["delta"] == -2 * prices["image_hd"]
+
+
 def test_capabilities_need_a_key(client: TestClient) -> None:
     response = client.get(CAPABILITIES)
 

@@ -87,9 +87,24 @@ class ChatCapabilitiesOut(BaseModel):
     engines: list[EngineOut] = Field(description="Every chat planner this server knows.")
 
 
+class PricesOut(BaseModel):
+    """What a job costs on this server: the reference's table unless configured otherwise."""
+
+    image: int = Field(description="Credits per standard image.", examples=[40])
+    image_hd: int = Field(description="Credits per 4K image (hd: true).", examples=[80])
+    video_per_second: int = Field(
+        description="Credits per second of video (a 5 s video: 5 times this).", examples=[80]
+    )
+    ad_image: int = Field(description="Credits per ad image.", examples=[40])
+
+
 class CapabilitiesOut(BaseModel):
     image: ImageCapabilitiesOut
     product_analysis: AnalysisCapabilitiesOut
     ad: AdCapabilitiesOut
     video: VideoCapabilitiesOut
     chat: ChatCapabilitiesOut
+    prices: PricesOut = Field(
+        description="Credits each kind of job costs here, reserved when the job is accepted "
+        "(402 if short) and refunded if it fails, so a client can show the price first."
+    )

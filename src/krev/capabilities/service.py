@@ -76,6 +76,7 @@ def capabilities(settings: Settings) -> dict[str, Any]:
             "ad_library": settings.meta_ad_library_token is not None,
             "engines": _engines(settings, "chat"),
         },
+        "prices": settings.prices.model_dump(),
     }
 
 

@@ -47,6 +47,7 @@ __all__ = [
     "Media",
     "Message",
     "Preset",
+    "Prices",
     "Product",
     "ProductAccepted",
     "ProductMetadata",
@@ -554,11 +555,21 @@ class ChatCapabilities(ResponseModel):
     engines: list[Engine]
 
 
+class Prices(ResponseModel):
+    """Credits a job costs on this server."""
+
+    image: int
+    image_hd: int
+    video_per_second: int
+    ad_image: int
+
+
 class Capabilities(ResponseModel):
-    """Which engines this server runs (``GET /api/v1/capabilities``)."""
+    """Which engines this server runs and what its jobs cost (``GET /api/v1/capabilities``)."""
 
     image: ImageCapabilities
     product_analysis: AnalysisCapabilities
     ad: AdCapabilities
     video: VideoCapabilities
     chat: ChatCapabilities
+    prices: Prices

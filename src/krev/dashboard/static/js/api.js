@@ -16,9 +16,10 @@ export function loginAgain() {
   location.assign(`/dashboard/login?expired=1&next=${encodeURIComponent(next)}`);
 }
 
-// `body`: an object (sent as JSON), FormData (sent as multipart), or undefined.
-export async function api(method, path, body, { signal } = {}) {
-  const headers = { Accept: "application/json" };
+// `body`: an object (sent as JSON), FormData (sent as multipart), or undefined. `headers`:
+// more to send (e.g. Prefer: respond-async, to follow a job from its start).
+export async function api(method, path, body, { signal, headers: extra } = {}) {
+  const headers = { Accept: "application/json", ...extra };
   if (method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = csrfToken();
   let payload = body;
   if (body !== undefined && !(body instanceof FormData)) {
