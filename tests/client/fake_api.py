@@ -73,6 +73,7 @@ def generation(status: str, generation_id: str | None = None, **fields: Any) -> 
         "completed_at": None,
         "source": "api",
         "api_key_id": None,
+        "prompt": None,
         **fields,
     }
 

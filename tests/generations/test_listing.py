@@ -41,3 +41,22 @@ def test_a_cursor_this_api_did_not_issue_is_a_400(
     body = response.json()
     assert body["code"] == "invalid_cursor"
     assert "cursor" in body["error"]
+
+
+# The prompt is read out of the request's JSON in SQL, which each database spells its own way.
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+def test_each_generation_shows_what_it_was_asked_for(start_api: StartApi, account: Account) -> None:
+    api = start_api(embedded_workers=0)
+    prompted = api.submit_async(account, {"prompt": "a pan across <b>marble</b>"})
+    briefed = api.submit_async(account, {"brief": "An ad for the summer sale"})
+    bare = api.submit_async(account)
+
+    listed = api.client.get("/api/v1/generations", headers=account.headers).json()["data"]
+
+    asked = {prompted: "a pan across <b>marble</b>", briefed: "An ad for the summer sale"}
+    assert {g["id"]: g["prompt"] for g in listed} == {**asked, bare: None}
+    # The same on a poll, and on the answer to a cancel.
+    assert api.generation(account, prompted)["prompt"] == asked[prompted]
+    cancelled = api.cancel(account, briefed)
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["data"]["prompt"] == asked[briefed]

@@ -395,6 +395,7 @@ _OWNED = select(
     Generation.completed_at,
     Generation.source,
     Generation.api_key_id,
+    Generation.prompt,  # read out of params in SQL (see Generation.prompt)
 ).where(Generation.id == bindparam("id"), Generation.user_id == bindparam("user_id"))
 
 

@@ -40,6 +40,12 @@ class GenerationOut(BaseModel):
         description="The API key that submitted the job (an id from GET /api/v1/keys); "
         "null when it came from elsewhere."
     )
+    prompt: str | None = Field(
+        default=None,
+        description="What the job was asked for: the prompt of an image or a video, the brief "
+        "of an ad, as sent; null for kinds without one (a product's analysis).",
+        examples=["Smooth camera pan around sneakers with soft lighting"],
+    )
 
 
 class DeletedGeneration(BaseModel):

@@ -62,6 +62,9 @@ class GenerationRecord(Protocol):
     source: str
     api_key_id: uuid.UUID | None
 
+    @property
+    def prompt(self) -> str | None: ...  # read-only: an SQL expression, not a column
+
 
 class TooManyJobs(RateLimited):
     code = "too_many_jobs"
@@ -491,6 +494,7 @@ def view(
         "completed_at": isoformat(generation.completed_at),
         "source": generation.source,
         "api_key_id": str(generation.api_key_id) if generation.api_key_id else None,
+        "prompt": generation.prompt,
     }
 
 

@@ -7,8 +7,8 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy.orm import Mapped, column_property, declared_attr, mapped_column
 
 from krev.kit.clock import utcnow
 from krev.models.base import Base
@@ -62,6 +62,14 @@ class Generation(CausedBy, Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
     deadline_at: Mapped[datetime]
+
+    @declared_attr
+    def prompt(cls) -> Mapped[str | None]:
+        """The words the job was asked for: an image's or a video's prompt, an ad's brief.
+        Read in SQL, so views and lists show it without loading the whole request (an image
+        job's params carry its reference thumbnails)."""
+        asked = func.coalesce(cls.params["prompt"].as_string(), cls.params["brief"].as_string())
+        return column_property(asked.label("prompt"))
 
 
 class GenerationProduct(Base):

@@ -120,6 +120,8 @@ class Generation(ResponseModel):
     completed_at: str | None
     source: str
     api_key_id: str | None
+    prompt: str | None = None
+    """What the job was asked for: an image's or a video's prompt, an ad's brief."""
 
     @property
     def done(self) -> bool:
