@@ -40,7 +40,8 @@ templates = Jinja2Templates(directory=HERE / "templates")
 
 def security_headers(request: Request) -> dict[str, str]:
     """No inline script or style anywhere (a product name or prompt that smuggles markup in
-    cannot run), no framing, and media only from this origin or the public base URL's (stored files' URLs)."""
+    cannot run), no framing, and media only from this origin or the public base URL's (where
+    stored files' signed URLs point)."""
     parts = urlsplit(runtime_of(request).settings.base_url)  # where stored files are served
     media = f"'self' data: blob: {parts.scheme}://{parts.netloc}"
     policy = "; ".join(
