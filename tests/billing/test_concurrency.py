@@ -123,12 +123,22 @@ def test_a_refund_lands_once_when_two_transactions_race(
     def refund(name: str) -> None:
         with runtime.db.transaction() as session:
             results[name] = refund_credits(
-                session, account.user_id, JOB_COST, generation_id, cause=cause
+                session,
+                account.user_id,
+                JOB_COST,
+                generation_id,
+                cause=cause,
+                generation_kind="test_render",
             )
 
     with runtime.db.transaction() as first:
         results["first"] = refund_credits(
-            first, account.user_id, JOB_COST, generation_id, cause=cause
+            first,
+            account.user_id,
+            JOB_COST,
+            generation_id,
+            cause=cause,
+            generation_kind="test_render",
         )
         second = threading.Thread(target=refund, args=("second",))
         second.start()

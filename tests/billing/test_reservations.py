@@ -163,11 +163,15 @@ def test_history_is_newest_first_and_pages_with_a_cursor(
             "delta",
             "balance_after",
             "generation_id",
+            "generation_kind",
             "note",
             "created_at",
             "source",
             "api_key_id",
         }
+    # What each job's moves were for stays with them, so usage by kind outlives the jobs.
+    assert {e["generation_kind"] for e in entries[:5]} == {"test_render"}
+    assert [e["generation_kind"] for e in entries[5:]] == [None, None]
     assert assert_ledger_matches_balance(runtime, account.user_id) == 920
 
 

@@ -251,14 +251,24 @@ def test_chat_run_cancelled(owner_client: Krev, product: Product) -> None:
 # --- credits, conversions, capabilities ------------------------------------------------------
 
 
-def test_credits_and_their_history(live: Live) -> None:
+def test_credits_their_history_and_usage(live: Live) -> None:
     account = live.account(plan="pro", credits=1000)
     with live.client(account) as client:
         credits = client.credits.get()
         assert credits.plan == "pro" and credits.credits.current == 1000
         assert credits.storage.used_bytes == 0
         history = list(client.credits.history(limit=1))
-    assert history and history[0].balance_after == 1000
+        assert history and history[0].balance_after == 1000
+        assert client.credits.usage().total.total == 0
+
+        accepted = client.images.generate("marble", wait=False)  # reserved at once
+        latest = next(client.credits.history(limit=1))
+        usage = client.credits.usage(days=7)
+    assert isinstance(accepted, JobAccepted)
+    assert (latest.generation_id, latest.generation_kind) == (accepted.generation_id, "image")
+    assert usage.days == 7 and len(usage.daily) == 7 and usage.daily[-1].date == usage.end
+    assert usage.daily[-1].images == usage.total.images == 40
+    assert usage.via_chat.total == 0
 
 
 def test_meta_conversions_send_and_events(live: Live, graph: FakeGraph) -> None:
@@ -371,5 +381,7 @@ def test_the_async_client_against_the_live_server(live: Live) -> None:
             run = await client.chat.runs.wait(queued.run_id)
             assert run.status == "succeeded"
             assert (await client.credits.get()).credits.current == 2500 - 40
+            usage = await client.credits.usage(days=1)
+            assert usage.total.images == 40 and len(usage.daily) == 1
 
     asyncio.run(main())

@@ -340,3 +340,105 @@ def _causes(engine: Engine) -> list[tuple[str, uuid.UUID | None, uuid.UUID | Non
             *session.execute(select(LedgerEntry).order_by(LedgerEntry.id)).scalars(),
         ]
         return [(r.source, r.api_key_id, r.dashboard_session_id) for r in rows]
+
+
+_LEDGER_0012 = sa.table(
+    "credit_ledger",
+    *(
+        sa.column(name, LedgerEntry.__table__.c[name].type)
+        for name in (
+            "user_id",
+            "kind",
+            "delta",
+            "balance_after",
+            "generation_id",
+            "created_at",
+            "source",
+        )
+    ),
+)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+def test_0013_gives_old_credit_moves_their_generations_kind(
+    empty_database_url: str, make_settings: Callable[..., Settings]
+) -> None:
+    upgrade(empty_database_url, "0012")
+    now = datetime.now(UTC)
+    user, kept, deleted = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    engine = create_engine(empty_database_url, poolclass=NullPool)
+    try:
+        with Session(engine) as session, session.begin():
+            session.add(
+                User(
+                    id=user,
+                    email="old@example.com",
+                    password_hash="x",
+                    plan="pro",
+                    credits_resets_at=now + timedelta(days=30),
+                    credits_balance=2140,
+                )
+            )
+            session.flush()
+            session.add(
+                Generation(
+                    id=kept,
+                    user_id=user,
+                    kind="video",
+                    status="succeeded",
+                    params={},
+                    credits_reserved=320,
+                    credits_used=320,
+                    created_at=now,
+                    queued_at=now,
+                    deadline_at=now,
+                    source="unknown",
+                )
+            )
+            # The image's generation was deleted before 0013: its moves stay, kind unknown.
+            for kind, delta, balance, generation_id in (
+                ("monthly_reset", 2500, 2500, None),
+                ("reservation", -320, 2180, kept),
+                ("reservation", -40, 2140, deleted),
+            ):
+                session.execute(
+                    sa.insert(_LEDGER_0012).values(
+                        user_id=user,
+                        kind=kind,
+                        delta=delta,
+                        balance_after=balance,
+                        generation_id=generation_id,
+                        created_at=now,
+                        source="unknown",
+                    )
+                )
+
+        upgrade(empty_database_url, "head")
+        assert _ledger_kinds(engine) == [None, "video", None]
+
+        # Usage by kind counts the video; the move whose kind is lost counts in no kind.
+        runtime = build_runtime(make_settings(database_url=empty_database_url, plans=JOB_PLANS))
+        try:
+            with runtime.db.transaction() as session:
+                _, plaintext = create_key(session, runtime.settings, user, "new", ["credits"])
+            headers = {"Authorization": f"Bearer {plaintext}"}
+            with TestClient(build_app(runtime), base_url="http://127.0.0.1:8000") as client:
+                usage = client.get("/api/v1/credits/usage", headers=headers).json()["data"]
+            assert usage["total"] == {"images": 0, "videos": 320, "ads": 0, "total": 320}
+        finally:
+            runtime.close()
+
+        command.downgrade(alembic_config(empty_database_url), "0012")
+        with engine.connect() as connection:
+            columns = {c["name"] for c in inspect(connection).get_columns("credit_ledger")}
+            assert "generation_kind" not in columns
+        upgrade(empty_database_url, "head")
+        assert _ledger_kinds(engine) == [None, "video", None]
+    finally:
+        engine.dispose()
+
+
+def _ledger_kinds(engine: Engine) -> list[str | None]:
+    with Session(engine) as session:
+        stmt = select(LedgerEntry.generation_kind).order_by(LedgerEntry.id)
+        return list(session.execute(stmt).scalars())

@@ -5,6 +5,7 @@ defaults."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -69,3 +70,17 @@ def set_user_columns(runtime: Runtime, user_id: uuid.UUID, **values: Any) -> Non
     """Test setup the API has no way to do: move a period's end, pretend storage is used."""
     with runtime.db.transaction() as session:
         session.execute(update(User).where(User.id == user_id).values(**values))
+
+
+def backdate_ledger(
+    runtime: Runtime, generation_id: str, days: int, *, kind: str | None = None
+) -> None:
+    """Test setup the API has no way to do: move a generation's credit moves (or only those
+    of ``kind``) ``days`` days into the past, as if the job had been accepted then."""
+    moves = LedgerEntry.generation_id == uuid.UUID(generation_id)
+    if kind is not None:
+        moves &= LedgerEntry.kind == kind
+    with runtime.db.transaction() as session:
+        # Row by row in Python: SQLite has no date arithmetic on the stored text.
+        for entry in session.scalars(select(LedgerEntry).where(moves)):
+            entry.created_at -= timedelta(days=days)

@@ -1,16 +1,16 @@
-"""GET /api/v1/credits and the ledger history."""
+"""GET /api/v1/credits, the ledger history and the credits used per day."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from krev.accounts.auth import Principal, require_scope
 from krev.billing import service
-from krev.billing.schemas import CreditsOut, LedgerEntryOut
+from krev.billing.schemas import CreditsOut, CreditUsageOut, LedgerEntryOut
 from krev.kit.clock import isoformat, utcnow
 from krev.kit.envelope import ERROR_RESPONSES, Envelope, ListEnvelope, ok
 from krev.platform.deps import PageDep, RuntimeDep, SessionDep
@@ -44,6 +44,7 @@ def credit_history(principal: CreditsScope, session: SessionDep, page: PageDep) 
             "delta": e.delta,
             "balance_after": e.balance_after,
             "generation_id": str(e.generation_id) if e.generation_id else None,
+            "generation_kind": e.generation_kind,
             "note": e.note,
             "created_at": isoformat(e.created_at),
             "source": e.source,
@@ -52,3 +53,23 @@ def credit_history(principal: CreditsScope, session: SessionDep, page: PageDep) 
         for e in found.items
     ]
     return {"success": True, "data": data, "meta": found.meta}
+
+
+@router.get("/usage", name="usage", response_model=Envelope[CreditUsageOut])
+def credit_usage(
+    principal: CreditsScope,
+    session: SessionDep,
+    days: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=service.MAX_USAGE_DAYS,
+            description=f"How many days to list, today included: 1 to {service.MAX_USAGE_DAYS}.",
+        ),
+    ] = 30,
+) -> dict[str, Any]:
+    """Credits used per day (UTC) over the last `days` days, by kind (images, videos, ads), with
+    the part that chat runs used. A job counts on the day it was accepted, net of any refund: a
+    failed or cancelled job counts nothing. Every day is listed, oldest first."""
+    usage = service.credit_usage(session, principal.user.id, days, utcnow().date())
+    return {"success": True, "data": usage}

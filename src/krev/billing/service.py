@@ -6,7 +6,7 @@ carry the job's, a grant the admin's, a monthly reset or an opening balance the 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -22,10 +22,16 @@ from krev.platform.runtime import Runtime
 
 
 def reserve_credits(
-    session: Session, user_id: uuid.UUID, cost: int, generation_id: uuid.UUID, *, cause: Cause
+    session: Session,
+    user_id: uuid.UUID,
+    cost: int,
+    generation_id: uuid.UUID,
+    *,
+    cause: Cause,
+    generation_kind: str,
 ) -> int:
-    """Take ``cost`` for a job being accepted (``cause``: the job's); 402 when the balance does
-    not cover it."""
+    """Take ``cost`` for a job being accepted (``cause``: the job's; ``generation_kind``: its
+    kind, kept with the move); 402 when the balance does not cover it."""
     ledger = LedgerRepository(session)
     balance = ledger.debit_if_covered(user_id, cost)
     if balance is None:
@@ -33,7 +39,15 @@ def reserve_credits(
             f"Insufficient credits: this generation costs {cost:,} credits. "
             "Check your balance with GET /api/v1/credits."
         )
-    ledger.record(user_id, "reservation", -cost, balance, generation_id, cause=cause)
+    ledger.record(
+        user_id,
+        "reservation",
+        -cost,
+        balance,
+        generation_id,
+        cause=cause,
+        generation_kind=generation_kind,
+    )
     return balance
 
 
@@ -46,11 +60,12 @@ def refund_credits(
     note: str | None = None,
     *,
     cause: Cause,
+    generation_kind: str,
 ) -> bool:
     """Give ``amount`` back for a generation, once per (generation, kind); False if done before.
 
-    ``cause`` is the generation's, whoever refunds it: the refund is part of that job, and one
-    key's entries then add up to what that key spent."""
+    ``cause`` and ``generation_kind`` are the generation's, whoever refunds it: the refund is
+    part of that job, and one key's entries then add up to what that key spent."""
     if amount <= 0:
         return False
     ledger = LedgerRepository(session)
@@ -59,7 +74,16 @@ def refund_credits(
     try:
         with session.begin_nested():
             balance = ledger.credit(user_id, amount)
-            ledger.record(user_id, kind, amount, balance, generation_id, note, cause=cause)
+            ledger.record(
+                user_id,
+                kind,
+                amount,
+                balance,
+                generation_id,
+                note,
+                cause=cause,
+                generation_kind=generation_kind,
+            )
     except IntegrityError:
         # A concurrent refund for the same generation won the unique (generation, kind).
         return False
@@ -138,6 +162,55 @@ def format_bytes(size: int) -> str:
 
 def credit_history(session: Session, user_id: uuid.UUID, page: PageRequest) -> Page[LedgerEntry]:
     return LedgerRepository(session).history(user_id, page)
+
+
+# The generation kinds whose credits the usage view counts, and its name for each.
+USAGE_KINDS = {"image": "images", "video": "videos", "ad": "ads"}
+MAX_USAGE_DAYS = 90
+
+
+def _usage(images: int = 0, videos: int = 0, ads: int = 0) -> dict[str, int]:
+    return {"images": images, "videos": videos, "ads": ads, "total": images + videos + ads}
+
+
+def credit_usage(session: Session, user_id: uuid.UUID, days: int, today: date) -> dict[str, Any]:
+    """Credits used per UTC day over the ``days`` days that end with ``today``, by kind, with
+    the part chat runs used; every day is listed, oldest first, those without use as zeros."""
+    first = today - timedelta(days=days - 1)
+    since = datetime.combine(first, time(), tzinfo=UTC)
+    found = LedgerRepository(session).usage_by_day(user_id, since, tuple(USAGE_KINDS))
+    by_day: dict[str, dict[str, dict[str, int]]] = {
+        (first + timedelta(days=n)).isoformat(): {"all": _usage(), "via_chat": _usage()}
+        for n in range(days)
+    }
+    for row in found:
+        day = by_day.get(row.day)
+        if day is None:  # a reservation stamped after today by another machine's clock
+            continue
+        name = USAGE_KINDS[row.generation_kind]
+        for part in ("all", "via_chat") if row.via_chat else ("all",):
+            day[part][name] += row.credits
+            day[part]["total"] += row.credits
+
+    def summed(part: str) -> dict[str, int]:
+        return _usage(
+            **{
+                name: sum(day[part][name] for day in by_day.values())
+                for name in USAGE_KINDS.values()
+            }
+        )
+
+    return {
+        "days": days,
+        "start": first.isoformat(),
+        "end": today.isoformat(),
+        "total": summed("all"),
+        "via_chat": summed("via_chat"),
+        "daily": [
+            {"date": name, **day["all"], "via_chat": day["via_chat"]}
+            for name, day in by_day.items()
+        ],
+    }
 
 
 def credits_view(account: AccountSnapshot, plan: Plan) -> dict[str, Any]:

@@ -114,7 +114,7 @@ def submit(
     repo.accept(generation)
     repo.link_products(generation.id, product_ids)
     if cost:
-        reserve_credits(session, user_id, cost, generation.id, cause=cause)
+        reserve_credits(session, user_id, cost, generation.id, cause=cause, generation_kind=kind)
     # Counted after the reservation, which locks the user's balance: two requests at once
     # count one after the other. The new job is among those counted.
     limit = settings.plan(_owner_plan(session, user_id)).max_active_jobs
@@ -287,6 +287,7 @@ def cancel(session: Session, generation: Generation) -> Generation:
             generation.id,
             note="cancelled",
             cause=generation.cause,
+            generation_kind=generation.kind,
         )
     else:
         repo.request_cancel(generation.id)
@@ -370,6 +371,7 @@ def fail(
         generation_id,
         note=code,
         cause=generation.cause,
+        generation_kind=generation.kind,
     )
     return True
 
@@ -412,6 +414,7 @@ def succeed(
         generation_id,
         kind="partial_refund",
         cause=generation.cause,
+        generation_kind=generation.kind,
     )
     return True
 

@@ -31,6 +31,7 @@ __all__ = [
     "ConversionEvent",
     "ConversionEventRecord",
     "ConversionsAccepted",
+    "CreditUsage",
     "Credits",
     "CreditsBalance",
     "DeletedGeneration",
@@ -59,6 +60,8 @@ __all__ = [
     "Taxonomy",
     "TaxonomyCategory",
     "TaxonomyType",
+    "UsageByKind",
+    "UsageDay",
     "VideoCapabilities",
     "VideoRequest",
     "VideoResult",
@@ -439,10 +442,40 @@ class LedgerEntry(ResponseModel):
     delta: int
     balance_after: int
     generation_id: str | None
+    generation_kind: str | None
     note: str | None
     created_at: str
     source: str
     api_key_id: str | None
+
+
+class UsageByKind(ResponseModel):
+    """Credits used, by the kind of media they made."""
+
+    images: int
+    videos: int
+    ads: int
+    total: int
+
+
+class UsageDay(UsageByKind):
+    """One UTC day (``date``, YYYY-MM-DD): the credits the jobs accepted that day used, net of
+    their refunds, and the part chat runs used."""
+
+    date: str
+    via_chat: UsageByKind
+
+
+class CreditUsage(ResponseModel):
+    """``GET /api/v1/credits/usage``: credits used per UTC day from ``start`` to ``end``
+    (today), every day listed oldest first, with the totals."""
+
+    days: int
+    start: str
+    end: str
+    total: UsageByKind
+    via_chat: UsageByKind
+    daily: list[UsageDay]
 
 
 # --- Meta conversions ------------------------------------------------------------------------
