@@ -19,7 +19,7 @@ import httpx
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 from tests.support.browser import DESKTOP, PHONE, chromium
-from tests.support.live_server import LiveServer
+from tests.support.live_server import LiveServer, bound_socket
 from tests.support.product_photos import make_photo
 
 from krev.accounts import service as accounts
@@ -103,6 +103,21 @@ def _seed(client: httpx.Client) -> dict[str, str]:
 def _shoot(page: Page, url: str, path: Path) -> None:
     page.goto(url)
     page.wait_for_load_state("networkidle")
+    # Images below the fold load lazily: bring each into view, then wait for them and videos.
+    page.evaluate(
+        """async () => {
+            const shown = [...document.querySelectorAll('img, video')].map((node) => {
+                node.loading = 'eager';
+                node.scrollIntoView();
+                if (node.tagName === 'IMG') return node.complete ? null : node.decode().catch(() => {});
+                return node.readyState >= 2 ? null
+                    : new Promise((done) => node.addEventListener('loadeddata', done, { once: true }));
+            });
+            window.scrollTo(0, 0);
+            await Promise.race([Promise.all(shown), new Promise((done) => setTimeout(done, 8000))]);
+        }"""
+    )
+    page.wait_for_load_state("networkidle")
     page.screenshot(path=path, full_page=True)
 
 
@@ -138,8 +153,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         database = f"sqlite:///{folder}/krev.db"
         upgrade(database)
+        # The server's address is its public base URL: the signed URLs of stored files then
+        # name the server the browser talks to.
+        sock = bound_socket()
+        host, port = sock.getsockname()[:2]
         settings = Settings(
             env="development",
+            public_base_url=f"http://{host}:{port}",
             secret_key=secrets.token_urlsafe(32),
             data_dir=Path(folder) / "data",
             database_url=database,
@@ -150,7 +170,7 @@ def main() -> None:
         with runtime.db.transaction() as session:
             user = accounts.create_user(session, settings, EMAIL, PASSWORD, "pro")
             _, key = accounts.create_key(session, settings, user.id, "Shopify sync", list(SCOPES))
-        with LiveServer(create_app(settings, runtime=runtime)) as server:
+        with LiveServer(create_app(settings, runtime=runtime), sock=sock) as server:
             headers = {"Authorization": f"Bearer {key}"}
             with httpx.Client(base_url=server.url, headers=headers, timeout=120) as client:
                 records = _seed(client)
