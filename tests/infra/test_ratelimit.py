@@ -89,7 +89,7 @@ def test_the_default_plans_limit_is_announced_on_every_response(
     assert re.match(r'^"pro";r=119;t=\d+$', response.headers["ratelimit"])
 
 
-def test_keys_and_the_dashboard_of_one_user_share_one_budget(
+def test_a_users_keys_share_one_budget_and_the_dashboard_has_its_own(
     client: TestClient, make_account: Callable[..., Account]
 ) -> None:
     account = make_account(plan="trickle")
@@ -104,15 +104,18 @@ def test_keys_and_the_dashboard_of_one_user_share_one_budget(
     second_key = {"Authorization": f"Bearer {created.json()['data']['key']}"}
     first = client.get(CREDITS, headers=account.headers)
     second = client.get(CREDITS, headers=second_key)
-    refused_key = client.get(CREDITS, headers=account.headers)
-    refused_dashboard = client.get("/api/v1/keys")
+    third = client.get(CREDITS, headers=account.headers)
+    refused_key = client.get(CREDITS, headers=second_key)
+    # The dashboard's calls count in a window of their own (KREV_DASHBOARD_RATE_LIMIT): a page
+    # left open neither spends the keys' budget nor is refused once the keys have spent it.
+    still_dashboard = client.get("/api/v1/keys")
     client.cookies.clear()
     unaffected = client.get(CREDITS, headers=other_user.headers)
 
     assert [created.status_code, first.status_code, second.status_code] == [201, 200, 200]
-    assert [_remaining(r) for r in (created, first, second)] == [2, 1, 0]
+    assert [_remaining(r) for r in (first, second, third)] == [2, 1, 0]
     _assert_refused(refused_key)
-    _assert_refused(refused_dashboard)
+    assert still_dashboard.status_code == 200
     assert unaffected.status_code == 200
     assert _remaining(unaffected) == 2
 
