@@ -109,9 +109,13 @@ def _shoot(page: Page, url: str, path: Path) -> None:
             const shown = [...document.querySelectorAll('img, video')].map((node) => {
                 node.loading = 'eager';
                 node.scrollIntoView();
-                if (node.tagName === 'IMG') return node.complete ? null : node.decode().catch(() => {});
-                return node.readyState >= 2 ? null
-                    : new Promise((done) => node.addEventListener('loadeddata', done, { once: true }));
+                if (node.tagName === 'IMG') {
+                    return node.complete ? null : node.decode().catch(() => {});
+                }
+                if (node.readyState >= 2) return null;
+                return new Promise((done) => {
+                    node.addEventListener('loadeddata', done, { once: true });
+                });
             });
             window.scrollTo(0, 0);
             await Promise.race([Promise.all(shown), new Promise((done) => setTimeout(done, 8000))]);

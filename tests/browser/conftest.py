@@ -118,3 +118,39 @@ def assert_fits(page: Page) -> None:
         width,
     )
     assert outside == [], outside
+
+
+def assert_accessible(page: Page) -> None:
+    """What a screen reader or keyboard user needs of the page as it is: every visible form
+    control and button has a name, every image a text alternative (alt, empty when it is
+    decoration), and nothing takes focus away from the page's order (no positive tabindex)."""
+    problems = page.evaluate(
+        """() => {
+            const visible = (node) => node.getClientRects().length > 0;
+            const labelled = (node) => {
+                const ids = (node.getAttribute('aria-labelledby') || '').split(/\\s+/);
+                return ids.some((id) => document.getElementById(id)?.textContent.trim());
+            };
+            const named = (node) => Boolean(
+                node.getAttribute('aria-label')?.trim() || labelled(node)
+                || (node.id && document.querySelector(`label[for="${CSS.escape(node.id)}"]`))
+                || node.closest('label')
+                || (node.tagName === 'BUTTON' && node.textContent.trim())
+                || (node.title || '').trim());
+            const found = [];
+            const controls = 'input:not([type=hidden]), select, textarea, button';
+            for (const node of document.querySelectorAll(controls)) {
+                if (!visible(node) || named(node)) continue;
+                found.push(`unnamed ${node.outerHTML.slice(0, 80)}`);
+            }
+            for (const img of document.querySelectorAll('img')) {
+                if (!img.hasAttribute('alt')) found.push(`img without alt ${img.src.slice(0, 60)}`);
+            }
+            for (const node of document.querySelectorAll('[tabindex]')) {
+                const order = Number(node.getAttribute('tabindex'));
+                if (order > 0) found.push(`tabindex ${order} on ${node.tagName}`);
+            }
+            return found;
+        }"""
+    )
+    assert problems == [], problems

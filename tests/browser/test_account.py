@@ -7,7 +7,7 @@ import re
 import httpx
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Dashboard, assert_fits
+from tests.browser.conftest import Dashboard, assert_accessible, assert_fits
 from tests.conftest import Account
 
 GENERIC = "Wrong email or password."
@@ -125,6 +125,7 @@ def test_every_page_fits_a_phone(phone: Dashboard, account: Account) -> None:
         page = phone.open(listed.path)
         expect(page.get_by_role("heading", name=listed.title, exact=True)).to_be_visible()
         assert_fits(page)
+        assert_accessible(page)
     # The menu opens from its button and lists every page.
     menu = page.get_by_role("button", name="Menu")
     menu.click()

@@ -10,7 +10,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Dashboard, assert_fits
+from tests.browser.conftest import Dashboard, assert_accessible, assert_fits
 from tests.conftest import Account
 from tests.images.conftest import BLUE_BOX, create_product
 
@@ -100,6 +100,7 @@ def test_concepts_then_an_image_then_a_reload_and_a_phone(
     expect(small.locator("#transcript .concept")).to_have_count(3)
     image_loaded(small)
     assert_fits(small)
+    assert_accessible(small)
 
 
 def test_markup_is_text_and_another_users_conversation_is_not_found(

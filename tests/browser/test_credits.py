@@ -9,7 +9,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Dashboard, assert_fits
+from tests.browser.conftest import Dashboard, assert_accessible, assert_fits
 from tests.conftest import Account
 
 KEY_NAME = "Shopify <b>sync</b>"  # markup in a name must show as typed
@@ -112,3 +112,4 @@ def test_credits_on_a_phone(phone: Dashboard, account: Account) -> None:
     assert box is not None and box["width"] <= width
     expect(page.locator("#ledger")).to_contain_text("Monthly credits")
     assert_fits(page)
+    assert_accessible(page)

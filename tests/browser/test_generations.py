@@ -17,7 +17,7 @@ from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
 from krev.platform.config import Settings
-from tests.browser.conftest import Dashboard, assert_fits
+from tests.browser.conftest import Dashboard, assert_accessible, assert_fits
 from tests.catalog.conftest import data_url, photo_bytes
 from tests.conftest import Account
 from tests.images.conftest import BLUE_BOX
@@ -208,7 +208,9 @@ def test_generations_on_a_phone(phone: Dashboard, account: Account) -> None:
     page = phone.open("/dashboard/generations")
     expect_loaded_image(page, card(page, made).locator("img.gen-image"))
     assert_fits(page)
+    assert_accessible(page)
     card(page, made).get_by_role("link", name="Open test render details").click()
     expect(page.locator(".gen-output img")).to_have_count(2)
     expect(page.get_by_role("link", name="Download test render 2 as PNG")).to_be_visible()
     assert_fits(page)
+    assert_accessible(page)

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from playwright.sync_api import Locator, expect
 
-from tests.browser.conftest import Dashboard, assert_fits
+from tests.browser.conftest import Dashboard, assert_accessible, assert_fits
 from tests.catalog.conftest import data_url, photo_bytes
 from tests.conftest import Account
 
@@ -188,5 +188,6 @@ def test_the_playground_on_a_phone(phone: Dashboard, account: Account) -> None:
         page.get_by_role("tab", name=name).click()
         expect(page.locator(f"#{kind}-cost")).to_contain_text("credits")
         assert_fits(page)
+        assert_accessible(page)
     page.get_by_role("button", name="Copy the curl command").click()
     expect(page.locator("#image-copied")).to_have_text("Copied the curl command.")

@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 from playwright.sync_api import FilePayload, Page, expect
 
-from tests.browser.conftest import Dashboard, assert_fits
+from tests.browser.conftest import Dashboard, assert_accessible, assert_fits
 from tests.conftest import Account
 from tests.support.product_photos import make_photo
 
@@ -133,9 +133,11 @@ def test_choose_a_photo_on_a_phone_and_another_users_product_is_not_found(
     expect(card.get_by_role("status")).to_have_text("Ready")
     expect(card.locator(".product-line")).to_contain_text("Pure")
     assert_fits(page)
+    assert_accessible(page)
     card.get_by_role("link").click()
     expect(page.get_by_label("Brand")).to_have_value("Pure")
     assert_fits(page)
+    assert_accessible(page)
 
     page = phone.open(f"/dashboard/products/{theirs.json()['data']['id']}")
     expect(page.get_by_text("There is no product here")).to_be_visible()
