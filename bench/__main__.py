@@ -69,7 +69,7 @@ def _arguments() -> argparse.Namespace:
         "--skip-videos", action="store_true", help="Skip video generation (render and encode)."
     )
     parser.add_argument("--skip-chat", action="store_true", help="Skip chat runs (issue 15).")
-    parser.add_argument("--chat-runs", type=int, default=5, help="Rounds per chat case.")
+    parser.add_argument("--chat-runs", type=int, default=chat.ROUNDS, help="Rounds per chat case.")
     parser.add_argument("--video-runs", type=int, default=3, help="Runs per video case.")
     parser.add_argument(
         "--skip-conversions", action="store_true", help="Skip Meta conversions (issue 5)."

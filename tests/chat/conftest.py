@@ -51,12 +51,14 @@ WAIT_SECONDS = 240.0
 def settings(request: pytest.FixtureRequest, make_settings: Callable[..., Settings]) -> Settings:
     overrides: dict[str, Any] = getattr(request, "param", {})
     return make_settings(
-        plans=JOB_PLANS,
-        embedded_workers=2,
-        sync_wait_seconds=120.0,
-        fetch_allowlist=["127.0.0.1"],
-        chat_poll_seconds=0.2,
-        **overrides,
+        **{
+            "plans": JOB_PLANS,
+            "embedded_workers": 2,
+            "sync_wait_seconds": 120.0,
+            "fetch_allowlist": ["127.0.0.1"],
+            "chat_poll_seconds": 0.2,
+            **overrides,
+        }
     )
 
 

@@ -9,11 +9,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
+from krev.models import User
 from krev.platform.config import DEFAULT_PLANS
 from tests.accounts.dashboard import login
 from tests.chat.conftest import CHAT, artifacts, finished, poll, run_to_end, start
-from tests.conftest import Account
+from tests.conftest import Account, runtime_of
 from tests.generations.conftest import job_settings, start_api  # noqa: F401 (fixtures)
 from tests.images.conftest import BLUE_BOX, ORANGE_JAR, balance, create_product, generation
 
@@ -49,6 +51,33 @@ def test_a_run_stops_before_a_render_past_its_max_credits(
     assert len(run["generation_ids"]) == 1
     assert run["credits_used"] == 40 and balance(client, account) == before - 40
     assert "40 credits" in run["assistant_text"] and "10 more" in run["assistant_text"]
+
+
+def test_a_render_the_balance_cannot_cover_is_refused_alone_and_what_came_before_stands(
+    client: TestClient, account: Account
+) -> None:
+    # The steps run in one transaction: the second render's 402 is undone alone, not the
+    # concepts and the first render before it.
+    product = create_product(client, account, ORANGE_JAR)
+    with runtime_of(client).db.transaction() as session:
+        session.execute(update(User).where(User.id == account.user_id).values(credits_balance=60))
+
+    run = run_to_end(
+        client,
+        account,
+        {
+            "message": "Write two ad concepts for this jar and render them",
+            "product_ids": [product["id"]],
+        },
+    )
+
+    assert run["status"] == "succeeded", run
+    assert len(artifacts(run, "concept")) == 2
+    assert len(run["generation_ids"]) == 1 and run["generations"][0]["status"] == "succeeded"
+    refused = [a for a in artifacts(run, "tool_result") if a["tool"] == "generate_images"]
+    assert [a["error_code"] for a in refused] == ["insufficient_credits"]
+    assert run["credits_used"] == 40 and balance(client, account) == 20
+    assert len(artifacts(run, "media")) == 1
 
 
 def test_a_tool_needing_a_scope_the_key_lacks_is_reported_and_the_run_goes_on(

@@ -5,9 +5,11 @@ conversation, the run's job among the generations, and conversations listed and 
 from __future__ import annotations
 
 import io
+from datetime import datetime, timedelta
 from typing import Any
 
 import av
+import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
@@ -110,6 +112,28 @@ def test_rendering_concepts_charges_each_image_to_the_run(
         with Image.open(io.BytesIO(response.content)) as image:
             assert image.format == "WEBP" and image.width == image.height
     assert len(artifacts(run, "media")) == 2
+
+
+@pytest.mark.parametrize("settings", [{"chat_poll_seconds": 60.0}], indirect=True)
+def test_the_last_render_to_end_wakes_the_run_long_before_its_next_look(
+    client: TestClient, account: Account
+) -> None:
+    product = create_product(client, account, BLUE_BOX)
+
+    run = run_to_end(
+        client,
+        account,
+        {
+            "message": "Write two ad concepts for this box and render them",
+            "product_ids": [product["id"]],
+        },
+    )
+
+    assert run["status"] == "succeeded", run
+    assert [g["status"] for g in run["generations"]] == ["succeeded", "succeeded"]
+    took = datetime.fromisoformat(run["completed_at"]) - datetime.fromisoformat(run["created_at"])
+    # Looking again only every 60 s, the run ended when its last render did.
+    assert took < timedelta(seconds=60), took
 
 
 def test_a_follow_up_uses_the_conversation(client: TestClient, account: Account) -> None:

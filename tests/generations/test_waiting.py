@@ -49,6 +49,23 @@ def test_a_waiting_job_runs_again_with_what_it_remembered(
     assert len(final["output"]["urls"]) == 1
 
 
+def test_a_job_whose_wait_is_over_when_recorded_runs_again_at_once(
+    start_api: StartApi, make_account: Any
+) -> None:
+    # Its wake-up came while it was still running (a chat run whose last render ended
+    # before the run began to wait): its next look, 10 minutes on, is not waited for.
+    api = start_api(embedded_workers=1)
+    account = make_account()
+    generation_id = api.submit_async(
+        account, {"waits": 1, "wait_seconds": 600, "ready": True, "size": 16}
+    )
+
+    final = api.wait_until_finished(account, generation_id)
+
+    assert final["status"] == "succeeded", final
+    assert final["output"]["runs"] == 2 and final["output"]["attempts"] == [1, 1]
+
+
 @BOTH_MODES
 def test_a_lost_wake_up_is_found_and_the_next_attempt_resumes_from_memory(
     start_api: StartApi, start_workers: StartWorkers, make_account: Any

@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, update
 
 from krev.billing.service import grant_credits
+from krev.chat.repository import MessageRepository, RunRepository
 from krev.composition import build_runtime
 from krev.generations import service as generations
 from krev.generations.repository import GenerationRepository
@@ -229,19 +230,12 @@ def test_polls_follow_a_job_run_elsewhere_and_stay_private(
     generation_id = _queued_generation(runtime, account)  # the test plays the worker below
     url = f"/api/v1/generations/{generation_id}"
 
-    def poll(who: Account = account) -> dict[str, Any]:
-        response = other_client.get(url, headers=who.headers)
-        assert response.status_code == 200, response.text
-        data: dict[str, Any] = response.json()["data"]
-        return data
+    poll = partial(_poll, other_client, url, account)
 
     assert poll()["status"] == "queued"
 
     # A worker (another process) claims the job and reports progress as it goes.
-    with runtime.db.transaction() as session:
-        claimed = GenerationRepository(session).claim(generation_id, utcnow())
-        assert claimed is not None
-        attempt = claimed.attempts
+    attempt = _claim(runtime, generation_id)
     _wait_for(lambda: poll()["status"] == "processing", "the claim")
 
     def at_progress(expected: int) -> bool:
@@ -261,6 +255,49 @@ def test_polls_follow_a_job_run_elsewhere_and_stay_private(
     _wait_for(lambda: poll()["status"] == "succeeded", "the success")
     assert poll()["progress"] == 100
     assert other_client.get(url, headers=stranger.headers).status_code == 404
+
+
+@scale_out
+def test_a_chat_run_is_polled_from_memory_until_a_row_it_shows_changes(
+    other_client: TestClient,
+    other_runtime: Runtime,
+    runtime: Runtime,
+    account: Account,
+    make_account: Callable[..., Account],
+) -> None:
+    started = other_client.post(
+        "/api/v1/chat", json={"message": "How many credits do I have?"}, headers=account.headers
+    )
+    assert started.status_code == 202, started.text
+    accepted = started.json()["data"]
+    run_id, job_id = uuid.UUID(accepted["run_id"]), uuid.UUID(accepted["job_id"])
+    url = f"/api/v1/chat/runs/{run_id}"
+
+    poll = partial(_poll, other_client, url, account)
+
+    assert poll()["status"] == "queued"
+    # A worker (another process) takes the run's job, names the agent, writes the reply and
+    # ends the job: each row the view shows changes once, and each change shows.
+    attempt = _claim(runtime, job_id)
+    _wait_for(lambda: poll()["status"] == "processing", "the claim")
+    poll()
+    statements = _statements_on_the_loop(other_runtime)
+    assert poll()["status"] == "processing"
+    assert not [s for s in statements if "chat_runs" in s], "a repeat poll is served from memory"
+
+    with runtime.db.transaction() as session:
+        RunRepository(session).update_run(run_id, agent_used="asset")
+    _wait_for(lambda: poll()["agent_used"] == "asset", "the run's own row")
+    with runtime.db.transaction() as session:
+        MessageRepository(session).set_content(
+            uuid.UUID(accepted["assistant_message_id"]), "You have credits."
+        )
+    _wait_for(lambda: poll()["assistant_text"] == "You have credits.", "its assistant message")
+    assert other_client.get(url, headers=make_account().headers).status_code == 404
+    with runtime.db.transaction() as session:
+        assert generations.succeed(session, runtime.settings, job_id, attempt, [], {}, 0)
+    _wait_for(lambda: poll()["status"] == "succeeded", "its job's end")
+    assert other_client.get(url, headers=make_account().headers).status_code == 404
 
 
 @scale_out
@@ -392,6 +429,18 @@ def test_a_change_drops_every_entry_it_names_and_nothing_else() -> None:
     ]
 
 
+def test_an_entry_with_several_tags_is_dropped_by_a_change_to_any_of_them() -> None:
+    cache = _enabled()
+    cache.fetch("run-view", _constant("view"), _constant(("run:1", "g:7", "g:8")))
+    cache.fetch("gen", _constant("gen"), _constant("g:8"))
+    cache.drop(["g:7"])
+    assert (cache.get("run-view"), cache.get("gen")) == (None, "gen")
+    cache.fetch("run-view", _constant("view 2"), _constant(("run:1", "g:7", "g:8")))
+    cache.drop(["g:8"])
+    assert (cache.get("run-view"), cache.get("gen")) == (None, None)
+    assert len(cache) == 0 and cache._by_tag == {}  # no tag keeps a key that is gone
+
+
 def test_nothing_is_kept_while_disabled_and_values_not_tagged_are_never_kept() -> None:
     cache = ReadCache(ttl=60.0)
     assert cache.fetch("k", lambda: "v", lambda _v: "u:1") == "v"
@@ -505,6 +554,21 @@ def test_embedded_revocation_and_job_progress_show_on_the_next_request(
     assert client.get(url, headers=account.headers).status_code == 401
 
 
+def _poll(client: TestClient, url: str, owner: Account, who: Account | None = None) -> Any:
+    """GET ``url`` as ``who`` (the owner by default): its data."""
+    response = client.get(url, headers=(who or owner).headers)
+    assert response.status_code == 200, response.text
+    return response.json()["data"]
+
+
+def _claim(runtime: Runtime, generation_id: uuid.UUID) -> int:
+    """Claim the job as a worker in another process would; its attempt."""
+    with runtime.db.transaction() as session:
+        claimed = GenerationRepository(session).claim(generation_id, utcnow())
+        assert claimed is not None
+        return claimed.attempts
+
+
 def _queued_generation(runtime: Runtime, account: Account) -> uuid.UUID:
     """A job accepted and left queued: nothing consumes the queue, the test plays the worker."""
     with runtime.db.transaction() as session:
@@ -524,9 +588,7 @@ def _queued_generation(runtime: Runtime, account: Account) -> uuid.UUID:
 def _started_generation(runtime: Runtime, account: Account) -> uuid.UUID:
     """A job accepted and claimed (attempt 1), as a worker in another process would."""
     generation_id = _queued_generation(runtime, account)
-    with runtime.db.transaction() as session:
-        claimed = GenerationRepository(session).claim(generation_id, utcnow())
-        assert claimed is not None
+    _claim(runtime, generation_id)
     return generation_id
 
 

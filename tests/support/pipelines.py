@@ -67,7 +67,9 @@ def render(ctx: JobContext) -> JobOutcome:
         ctx.remember(remembered)
         if runs <= int(params["waits"]):
             ctx.progress(min(90, 10 * runs))  # where a cancel is seen
-            raise JobWaiting(float(params.get("wait_seconds", 0.05)), "test_wait")
+            # "ready": what it waits for has happened by the time its wait is recorded.
+            ready = (lambda: True) if params.get("ready") else None
+            raise JobWaiting(float(params.get("wait_seconds", 0.05)), "test_wait", ready)
     steps = int(params.get("steps", 1))
     for step in range(steps):
         time.sleep(float(params.get("step_seconds", 0)))

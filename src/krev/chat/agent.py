@@ -21,7 +21,7 @@ from krev.accounts import service as accounts
 from krev.catalog import service as catalog
 from krev.chat import service
 from krev.chat.repository import MessageRepository, RunRepository
-from krev.chat.tools import RunStopped, call_tool, chat_product
+from krev.chat.tools import RunStopped, call_tool, call_tool_in, chat_product, key_scopes
 from krev.engines.chat import (
     TOOLS,
     ChatRequest,
@@ -68,7 +68,9 @@ def work(runtime: Runtime, ctx: JobContext, run_id: uuid.UUID) -> Finished:
             run = _run(session, run_id)
     plan = run.plan or {}
     if plan.get("engine") == EMBEDDED and not plan.get("stopped"):
-        _run_steps(runtime, ctx, run, plan)
+        if _run_steps(runtime, ctx, run, plan):
+            # Renders were submitted a moment ago: wait for them without looking first.
+            raise _waiting_for_renders(runtime, run_id)
         with runtime.db.transaction(write=False) as session:
             run = _run(session, run_id)
             plan = run.plan or {}
@@ -235,17 +237,39 @@ def plan_of(stored: dict[str, Any]) -> Plan:
 # --- running ---------------------------------------------------------------------------------
 
 
-def _run_steps(runtime: Runtime, ctx: JobContext, run: ChatRun, plan: dict[str, Any]) -> None:
-    steps = plan_of(plan).steps
-    for index in range(len(run.outcomes), len(steps)):
-        ctx.progress(5 + 60 * index // max(1, len(steps)))
-        try:
-            call_tool(runtime, run.id, steps[index])
-        except RunStopped as stop:
-            if stop.code == "key_revoked":
-                raise PipelineError(stop.message, stop.code) from None
-            _save_plan(runtime, run.id, {**plan, "stopped": stop.message})
-            return
+def _run_steps(runtime: Runtime, ctx: JobContext, run: ChatRun, plan: dict[str, Any]) -> bool:
+    """The plan's steps not done yet, in one transaction: a worker that dies part-way leaves
+    none of them done, so the next attempt runs them all, once. Each call goes through the
+    public services as an LLM's does; a refused one is undone alone and recorded. The key
+    behind the run is checked once, at the start (it cannot be revoked meanwhile: the
+    revocation waits for this transaction). The renders submitted start together once the
+    transaction has committed, as the same requests sent side by side would. True when it
+    submitted any."""
+    steps = plan_of(plan).steps[len(run.outcomes) :]
+    if not steps:
+        return False
+    ctx.progress(10)  # a cancel asked for before the steps is seen here
+    submitted = len(run.generation_ids)
+    with runtime.queue.holding():
+        with runtime.db.transaction() as session:
+            locked = RunRepository(session).lock(run.id)
+            assert locked is not None
+            try:
+                scopes = key_scopes(session, locked)
+                for step in steps:
+                    ctx.raise_if_stopped()
+                    call_tool_in(session, runtime, run.id, step, scopes)
+            except RunStopped as stop:
+                if stop.code == "key_revoked":
+                    raise PipelineError(stop.message, stop.code) from None
+                RunRepository(session).update_run(
+                    run.id, plan={**plan, "stopped": stop.message}, status="processing"
+                )
+            done = RunRepository(session).get(run.id)
+            rendering = done is not None and len(done.generation_ids) > submitted
+        if rendering:
+            ctx.progress(65)  # before the renders are let go: they start on its heels
+    return rendering
 
 
 def _wait_for_renders(runtime: Runtime, ctx: JobContext, run: ChatRun) -> None:
@@ -253,7 +277,7 @@ def _wait_for_renders(runtime: Runtime, ctx: JobContext, run: ChatRun) -> None:
     if not run.generation_ids:
         return
     with runtime.db.transaction(write=False) as session:
-        statuses = [_status(session, run, text_id) for text_id in run.generation_ids]
+        statuses = service.render_statuses(session, run)
         revoked = accounts.scopes_of_cause(session, run.user_id, run.cause) is None
     if revoked:  # revocation is immediate: the renders still under way are stopped
         raise PipelineError(
@@ -264,14 +288,18 @@ def _wait_for_renders(runtime: Runtime, ctx: JobContext, run: ChatRun) -> None:
     done = sum(1 for status in statuses if status in TERMINAL_STATUSES or status is None)
     if done < len(statuses):
         ctx.progress(65 + 30 * done // len(statuses))
-        raise JobWaiting(runtime.settings.chat_poll_seconds, "renders")
+        raise _waiting_for_renders(runtime, run.id)
 
 
-def _status(session: Session, run: ChatRun, text_id: str) -> str | None:
-    try:
-        return generations.get_owned(session, run.user_id, uuid.UUID(text_id)).status
-    except NotFound:
-        return None
+def _waiting_for_renders(runtime: Runtime, run_id: uuid.UUID) -> JobWaiting:
+    """Come back at the next look, or when the last render wakes the run; a render that
+    ended before the wait was recorded is seen once it is (its wake found nothing waiting)."""
+
+    def renders_done() -> bool:
+        with runtime.db.transaction(write=False) as session:
+            return service.job_to_wake(session, run_id) is not None
+
+    return JobWaiting(runtime.settings.chat_poll_seconds, "renders", ready=renders_done)
 
 
 def _final_outcomes(runtime: Runtime, run: ChatRun) -> list[ToolOutcome]:
@@ -328,11 +356,11 @@ def stop(runtime: Runtime, run_id: uuid.UUID, status: str, reply: str) -> None:
         service.finish(session, run, status, reply, error=reply if status == "failed" else None)
 
 
-def succeed(runtime: Runtime, run_id: uuid.UUID, finished: Finished) -> None:
-    with runtime.db.transaction() as session:
-        run = RunRepository(session).lock(run_id)
-        if run is not None:
-            service.finish(session, run, "succeeded", finished.reply, error=None)
+def succeed(session: Session, run_id: uuid.UUID, finished: Finished) -> None:
+    """The reply and the run's end, in the transaction that ends its job."""
+    run = RunRepository(session).lock(run_id)
+    if run is not None:
+        service.finish(session, run, "succeeded", finished.reply, error=None)
 
 
 # --- the planner's view of the conversation ---------------------------------------------------

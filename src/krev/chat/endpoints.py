@@ -70,16 +70,13 @@ NO_RUN: dict[int | str, dict[str, Any]] = {
 @router.get(
     "/api/v1/chat/runs/{run_id}", name="run", response_model=Envelope[RunOut], responses=NO_RUN
 )
-def get_run(
-    run_id: RunId, principal: ChatPollScope, session: SessionDep, runtime: RuntimeDep
-) -> dict[str, Any]:
+async def get_run(run_id: RunId, principal: ChatPollScope, runtime: RuntimeDep) -> JSONResponse:
     """Poll a run: its status and its job's, progress, the latest assistant text, the
     transcript, sanitized artifacts, the generations it asked for and signed media URLs once
     they are rendered. Polls count in the poll window, as generation polls do."""
-    run = service.get_run(session, principal.user.id, service.parse_id(run_id, "Chat run"))
-    return ok(
-        service.run_view(session, run, runtime.storage, runtime.settings.signed_url_ttl_seconds)
-    )
+    # Read on the event loop's connection and sent as plain JSON, as generation polls are:
+    # clients poll this in loops, beside the renders it waits for.
+    return JSONResponse(ok(service.poll_run(runtime, principal.user.id, run_id)))
 
 
 @router.post(

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from anyio import to_thread
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from krev.catalog import service as catalog
@@ -25,7 +26,16 @@ from krev.generations import service as generations
 from krev.images import service as images
 from krev.kit.clock import isoformat, utcnow
 from krev.kit.pagination import Page, PageRequest
-from krev.models import Cause, ChatMessage, ChatRun, Conversation, Generation
+from krev.models import (
+    CHAT_MESSAGE_TAG,
+    CHAT_RUN_TAG,
+    GENERATION_TAG,
+    Cause,
+    ChatMessage,
+    ChatRun,
+    Conversation,
+    Generation,
+)
 from krev.models.generation import TERMINAL_STATUSES
 from krev.platform.config import Settings
 from krev.platform.runtime import Runtime
@@ -197,9 +207,28 @@ def run_of_source(source: str) -> uuid.UUID | None:
     return uuid.UUID(source.removeprefix(CHAT_SOURCE))
 
 
-def job_of_run(session: Session, run_id: uuid.UUID) -> uuid.UUID | None:
+def render_statuses(session: Session, run: ChatRun) -> list[str | None]:
+    """The status of each render the run asked for (None: deleted since)."""
+    statuses: list[str | None] = []
+    for text_id in run.generation_ids:
+        try:
+            statuses.append(generations.get_owned(session, run.user_id, uuid.UUID(text_id)).status)
+        except NotFound:
+            statuses.append(None)
+    return statuses
+
+
+def renders_done(session: Session, run: ChatRun) -> bool:
+    return all(s is None or s in TERMINAL_STATUSES for s in render_statuses(session, run))
+
+
+def job_to_wake(session: Session, run_id: uuid.UUID) -> uuid.UUID | None:
+    """The run's job once none of its renders is under way any more; None before (a wake
+    per render would have the run look, and wait again, as each of them ends)."""
     run = RunRepository(session).get(run_id)
-    return None if run is None else run.job_id
+    if run is None or not renders_done(session, run):
+        return None
+    return run.job_id
 
 
 def get_run(session: Session, user_id: uuid.UUID, run_id: uuid.UUID) -> ChatRun:
@@ -245,6 +274,60 @@ def conversation_view(
         view["messages"] = [message_view(message) for message in messages]
         view["runs"] = [str(i) for i in RunRepository(session).ids_of_conversation(conversation.id)]
     return view
+
+
+def poll_run(runtime: Runtime, user_id: uuid.UUID, text_id: str) -> dict[str, Any]:
+    """``run_view`` of the caller's run, read on the event loop's own connection: clients
+    poll it in loops, beside the renders it waits for, and a thread round trip would cost
+    more than the reads (each indexed and atomic alone; a poll shows a moment's state).
+
+    With the API process's read cache, the view is built once and kept until a row it shows
+    changes (the run, its two messages, its job, a render: each a tag of the entry), for a
+    small part of the signed URLs' lifetime, as a finished generation's view is. Not while
+    its job or a render is queued: a queue position changes with other users' jobs."""
+    wanted = parse_id(text_id, "Chat run")
+    ttl = runtime.settings.signed_url_ttl_seconds
+
+    def read(connection: Connection) -> dict[str, Any]:
+        cache = runtime.cache.current_for(connection)
+
+        def load() -> _PolledRun:
+            with Session(bind=connection, autoflush=False) as session:
+                run = get_run(session, user_id, wanted)
+                return (run.user_id, run_view(session, run, runtime.storage, ttl), _tags(run))
+
+        if cache is None:
+            found = load()
+        else:
+            reuse = min(generations.VIEW_REUSE_MAX_SECONDS, ttl * generations.VIEW_REUSE_SHARE)
+            found = cast(_PolledRun, cache.fetch(("chat-run-view", wanted), load, _kept, reuse))
+        owner, view, _ = found
+        if owner != user_id:  # another user's id reads as missing
+            raise NotFound("Chat run not found.")
+        return view
+
+    return runtime.db.run_on_loop(read)
+
+
+_PolledRun = tuple[uuid.UUID, dict[str, Any], tuple[str, ...]]  # (owner, view, its tags)
+
+
+def _tags(run: ChatRun) -> tuple[str, ...]:
+    return (
+        CHAT_RUN_TAG(run.id),
+        CHAT_MESSAGE_TAG(run.user_message_id),
+        CHAT_MESSAGE_TAG(run.assistant_message_id),
+        GENERATION_TAG(run.job_id),
+        *(GENERATION_TAG(uuid.UUID(text_id)) for text_id in run.generation_ids),
+    )
+
+
+def _kept(found: _PolledRun) -> tuple[str, ...] | None:
+    view = found[1]
+    queued = view["status"] == "queued" or any(
+        record["status"] == "queued" for record in view["generations"]
+    )
+    return None if queued else found[2]
 
 
 def _job_of(session: Session, run: ChatRun) -> Generation | None:

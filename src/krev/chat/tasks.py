@@ -59,21 +59,24 @@ def run_chat(ctx: JobContext) -> JobOutcome:
     except Exception:
         agent.stop(runtime, run_id, "failed", UNEXPECTED)
         raise
-    agent.succeed(runtime, run_id, finished)
     return JobOutcome(
-        extra={"run_id": str(run_id), "agent_used": finished.agent_used}, credits_used=0
+        extra={"run_id": str(run_id), "agent_used": finished.agent_used},
+        credits_used=0,
+        records=lambda session: agent.succeed(session, run_id, finished),
     )
 
 
 @on_job_finished
 def wake_the_run(runtime: Runtime, generation_id: uuid.UUID, source: str) -> None:
-    """A render a run asked for has ended: the run, waiting on it without a worker, looks at
-    its renders now rather than at its next look (``KREV_CHAT_POLL_SECONDS``). A run that is
-    not waiting ignores the wake."""
+    """The last render a run asked for has ended: the run, waiting on them without a worker,
+    goes on now rather than at its next look (``KREV_CHAT_POLL_SECONDS``). Each render asks
+    after its own end has committed, so of two ending together the later one sees both done.
+    A run that is not waiting yet ignores the wake, and sees for itself once it waits
+    (``JobWaiting.ready``)."""
     run_id = service.run_of_source(source)
     if run_id is None:
         return
     with runtime.db.transaction(write=False) as session:
-        job_id = service.job_of_run(session, run_id)
+        job_id = service.job_to_wake(session, run_id)
     if job_id is not None:
         runtime.queue.enqueue(RESUME_GENERATION, str(job_id))

@@ -106,16 +106,30 @@ Tool = Callable[[ToolEnv, Mapping[str, Any]], ToolResult]
 
 
 def call_tool(runtime: Runtime, run_id: uuid.UUID, call: ToolCall) -> ToolOutcome:
-    """Run one tool call for the run and record its outcome; ``RunStopped`` when the run must
-    stop before it."""
+    """Run one tool call for the run, in a transaction of its own, and record its outcome;
+    ``RunStopped`` when the run must stop before it."""
+    with runtime.db.transaction() as session:
+        return call_tool_in(session, runtime, run_id, call)
+
+
+def call_tool_in(
+    session: Session,
+    runtime: Runtime,
+    run_id: uuid.UUID,
+    call: ToolCall,
+    scopes: frozenset[str] | None = None,
+) -> ToolOutcome:
+    """Run one tool call in the caller's transaction and record its outcome. A refused call
+    is undone alone (a savepoint) and recorded as refused; the calls before it stand. The
+    key behind the run is checked unless its ``scopes`` were read in this transaction."""
+    run = RunRepository(session).lock(run_id)
+    assert run is not None, "a run's job outlives it only when the account is gone"
     tool = _TOOLS.get(call.tool)
     try:
-        if tool is None:
-            raise UnknownTool(f"There is no tool named '{call.tool}'.")
-        with runtime.db.transaction() as session:
-            run = RunRepository(session).lock(run_id)
-            assert run is not None, "a run's job outlives it only when the account is gone"
-            _check_cause(session, run, call)
+        with session.begin_nested():
+            if tool is None:
+                raise UnknownTool(f"There is no tool named '{call.tool}'.")
+            _check_scope(call, scopes if scopes is not None else key_scopes(session, run, call))
             done = tool(ToolEnv(runtime, session, run), call.args)
             outcome = ToolOutcome(call, result=done.result)
             _record(session, run, outcome, done)
@@ -128,10 +142,9 @@ def call_tool(runtime: Runtime, run_id: uuid.UUID, call: ToolCall) -> ToolOutcom
         outcome = ToolOutcome(call, error=_invalid(error), error_code="invalid_arguments")
     except ProviderError as error:
         outcome = ToolOutcome(call, error=error.message, error_code=error.code)
-    with runtime.db.transaction() as session:
-        run = RunRepository(session).lock(run_id)
-        assert run is not None
-        _record(session, run, outcome, None)
+    run = RunRepository(session).lock(run_id)  # as it was before the call (savepoint undone)
+    assert run is not None
+    _record(session, run, outcome, None)
     log.info("chat_tool_refused", run_id=str(run_id), tool=call.tool, code=outcome.error_code)
     return outcome
 
@@ -141,15 +154,21 @@ class UnknownTool(KrevError):
     code = "unknown_tool"
 
 
-def _check_cause(session: Session, run: ChatRun, call: ToolCall) -> None:
+def key_scopes(session: Session, run: ChatRun, call: ToolCall | None = None) -> frozenset[str]:
+    """The scopes of the key (or dashboard session) that started the run, now; ``RunStopped``
+    when it was revoked: revocation is immediate."""
     scopes = accounts.scopes_of_cause(session, run.user_id, run.cause)
     if scopes is None:
+        before = f"before {call.tool.replace('_', ' ')}" if call is not None else "before its steps"
         raise RunStopped(
-            "The API key that started this run was revoked, so the run stopped before "
-            f"{call.tool.replace('_', ' ')}; renders it had started and not finished were "
-            "cancelled and refunded.",
+            f"The API key that started this run was revoked, so the run stopped {before}; "
+            "renders it had started and not finished were cancelled and refunded.",
             "key_revoked",
         )
+    return scopes
+
+
+def _check_scope(call: ToolCall, scopes: frozenset[str]) -> None:
     needed = TOOL_SCOPES[call.tool]
     if needed not in scopes:
         raise MissingScope(

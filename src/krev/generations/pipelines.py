@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from sqlalchemy.orm import Session
+
 from krev.platform.config import Settings
 from krev.platform.storage import Storage
 
@@ -34,10 +36,15 @@ class JobWaiting(Exception):
     poll, a transient failure to retry): the job stays processing, remembers what it put in
     ``JobContext.remember``, and holds no worker thread meanwhile."""
 
-    def __init__(self, delay: float, reason: str = "waiting") -> None:
+    def __init__(
+        self, delay: float, reason: str = "waiting", ready: Callable[[], bool] | None = None
+    ) -> None:
         super().__init__(reason)
         self.delay = max(0.0, delay)
         self.reason = reason
+        # Asked once the wait is recorded: True when what the job waits for happened
+        # meanwhile, whose wake-up found it not yet waiting; it is then run again at once.
+        self.ready = ready
 
 
 class PipelineError(Exception):
@@ -77,6 +84,10 @@ class JobContext(Protocol):
     def progress(self, percent: int) -> None:
         """Report progress 0-100; raises JobCancelled / JobSuperseded when the job must stop."""
 
+    def raise_if_stopped(self) -> None:
+        """Raise JobCancelled / JobSuperseded when the heartbeat has seen the job must stop,
+        without a write (inside a transaction of the pipeline's own)."""
+
     def save_output(
         self, data: bytes, content_type: str, extension: str, role: str | None = None
     ) -> str:
@@ -89,6 +100,9 @@ class JobContext(Protocol):
 class JobOutcome:
     extra: dict[str, Any] = field(default_factory=dict)  # kind-specific output (e.g. ad copy)
     credits_used: int | None = None  # less than reserved refunds the difference
+    # What the pipeline's own records say of the success, written in the transaction that
+    # ends the job (a chat run's reply): both commit, or neither.
+    records: Callable[[Session], None] | None = None
 
 
 Pipeline = Callable[[JobContext], JobOutcome]

@@ -33,7 +33,7 @@ from krev.kit.clock import utcnow
 from krev.models import Generation
 from krev.models.generation import TERMINAL_STATUSES
 from krev.platform.config import Settings
-from krev.platform.memory import release_free_memory
+from krev.platform.memory import job_memory
 from krev.platform.runtime import Runtime
 from krev.platform.storage import Storage, StoredObject
 
@@ -167,15 +167,13 @@ class Heartbeat:
 
 def execute_generation(runtime: Runtime, generation_id: uuid.UUID) -> str | None:
     """Run the job if it is still queued; returns its final status (None if not ours)."""
-    try:
+    with job_memory():
         return _execute(runtime, generation_id)
-    finally:
-        release_free_memory()  # what the job freed goes back, not into this thread's arena
 
 
 def resume_generation(runtime: Runtime, generation_id: uuid.UUID) -> str | None:
     """Run a job that was waiting on a provider again, if it still waits (same attempt)."""
-    try:
+    with job_memory():
         with runtime.db.transaction() as session:
             woken = GenerationRepository(session).wake(generation_id, utcnow())
             if woken is None:
@@ -183,8 +181,6 @@ def resume_generation(runtime: Runtime, generation_id: uuid.UUID) -> str | None:
             ctx = WorkerJobContext.of(runtime, woken)
         log.info("job_resumed", generation_id=str(generation_id), attempt=ctx.attempt)
         return _run(ctx)
-    finally:
-        release_free_memory()
 
 
 def _execute(runtime: Runtime, generation_id: uuid.UUID) -> str | None:
@@ -264,6 +260,8 @@ def _suspend(ctx: WorkerJobContext, waiting: JobWaiting) -> str | None:
         reason=waiting.reason,
         delay=round(waiting.delay, 3),
     )
+    if waiting.ready is not None and waiting.ready():
+        ctx.runtime.queue.enqueue(service.RESUME_GENERATION, str(ctx.generation_id))
     return "processing"
 
 
@@ -291,6 +289,8 @@ def _finish_succeeded(ctx: WorkerJobContext, outcome: JobOutcome) -> str | None:
                 outcome.credits_used,
                 ctx.roles,
             )
+            if done and outcome.records is not None:
+                outcome.records(session)
     except KrevError as error:  # e.g. the outputs do not fit the plan's storage
         return _finish_failed(ctx, error.message, error.code)
     if not done:

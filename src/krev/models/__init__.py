@@ -19,8 +19,12 @@ from krev.platform.changes import CacheTag
 USER_TAG = CacheTag("user", User.id, ApiKey.user_id)
 """A user's account and everything read through it (their keys' owners)."""
 GENERATION_TAG = CacheTag("generation", Generation.id)
+CHAT_RUN_TAG = CacheTag("chat-run", ChatRun.id)
+CHAT_MESSAGE_TAG = CacheTag("chat-message", ChatMessage.id)
 
 __all__ = [
+    "CHAT_MESSAGE_TAG",
+    "CHAT_RUN_TAG",
     "GENERATION_TAG",
     "USER_TAG",
     "AccountSnapshot",

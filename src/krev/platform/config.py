@@ -408,11 +408,12 @@ class Settings(BaseSettings):
         "only lower it. A run stops before a render that would exceed it, and says so.",
     )
     chat_poll_seconds: float = Field(
-        default=2.0,
+        default=10.0,
         gt=0,
         le=60,
         description="How often a chat run waiting on its renders looks at them again (no "
-        "worker thread is held meanwhile); a render that ends in a worker wakes it at once.",
+        "worker thread is held meanwhile), in case a wake-up was lost: the last of its renders "
+        "to end wakes it at once.",
     )
     meta_ad_library_token: SecretStr | None = Field(
         default=None,

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import structlog
 from huey import Huey, PriorityRedisHuey, SqliteHuey
-from huey.consumer import Consumer
+from huey.consumer import Consumer, Worker
 from sqlalchemy.orm import Session
 
 from krev.platform.config import Settings
 from krev.platform.db import after_commit
 from krev.platform.private_files import create_private_file, private_dir
+
+log = structlog.get_logger("krev.platform.queue")
 
 
 def create_huey(settings: Settings) -> Huey:
@@ -37,11 +41,42 @@ def create_huey(settings: Settings) -> Huey:
     )
 
 
+class Arrivals:
+    """Tells this process's idle workers that a task was just enqueued here.
+
+    Huey's workers poll the queue, backing off to ``max_delay`` while it is empty, so a task
+    enqueued by this process could wait that long for a worker sitting idle beside it. A chat
+    run that submits its renders, and a render that wakes its run, pay that wait on every hop;
+    counting arrivals lets an idle worker look at once instead. Tasks enqueued by other
+    processes are still found by polling.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._count = 0
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def announce(self) -> None:
+        with self._changed:
+            self._count += 1
+            self._changed.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> bool:
+        """Until a task arrives after ``seen`` (True) or ``timeout`` seconds pass (False)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._count != seen, timeout)
+
+
 class TaskQueue:
     """Named tasks over one Huey instance."""
 
     def __init__(self, huey: Huey) -> None:
         self.huey = huey
+        self.arrivals = Arrivals()
+        self._held = threading.local()  # .tasks: the enqueues this thread holds back, or None
         self._tasks: dict[str, Any] = {}  # name -> huey TaskWrapper
         self._soon: dict[tuple[str, str], float] = {}  # (name, argument) -> when it runs
         self._lock = threading.Lock()
@@ -58,7 +93,36 @@ class TaskQueue:
 
     def enqueue(self, name: str, argument: str, priority: int | None = None) -> None:
         """Run the task soon; among tasks waiting, higher ``priority`` first (0 by default)."""
-        self._task(name)(argument, priority=priority)
+        task = self._task(name)
+        held: list[tuple[Any, str, int | None]] | None = getattr(self._held, "tasks", None)
+        if held is not None:
+            held.append((task, argument, priority))
+            return
+        task(argument, priority=priority)
+        self.arrivals.announce()
+
+    @contextmanager
+    def holding(self) -> Iterator[None]:
+        """Hold back what this thread enqueues until the block ends, then enqueue it all at
+        once, however the block ends: work submitted step by step then starts together, as
+        a client's requests sent side by side would. Already committed, so a process that
+        dies inside the block loses only the messages, which the janitor re-enqueues."""
+        if getattr(self._held, "tasks", None) is not None:
+            yield  # the outer block releases them
+            return
+        held: list[tuple[Any, str, int | None]] = []
+        self._held.tasks = held
+        try:
+            yield
+        finally:
+            self._held.tasks = None
+            for task, argument, priority in held:
+                try:
+                    task(argument, priority=priority)
+                except Exception:  # committed work: the janitor re-enqueues it
+                    log.exception("enqueue_failed", task=task.name, argument=argument)
+            if held:
+                self.arrivals.announce()
 
     def schedule(self, name: str, argument: str, delay: float) -> None:
         self._task(name).schedule(args=(argument,), delay=max(0.0, delay))
@@ -92,7 +156,45 @@ class TaskQueue:
         return int(self.huey.pending_count())
 
 
-class EmbeddedConsumer(Consumer):  # type: ignore[misc]
+class _PromptWorker(Worker):  # type: ignore[misc]
+    """Huey's worker, whose idle back-off ends as soon as this process enqueues a task."""
+
+    arrivals: Arrivals  # set by WorkerConsumer: its queue's
+    delay: float
+    default_delay: float
+    max_delay: float
+    backoff: float
+    _seen = 0
+
+    def loop(self, now: Any = None) -> None:
+        # Read before the queue is: a task enqueued after an empty read changes the count.
+        self._seen = self.arrivals.count
+        super().loop(now)
+
+    def sleep(self) -> None:
+        self.delay = min(self.delay, self.max_delay)
+        if self.arrivals.wait(self._seen, self.delay):
+            self.delay = self.default_delay
+        else:
+            self.delay *= self.backoff
+
+
+class WorkerConsumer(Consumer):  # type: ignore[misc]
+    """Huey's thread consumer, with workers woken by the tasks this process enqueues."""
+
+    worker_class = _PromptWorker
+
+    def __init__(self, queue: TaskQueue, **options: Any) -> None:
+        self.arrivals = queue.arrivals
+        super().__init__(queue.huey, worker_type="thread", **options)
+
+    def _create_worker(self) -> _PromptWorker:
+        worker: _PromptWorker = super()._create_worker()
+        worker.arrivals = self.arrivals
+        return worker
+
+
+class EmbeddedConsumer(WorkerConsumer):
     """A thread consumer living inside another process (the API server).
 
     Huey's consumer installs signal handlers when it starts, which would take SIGINT and

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -63,12 +63,13 @@ V = TypeVar("V")
 @dataclass(frozen=True, slots=True)
 class _Entry:
     value: Any
-    tag: str
+    tags: tuple[str, ...]
     expires: float  # time.monotonic()
 
 
 class ReadCache:
-    """Values by key, each tagged with the name whose change drops it; bounded, expiring.
+    """Values by key, each tagged with the names whose change drops it (a view made of
+    several rows has a name for each); bounded, expiring.
 
     Lookups take no lock (a dict read is atomic under the GIL); stores and drops take one,
     because the event loop, the request threads and the feed's listener all touch it.
@@ -123,24 +124,28 @@ class ReadCache:
         self,
         key: Hashable,
         load: Callable[[], V | None],
-        tag: Callable[[V], str | None],
+        tag: Callable[[V], str | Sequence[str] | None],
         ttl: float | None = None,
     ) -> V | None:
-        """The cached value, or ``load()``'s, kept when ``tag(value)`` names it (not None);
-        for ``ttl`` seconds when that is shorter than the cache's own."""
+        """The cached value, or ``load()``'s, kept when ``tag(value)`` names it (not None;
+        a change to any of several names drops it); for ``ttl`` seconds when that is
+        shorter than the cache's own."""
         found = self.get(key)
         if found is not None:
             return found  # type: ignore[no-any-return]
         epoch = self._epoch
         value = load()
         if value is not None and self.enabled:
-            name = tag(value)
-            if name is not None:
+            names = tag(value)
+            if names is not None:
                 lifetime = self.ttl if ttl is None else min(ttl, self.ttl)
-                self._store(key, value, name, epoch, lifetime)
+                tags = (names,) if isinstance(names, str) else tuple(names)
+                self._store(key, value, tags, epoch, lifetime)
         return value
 
-    def _store(self, key: Hashable, value: Any, tag: str, epoch: int, ttl: float) -> None:
+    def _store(
+        self, key: Hashable, value: Any, tags: tuple[str, ...], epoch: int, ttl: float
+    ) -> None:
         with self._lock:
             # A change announced while we were reading may be older or newer than what we
             # read; either way the value is not known to be current.
@@ -149,17 +154,20 @@ class ReadCache:
             if key not in self._entries and len(self._entries) >= self.max_entries:
                 self._evict_oldest()
             self._forget(key)
-            self._entries[key] = _Entry(value, tag, time.monotonic() + ttl)
-            self._by_tag.setdefault(tag, set()).add(key)
+            self._entries[key] = _Entry(value, tags, time.monotonic() + ttl)
+            for tag in tags:
+                self._by_tag.setdefault(tag, set()).add(key)
 
     def _forget(self, key: Hashable) -> None:
         old = self._entries.pop(key, None)
-        if old is not None:
-            keys = self._by_tag.get(old.tag)
+        if old is None:
+            return
+        for tag in old.tags:
+            keys = self._by_tag.get(tag)
             if keys is not None:
                 keys.discard(key)
                 if not keys:
-                    del self._by_tag[old.tag]
+                    del self._by_tag[tag]
 
     def _evict_oldest(self) -> None:
         # Insertion order: the oldest fill goes first (a stored key is re-inserted on refill).
@@ -172,8 +180,8 @@ class ReadCache:
                 self._clear()
                 return
             for tag in tags:
-                for key in self._by_tag.pop(tag, ()):
-                    self._entries.pop(key, None)
+                for key in list(self._by_tag.get(tag, ())):
+                    self._forget(key)
 
     def set_enabled(self, enabled: bool) -> None:
         """Start or stop serving from memory; either way, start empty."""

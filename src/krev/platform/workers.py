@@ -5,11 +5,10 @@
 from __future__ import annotations
 
 import structlog
-from huey.consumer import Consumer
 
 from krev.platform.janitor import Janitor
 from krev.platform.memory import limit_malloc_arenas
-from krev.platform.queue import EmbeddedConsumer
+from krev.platform.queue import EmbeddedConsumer, WorkerConsumer
 from krev.platform.runtime import Runtime
 
 log = structlog.get_logger("krev.platform.workers")
@@ -25,9 +24,8 @@ class EmbeddedWorkers:
     def start(self) -> EmbeddedWorkers:
         limit_malloc_arenas()
         self.consumer = EmbeddedConsumer(
-            self.runtime.queue.huey,
+            self.runtime.queue,
             workers=self.threads,
-            worker_type="thread",
             periodic=False,
             initial_delay=0.01,
             max_delay=0.25,
@@ -48,10 +46,9 @@ def run_worker(runtime: Runtime, janitor: Janitor, threads: int) -> None:
     """The ``krev worker`` main loop: blocks, and stops gracefully on SIGINT/SIGTERM."""
     settings = runtime.settings
     limit_malloc_arenas()
-    consumer = Consumer(
-        runtime.queue.huey,
+    consumer = WorkerConsumer(
+        runtime.queue,
         workers=threads,
-        worker_type="thread",
         periodic=False,
         initial_delay=0.01,
         max_delay=0.25,
