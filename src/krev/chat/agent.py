@@ -2,10 +2,12 @@
 embedded planner) or let a tool-calling model work, run the tools, wait for the renders
 without holding a worker, then write the reply.
 
-Every step is recorded on the run as it is done (``krev.chat.tools``), so a run that a dying
-worker left is picked up by the next attempt where it stopped: a planned step is never run
-twice. A model's tool loop cannot be resumed half-way (its reasoning is gone with the worker),
-so such a run fails cleanly instead: its unfinished renders are cancelled and refunded.
+Every step is recorded on the run with the work it did (``krev.chat.tools``): the embedded
+plan's steps all in one transaction, so a run that a dying worker left is taken up by the next
+attempt with none or all of them done, and a planned step is never run twice. A model's tool
+calls are committed one by one, but its loop cannot be resumed half-way (its reasoning is gone
+with the worker), so such a run fails cleanly instead: its unfinished renders are cancelled and
+refunded.
 """
 
 from __future__ import annotations
