@@ -18,7 +18,7 @@ from krev.generations.pipelines import (
     on_job_finished,
     register_pipeline,
 )
-from krev.generations.service import RESUME_GENERATION
+from krev.generations.runner import WorkerJobContext, resume_generation
 from krev.platform.runtime import Runtime
 
 UNEXPECTED = (
@@ -30,8 +30,6 @@ UNEXPECTED = (
 def _runtime_of(ctx: JobContext) -> Runtime:
     # A run reads and writes the chat tables and submits renders, which JobContext does not
     # expose; the worker's context carries the runtime.
-    from krev.generations.runner import WorkerJobContext
-
     if not isinstance(ctx, WorkerJobContext):
         raise PipelineError("A chat run must run in a Krev worker.", "internal_error")
     return ctx.runtime
@@ -72,11 +70,14 @@ def wake_the_run(runtime: Runtime, generation_id: uuid.UUID, source: str) -> Non
     goes on now rather than at its next look (``KREV_CHAT_POLL_SECONDS``). Each render asks
     after its own end has committed, so of two ending together the later one sees both done.
     A run that is not waiting yet ignores the wake, and sees for itself once it waits
-    (``JobWaiting.ready``)."""
+    (``JobWaiting.ready``).
+
+    The run goes on in this thread, the render's, now free: writing the reply takes
+    milliseconds, and a trip through the queue to another worker cost as much again."""
     run_id = service.run_of_source(source)
     if run_id is None:
         return
     with runtime.db.transaction(write=False) as session:
         job_id = service.job_to_wake(session, run_id)
     if job_id is not None:
-        runtime.queue.enqueue(RESUME_GENERATION, str(job_id))
+        resume_generation(runtime, job_id)
