@@ -63,14 +63,15 @@ def work(runtime: Runtime, ctx: JobContext, run_id: uuid.UUID) -> Finished:
     with runtime.db.transaction(write=False) as session:
         run = _run(session, run_id)
         request = chat_request(session, run)
-    if run.plan is None:
+    planned_now = run.plan is None
+    if planned_now:
         ctx.progress(5)
         _plan(runtime, ctx, run, request)
         with runtime.db.transaction(write=False) as session:
             run = _run(session, run_id)
     plan = run.plan or {}
     if plan.get("engine") == EMBEDDED and not plan.get("stopped"):
-        if _run_steps(runtime, ctx, run, plan):
+        if _run_steps(runtime, ctx, run, plan, cancel_checked=planned_now):
             # Renders were submitted a moment ago: wait for them without looking first.
             raise _waiting_for_renders(runtime, run_id)
         with runtime.db.transaction(write=False) as session:
@@ -239,18 +240,27 @@ def plan_of(stored: dict[str, Any]) -> Plan:
 # --- running ---------------------------------------------------------------------------------
 
 
-def _run_steps(runtime: Runtime, ctx: JobContext, run: ChatRun, plan: dict[str, Any]) -> bool:
+def _run_steps(
+    runtime: Runtime,
+    ctx: JobContext,
+    run: ChatRun,
+    plan: dict[str, Any],
+    *,
+    cancel_checked: bool = False,
+) -> bool:
     """The plan's steps not done yet, in one transaction: a worker that dies part-way leaves
     none of them done, so the next attempt runs them all, once. Each call goes through the
     public services as an LLM's does; a refused one is undone alone and recorded. The key
     behind the run is checked once, at the start (it cannot be revoked meanwhile: the
     revocation waits for this transaction). The renders submitted start together once the
     transaction has committed, as the same requests sent side by side would. True when it
-    submitted any."""
+    submitted any. ``cancel_checked``: a progress write (which sees a cancel) came moments
+    ago, as the plan was made; else one is made first."""
     steps = plan_of(plan).steps[len(run.outcomes) :]
     if not steps:
         return False
-    ctx.progress(10)  # a cancel asked for before the steps is seen here
+    if not cancel_checked:
+        ctx.progress(10)
     submitted = len(run.generation_ids)
     with runtime.queue.holding():
         with runtime.db.transaction() as session:
