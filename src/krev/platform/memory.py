@@ -84,11 +84,10 @@ def job_memory() -> Iterator[None]:
     """Around one job: give the heap's free pages back when the last job running in this
     process ends, or when the process has grown large. Trimming after every job instead
     costs the jobs still running: the pages a trim returns are faulted in again by their
-    next large allocation (measured, bench/chat.py: two concurrent 1024² studio renders a
-    run asked for took about 13 points more over their renders alone). Measured on 40
-    product analyses by two `krev worker` processes x 2 threads: 765 MiB peak trimming after
-    every job, 877 MiB trimming only when idle; the size bound holds busy workers nearer the
-    first."""
+    next large allocation (with no trim at all, 1024² studio renders ran about 12% faster,
+    418 → 366 ms; whether trimming only at idle gains that much was not resolved within
+    bench/chat.py's noise). Peak RSS on 40 product analyses by two `krev worker` processes
+    x 2 threads: 765 MiB trimming after every job, 877 MiB only when idle, 824 MiB as here."""
     _running.enter()
     try:
         yield
