@@ -14,9 +14,17 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from krev.engines.providers import BODY_COPY_MAX, HEADLINE_MAX, HOOK_MAX
+from tests.catalog.conftest import data_url
 from tests.chat.conftest import CHAT, artifacts, finished, poll, run_to_end, start
 from tests.conftest import Account
-from tests.images.conftest import BLUE_BOX, ORANGE_JAR, balance, create_product, generation
+from tests.images.conftest import (
+    BLUE_BOX,
+    ORANGE_JAR,
+    balance,
+    create_product,
+    generation,
+    palette_share,
+)
 
 REFERENCE_MESSAGE = "Make three ad concepts for this product and include image ideas"
 
@@ -258,3 +266,28 @@ def test_capabilities_say_who_plans_and_what_research_covers(
         "openai": False,
         "studio": True,
     }
+
+
+def test_reference_images_sent_with_the_message_steer_the_runs_renders(
+    client: TestClient, account: Account
+) -> None:
+    red = io.BytesIO()
+    Image.new("RGB", (300, 200), (220, 20, 30)).save(red, format="PNG")
+    product = create_product(client, account, BLUE_BOX)
+
+    run = run_to_end(
+        client,
+        account,
+        {
+            "message": "Render a square image of this box",
+            "product_ids": [product["id"]],
+            "reference_images": [data_url(red.getvalue())],
+        },
+    )
+
+    assert run["status"] == "succeeded", run
+    assert len(run["generations"]) == 1, run["assistant_text"]
+    (record,) = run["generations"]
+    assert record["status"] == "succeeded"
+    # The run's tool handed the references to the render: its palette is theirs.
+    assert palette_share(client, account, record["id"], (220, 20, 30)) > 0.9

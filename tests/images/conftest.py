@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image
+from PIL import Image, ImageColor
 
 from krev.platform.config import Settings
 from tests.catalog.conftest import PRODUCTS, data_url, photo_bytes
@@ -97,6 +97,22 @@ def share_near(
     """Fraction of the image's pixels within ``tolerance`` (RGB distance) of ``color``."""
     distance = np.linalg.norm(image.astype(np.float64) - color, axis=-1)
     return float((distance < tolerance).mean())
+
+
+def palette_share(
+    client: TestClient, account: Account, generation_id: str, rgb: tuple[int, int, int]
+) -> float:
+    """The share of the render's palette (the one its references gave it) within 30 of
+    ``rgb``; 0 when it had no references."""
+    render = generation(client, account, generation_id)["output"]["variants"][0]["scene"]
+    style = render["render"]["style"]
+    if style is None:
+        return 0.0
+    return sum(
+        share
+        for color, share in zip(style["colors"], style["shares"], strict=True)
+        if np.linalg.norm(np.array(ImageColor.getrgb(color)) - rgb) < 30
+    )
 
 
 def balance(client: TestClient, account: Account) -> int:

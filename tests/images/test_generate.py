@@ -10,7 +10,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image, ImageColor
+from PIL import Image
 
 from tests.catalog.conftest import data_url
 from tests.conftest import Account
@@ -25,6 +25,7 @@ from tests.images.conftest import (
     generate,
     generated,
     generation,
+    palette_share,
     share_near,
     stored_outputs,
 )
@@ -169,15 +170,8 @@ def test_reference_images_are_fetched_and_steer_the_scene(
 
     image = download(client, data["images"][0])
     assert image.shape == (1024, 1024, 3)
-    output = generation(client, account, data["generation_id"])["output"]
     # The references' palette reached the renderer: it read their red.
-    style = output["variants"][0]["scene"]["render"]["style"]
-    red_share = sum(
-        share
-        for color, share in zip(style["colors"], style["shares"], strict=True)
-        if np.linalg.norm(np.array(ImageColor.getrgb(color)) - (220, 20, 30)) < 30
-    )
-    assert red_share > 0.9, style
+    assert palette_share(client, account, data["generation_id"], (220, 20, 30)) > 0.9
 
 
 def test_respond_async_answers_202_then_the_generation_succeeds(

@@ -5,19 +5,22 @@ model that is down before its first tool call hands the run to the embedded plan
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from krev.composition import build_runtime
 from krev.platform.config import Settings
+from tests.catalog.conftest import data_url
 from tests.chat.conftest import artifacts, run_to_end
 from tests.conftest import Account, build_app
 from tests.generations.stack import JOB_PLANS
-from tests.images.conftest import BLUE_BOX, balance, create_product
+from tests.images.conftest import BLUE_BOX, balance, create_product, palette_share
 from tests.support.fake_openai import FakeOpenAI
 
 LLM_KEY = "sk-chat-llm-planner-key"
@@ -122,3 +125,30 @@ def test_a_model_that_is_down_hands_the_run_to_the_embedded_planner(
     assert "embedded planner answered instead" in run["assistant_text"]
     (result,) = [a for a in artifacts(run, "tool_result") if a["tool"] == "check_credits"]
     assert result["ok"] is True
+
+
+def test_reference_images_sent_with_the_message_reach_the_models_renders(
+    client: TestClient, account: Account, llm: FakeOpenAI
+) -> None:
+    # The model's tool calls run inside its event loop; the references are read beside it.
+    red = io.BytesIO()
+    Image.new("RGB", (300, 200), (220, 20, 30)).save(red, format="PNG")
+    product = create_product(client, account, BLUE_BOX)
+    (render,) = llm.queue_tool_calls(
+        ("generate_images", {"prompt": "the box on marble", "product_id": product["id"]})
+    )
+    llm.queue_text("I rendered your box in the reference's colors.")
+
+    run = run_to_end(
+        client,
+        account,
+        {
+            "message": "Render my box in the colors of this picture",
+            "product_ids": [product["id"]],
+            "reference_images": [data_url(red.getvalue())],
+        },
+    )
+
+    assert run["status"] == "succeeded", run
+    assert run["generation_ids"] == [_tool_results(llm)[render]["generation_id"]]
+    assert palette_share(client, account, run["generation_ids"][0], (220, 20, 30)) > 0.9

@@ -126,63 +126,84 @@ def check_engine_serves(settings: Settings, engine: str) -> None:
 async def create_ad(
     session: Session, runtime: Runtime, user_id: uuid.UUID, body: AdRequest, cause: Cause
 ) -> uuid.UUID:
-    """Accept an ad job: choose the style, fetch the inspiration image, then, in the request's
-    transaction, check the products, reserve the credits and record the job (enqueued after
-    commit) as caused by ``cause``.
+    """Accept an ad job: check the style and products asked for, fetch the inspiration image,
+    then, in the request's transaction, the rest (``accept_ad``).
 
     The inspiration image is fetched before the transaction is first used: on SQLite that first
     use takes the database's write lock, which a slow origin must not hold."""
-    settings = runtime.settings
-    style, chosen_by = chosen_style(body)
-    product_ids = requested_products(body)
+    chosen_style(body)  # refused before anything is fetched
+    requested_products(body)
     # Off the loop: the first call in a process imports and builds the engine.
-    composer = await to_thread.run_sync(engines.scene_composer)
-    inspiration = await images.read_references(
-        settings,
+    await to_thread.run_sync(engines.scene_composer)
+    inspiration = await read_inspiration(runtime, user_id, body)
+    return await to_thread.run_sync(accept_ad, session, runtime, user_id, body, cause, inspiration)
+
+
+async def read_inspiration(runtime: Runtime, user_id: uuid.UUID, body: AdRequest) -> str | None:
+    """The inspiration image fetched and read as a thumbnail (None when there is none)."""
+    if body.inspiration_image is None:
+        return None
+    (thumbnail,) = await images.read_references(
+        runtime.settings,
         runtime.fetch_pool,
         user_id,
-        [body.inspiration_image] if body.inspiration_image else [],
+        [body.inspiration_image],
         "inspiration_image",
         indexed=False,
     )
+    return thumbnail
+
+
+def accept_ad(
+    session: Session,
+    runtime: Runtime,
+    user_id: uuid.UUID,
+    body: AdRequest,
+    cause: Cause,
+    inspiration: str | None,
+) -> uuid.UUID:
+    """In the caller's transaction, its inspiration already read (``read_inspiration``):
+    choose the style, check the products, reserve the credits and record the job (enqueued
+    after commit) as caused by ``cause``. For a caller already off the event loop (a chat
+    run's tool)."""
+    settings = runtime.settings
+    style, chosen_by = chosen_style(body)
+    product_ids = requested_products(body)
+    composer = engines.scene_composer()
     engine = registry.engine_of(settings, "image")
     width, height = output_size(body.aspect_ratio)
-
-    def accept() -> uuid.UUID:
-        products = images.usable_products(session, user_id, product_ids, use="ads")
-        check_engine_serves(settings, engine)
-        preset = STYLE_PRESETS.get(style.id, DEFAULT_PRESET)
-        prompt = scene_prompt(body.brief, products)
-        job = AdJob(
-            engine=engine,
-            brief=body.brief,
-            aspect_ratio=body.aspect_ratio,
-            width=width,
-            height=height,
-            image_count=body.image_count,
-            style_id=style.id,
-            style_chosen_by=chosen_by,
-            preset_id=preset,
-            scene_prompt=prompt,
-            scene=composer.understand(prompt, preset),
-            products=products,
-            inspiration=inspiration[0] if inspiration else None,
-            brand_context=body.brand_context,
-        )
-        generation = generations.submit(
-            session,
-            settings,
-            runtime.queue,
-            user_id=user_id,
-            kind=KIND,
-            params=job.as_params(),
-            cost=cost(settings, body.image_count),
-            cause=cause,
-            product_ids=[product.id for product in products],
-        )
-        return generation.id
-
-    return await to_thread.run_sync(accept)
+    products = images.usable_products(session, user_id, product_ids, use="ads")
+    check_engine_serves(settings, engine)
+    preset = STYLE_PRESETS.get(style.id, DEFAULT_PRESET)
+    prompt = scene_prompt(body.brief, products)
+    job = AdJob(
+        engine=engine,
+        brief=body.brief,
+        aspect_ratio=body.aspect_ratio,
+        width=width,
+        height=height,
+        image_count=body.image_count,
+        style_id=style.id,
+        style_chosen_by=chosen_by,
+        preset_id=preset,
+        scene_prompt=prompt,
+        scene=composer.understand(prompt, preset),
+        products=products,
+        inspiration=inspiration,
+        brand_context=body.brand_context,
+    )
+    generation = generations.submit(
+        session,
+        settings,
+        runtime.queue,
+        user_id=user_id,
+        kind=KIND,
+        params=job.as_params(),
+        cost=cost(settings, body.image_count),
+        cause=cause,
+        product_ids=[product.id for product in products],
+    )
+    return generation.id
 
 
 # --- views -----------------------------------------------------------------------------------

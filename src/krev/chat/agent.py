@@ -3,8 +3,9 @@ embedded planner) or let a tool-calling model work, run the tools, wait for the 
 without holding a worker, then write the reply.
 
 Every step is recorded on the run with the work it did (``krev.chat.tools``): the embedded
-plan's steps all in one transaction, so a run that a dying worker left is taken up by the next
-attempt with none or all of them done, and a planned step is never run twice. A model's tool
+plan is recorded with all its steps in one transaction, so a run that a dying worker left is
+taken up by the next attempt with none or all of them done, and a planned step is never run
+twice. A model's tool
 calls are committed one by one, but its loop cannot be resumed half-way (its reasoning is gone
 with the worker), so such a run fails cleanly instead: its unfinished renders are cancelled and
 refunded.
@@ -63,29 +64,11 @@ def work(runtime: Runtime, ctx: JobContext, run_id: uuid.UUID) -> Finished:
     with runtime.db.transaction(write=False) as session:
         run = _run(session, run_id)
         request = chat_request(session, run)
-    planned_now = run.plan is None
-    if planned_now:
-        ctx.progress(5)
-        _plan(runtime, ctx, run, request)
-        with runtime.db.transaction(write=False) as session:
-            run = _run(session, run_id)
+        # A run woken by its last render reads what its reply needs in this transaction.
+        outcomes = _outcomes_when_done(runtime, session, ctx, run) if _nothing_to_run(run) else None
+    if outcomes is None:
+        run, outcomes = _go_on(runtime, ctx, run, request)
     plan = run.plan or {}
-    if plan.get("engine") == EMBEDDED and not plan.get("stopped"):
-        if _run_steps(runtime, ctx, run, plan, cancel_checked=planned_now):
-            # Renders were submitted a moment ago: wait for them without looking first.
-            raise _waiting_for_renders(runtime, run_id)
-        with runtime.db.transaction(write=False) as session:
-            run = _run(session, run_id)
-            plan = run.plan or {}
-    elif plan.get("engine") != EMBEDDED and "reply" not in plan:
-        raise PipelineError(
-            "The run was interrupted while the model was working (the worker stopped); "
-            "renders it had started and not finished were cancelled and refunded. Send the "
-            "message again.",
-            "run_interrupted",
-        )
-    _wait_for_renders(runtime, ctx, run)
-    outcomes = _final_outcomes(runtime, run)
     if plan.get("engine") == EMBEDDED:
         planner: Planner = registry.provider(runtime.settings, "chat", EMBEDDED)
         reply = planner.reply(request, plan_of(plan), outcomes)
@@ -98,6 +81,39 @@ def work(runtime: Runtime, ctx: JobContext, run_id: uuid.UUID) -> Finished:
     return Finished(reply=reply, agent_used=str(plan.get("agent_used") or run.agent))
 
 
+def _go_on(
+    runtime: Runtime, ctx: JobContext, run: ChatRun, request: ChatRequest
+) -> tuple[ChatRun, list[ToolOutcome]]:
+    """Plan (unless planned), run the steps left, and wait for the renders: the run as it
+    then is and its outcomes for the reply."""
+    plan = run.plan if run.plan is not None else _plan(runtime, ctx, run, request)
+    if plan.get("engine") == EMBEDDED and not plan.get("stopped"):
+        if _run_steps(runtime, ctx, run, plan, record_plan=run.plan is None):
+            # Renders were submitted a moment ago: wait for them without looking first.
+            raise _waiting_for_renders(runtime, run.id)
+    elif plan.get("engine") != EMBEDDED and "reply" not in plan:
+        raise PipelineError(
+            "The run was interrupted while the model was working (the worker stopped); "
+            "renders it had started and not finished were cancelled and refunded. Send the "
+            "message again.",
+            "run_interrupted",
+        )
+    with runtime.db.transaction(write=False) as session:
+        run = _run(session, run.id)
+        return run, _outcomes_when_done(runtime, session, ctx, run)
+
+
+def _nothing_to_run(run: ChatRun) -> bool:
+    """The run's plan is recorded and every step of it done (or the run stopped, or a model
+    wrote its reply): what is left is to wait for its renders and reply."""
+    plan = run.plan
+    if plan is None:
+        return False
+    if plan.get("engine") != EMBEDDED:
+        return "reply" in plan
+    return bool(plan.get("stopped")) or len(run.outcomes) >= len(plan.get("steps", []))
+
+
 def _run(session: Session, run_id: uuid.UUID) -> ChatRun:
     run = RunRepository(session).get(run_id)
     if run is None:
@@ -108,19 +124,19 @@ def _run(session: Session, run_id: uuid.UUID) -> ChatRun:
 # --- planning --------------------------------------------------------------------------------
 
 
-def _plan(runtime: Runtime, ctx: JobContext, run: ChatRun, request: ChatRequest) -> None:
-    """Plan with the configured planner (its fallback when it fails before any tool call)."""
+def _plan(runtime: Runtime, ctx: JobContext, run: ChatRun, request: ChatRequest) -> dict[str, Any]:
+    """Plan with the configured planner (its fallback when it fails before any tool call).
+    The embedded planner's plan is returned to be recorded with its steps, in one
+    transaction; a model's is recorded as it works (its tool calls commit one by one)."""
     chain = registry.chain(runtime.settings, "chat")
     fell_back: list[str] = []
     for position, engine in enumerate(chain):
         try:
             if engine == EMBEDDED:
                 planner: Planner = registry.provider(runtime.settings, "chat", engine)
-                plan = planner.plan(request)
-                _save_plan(runtime, run.id, {**plan_json(plan), "run_notes": fell_back})
-            else:
-                _model_loop(runtime, ctx, run, request, engine, fell_back)
-            return
+                return {**plan_json(planner.plan(request)), "run_notes": fell_back}
+            ctx.progress(5)  # a model takes seconds: show the run started, see a cancel
+            return _model_loop(runtime, ctx, run, request, engine, fell_back)
         except ProviderError as error:
             with runtime.db.transaction(write=False) as session:
                 started = bool(_run(session, run.id).outcomes)
@@ -131,6 +147,7 @@ def _plan(runtime: Runtime, ctx: JobContext, run: ChatRun, request: ChatRequest)
                 f"(The {engine} planner could not answer: {error.message} The embedded "
                 "planner answered instead.)"
             )
+    raise AssertionError("a planner chain is never empty")
 
 
 def _model_loop(
@@ -140,7 +157,7 @@ def _model_loop(
     request: ChatRequest,
     engine: str,
     notes: list[str],
-) -> None:
+) -> dict[str, Any]:
     """A tool-calling model works the message; its tool calls go through ``call_tool`` as the
     embedded plan's do. Marked started first: a later attempt that finds no reply knows the
     loop was cut off and fails cleanly rather than running it twice."""
@@ -176,6 +193,7 @@ def _model_loop(
     if stopped:
         plan["stopped"] = stopped[0]
     _save_plan(runtime, run.id, plan)
+    return plan
 
 
 def _model_message(request: ChatRequest) -> str:
@@ -246,28 +264,29 @@ def _run_steps(
     run: ChatRun,
     plan: dict[str, Any],
     *,
-    cancel_checked: bool = False,
+    record_plan: bool = False,
 ) -> bool:
-    """The plan's steps not done yet, in one transaction: a worker that dies part-way leaves
-    none of them done, so the next attempt runs them all, once. Each call goes through the
-    public services as an LLM's does; a refused one is undone alone and recorded. The key
-    behind the run is checked once, at the start (it cannot be revoked meanwhile: the
-    revocation waits for this transaction). The renders submitted start together once the
-    transaction has committed, as the same requests sent side by side would. True when it
-    submitted any. ``cancel_checked``: a progress write (which sees a cancel) came moments
-    ago, as the plan was made; else one is made first."""
+    """The plan's steps not done yet, in one transaction (with the plan, when it was just
+    made): a worker that dies part-way leaves none of them done, so the next attempt runs
+    them all, once. Each call goes through the public services as an LLM's does; a refused
+    one is undone alone and recorded. The key behind the run is checked once, at the start
+    (it cannot be revoked meanwhile: the revocation waits for this transaction). The renders
+    submitted start together once the transaction has committed, as the same requests sent
+    side by side would. True when it submitted any."""
     steps = plan_of(plan).steps[len(run.outcomes) :]
-    if not steps:
+    if not steps and not record_plan:
         return False
-    if not cancel_checked:
-        ctx.progress(10)
     submitted = len(run.generation_ids)
     with runtime.queue.holding():
         with runtime.db.transaction() as session:
             locked = RunRepository(session).lock(run.id)
             assert locked is not None
+            if record_plan:
+                RunRepository(session).update_run(
+                    run.id, plan=plan, agent_used=plan.get("agent_used"), status="processing"
+                )
             try:
-                scopes = key_scopes(session, locked)
+                scopes = key_scopes(session, locked) if steps else frozenset[str]()
                 for step in steps:
                     ctx.raise_if_stopped()
                     call_tool_in(session, runtime, run.id, step, scopes)
@@ -280,18 +299,28 @@ def _run_steps(
             done = RunRepository(session).get(run.id)
             rendering = done is not None and len(done.generation_ids) > submitted
         if rendering:
-            ctx.progress(65)  # before the renders are let go: they start on its heels
+            # Before the renders are let go (they start on its heels); a cancel it sees
+            # stops the run, which cancels them, queued, and refunds them at once.
+            ctx.progress(65)
     return rendering
 
 
-def _wait_for_renders(runtime: Runtime, ctx: JobContext, run: ChatRun) -> None:
-    """Come back later, holding no worker, while any render the run asked for is not done."""
+def _outcomes_when_done(
+    runtime: Runtime, session: Session, ctx: JobContext, run: ChatRun
+) -> list[ToolOutcome]:
+    """The run's outcomes for its reply once none of its renders is under way; else come
+    back later, holding no worker."""
+    _wait_for_renders(runtime, session, ctx, run)
+    return _final_outcomes(session, run)
+
+
+def _wait_for_renders(runtime: Runtime, session: Session, ctx: JobContext, run: ChatRun) -> None:
+    """Come back later while any render the run asked for is not done."""
     if not run.generation_ids:
         return
-    with runtime.db.transaction(write=False) as session:
-        statuses = service.render_statuses(session, run)
-        revoked = accounts.scopes_of_cause(session, run.user_id, run.cause) is None
-    if revoked:  # revocation is immediate: the renders still under way are stopped
+    statuses = service.render_statuses(session, run)
+    if accounts.scopes_of_cause(session, run.user_id, run.cause) is None:
+        # Revocation is immediate: the renders still under way are stopped.
         raise PipelineError(
             "The API key that started this run was revoked, so the run stopped while its "
             "renders were under way.",
@@ -314,33 +343,32 @@ def _waiting_for_renders(runtime: Runtime, run_id: uuid.UUID) -> JobWaiting:
     return JobWaiting(runtime.settings.chat_poll_seconds, "renders", ready=renders_done)
 
 
-def _final_outcomes(runtime: Runtime, run: ChatRun) -> list[ToolOutcome]:
+def _final_outcomes(session: Session, run: ChatRun) -> list[ToolOutcome]:
     """The run's outcomes as the reply is written: each render with its final status (and
     its error, when it failed)."""
     outcomes: list[ToolOutcome] = []
-    with runtime.db.transaction(write=False) as session:
-        for entry in run.outcomes:
-            call = ToolCall(entry["tool"], entry.get("args", {}))
-            if entry.get("error"):
-                outcomes.append(
-                    ToolOutcome(call, error=entry["error"], error_code=entry.get("error_code"))
+    for entry in run.outcomes:
+        call = ToolCall(entry["tool"], entry.get("args", {}))
+        if entry.get("error"):
+            outcomes.append(
+                ToolOutcome(call, error=entry["error"], error_code=entry.get("error_code"))
+            )
+            continue
+        result = dict(entry.get("result") or {})
+        if "generation_id" in result:
+            try:
+                generation = generations.get_owned(
+                    session, run.user_id, uuid.UUID(result["generation_id"])
                 )
-                continue
-            result = dict(entry.get("result") or {})
-            if "generation_id" in result:
-                try:
-                    generation = generations.get_owned(
-                        session, run.user_id, uuid.UUID(result["generation_id"])
-                    )
-                    result["status"] = generation.status
-                    result["credits_used"] = (
-                        generation.credits_used if generation.status == "succeeded" else 0
-                    )
-                    if generation.error:
-                        result["error"] = generation.error
-                except NotFound:
-                    result["status"] = "deleted"
-            outcomes.append(ToolOutcome(call, result=result))
+                result["status"] = generation.status
+                result["credits_used"] = (
+                    generation.credits_used if generation.status == "succeeded" else 0
+                )
+                if generation.error:
+                    result["error"] = generation.error
+            except NotFound:
+                result["status"] = "deleted"
+        outcomes.append(ToolOutcome(call, result=result))
     return outcomes
 
 

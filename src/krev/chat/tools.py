@@ -17,9 +17,9 @@ import concurrent.futures
 import functools
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import structlog
@@ -103,6 +103,7 @@ class ToolResult:
 
 
 Tool = Callable[[ToolEnv, Mapping[str, Any]], ToolResult]
+T = TypeVar("T")
 
 
 def call_tool(runtime: Runtime, run_id: uuid.UUID, call: ToolCall) -> ToolOutcome:
@@ -384,8 +385,7 @@ def _references_as_data_urls(run: ChatRun) -> list[str]:
 
 def _rendering(
     env: ToolEnv,
-    create: Callable[..., Any],
-    body: BaseModel,
+    accept: Callable[[], uuid.UUID],
     cost: int,
     what: str,
     shown: dict[str, Any],
@@ -393,7 +393,7 @@ def _rendering(
     """Accept a render through its endpoint's service once the run's budget allows it; the
     result says what was asked and what it reserved."""
     _budget_check(env, cost, what)
-    generation_id = _accept(create, env, body)
+    generation_id = accept()
     result = {"generation_id": str(generation_id), "status": "queued", "credits_reserved": cost}
     return ToolResult({**result, **shown}, cost, generation_id)
 
@@ -412,8 +412,18 @@ def generate_images(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
         "product_ids": [str(i) for i in products],
     }
     cost = images.cost(env.runtime.settings, body.image_count, body.hd)
-    what = f"rendering {body.image_count} image(s)"
-    return _rendering(env, images.create_images, body, cost, what, shown)
+
+    def accept() -> uuid.UUID:
+        urls = body.reference_images or []
+        settings, pool = env.runtime.settings, env.runtime.fetch_pool
+        references = (
+            _awaited(images.read_references, settings, pool, env.user_id, urls) if urls else []
+        )
+        return images.accept_images(
+            env.session, env.runtime, env.user_id, body, env.child_cause, references
+        )
+
+    return _rendering(env, accept, cost, f"rendering {body.image_count} image(s)", shown)
 
 
 def generate_video(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
@@ -426,8 +436,19 @@ def generate_video(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
         "product_ids": [str(body.product_id)] if body.product_id else [],
     }
     cost = videos.cost(env.runtime.settings, body.duration)
-    what = f"rendering a {body.duration}-second video"
-    return _rendering(env, videos.create_video, body, cost, what, shown)
+
+    def accept() -> uuid.UUID:
+        route = videos.route_video(env.runtime.settings, body)
+        source = (
+            _awaited(videos.read_route_source, env.runtime, env.user_id, route)
+            if route.source_url
+            else None
+        )
+        return videos.accept_video(
+            env.session, env.runtime, env.user_id, body, env.child_cause, route, source
+        )
+
+    return _rendering(env, accept, cost, f"rendering a {body.duration}-second video", shown)
 
 
 def generate_ads(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
@@ -440,23 +461,33 @@ def generate_ads(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
         "product_ids": [str(i) for i in body.product_ids],
     }
     cost = ads.cost(env.runtime.settings, body.image_count)
-    what = f"rendering {body.image_count} ad image(s)"
-    return _rendering(env, ads.create_ad, body, cost, what, shown)
+
+    def accept() -> uuid.UUID:
+        inspiration = (
+            _awaited(ads.read_inspiration, env.runtime, env.user_id, body)
+            if body.inspiration_image
+            else None
+        )
+        return ads.accept_ad(
+            env.session, env.runtime, env.user_id, body, env.child_cause, inspiration
+        )
+
+    return _rendering(env, accept, cost, f"rendering {body.image_count} ad image(s)", shown)
 
 
-def _accept(create: Callable[..., Any], env: ToolEnv, body: BaseModel) -> uuid.UUID:
-    """The public endpoint's own service, in this call's transaction. It is a coroutine: a
-    worker thread runs it on an event loop of its own, or, when the thread already runs one
-    (an LLM's tool loop calls tools from inside its loop), on a thread of its own."""
-    call = functools.partial(create, env.session, env.runtime, env.user_id, body, env.child_cause)
+def _awaited(read: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """A service's fetch (a URL to read), from this worker thread: on an event loop of its
+    own, or, when the thread already runs one (an LLM's tool loop calls tools from inside its
+    loop), on a thread of its own. Only when there is something to fetch: a render with no
+    URL is accepted straight in this thread, as a trip through an event loop and its worker
+    thread cost milliseconds a call on a busy worker."""
+    call = functools.partial(read, *args)
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        accepted: uuid.UUID = anyio.run(call)
-        return accepted
+        return anyio.run(call)
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="krev-chat-tool") as pool:
-        result: uuid.UUID = pool.submit(anyio.run, call).result()
-        return result
+        return pool.submit(anyio.run, call).result()
 
 
 # --- research --------------------------------------------------------------------------------

@@ -411,43 +411,56 @@ async def create_images(
     session: Session, runtime: Runtime, user_id: uuid.UUID, body: ImageRequest, cause: Cause
 ) -> uuid.UUID:
     """Accept an image job: check the preset, fetch the references, then, in the request's
-    transaction, check the products, read the prompt, reserve the credits and record the job
-    (enqueued after commit) as caused by ``cause``.
+    transaction, the rest (``accept_images``).
 
     The references are fetched before the transaction is first used: on SQLite that first use
     takes the database's write lock, which a slow origin must not hold.
     """
-    settings = runtime.settings
     # Off the loop: the first call in a process imports and builds the engine.
     composer = await to_thread.run_sync(engines.scene_composer)
     check_preset(composer, body.preset_id)
     references = await read_references(
-        settings, runtime.fetch_pool, user_id, body.reference_images or []
+        runtime.settings, runtime.fetch_pool, user_id, body.reference_images or []
+    )
+    return await to_thread.run_sync(
+        accept_images, session, runtime, user_id, body, cause, references
     )
 
+
+def accept_images(
+    session: Session,
+    runtime: Runtime,
+    user_id: uuid.UUID,
+    body: ImageRequest,
+    cause: Cause,
+    references: Sequence[str],
+) -> uuid.UUID:
+    """In the caller's transaction, its references already read (``read_references``): check
+    the preset and the products, read the prompt, reserve the credits and record the job
+    (enqueued after commit) as caused by ``cause``. For a caller already off the event loop
+    (a chat run's tool), which has nothing to gain from a trip through one."""
+    settings = runtime.settings
+    composer = engines.scene_composer()
+    check_preset(composer, body.preset_id)
     engine = registry.engine_of(settings, "image")
-
-    def accept() -> uuid.UUID:
-        scene = composer.understand(body.prompt, body.preset_id)
-        subject = subject_of(session, settings, user_id, body, scene)
-        check_engine_serves(settings, engine, subject.products)
-        generation = submit_images(
-            session,
-            settings,
-            runtime.queue,
-            user_id=user_id,
-            body=body,
-            products=subject.products,
-            references=references,
-            scene=scene,
-            cause=cause,
-            engine=engine,
-            subject=subject.text,
-            subject_source=subject.source,
-        )
-        return generation.id
-
-    return await to_thread.run_sync(accept)
+    scene = composer.understand(body.prompt, body.preset_id)
+    subject = subject_of(session, settings, user_id, body, scene)
+    check_engine_serves(settings, engine, subject.products)
+    generation = submit_images(
+        session,
+        settings,
+        runtime.queue,
+        user_id=user_id,
+        body=body,
+        products=subject.products,
+        references=references,
+        scene=scene,
+        cause=cause,
+        engine=engine,
+        subject=subject.text,
+        subject_source=subject.source,
+    )
+    return generation.id
 
 
 class EngineCannotRender(BadRequest):
@@ -516,7 +529,7 @@ def submit_images(
         image_count=body.image_count,
         preset_id=body.preset_id,
         products=list(products),
-        references=list(references),
+        references=references,
         scene=scene,
         subject=subject,
         subject_source=subject_source,

@@ -9,6 +9,7 @@ import base64
 import functools
 import re
 import uuid
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -174,23 +175,25 @@ def _encode_source(settings: Settings, content: str | bytes | FetchError, long_s
 # --- accepting -------------------------------------------------------------------------------
 
 
-async def create_video(
-    session: Session, runtime: Runtime, user_id: uuid.UUID, body: VideoRequest, cause: Cause
-) -> uuid.UUID:
-    """Accept a video job: route it, check the preset, fetch the source image, then, in the
-    request's transaction, check the product or the prompt's subject, reserve the credits and
-    record the job (enqueued after commit) as caused by ``cause``.
+@dataclass(frozen=True)
+class VideoRoute:
+    """How a video request is served, decided from the request alone: the engine, the
+    workflow, the size, what it ignores, and the source image it reads (None: none)."""
 
-    The source image is fetched before the transaction is first used: on SQLite that first use
-    takes the database's write lock, which a slow origin must not hold."""
-    settings = runtime.settings
+    engine: str
+    model: VideoModelCapabilities | None
+    workflow: str
+    width: int
+    height: int
+    ignored: tuple[str, ...]
+    source_url: str | None
+
+
+def route_video(settings: Settings, body: VideoRequest) -> VideoRoute:
     engine = registry.engine_of(settings, "video")
-    model = model_capabilities(settings, engine)
     workflow = routing.choose_workflow(
         body.prompt, source_image=body.source_image is not None, product=body.product_id is not None
     )
-    composer = await to_thread.run_sync(engines.scene_composer)
-    images.check_preset(composer, body.preset_id)
     width, height = output_size(body.aspect_ratio)
     ignored: list[str] = []
     # UGC uses the product when one is given, else the source image; animating an image uses
@@ -202,84 +205,131 @@ async def create_video(
         ignored.append("source_image")
     if workflow == "image_to_video" and body.preset_id is not None:
         ignored.append("preset_id")
-    source = (
-        await read_source_image(settings, runtime, user_id, body.source_image, max(width, height))
-        if uses_source and body.source_image is not None
-        else None
+    return VideoRoute(
+        engine=engine,
+        model=model_capabilities(settings, engine),
+        workflow=workflow,
+        width=width,
+        height=height,
+        ignored=tuple(ignored),
+        source_url=body.source_image if uses_source else None,
     )
 
-    def accept() -> uuid.UUID:
-        preset = None if "preset_id" in ignored else body.preset_id
-        scene = composer.understand(body.prompt, preset)
-        recorded: str | None = None
-        products: list[ProductInput] = []
-        subject = images.Subject([], None, None)
-        if workflow == "image_to_video" and body.product_id is not None:
-            recorded = str(_owned_product(session, user_id, body.product_id))
-        elif source is None:
-            requested = [body.product_id] if body.product_id is not None else []
-            try:
-                subject = images.subject_for(
-                    session,
-                    user_id,
-                    routing.scene_words(body.prompt, ugc=workflow == "ugc"),
-                    requested,
-                    scene,
-                    renders_subjects=model is not None and model.text_to_video,
-                    use="videos",
-                )
-            except images.SubjectNotRenderable as refused:
-                if workflow != "ugc":
-                    raise
-                raise images.SubjectNotRenderable(
-                    "A UGC edit from the studio engine shows one of your products: pass its "
-                    "product_id (or an image of it as source_image). The prompt names none "
-                    "of your ready products.",
-                    extra=refused.extra,
-                ) from refused
-            products = subject.products
-        if model is not None:
-            check_model_serves(model, engine, body.duration, bool(source or products))
-        people: list[str] = []
-        if workflow == "ugc" and model is None:
-            people = routing.people_named(body.prompt)
-            ignored_before = scene.get("ignored")
-            earlier = list(ignored_before) if isinstance(ignored_before, list) else []
-            scene["ignored"] = list(dict.fromkeys([*earlier, *people]))
-        job = VideoJob(
-            engine=engine,
-            prompt=body.prompt,
-            workflow=workflow,
-            aspect_ratio=body.aspect_ratio,
-            width=width,
-            height=height,
-            duration=body.duration,
-            audio_mode=body.audio_mode,
-            preset_id=preset,
-            scene=scene,
-            products=products,
-            source_image=source,
-            ignored=ignored,
-            people=people,
-            subject=subject.text,
-            subject_source=subject.source,
-            recorded_product_id=recorded,
-        )
-        generation = generations.submit(
-            session,
-            settings,
-            runtime.queue,
-            user_id=user_id,
-            kind=KIND,
-            params=job.as_params(),
-            cost=cost(settings, body.duration),
-            cause=cause,
-            product_ids=[product.id for product in products]
-            + ([body.product_id] if recorded and body.product_id else []),
-        )
-        return generation.id
 
-    return await to_thread.run_sync(accept)
+async def read_route_source(runtime: Runtime, user_id: uuid.UUID, route: VideoRoute) -> str | None:
+    """The source image the route reads, fetched and encoded (None when it reads none)."""
+    if route.source_url is None:
+        return None
+    long_side = max(route.width, route.height)
+    return await read_source_image(runtime.settings, runtime, user_id, route.source_url, long_side)
+
+
+async def create_video(
+    session: Session, runtime: Runtime, user_id: uuid.UUID, body: VideoRequest, cause: Cause
+) -> uuid.UUID:
+    """Accept a video job: route it, check the preset, fetch the source image, then, in the
+    request's transaction, the rest (``accept_video``).
+
+    The source image is fetched before the transaction is first used: on SQLite that first use
+    takes the database's write lock, which a slow origin must not hold."""
+    route = route_video(runtime.settings, body)
+    # Off the loop: the first call in a process imports and builds the engine.
+    composer = await to_thread.run_sync(engines.scene_composer)
+    images.check_preset(composer, body.preset_id)
+    source = await read_route_source(runtime, user_id, route)
+    return await to_thread.run_sync(
+        accept_video, session, runtime, user_id, body, cause, route, source
+    )
+
+
+def accept_video(
+    session: Session,
+    runtime: Runtime,
+    user_id: uuid.UUID,
+    body: VideoRequest,
+    cause: Cause,
+    route: VideoRoute,
+    source: str | None,
+) -> uuid.UUID:
+    """In the caller's transaction, its source image already read (``read_route_source``):
+    check the preset and the product or the prompt's subject, reserve the credits and record
+    the job (enqueued after commit) as caused by ``cause``. For a caller already off the
+    event loop (a chat run's tool)."""
+    settings = runtime.settings
+    engine, model, workflow = route.engine, route.model, route.workflow
+    width, height = route.width, route.height
+    ignored = list(route.ignored)
+    composer = engines.scene_composer()
+    images.check_preset(composer, body.preset_id)
+    preset = None if "preset_id" in ignored else body.preset_id
+    scene = composer.understand(body.prompt, preset)
+    recorded: str | None = None
+    products: list[ProductInput] = []
+    subject = images.Subject([], None, None)
+    if workflow == "image_to_video" and body.product_id is not None:
+        recorded = str(_owned_product(session, user_id, body.product_id))
+    elif source is None:
+        requested = [body.product_id] if body.product_id is not None else []
+        try:
+            subject = images.subject_for(
+                session,
+                user_id,
+                routing.scene_words(body.prompt, ugc=workflow == "ugc"),
+                requested,
+                scene,
+                renders_subjects=model is not None and model.text_to_video,
+                use="videos",
+            )
+        except images.SubjectNotRenderable as refused:
+            if workflow != "ugc":
+                raise
+            raise images.SubjectNotRenderable(
+                "A UGC edit from the studio engine shows one of your products: pass its "
+                "product_id (or an image of it as source_image). The prompt names none "
+                "of your ready products.",
+                extra=refused.extra,
+            ) from refused
+        products = subject.products
+    if model is not None:
+        check_model_serves(model, engine, body.duration, bool(source or products))
+    people: list[str] = []
+    if workflow == "ugc" and model is None:
+        people = routing.people_named(body.prompt)
+        ignored_before = scene.get("ignored")
+        earlier = list(ignored_before) if isinstance(ignored_before, list) else []
+        scene["ignored"] = list(dict.fromkeys([*earlier, *people]))
+    job = VideoJob(
+        engine=engine,
+        prompt=body.prompt,
+        workflow=workflow,
+        aspect_ratio=body.aspect_ratio,
+        width=width,
+        height=height,
+        duration=body.duration,
+        audio_mode=body.audio_mode,
+        preset_id=preset,
+        scene=scene,
+        products=products,
+        source_image=source,
+        ignored=ignored,
+        people=people,
+        subject=subject.text,
+        subject_source=subject.source,
+        recorded_product_id=recorded,
+    )
+    generation = generations.submit(
+        session,
+        settings,
+        runtime.queue,
+        user_id=user_id,
+        kind=KIND,
+        params=job.as_params(),
+        cost=cost(settings, body.duration),
+        cause=cause,
+        product_ids=[product.id for product in products]
+        + ([body.product_id] if recorded and body.product_id else []),
+    )
+    return generation.id
 
 
 def _owned_product(session: Session, user_id: uuid.UUID, product_id: uuid.UUID) -> uuid.UUID:
