@@ -277,31 +277,30 @@ def _run_steps(
     if not steps and not record_plan:
         return False
     submitted = len(run.generation_ids)
-    with runtime.queue.holding():
-        with runtime.db.transaction() as session:
-            locked = RunRepository(session).lock(run.id)
-            assert locked is not None
-            if record_plan:
-                RunRepository(session).update_run(
-                    run.id, plan=plan, agent_used=plan.get("agent_used"), status="processing"
-                )
-            try:
-                scopes = key_scopes(session, locked) if steps else frozenset[str]()
-                for step in steps:
-                    ctx.raise_if_stopped()
-                    call_tool_in(session, runtime, run.id, step, scopes)
-            except RunStopped as stop:
-                if stop.code == "key_revoked":
-                    raise PipelineError(stop.message, stop.code) from None
-                RunRepository(session).update_run(
-                    run.id, plan={**plan, "stopped": stop.message}, status="processing"
-                )
-            done = RunRepository(session).get(run.id)
-            rendering = done is not None and len(done.generation_ids) > submitted
+    with runtime.queue.holding(), runtime.db.transaction() as session:
+        locked = RunRepository(session).lock(run.id)
+        assert locked is not None
+        if record_plan:
+            RunRepository(session).update_run(
+                run.id, plan=plan, agent_used=plan.get("agent_used"), status="processing"
+            )
+        try:
+            scopes = key_scopes(session, locked) if steps else frozenset[str]()
+            for step in steps:
+                ctx.raise_if_stopped()
+                call_tool_in(session, runtime, run.id, step, scopes)
+        except RunStopped as stop:
+            if stop.code == "key_revoked":
+                raise PipelineError(stop.message, stop.code) from None
+            RunRepository(session).update_run(
+                run.id, plan={**plan, "stopped": stop.message}, status="processing"
+            )
+        done = RunRepository(session).get(run.id)
+        rendering = done is not None and len(done.generation_ids) > submitted
         if rendering:
-            # Before the renders are let go (they start on its heels); a cancel it sees
-            # stops the run, which cancels them, queued, and refunds them at once.
-            ctx.progress(65)
+            # With the steps: a cancel (or a lost job) seen here undoes them, renders
+            # and their charges with them, before any is let go.
+            ctx.progress_in(session, 65)
     return rendering
 
 

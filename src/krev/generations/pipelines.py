@@ -84,6 +84,11 @@ class JobContext(Protocol):
     def progress(self, percent: int) -> None:
         """Report progress 0-100; raises JobCancelled / JobSuperseded when the job must stop."""
 
+    def progress_in(self, session: Session, percent: int) -> None:
+        """Report progress in the pipeline's own transaction, committed with it; raises
+        JobCancelled / JobSuperseded when the job must stop, so that what the transaction
+        did is undone with it."""
+
     def raise_if_stopped(self) -> None:
         """Raise JobCancelled / JobSuperseded when the heartbeat has seen the job must stop,
         without a write (inside a transaction of the pipeline's own)."""

@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Any
 
 import structlog
+from sqlalchemy.orm import Session
 
 from krev.engines.providers import ProviderError
 from krev.errors import KrevError
@@ -94,16 +95,23 @@ class WorkerJobContext:
 
     def beat(self, progress: int | None = None) -> None:
         with self.runtime.db.transaction() as session:
-            state = GenerationRepository(session).heartbeat(
-                self.generation_id, self.attempt, utcnow(), progress
-            )
+            self._beat_in(session, progress)
+
+    def _beat_in(self, session: Session, progress: int | None) -> None:
+        state = GenerationRepository(session).heartbeat(
+            self.generation_id, self.attempt, utcnow(), progress
+        )
         if state is None:
             self.superseded.set()
         elif state:
             self.cancelled.set()
 
     def progress(self, percent: int) -> None:
-        self.beat(max(0, min(99, int(percent))))
+        self.beat(_percent(percent))
+        self.raise_if_stopped()
+
+    def progress_in(self, session: Session, percent: int) -> None:
+        self._beat_in(session, _percent(percent))
         self.raise_if_stopped()
 
     def raise_if_stopped(self) -> None:
@@ -133,6 +141,10 @@ class WorkerJobContext:
                 log.exception("output_cleanup_failed", key=stored.key)
         self.files.clear()
         self.roles.clear()
+
+
+def _percent(percent: int) -> int:
+    return max(0, min(99, int(percent)))
 
 
 class Heartbeat:
