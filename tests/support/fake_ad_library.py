@@ -261,6 +261,11 @@ class FakeAdLibrary(LocalHTTPServer):
         with self._lock:
             self._script.extend(answers)
 
+    def answers_left(self) -> int:
+        """How many of the answers queued with ``answer_next`` no request has taken yet."""
+        with self._lock:
+            return len(self._script)
+
     def fail_always(self, answer: Answer | None) -> None:
         """Answer every request this way until called with None."""
         with self._lock:
@@ -458,6 +463,7 @@ def _handler_for(fake: FakeAdLibrary) -> type[BaseHTTPRequestHandler]:
             if answer is not None and answer.hang_seconds:
                 fake._stopping.wait(answer.hang_seconds)
                 if fake._stopping.is_set():
+                    self.close_connection = True  # the client sees the connection drop
                     return None
             if answer is not None and answer.error is not None:
                 return self._answer(

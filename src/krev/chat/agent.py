@@ -24,7 +24,14 @@ from krev.accounts import service as accounts
 from krev.catalog import service as catalog
 from krev.chat import service
 from krev.chat.repository import MessageRepository, RunRepository
-from krev.chat.tools import RunStopped, call_tool, call_tool_in, chat_product, key_scopes
+from krev.chat.tools import (
+    RunStopped,
+    call_tool,
+    call_tool_in,
+    chat_product,
+    fetch_for,
+    key_scopes,
+)
 from krev.engines.chat import (
     TOOLS,
     ChatRequest,
@@ -170,7 +177,7 @@ def _model_loop(
         if stopped:
             return ToolOutcome(tool_call, error=stopped[0], error_code="run_stopped")
         try:
-            return call_tool(runtime, run.id, tool_call)
+            return call_tool(runtime, run, tool_call)
         except RunStopped as stop:
             if stop.code == "key_revoked":
                 raise
@@ -272,11 +279,14 @@ def _run_steps(
     one is undone alone and recorded. The key behind the run is checked once, at the start
     (it cannot be revoked meanwhile: the revocation waits for this transaction). The renders
     submitted start together once the transaction has committed, as the same requests sent
-    side by side would. True when it submitted any."""
+    side by side would. What the steps fetch from outside this machine (the Ad Library, a
+    hosted copywriter) is fetched before it: it holds SQLite's write lock. True when it
+    submitted any."""
     steps = plan_of(plan).steps[len(run.outcomes) :]
     if not steps and not record_plan:
         return False
     submitted = len(run.generation_ids)
+    fetched = [fetch_for(runtime, run.user_id, step) for step in steps]
     with runtime.queue.holding(), runtime.db.transaction() as session:
         locked = RunRepository(session).lock(run.id)
         assert locked is not None
@@ -286,9 +296,9 @@ def _run_steps(
             )
         try:
             scopes = key_scopes(session, locked) if steps else frozenset[str]()
-            for step in steps:
+            for step, got in zip(steps, fetched, strict=True):
                 ctx.raise_if_stopped()
-                call_tool_in(session, runtime, run.id, step, scopes)
+                call_tool_in(session, runtime, run.id, step, scopes, got)
         except RunStopped as stop:
             if stop.code == "key_revoked":
                 raise PipelineError(stop.message, stop.code) from None

@@ -8,13 +8,18 @@ import json
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from krev.catalog import service as catalog
-from krev.engines.ad_library import AdLibraryClient, AdLibraryNotAuthorized, summarize
+from krev.engines.ad_library import (
+    AdLibraryClient,
+    AdLibraryNotAuthorized,
+    LibraryAd,
+    summarize,
+)
 from krev.generations import service as generations
 from krev.kit.clock import utcnow
 from krev.platform.config import Settings
@@ -24,17 +29,25 @@ OWN_CREATIVE = 30
 SHOWN_ADS = 10
 
 
-def research(
-    settings: Settings,
-    session: Session,
-    user_id: uuid.UUID,
-    terms: str,
-    countries: Sequence[str],
-    limit: int,
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class LibrarySearch:
+    """What Meta's Ad Library answered (``ads``), or why it would not (``refusal``: the
+    operator's token was refused), for the countries searched."""
+
+    countries: list[str]
+    ads: list[LibraryAd] = field(default_factory=list)
+    refusal: str | None = None
+
+
+def search_ad_library(
+    settings: Settings, terms: str, countries: Sequence[str], limit: int
+) -> LibrarySearch | None:
+    """Meta's Ad Library searched, over the network; None when the server has no token. Run
+    before the call's transaction: a slow API must not hold it (on SQLite, the database's
+    write lock)."""
     token = settings.meta_ad_library_token
     if token is None:
-        return own_creative(session, user_id, terms)
+        return None
     client = AdLibraryClient(
         settings.meta_graph_url,
         settings.meta_graph_version,
@@ -45,20 +58,31 @@ def research(
         c.strip().upper() for c in settings.meta_ad_library_countries.split(",") if c.strip()
     ]
     try:
-        ads = client.search(terms, wanted, limit=limit)
+        return LibrarySearch(wanted, list(client.search(terms, wanted, limit=limit)))
     except AdLibraryNotAuthorized as error:  # the operator's token: research what we have
+        return LibrarySearch(wanted, refusal=error.message)
+
+
+def research(
+    session: Session, user_id: uuid.UUID, terms: str, searched: LibrarySearch | None
+) -> dict[str, Any]:
+    """The research's result: what the Ad Library answered, else the account's own products
+    and past creative, saying which it was."""
+    if searched is None:
+        return own_creative(session, user_id, terms)
+    if searched.refusal is not None:
         found = own_creative(session, user_id, terms)
-        return {**found, "note": f"{error.message} {found['note']}"}
-    summary = summarize(ads, today=utcnow().date())
+        return {**found, "note": f"{searched.refusal} {found['note']}"}
+    summary = summarize(searched.ads, today=utcnow().date())
     return _json_safe(
         {
             "source": "meta_ad_library",
-            "note": f"From Meta's Ad Library: active ads in {', '.join(wanted)}.",
+            "note": f"From Meta's Ad Library: active ads in {', '.join(searched.countries)}.",
             "search_terms": terms,
-            "countries": wanted,
+            "countries": searched.countries,
             "summary": asdict(summary),
             "insights": summary.sentences(),
-            "ads": [asdict(ad) for ad in ads[:SHOWN_ADS]],
+            "ads": [asdict(ad) for ad in searched.ads[:SHOWN_ADS]],
         }
     )
 

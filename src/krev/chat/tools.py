@@ -43,7 +43,7 @@ from krev.images.schemas import ImageRequest
 from krev.kit.pagination import PageRequest, cursor_signer
 from krev.models import AccountSnapshot, Cause, ChatRun, Product, User
 from krev.platform.runtime import Runtime
-from krev.providers.copywriting import write_ad_copy
+from krev.providers.copywriting import CopyOutcome, write_ad_copy
 from krev.videos import service as videos
 from krev.videos.schemas import VideoRequest
 
@@ -73,12 +73,31 @@ class RunStopped(Exception):
 
 
 @dataclass(frozen=True)
+class Fetched:
+    """What a call got from outside this machine before its transaction (``fetch_for``), or
+    the error that stopped it, which is reported as the call's outcome."""
+
+    value: Any = None
+    error: Exception | None = None
+
+    def get(self) -> Any:
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+NOTHING_FETCHED = Fetched()
+
+
+@dataclass(frozen=True)
 class ToolEnv:
-    """What a tool acts with: the process, the run (locked for the call) and its user."""
+    """What a tool acts with: the process, the run (locked for the call) and its user, and
+    what the call fetched before its transaction."""
 
     runtime: Runtime
     session: Session
     run: ChatRun
+    fetched: Fetched = NOTHING_FETCHED
 
     @property
     def user_id(self) -> uuid.UUID:
@@ -106,11 +125,12 @@ Tool = Callable[[ToolEnv, Mapping[str, Any]], ToolResult]
 T = TypeVar("T")
 
 
-def call_tool(runtime: Runtime, run_id: uuid.UUID, call: ToolCall) -> ToolOutcome:
-    """Run one tool call for the run, in a transaction of its own, and record its outcome;
-    ``RunStopped`` when the run must stop before it."""
+def call_tool(runtime: Runtime, run: ChatRun, call: ToolCall) -> ToolOutcome:
+    """Run one tool call for the run, in a transaction of its own (what it fetches, before
+    it), and record its outcome; ``RunStopped`` when the run must stop before it."""
+    fetched = fetch_for(runtime, run.user_id, call)
     with runtime.db.transaction() as session:
-        return call_tool_in(session, runtime, run_id, call)
+        return call_tool_in(session, runtime, run.id, call, fetched=fetched)
 
 
 def call_tool_in(
@@ -119,10 +139,12 @@ def call_tool_in(
     run_id: uuid.UUID,
     call: ToolCall,
     scopes: frozenset[str] | None = None,
+    fetched: Fetched = NOTHING_FETCHED,
 ) -> ToolOutcome:
-    """Run one tool call in the caller's transaction and record its outcome. A refused call
-    is undone alone (a savepoint) and recorded as refused; the calls before it stand. The
-    key behind the run is checked unless its ``scopes`` were read in this transaction."""
+    """Run one tool call in the caller's transaction, with what ``fetch_for`` got for it,
+    and record its outcome. A refused call is undone alone (a savepoint) and recorded as
+    refused; the calls before it stand. The key behind the run is checked unless its
+    ``scopes`` were read in this transaction."""
     run = RunRepository(session).lock(run_id)
     assert run is not None, "a run's job outlives it only when the account is gone"
     tool = _TOOLS.get(call.tool)
@@ -131,7 +153,7 @@ def call_tool_in(
             if tool is None:
                 raise UnknownTool(f"There is no tool named '{call.tool}'.")
             _check_scope(call, scopes if scopes is not None else key_scopes(session, run, call))
-            done = tool(ToolEnv(runtime, session, run), call.args)
+            done = tool(ToolEnv(runtime, session, run, fetched), call.args)
             outcome = ToolOutcome(call, result=done.result)
             _record(session, run, outcome, done)
             return outcome
@@ -328,37 +350,21 @@ def _copy_product(product: ChatProduct) -> CopyProduct:
 
 def write_concepts(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
     """Distinct concepts, each in its own ad style, with copy from the configured copywriter
-    (within Meta's limits) and an image idea the image engine understands: the same idea the
-    embedded planner planned a render of (``krev.engines.studio.chat.ideas``)."""
+    (within Meta's limits, written before the call's transaction: ``_write_copy``) and an
+    image idea the image engine understands: the same idea the embedded planner planned a
+    render of (``krev.engines.studio.chat.ideas``)."""
     wanted = _ConceptArgs.model_validate(args)
-    count = min(max(wanted.count, 1), MAX_CONCEPTS)
-    products = [
-        chat_product(catalog.get_owned(env.session, env.user_id, product_id))
-        for product_id in wanted.product_ids
-    ]
-    known = [s for s in wanted.style_ids if style_by_id(s) is not None]
-    style_ids = known[:count] or concept_styles(wanted.brief, count)
+    products = _concept_products(env.session, env.user_id, wanted)
+    style_ids = _concept_style_ids(wanted)
     ideas = concept_ideas(products[0] if products else None, wanted.brief, style_ids)
+    written: list[CopyOutcome] = env.fetched.get()
     concepts: list[dict[str, Any]] = []
-    engine = None
-    for number, (style_id, idea) in enumerate(zip(style_ids, ideas, strict=True), start=1):
+    for number, (style_id, idea, copies) in enumerate(
+        zip(style_ids, ideas, written, strict=True), start=1
+    ):
         style = style_by_id(style_id)
         assert style is not None
-        written = write_ad_copy(
-            env.runtime.settings,
-            CopyRequest(
-                brief=wanted.brief,
-                style_id=style.id,
-                style_name=style.name,
-                tone=style.tone,
-                copy_shape=style.copy_shape,
-                products=[_copy_product(p) for p in products],
-                count=1,
-                seed=number,
-            ),
-        )
-        engine = written.engine
-        copy = written.copies[0]
+        copy = copies.copies[0]
         concepts.append(
             {
                 "number": number,
@@ -372,7 +378,46 @@ def write_concepts(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
                 "product_ids": [p.id for p in products],
             }
         )
+    engine = written[-1].engine if written else None
     return ToolResult({"concepts": concepts, "copywriter": engine})
+
+
+def _concept_products(
+    session: Session, user_id: uuid.UUID, wanted: _ConceptArgs
+) -> list[ChatProduct]:
+    return [
+        chat_product(catalog.get_owned(session, user_id, product_id))
+        for product_id in wanted.product_ids
+    ]
+
+
+def _concept_style_ids(wanted: _ConceptArgs) -> list[str]:
+    count = min(max(wanted.count, 1), MAX_CONCEPTS)
+    known = [s for s in wanted.style_ids if style_by_id(s) is not None]
+    return known[:count] or concept_styles(wanted.brief, count)
+
+
+def _write_copy(runtime: Runtime, user_id: uuid.UUID, args: Mapping[str, Any]) -> Any:
+    """Each concept's copy, from the configured copywriter (a hosted model, maybe)."""
+    wanted = _ConceptArgs.model_validate(args)
+    with runtime.db.transaction(write=False) as session:
+        products = _concept_products(session, user_id, wanted)
+    written = []
+    for number, style_id in enumerate(_concept_style_ids(wanted), start=1):
+        style = style_by_id(style_id)
+        assert style is not None
+        request = CopyRequest(
+            brief=wanted.brief,
+            style_id=style.id,
+            style_name=style.name,
+            tone=style.tone,
+            copy_shape=style.copy_shape,
+            products=[_copy_product(p) for p in products],
+            count=1,
+            seed=number,
+        )
+        written.append(write_ad_copy(runtime.settings, request))
+    return written
 
 
 # --- media -----------------------------------------------------------------------------------
@@ -502,15 +547,38 @@ class _ResearchArgs(BaseModel, extra="forbid"):
 def research_ad_library(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
     wanted = _ResearchArgs.model_validate(args)
     return ToolResult(
-        research.research(
-            env.runtime.settings,
-            env.session,
-            env.user_id,
-            wanted.search_terms,
-            wanted.countries,
-            min(max(wanted.limit, 1), 50),
-        )
+        research.research(env.session, env.user_id, wanted.search_terms, env.fetched.get())
     )
+
+
+def _search(runtime: Runtime, user_id: uuid.UUID, args: Mapping[str, Any]) -> Any:
+    wanted = _ResearchArgs.model_validate(args)
+    limit = min(max(wanted.limit, 1), 50)
+    return research.search_ad_library(
+        runtime.settings, wanted.search_terms, wanted.countries, limit
+    )
+
+
+# What a call fetches from outside this machine, before its transaction.
+_FETCHES: dict[str, Callable[[Runtime, uuid.UUID, Mapping[str, Any]], Any]] = {
+    "write_concepts": _write_copy,
+    "research_ad_library": _search,
+}
+
+
+def fetch_for(runtime: Runtime, user_id: uuid.UUID, call: ToolCall) -> Fetched:
+    """What the call needs from outside this machine (Meta's Ad Library, a hosted
+    copywriter), got before its transaction: on SQLite a write transaction holds the
+    database's write lock from its first statement, and a slow API must not hold it (every
+    other write would wait). What the call reads to ask (its products) is read in a read
+    transaction, which locks nothing, and read again, checked, in the call's own."""
+    fetch = _FETCHES.get(call.tool)
+    if fetch is None:
+        return NOTHING_FETCHED
+    try:
+        return Fetched(fetch(runtime, user_id, call.args))
+    except (KrevError, ValidationError, ProviderError) as error:
+        return Fetched(error=error)
 
 
 _TOOLS: dict[str, Tool] = {
