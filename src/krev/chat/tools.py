@@ -397,7 +397,7 @@ def _concept_style_ids(wanted: _ConceptArgs) -> list[str]:
     return known[:count] or concept_styles(wanted.brief, count)
 
 
-def _write_copy(runtime: Runtime, user_id: uuid.UUID, args: Mapping[str, Any]) -> Any:
+def _write_copy(runtime: Runtime, user_id: uuid.UUID, args: Mapping[str, Any]) -> list[CopyOutcome]:
     """Each concept's copy, from the configured copywriter (a hosted model, maybe)."""
     wanted = _ConceptArgs.model_validate(args)
     with runtime.db.transaction(write=False) as session:
@@ -551,7 +551,9 @@ def research_ad_library(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
     )
 
 
-def _search(runtime: Runtime, user_id: uuid.UUID, args: Mapping[str, Any]) -> Any:
+def _search(
+    runtime: Runtime, user_id: uuid.UUID, args: Mapping[str, Any]
+) -> research.LibrarySearch | None:
     wanted = _ResearchArgs.model_validate(args)
     limit = min(max(wanted.limit, 1), 50)
     return research.search_ad_library(
