@@ -27,11 +27,11 @@ def library() -> Iterator[FakeAdLibrary]:
         yield fake
 
 
-def test_discover_searches_the_ad_library_when_the_server_has_a_token(
-    make_settings: Callable[..., Settings],
-    make_account: Callable[..., Account],
-    library: FakeAdLibrary,
-) -> None:
+@pytest.fixture
+def library_client(
+    make_settings: Callable[..., Settings], library: FakeAdLibrary
+) -> Iterator[TestClient]:
+    """The app with a token for the fake Ad Library."""
     settings = make_settings(
         plans=JOB_PLANS,
         embedded_workers=2,
@@ -39,13 +39,18 @@ def test_discover_searches_the_ad_library_when_the_server_has_a_token(
         meta_graph_url=library.url,
         meta_ad_library_token=TOKEN,
     )
-    account = make_account()
     with TestClient(build_app(build_runtime(settings)), base_url="http://127.0.0.1:8000") as client:
-        run = run_to_end(
-            client,
-            account,
-            {"message": "Research what skincare serum ads are running", "agent": "discover"},
-        )
+        yield client
+
+
+def test_discover_searches_the_ad_library_when_the_server_has_a_token(
+    library_client: TestClient, make_account: Callable[..., Account], library: FakeAdLibrary
+) -> None:
+    run = run_to_end(
+        library_client,
+        make_account(),
+        {"message": "Research what skincare serum ads are running", "agent": "discover"},
+    )
 
     assert run["status"] == "succeeded", run
     assert run["agent_used"] == "discover"
@@ -77,37 +82,27 @@ def test_without_a_token_discover_says_so_and_reviews_the_account(
 
 
 def test_writes_go_on_while_a_run_waits_for_the_ad_library(
-    make_settings: Callable[..., Settings],
-    make_account: Callable[..., Account],
-    library: FakeAdLibrary,
+    library_client: TestClient, make_account: Callable[..., Account], library: FakeAdLibrary
 ) -> None:
     # The search runs outside the run's transaction: on SQLite that transaction holds the
     # database's write lock, and a slow Ad Library must not stop every other write.
-    settings = make_settings(
-        plans=JOB_PLANS,
-        embedded_workers=2,
-        chat_poll_seconds=0.2,
-        meta_graph_url=library.url,
-        meta_ad_library_token=TOKEN,
-    )
-    account = make_account()
+    client, account = library_client, make_account()
     library.answer_next(hang(600))
-    with TestClient(build_app(build_runtime(settings)), base_url="http://127.0.0.1:8000") as client:
-        researching = start(
-            client,
-            account,
-            {"message": "Research what skincare serum ads are running", "agent": "discover"},
-        )
-        _wait_until(lambda: library.answers_left() == 0)  # the search is held
+    researching = start(
+        client,
+        account,
+        {"message": "Research what skincare serum ads are running", "agent": "discover"},
+    )
+    _wait_until(lambda: library.answers_left() == 0)  # the search is held
 
-        other = start(client, account, {"message": "How many credits do I have left?"})
-        answered = finished(client, account, other["run_id"])
+    other = start(client, account, {"message": "How many credits do I have left?"})
+    answered = finished(client, account, other["run_id"])
 
-        assert answered["status"] == "succeeded", answered
-        # The first run is still waiting on the Ad Library.
-        assert poll(client, account, researching["run_id"])["status"] == "processing"
-        library.stop()  # the held search fails: the run reports it and answers
-        run = finished(client, account, researching["run_id"])
+    assert answered["status"] == "succeeded", answered
+    # The first run is still waiting on the Ad Library.
+    assert poll(client, account, researching["run_id"])["status"] == "processing"
+    library.stop()  # the held search fails: the run reports it and answers
+    run = finished(client, account, researching["run_id"])
 
     assert run["status"] == "succeeded", run
     (research,) = [a for a in artifacts(run, "tool_result") if a["tool"] == "research_ad_library"]
