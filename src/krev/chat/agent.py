@@ -279,14 +279,14 @@ def _run_steps(
     one is undone alone and recorded. The key behind the run is checked once, at the start
     (it cannot be revoked meanwhile: the revocation waits for this transaction). The renders
     submitted start together once the transaction has committed, as the same requests sent
-    side by side would. What the steps fetch from outside this machine (the Ad Library, a
-    hosted copywriter) is fetched before it: it holds SQLite's write lock. True when it
-    submitted any."""
+    side by side would. What the steps fetch (the Ad Library, a hosted copywriter, images
+    to read) is fetched before it: it holds SQLite's write lock. True when it submitted
+    any."""
     steps = plan_of(plan).steps[len(run.outcomes) :]
     if not steps and not record_plan:
         return False
     submitted = len(run.generation_ids)
-    fetched = [fetch_for(runtime, run.user_id, step) for step in steps]
+    fetched = [fetch_for(runtime, run, step) for step in steps]
     with runtime.queue.holding(), runtime.db.transaction() as session:
         locked = RunRepository(session).lock(run.id)
         assert locked is not None

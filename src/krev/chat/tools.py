@@ -128,7 +128,7 @@ T = TypeVar("T")
 def call_tool(runtime: Runtime, run: ChatRun, call: ToolCall) -> ToolOutcome:
     """Run one tool call for the run, in a transaction of its own (what it fetches, before
     it), and record its outcome; ``RunStopped`` when the run must stop before it."""
-    fetched = fetch_for(runtime, run.user_id, call)
+    fetched = fetch_for(runtime, run, call)
     with runtime.db.transaction() as session:
         return call_tool_in(session, runtime, run.id, call, fetched=fetched)
 
@@ -397,11 +397,11 @@ def _concept_style_ids(wanted: _ConceptArgs) -> list[str]:
     return known[:count] or concept_styles(wanted.brief, count)
 
 
-def _write_copy(runtime: Runtime, user_id: uuid.UUID, args: Mapping[str, Any]) -> list[CopyOutcome]:
+def _write_copy(runtime: Runtime, run: ChatRun, args: Mapping[str, Any]) -> list[CopyOutcome]:
     """Each concept's copy, from the configured copywriter (a hosted model, maybe)."""
     wanted = _ConceptArgs.model_validate(args)
     with runtime.db.transaction(write=False) as session:
-        products = _concept_products(session, user_id, wanted)
+        products = _concept_products(session, run.user_id, wanted)
     written = []
     for number, style_id in enumerate(_concept_style_ids(wanted), start=1):
         style = style_by_id(style_id)
@@ -444,10 +444,7 @@ def _rendering(
 
 
 def generate_images(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
-    given = dict(args)
-    if "reference_images" not in given and env.run.request.get("reference_images"):
-        given["reference_images"] = _references_as_data_urls(env.run)
-    body = ImageRequest.model_validate(given)
+    body = _image_request(env.run, args)
     products = [body.product_id] if body.product_id else body.product_ids or []
     shown = {
         "kind": "image",
@@ -459,16 +456,29 @@ def generate_images(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
     cost = images.cost(env.runtime.settings, body.image_count, body.hd)
 
     def accept() -> uuid.UUID:
-        urls = body.reference_images or []
-        settings, pool = env.runtime.settings, env.runtime.fetch_pool
-        references = (
-            _awaited(images.read_references, settings, pool, env.user_id, urls) if urls else []
-        )
+        references = env.fetched.get()
         return images.accept_images(
             env.session, env.runtime, env.user_id, body, env.child_cause, references
         )
 
     return _rendering(env, accept, cost, f"rendering {body.image_count} image(s)", shown)
+
+
+def _image_request(run: ChatRun, args: Mapping[str, Any]) -> ImageRequest:
+    """The call's body for ``POST /api/v1/images``, with the run's reference images unless
+    it names its own."""
+    given = dict(args)
+    if "reference_images" not in given and run.request.get("reference_images"):
+        given["reference_images"] = _references_as_data_urls(run)
+    return ImageRequest.model_validate(given)
+
+
+def _read_references(runtime: Runtime, run: ChatRun, args: Mapping[str, Any]) -> list[str]:
+    urls = _image_request(run, args).reference_images or []
+    if not urls:
+        return []
+    read = images.read_references
+    return _awaited(read, runtime.settings, runtime.fetch_pool, run.user_id, urls)
 
 
 def generate_video(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
@@ -484,16 +494,19 @@ def generate_video(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
 
     def accept() -> uuid.UUID:
         route = videos.route_video(env.runtime.settings, body)
-        source = (
-            _awaited(videos.read_route_source, env.runtime, env.user_id, route)
-            if route.source_url
-            else None
-        )
+        source = env.fetched.get()
         return videos.accept_video(
             env.session, env.runtime, env.user_id, body, env.child_cause, route, source
         )
 
     return _rendering(env, accept, cost, f"rendering a {body.duration}-second video", shown)
+
+
+def _read_source(runtime: Runtime, run: ChatRun, args: Mapping[str, Any]) -> str | None:
+    route = videos.route_video(runtime.settings, VideoRequest.model_validate(dict(args)))
+    if route.source_url is None:
+        return None
+    return _awaited(videos.read_route_source, runtime, run.user_id, route)
 
 
 def generate_ads(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
@@ -508,11 +521,7 @@ def generate_ads(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
     cost = ads.cost(env.runtime.settings, body.image_count)
 
     def accept() -> uuid.UUID:
-        inspiration = (
-            _awaited(ads.read_inspiration, env.runtime, env.user_id, body)
-            if body.inspiration_image
-            else None
-        )
+        inspiration = env.fetched.get()
         return ads.accept_ad(
             env.session, env.runtime, env.user_id, body, env.child_cause, inspiration
         )
@@ -520,12 +529,18 @@ def generate_ads(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
     return _rendering(env, accept, cost, f"rendering {body.image_count} ad image(s)", shown)
 
 
+def _read_inspiration(runtime: Runtime, run: ChatRun, args: Mapping[str, Any]) -> str | None:
+    body = AdRequest.model_validate(dict(args))
+    if body.inspiration_image is None:
+        return None
+    return _awaited(ads.read_inspiration, runtime, run.user_id, body)
+
+
 def _awaited(read: Callable[..., Awaitable[T]], *args: Any) -> T:
     """A service's fetch (a URL to read), from this worker thread: on an event loop of its
     own, or, when the thread already runs one (an LLM's tool loop calls tools from inside its
-    loop), on a thread of its own. Only when there is something to fetch: a render with no
-    URL is accepted straight in this thread, as a trip through an event loop and its worker
-    thread cost milliseconds a call on a busy worker."""
+    loop), on a thread of its own. Only when there is something to fetch: a trip through an
+    event loop and its worker thread costs milliseconds on a busy worker."""
     call = functools.partial(read, *args)
     try:
         asyncio.get_running_loop()
@@ -552,7 +567,7 @@ def research_ad_library(env: ToolEnv, args: Mapping[str, Any]) -> ToolResult:
 
 
 def _search(
-    runtime: Runtime, user_id: uuid.UUID, args: Mapping[str, Any]
+    runtime: Runtime, run: ChatRun, args: Mapping[str, Any]
 ) -> research.LibrarySearch | None:
     wanted = _ResearchArgs.model_validate(args)
     limit = min(max(wanted.limit, 1), 50)
@@ -561,24 +576,28 @@ def _search(
     )
 
 
-# What a call fetches from outside this machine, before its transaction.
-_FETCHES: dict[str, Callable[[Runtime, uuid.UUID, Mapping[str, Any]], Any]] = {
+# What a call fetches, before its transaction.
+_FETCHES: dict[str, Callable[[Runtime, ChatRun, Mapping[str, Any]], Any]] = {
     "write_concepts": _write_copy,
+    "generate_images": _read_references,
+    "generate_video": _read_source,
+    "generate_ads": _read_inspiration,
     "research_ad_library": _search,
 }
 
 
-def fetch_for(runtime: Runtime, user_id: uuid.UUID, call: ToolCall) -> Fetched:
+def fetch_for(runtime: Runtime, run: ChatRun, call: ToolCall) -> Fetched:
     """What the call needs from outside this machine (Meta's Ad Library, a hosted
-    copywriter), got before its transaction: on SQLite a write transaction holds the
-    database's write lock from its first statement, and a slow API must not hold it (every
-    other write would wait). What the call reads to ask (its products) is read in a read
-    transaction, which locks nothing, and read again, checked, in the call's own."""
+    copywriter, an image to read), got before its transaction: on SQLite a write
+    transaction holds the database's write lock from its first statement, and a slow API
+    must not hold it (every other write would wait). What the call reads to ask (its
+    products) is read in a read transaction, which locks nothing, and read again, checked,
+    in the call's own."""
     fetch = _FETCHES.get(call.tool)
     if fetch is None:
         return NOTHING_FETCHED
     try:
-        return Fetched(fetch(runtime, user_id, call.args))
+        return Fetched(fetch(runtime, run, call.args))
     except (KrevError, ValidationError, ProviderError) as error:
         return Fetched(error=error)
 
