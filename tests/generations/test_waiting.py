@@ -67,6 +67,41 @@ def test_a_job_whose_wait_is_over_when_recorded_runs_again_at_once(
 
 
 @BOTH_MODES
+def test_a_wait_recorded_with_the_jobs_own_work_runs_again(
+    start_api: StartApi, make_account: Any
+) -> None:
+    # As a chat run does: the wait committed with the renders it waits for, so none of them
+    # can end before the run waits, and no second write records it.
+    api = start_api(embedded_workers=1)
+    account = make_account()
+    generation_id = api.submit_async(
+        account, {"waits": 2, "wait_seconds": 0.05, "wait_in": True, "size": 16}
+    )
+
+    final = api.wait_until_finished(account, generation_id)
+
+    assert final["status"] == "succeeded", final
+    assert final["output"]["runs"] == 3 and final["output"]["attempts"] == [1, 1, 1]
+    assert final["credits_used"] == 40
+
+
+def test_a_wait_recorded_past_the_deadline_fails_and_refunds(
+    start_api: StartApi, make_account: Any
+) -> None:
+    api = start_api(embedded_workers=2, job_deadline_seconds=5)
+    account = make_account()
+    start = api.balance(account)
+    generation_id = api.submit_async(
+        account, {"waits": 1, "wait_seconds": 30, "wait_in": True, "size": 16}
+    )
+
+    final = api.wait_until_finished(account, generation_id)
+
+    assert final["status"] == "failed" and final["error_code"] == "deadline_exceeded"
+    assert api.balance(account) == start
+
+
+@BOTH_MODES
 def test_a_lost_wake_up_is_found_and_the_next_attempt_resumes_from_memory(
     start_api: StartApi, start_workers: StartWorkers, make_account: Any
 ) -> None:

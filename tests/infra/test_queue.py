@@ -1,6 +1,7 @@
 """The task queue's two promptness rules: an idle worker starts a task this process enqueued at
 once, not after its polling back-off; and work submitted step by step inside ``holding()`` is
-enqueued together when the block ends, however it ends."""
+enqueued together when the block ends, however it ends. And the embedded queue's SQLite file is
+as durable as the database, no more: a commit is not an fsync."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from pathlib import Path
 import pytest
 from huey import SqliteHuey
 
-from krev.platform.queue import EmbeddedConsumer, TaskQueue
+from krev.platform.config import Settings
+from krev.platform.queue import EmbeddedConsumer, TaskQueue, create_huey
 
 # Far longer than the wait below: a worker that slept out its back-off could not pass.
 BACK_OFF_SECONDS = 120.0
@@ -87,3 +89,37 @@ def test_an_unknown_task_is_refused_even_while_held(queue: TaskQueue) -> None:
     with queue.holding(), pytest.raises(LookupError):
         queue.enqueue("no-such-task", "x")
     assert queue.pending() == 0
+
+
+def test_what_is_scheduled_inside_holding_is_sent_after_what_runs_now(queue: TaskQueue) -> None:
+    """A run records its fallback look (in ten seconds) after the renders it submits; the
+    renders, which it waits for, must reach the queue first."""
+    queue.register("render", lambda _argument: None)
+    queue.register("look", lambda _argument: None)
+
+    with queue.holding():
+        queue.enqueue("render", "first")
+        queue.schedule("look", "the run", 60.0)
+        queue.enqueue("render", "second")
+        assert queue.pending() == 0
+
+    # Huey queues a task with an ETA like any other; its consumer sets it aside until then.
+    sent = [(task.name, task.args, task.eta is not None) for task in queue.huey.pending()]
+    assert sent == [
+        ("render", ("first",), False),
+        ("render", ("second",), False),
+        ("look", ("the run",), True),
+    ]
+
+
+def test_the_embedded_queue_commits_without_an_fsync_each(tmp_path: Path) -> None:
+    settings = Settings(
+        env="test",
+        secret_key="test-secret-key-with-enough-entropy-0123456789",
+        data_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'krev.db'}",
+    )
+    huey = create_huey(settings)
+    connection = huey.storage.conn
+    assert connection.execute("pragma journal_mode").fetchone()[0] == "wal"
+    assert connection.execute("pragma synchronous").fetchone()[0] == 1  # NORMAL, not FULL (2)

@@ -4,7 +4,9 @@
 progress as it goes; its parameters make it slow, fail, crash, or use fewer credits, or
 (``gate``, in-process runs only) hold it after its first step until the test opens its ``Gate``;
 ``waits`` makes it wait that many times (``wait_seconds`` each, holding no thread, as a job
-polling a hosted provider does), remembering its runs and attempts across them.
+polling a hosted provider does), remembering its runs and attempts across them; with
+``wait_in`` each wait is recorded in a transaction of the pipeline's own (``JobContext.wait_in``),
+as a chat run records its wait with the renders it submits.
 """
 
 from __future__ import annotations
@@ -57,6 +59,14 @@ def _wait_at_gate(name: str) -> None:
         raise RuntimeError(f"test gate {name!r} was never opened")
 
 
+def _wait_in(ctx: JobContext, delay: float) -> JobWaiting:
+    from krev.generations.runner import WorkerJobContext
+
+    assert isinstance(ctx, WorkerJobContext)
+    with ctx.runtime.db.transaction() as session:
+        return ctx.wait_in(session, delay, "test_wait_in")
+
+
 @register_pipeline("test_render", scope="images")
 def render(ctx: JobContext) -> JobOutcome:
     params = ctx.params
@@ -69,7 +79,10 @@ def render(ctx: JobContext) -> JobOutcome:
             ctx.progress(min(90, 10 * runs))  # where a cancel is seen
             # "ready": what it waits for has happened by the time its wait is recorded.
             ready = (lambda: True) if params.get("ready") else None
-            raise JobWaiting(float(params.get("wait_seconds", 0.05)), "test_wait", ready)
+            delay = float(params.get("wait_seconds", 0.05))
+            if params.get("wait_in"):
+                raise _wait_in(ctx, delay)
+            raise JobWaiting(delay, "test_wait", ready)
     steps = int(params.get("steps", 1))
     for step in range(steps):
         time.sleep(float(params.get("step_seconds", 0)))

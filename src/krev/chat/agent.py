@@ -95,9 +95,9 @@ def _go_on(
     then is and its outcomes for the reply."""
     plan = run.plan if run.plan is not None else _plan(runtime, ctx, run, request)
     if plan.get("engine") == EMBEDDED and not plan.get("stopped"):
-        if _run_steps(runtime, ctx, run, plan, record_plan=run.plan is None):
-            # Renders were submitted a moment ago: wait for them without looking first.
-            raise _waiting_for_renders(runtime, run.id)
+        waiting = _run_steps(runtime, ctx, run, plan, record_plan=run.plan is None)
+        if waiting is not None:
+            raise waiting
     elif plan.get("engine") != EMBEDDED and "reply" not in plan:
         raise PipelineError(
             "The run was interrupted while the model was working (the worker stopped); "
@@ -272,7 +272,7 @@ def _run_steps(
     plan: dict[str, Any],
     *,
     record_plan: bool = False,
-) -> bool:
+) -> JobWaiting | None:
     """The plan's steps not done yet, in one transaction (with the plan, when it was just
     made): a worker that dies part-way leaves none of them done, so the next attempt runs
     them all, once. Each call goes through the public services as an LLM's does; a refused
@@ -280,11 +280,11 @@ def _run_steps(
     (it cannot be revoked meanwhile: the revocation waits for this transaction). The renders
     submitted start together once the transaction has committed, as the same requests sent
     side by side would. What the steps fetch (the Ad Library, a hosted copywriter, images
-    to read) is fetched before it: it holds SQLite's write lock. True when it submitted
-    any."""
+    to read) is fetched before it: it holds SQLite's write lock. When they submitted
+    renders, the run's wait for them is recorded with them and returned, to be raised."""
     steps = plan_of(plan).steps[len(run.outcomes) :]
     if not steps and not record_plan:
-        return False
+        return None
     submitted = len(run.generation_ids)
     fetched = [fetch_for(runtime, run, step) for step in steps]
     with runtime.queue.holding(), runtime.db.transaction() as session:
@@ -306,12 +306,14 @@ def _run_steps(
                 run.id, plan={**plan, "stopped": stop.message}, status="processing"
             )
         done = RunRepository(session).get(run.id)
-        rendering = done is not None and len(done.generation_ids) > submitted
-        if rendering:
-            # With the steps: a cancel (or a lost job) seen here undoes them, renders
-            # and their charges with them, before any is let go.
-            ctx.progress_in(session, 65)
-    return rendering
+        if done is None or len(done.generation_ids) == submitted:
+            return None
+        # With the steps: a cancel (or a lost job) seen here undoes them, renders and
+        # their charges with them, before any is let go. The wait is recorded with them
+        # too, so no render can end before the run waits, and the run's worker is free for
+        # one of them as soon as they commit.
+        ctx.progress_in(session, 65)
+        return ctx.wait_in(session, runtime.settings.chat_poll_seconds, "renders")
 
 
 def _outcomes_when_done(
@@ -319,15 +321,21 @@ def _outcomes_when_done(
 ) -> list[ToolOutcome]:
     """The run's outcomes for its reply once none of its renders is under way; else come
     back later, holding no worker."""
-    _wait_for_renders(runtime, session, ctx, run)
-    return _final_outcomes(session, run)
+    states = service.render_states(session, run)
+    _wait_for_renders(runtime, session, ctx, run, states)
+    return _final_outcomes(run, states)
 
 
-def _wait_for_renders(runtime: Runtime, session: Session, ctx: JobContext, run: ChatRun) -> None:
+def _wait_for_renders(
+    runtime: Runtime,
+    session: Session,
+    ctx: JobContext,
+    run: ChatRun,
+    states: dict[str, generations.JobState],
+) -> None:
     """Come back later while any render the run asked for is not done."""
     if not run.generation_ids:
         return
-    statuses = service.render_statuses(session, run)
     if accounts.scopes_of_cause(session, run.user_id, run.cause) is None:
         # Revocation is immediate: the renders still under way are stopped.
         raise PipelineError(
@@ -335,9 +343,11 @@ def _wait_for_renders(runtime: Runtime, session: Session, ctx: JobContext, run: 
             "renders were under way.",
             "key_revoked",
         )
-    done = sum(1 for status in statuses if status in TERMINAL_STATUSES or status is None)
-    if done < len(statuses):
-        ctx.progress(65 + 30 * done // len(statuses))
+    if not service.renders_done(states):
+        done = len(run.generation_ids) - sum(
+            1 for state in states.values() if state.status not in TERMINAL_STATUSES
+        )
+        ctx.progress(65 + 30 * done // len(run.generation_ids))
         raise _waiting_for_renders(runtime, run.id)
 
 
@@ -352,7 +362,7 @@ def _waiting_for_renders(runtime: Runtime, run_id: uuid.UUID) -> JobWaiting:
     return JobWaiting(runtime.settings.chat_poll_seconds, "renders", ready=renders_done)
 
 
-def _final_outcomes(session: Session, run: ChatRun) -> list[ToolOutcome]:
+def _final_outcomes(run: ChatRun, states: dict[str, generations.JobState]) -> list[ToolOutcome]:
     """The run's outcomes as the reply is written: each render with its final status (and
     its error, when it failed)."""
     outcomes: list[ToolOutcome] = []
@@ -365,18 +375,14 @@ def _final_outcomes(session: Session, run: ChatRun) -> list[ToolOutcome]:
             continue
         result = dict(entry.get("result") or {})
         if "generation_id" in result:
-            try:
-                generation = generations.get_owned(
-                    session, run.user_id, uuid.UUID(result["generation_id"])
-                )
-                result["status"] = generation.status
-                result["credits_used"] = (
-                    generation.credits_used if generation.status == "succeeded" else 0
-                )
-                if generation.error:
-                    result["error"] = generation.error
-            except NotFound:
+            state = states.get(result["generation_id"])
+            if state is None:
                 result["status"] = "deleted"
+            else:
+                result["status"] = state.status
+                result["credits_used"] = state.credits_used if state.status == "succeeded" else 0
+                if state.error:
+                    result["error"] = state.error
         outcomes.append(ToolOutcome(call, result=result))
     return outcomes
 

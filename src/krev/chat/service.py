@@ -23,6 +23,7 @@ from krev.chat.schemas import ChatRequest
 from krev.engines.studio.chat.meta import meta_mutation, refusal_message
 from krev.errors import Conflict, Forbidden, NotFound
 from krev.generations import service as generations
+from krev.generations.service import GenerationRecord
 from krev.images import service as images
 from krev.kit.clock import isoformat, utcnow
 from krev.kit.pagination import Page, PageRequest
@@ -38,6 +39,7 @@ from krev.models import (
 )
 from krev.models.generation import TERMINAL_STATUSES
 from krev.platform.config import Settings
+from krev.platform.readcache import ReadCache
 from krev.platform.runtime import Runtime
 from krev.platform.storage import Storage
 
@@ -207,26 +209,25 @@ def run_of_source(source: str) -> uuid.UUID | None:
     return uuid.UUID(source.removeprefix(CHAT_SOURCE))
 
 
-def render_statuses(session: Session, run: ChatRun) -> list[str | None]:
-    """The status of each render the run asked for (None: deleted since)."""
-    statuses: list[str | None] = []
-    for text_id in run.generation_ids:
-        try:
-            statuses.append(generations.get_owned(session, run.user_id, uuid.UUID(text_id)).status)
-        except NotFound:
-            statuses.append(None)
-    return statuses
+def render_states(session: Session, run: ChatRun) -> dict[str, generations.JobState]:
+    """Where each render the run asked for stands, by id; one deleted since is left out."""
+    ids = [uuid.UUID(text_id) for text_id in run.generation_ids]
+    return {
+        str(generation_id): state
+        for generation_id, state in generations.states_of(session, run.user_id, ids).items()
+    }
 
 
-def renders_done(session: Session, run: ChatRun) -> bool:
-    return all(s is None or s in TERMINAL_STATUSES for s in render_statuses(session, run))
+def renders_done(states: dict[str, generations.JobState]) -> bool:
+    """None of the renders is under way (a deleted one is done)."""
+    return all(state.status in TERMINAL_STATUSES for state in states.values())
 
 
 def job_to_wake(session: Session, run_id: uuid.UUID) -> uuid.UUID | None:
     """The run's job once none of its renders is under way any more; None before (a wake
     per render would have the run look, and wait again, as each of them ends)."""
     run = RunRepository(session).get(run_id)
-    if run is None or not renders_done(session, run):
+    if run is None or not renders_done(render_states(session, run)):
         return None
     return run.job_id
 
@@ -294,7 +295,8 @@ def poll_run(runtime: Runtime, user_id: uuid.UUID, text_id: str) -> dict[str, An
         def load() -> _PolledRun:
             with Session(bind=connection, autoflush=False) as session:
                 run = get_run(session, user_id, wanted)
-                return (run.user_id, run_view(session, run, runtime.storage, ttl), _tags(run))
+                view = run_view(session, run, runtime.storage, ttl, cache)
+                return (run.user_id, view, _tags(run))
 
         if cache is None:
             found = load()
@@ -330,18 +332,24 @@ def _kept(found: _PolledRun) -> tuple[str, ...] | None:
     return None if queued else found[2]
 
 
-def _job_of(session: Session, run: ChatRun) -> Generation | None:
-    """The run's job; None once output retention deleted it (the run keeps its last status)."""
+def _record_of(
+    session: Session, user_id: uuid.UUID, generation_id: uuid.UUID, cache: ReadCache | None
+) -> GenerationRecord | None:
+    """A generation's columns; None once deleted (by its owner, or output retention)."""
     try:
-        return generations.get_owned(session, run.user_id, run.job_id)
+        return generations.get_owned_record(session, user_id, generation_id, cache)
     except NotFound:
         return None
 
 
-def run_view(session: Session, run: ChatRun, storage: Storage, ttl: int) -> dict[str, Any]:
+def run_view(
+    session: Session, run: ChatRun, storage: Storage, ttl: int, cache: ReadCache | None = None
+) -> dict[str, Any]:
     """The poll's answer: the run and its job, the transcript, sanitized artifacts, and the
-    media the run asked for with their records and signed URLs."""
-    job = _job_of(session, run)
+    media the run asked for with their records and signed URLs. The job's and renders'
+    columns are read as the generation poll reads them (from ``cache`` until their next
+    write): one render's progress does not read the others again."""
+    job = _record_of(session, run.user_id, run.job_id, cache)
     status = job.status if job is not None else run.status
     progress = job.progress if job is not None else (100 if status == "succeeded" else 0)
     messages = MessageRepository(session).by_ids([run.user_message_id, run.assistant_message_id])
@@ -350,9 +358,8 @@ def run_view(session: Session, run: ChatRun, storage: Storage, ttl: int) -> dict
     media: list[dict[str, Any]] = []
     credits_used = 0
     for text_id in run.generation_ids:
-        try:
-            generation = generations.get_owned(session, run.user_id, uuid.UUID(text_id))
-        except NotFound:  # deleted by its owner or by retention since
+        generation = _record_of(session, run.user_id, uuid.UUID(text_id), cache)
+        if generation is None:  # deleted by its owner or by retention since
             continue
         record = generations.view(session, generation, storage, ttl)
         records.append(record)
@@ -449,6 +456,14 @@ def artifacts_of(
 
 
 # --- cancelling ------------------------------------------------------------------------------
+
+
+def _job_of(session: Session, run: ChatRun) -> Generation | None:
+    """The run's job; None once output retention deleted it (the run keeps its last status)."""
+    try:
+        return generations.get_owned(session, run.user_id, run.job_id)
+    except NotFound:
+        return None
 
 
 def cancel_run(session: Session, user_id: uuid.UUID, run_id: uuid.UUID) -> ChatRun:

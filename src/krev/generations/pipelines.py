@@ -37,7 +37,12 @@ class JobWaiting(Exception):
     ``JobContext.remember``, and holds no worker thread meanwhile."""
 
     def __init__(
-        self, delay: float, reason: str = "waiting", ready: Callable[[], bool] | None = None
+        self,
+        delay: float,
+        reason: str = "waiting",
+        ready: Callable[[], bool] | None = None,
+        *,
+        recorded: bool = False,
     ) -> None:
         super().__init__(reason)
         self.delay = max(0.0, delay)
@@ -45,6 +50,8 @@ class JobWaiting(Exception):
         # Asked once the wait is recorded: True when what the job waits for happened
         # meanwhile, whose wake-up found it not yet waiting; it is then run again at once.
         self.ready = ready
+        # Already written by ``JobContext.wait_in``, with the work the job waits on.
+        self.recorded = recorded
 
 
 class PipelineError(Exception):
@@ -92,6 +99,12 @@ class JobContext(Protocol):
     def raise_if_stopped(self) -> None:
         """Raise JobCancelled / JobSuperseded when the heartbeat has seen the job must stop,
         without a write (inside a transaction of the pipeline's own)."""
+
+    def wait_in(self, session: Session, delay: float, reason: str) -> JobWaiting:
+        """Record in the pipeline's own transaction that the job waits ``delay`` seconds (or
+        until woken), committed with the work it waits on: what that work starts cannot end
+        before the wait is recorded, and the worker is free the moment it commits. Raise the
+        returned ``JobWaiting`` after the commit."""
 
     def save_output(
         self, data: bytes, content_type: str, extension: str, role: str | None = None

@@ -406,6 +406,21 @@ def find_owned_record(
     return executor.execute(_OWNED, {"id": generation_id, "user_id": user_id}).first()
 
 
+_STATES = select(Generation.id, Generation.status, Generation.credits_used, Generation.error).where(
+    Generation.user_id == bindparam("user_id"), Generation.id.in_(bindparam("ids", expanding=True))
+)
+
+
+def find_owned_states(
+    executor: Connection | Session, user_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> list[Row[Any]]:
+    """The status, credits used and error of those of ``ids`` that ``user_id`` owns, in one
+    query (another user's, or a deleted one, is left out)."""
+    if not ids:
+        return []
+    return list(executor.execute(_STATES, {"user_id": user_id, "ids": list(ids)}))
+
+
 def count_by_status(session: Session) -> dict[str, int]:
     rows = session.execute(select(Generation.status, func.count()).group_by(Generation.status))
     return {status: int(count) for status, count in rows}

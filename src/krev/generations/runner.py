@@ -114,6 +114,22 @@ class WorkerJobContext:
         self._beat_in(session, _percent(percent))
         self.raise_if_stopped()
 
+    def wait_in(self, session: Session, delay: float, reason: str) -> JobWaiting:
+        waiting = JobWaiting(delay, reason)
+        now = utcnow()
+        wake_at = now + timedelta(seconds=waiting.delay)
+        if wake_at >= self.deadline:
+            return waiting  # not recorded: the runner fails the job past its deadline
+        if not GenerationRepository(session).suspend(
+            self.generation_id, self.attempt, now, wake_at
+        ):
+            self.superseded.set()
+            raise JobSuperseded()
+        self.runtime.queue.schedule_after_commit(
+            session, service.RESUME_GENERATION, str(self.generation_id), waiting.delay
+        )
+        return JobWaiting(delay, reason, recorded=True)
+
     def raise_if_stopped(self) -> None:
         if self.superseded.is_set():
             raise JobSuperseded()
@@ -252,6 +268,9 @@ def _run_pipeline(ctx: WorkerJobContext) -> str | None:
 def _suspend(ctx: WorkerJobContext, waiting: JobWaiting) -> str | None:
     """Let the job wait ``waiting.delay`` seconds without a thread, then run it again; or fail
     it now when it would wake past its deadline."""
+    if waiting.recorded:
+        log.info("job_waiting", generation_id=str(ctx.generation_id), reason=waiting.reason)
+        return "processing"
     now = utcnow()
     wake_at = now + timedelta(seconds=waiting.delay)
     if wake_at >= ctx.deadline:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Protocol, cast
+from typing import Any, NamedTuple, Protocol, cast
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
@@ -135,6 +135,23 @@ def get_owned(session: Session, user_id: uuid.UUID, generation_id: uuid.UUID) ->
     if generation is None:
         raise NotFound("Generation not found.")
     return generation
+
+
+class JobState(NamedTuple):
+    status: str
+    credits_used: int
+    error: str | None
+
+
+def states_of(
+    session: Session, user_id: uuid.UUID, generation_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, JobState]:
+    """Where each of the user's generations stands, read together; one not found (deleted,
+    or not the user's) is left out."""
+    return {
+        row.id: JobState(row.status, row.credits_used, row.error)
+        for row in repository.find_owned_states(session, user_id, generation_ids)
+    }
 
 
 def get_owned_record(

@@ -12,11 +12,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from huey import Huey, PriorityRedisHuey, SqliteHuey
+from huey import Huey, PriorityRedisHuey
 from huey.consumer import Consumer, Worker
+from huey.storage import SqliteStorage
 from sqlalchemy.orm import Session
 
 from krev.platform.config import Settings
@@ -33,12 +35,28 @@ def create_huey(settings: Settings) -> Huey:
     private_dir(settings.data_dir)
     filename = (settings.data_dir / "queue.db").resolve()
     create_private_file(filename)  # before SQLite creates it world-readable
-    return SqliteHuey(
+    return Huey(
         settings.queue_name,
+        storage_class=QueueStorage,
         filename=str(filename),
         results=False,
         timeout=30,
     )
+
+
+class QueueStorage(SqliteStorage):  # type: ignore[misc]
+    """Huey's SQLite storage, as durable as the database it carries messages for: WAL with
+    ``synchronous=NORMAL`` (``krev.platform.db``), so a commit is not an fsync. Huey's default
+    syncs every enqueue and every dequeue, a millisecond or more each on a busy disk, on
+    every hop a job makes. What a power cut loses is a message, never a job: the janitor
+    sends a queued job whose message is gone again, and takes up a waiting one whose wake
+    is gone (``krev.generations.sweeper``), as when a process dies between a commit and its
+    enqueue."""
+
+    def _create_connection(self) -> Any:
+        connection = super()._create_connection()
+        connection.execute("pragma synchronous=NORMAL")
+        return connection
 
 
 class Arrivals:
@@ -70,13 +88,29 @@ class Arrivals:
             return self._changed.wait_for(lambda: self._count != seen, timeout)
 
 
+@dataclass(frozen=True)
+class _Held:
+    """A task held back by ``TaskQueue.holding``: to run soon, or in ``delay`` seconds."""
+
+    task: Any  # huey TaskWrapper
+    argument: str
+    priority: int | None
+    delay: float | None = None
+
+    def send(self) -> None:
+        if self.delay is None:
+            self.task(self.argument, priority=self.priority)
+        else:
+            self.task.schedule(args=(self.argument,), delay=self.delay)
+
+
 class TaskQueue:
     """Named tasks over one Huey instance."""
 
     def __init__(self, huey: Huey) -> None:
         self.huey = huey
         self.arrivals = Arrivals()
-        self._held = threading.local()  # .tasks: the enqueues this thread holds back, or None
+        self._held = threading.local()  # .tasks: what this thread holds back (_Held), or None
         self._tasks: dict[str, Any] = {}  # name -> huey TaskWrapper
         self._soon: dict[tuple[str, str], float] = {}  # (name, argument) -> when it runs
         self._lock = threading.Lock()
@@ -94,9 +128,9 @@ class TaskQueue:
     def enqueue(self, name: str, argument: str, priority: int | None = None) -> None:
         """Run the task soon; among tasks waiting, higher ``priority`` first (0 by default)."""
         task = self._task(name)
-        held: list[tuple[Any, str, int | None]] | None = getattr(self._held, "tasks", None)
+        held: list[_Held] | None = getattr(self._held, "tasks", None)
         if held is not None:
-            held.append((task, argument, priority))
+            held.append(_Held(task, argument, priority))
             return
         task(argument, priority=priority)
         self.arrivals.announce()
@@ -105,27 +139,33 @@ class TaskQueue:
     def holding(self) -> Iterator[None]:
         """Hold back what this thread enqueues until the block ends, then enqueue it all at
         once, however the block ends: work submitted step by step then starts together, as
-        a client's requests sent side by side would. Already committed, so a process that
-        dies inside the block loses only the messages, which the janitor re-enqueues."""
+        a client's requests sent side by side would; what it schedules for later is sent
+        after them. Already committed, so a process that dies inside the block loses only
+        the messages, which the janitor re-enqueues."""
         if getattr(self._held, "tasks", None) is not None:
             yield  # the outer block releases them
             return
-        held: list[tuple[Any, str, int | None]] = []
+        held: list[_Held] = []
         self._held.tasks = held
         try:
             yield
         finally:
             self._held.tasks = None
-            for task, argument, priority in held:
+            for item in sorted(held, key=lambda item: item.delay is not None):
                 try:
-                    task(argument, priority=priority)
+                    item.send()
                 except Exception:  # committed work: the janitor re-enqueues it
-                    log.exception("enqueue_failed", task=task.name, argument=argument)
-            if held:
+                    log.exception("enqueue_failed", task=item.task.name, argument=item.argument)
+            if any(item.delay is None for item in held):
                 self.arrivals.announce()
 
     def schedule(self, name: str, argument: str, delay: float) -> None:
-        self._task(name).schedule(args=(argument,), delay=max(0.0, delay))
+        task = self._task(name)
+        held: list[_Held] | None = getattr(self._held, "tasks", None)
+        if held is not None:
+            held.append(_Held(task, argument, None, max(0.0, delay)))
+            return
+        task.schedule(args=(argument,), delay=max(0.0, delay))
 
     def enqueue_after_commit(
         self, session: Session, name: str, argument: str, priority: int | None = None
