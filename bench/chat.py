@@ -325,10 +325,10 @@ def chat_section(r: ChatResults) -> list[str]:
     lines += [
         "",
         "What a run adds is a roughly fixed cost: one more queue hop before its renders start "
-        "(the run's own job), its steps (one transaction, the renders enqueued together when "
-        "it commits), its wait being recorded, the wake when its last render ends and the "
-        "reply. Against renders of a few tenths of a second that is a large share; against "
-        "renders that take seconds (4K here, any hosted model) it is a small one.",
+        "(the run's own job), its steps (one transaction, with its wait, the renders enqueued "
+        "together when it commits), the wake when its last render ends and the reply. "
+        "Against renders of a few tenths of a second that is a large share; against renders "
+        "that take seconds (4K here, any hosted model) it is a small one.",
     ]
     return lines
 
