@@ -347,8 +347,8 @@ def run_view(
 ) -> dict[str, Any]:
     """The poll's answer: the run and its job, the transcript, sanitized artifacts, and the
     media the run asked for with their records and signed URLs. The job's and renders'
-    columns are read as the generation poll reads them (from ``cache`` until their next
-    write): one render's progress does not read the others again."""
+    columns are read as the generation poll reads them: plain rows, from ``cache`` while it
+    holds them."""
     job = _record_of(session, run.user_id, run.job_id, cache)
     status = job.status if job is not None else run.status
     progress = job.progress if job is not None else (100 if status == "succeeded" else 0)

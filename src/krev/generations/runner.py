@@ -115,18 +115,18 @@ class WorkerJobContext:
         self.raise_if_stopped()
 
     def wait_in(self, session: Session, delay: float, reason: str) -> JobWaiting:
-        waiting = JobWaiting(delay, reason)
         now = utcnow()
-        wake_at = now + timedelta(seconds=waiting.delay)
+        delay = max(0.0, delay)
+        wake_at = now + timedelta(seconds=delay)
         if wake_at >= self.deadline:
-            return waiting  # not recorded: the runner fails the job past its deadline
+            return JobWaiting(delay, reason)  # not recorded: the runner fails it, refunded
         if not GenerationRepository(session).suspend(
             self.generation_id, self.attempt, now, wake_at
         ):
             self.superseded.set()
             raise JobSuperseded()
         self.runtime.queue.schedule_after_commit(
-            session, service.RESUME_GENERATION, str(self.generation_id), waiting.delay
+            session, service.RESUME_GENERATION, str(self.generation_id), delay
         )
         return JobWaiting(delay, reason, recorded=True)
 
